@@ -1,0 +1,54 @@
+# Two commands do everything on a fresh Debian 12 machine (as root):
+#   make run   – install what is missing, build (release), seed a demo catalog on first start, serve on :8080
+#   make test  – install what is missing, build once with ASan+UBSan, run every test in parallel
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+ASAN_DIR := build/asan
+DATA_DIR ?= ./data
+DEMO_PRODUCTS ?= 10000
+
+.PHONY: bootstrap release asan run test unit-test api-test bench format clean
+
+bootstrap:
+	@bash scripts/bootstrap
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMPORIUM_TESTS=OFF
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEMPORIUM_SANITIZE=ON \
+	      -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+
+release: bootstrap $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+asan: bootstrap $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+run: release
+	@if [ ! -e "$(DATA_DIR)/catalog.db" ]; then \
+	  echo "First start: seeding $(DEMO_PRODUCTS) demo products into $(DATA_DIR)"; \
+	  $(RELEASE_DIR)/emporium seed --data-dir "$(DATA_DIR)" --products $(DEMO_PRODUCTS); \
+	fi
+	$(RELEASE_DIR)/emporium serve --data-dir "$(DATA_DIR)"
+
+# Every test (unit + API) against the one sanitizer build, in parallel.
+test: asan
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+unit-test: asan
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
+
+api-test: asan
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L api
+
+bench: release
+	bash bench/run-wrk
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
+
+clean:
+	rm -rf build

@@ -1,0 +1,148 @@
+#include "app/application.hpp"
+
+#include <filesystem>
+
+#include "core/embedded_files.hpp"
+#include "core/json_writer.hpp"
+#include "http/problem.hpp"
+#include "services/catalog/catalog_service_impl.hpp"
+#include "services/users/http_handlers.hpp"
+#include "services/users/users_service_impl.hpp"
+
+namespace emporium::app {
+
+using core::Result;
+
+namespace {
+
+Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const char* name) {
+    infra::sqlite::DatabaseOptions options;
+    options.name = name;
+    options.path = (std::filesystem::path(settings.storage.data_dir) / (std::string(name) + ".db")).string();
+    options.read_connections = settings.storage.read_connections;
+    options.busy_timeout_ms = settings.storage.busy_timeout_ms;
+    options.write_batch_max = settings.storage.write_batch_max;
+    options.migrations = infra::sqlite::EmbeddedMigrations(name);
+    return infra::sqlite::Database::Open(std::move(options));
+}
+
+void RenderDatabaseMetrics(std::string& out, const std::vector<const infra::sqlite::Database*>& databases) {
+    using observability::AppendFamilyHeader;
+    using observability::AppendSample;
+    struct Family {
+        const char* name;
+        const char* type;
+        const char* help;
+        int64_t infra::sqlite::DatabaseStats::*field;
+    };
+    static const Family kFamilies[] = {
+        {"emporium_db_pool_read_connections", "gauge", "SQLite read connections in the pool.",
+         &infra::sqlite::DatabaseStats::read_connections_total},
+        {"emporium_db_pool_read_connections_in_use", "gauge", "SQLite read connections lent out.",
+         &infra::sqlite::DatabaseStats::read_connections_in_use},
+        {"emporium_db_write_queue_depth", "gauge", "Write jobs waiting for the database's writer.",
+         &infra::sqlite::DatabaseStats::write_queue_depth},
+        {"emporium_db_write_batches_total", "counter", "Group commits (one fsync each).",
+         &infra::sqlite::DatabaseStats::write_batches},
+        {"emporium_db_write_jobs_total", "counter", "Write jobs committed or rolled back.",
+         &infra::sqlite::DatabaseStats::write_jobs},
+    };
+    std::vector<std::pair<std::string, infra::sqlite::DatabaseStats>> stats;
+    for (const auto* db : databases) stats.emplace_back(db->name(), db->Stats());
+    for (const auto& family : kFamilies) {
+        AppendFamilyHeader(out, family.name, family.type, family.help);
+        for (const auto& [name, s] : stats)
+            AppendSample(out, family.name, "database=\"" + name + "\"", s.*(family.field));
+    }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings) {
+    auto app = std::make_unique<Application>();
+    app->settings = settings;
+    std::error_code ec;
+    std::filesystem::create_directories(settings.storage.data_dir, ec);
+    if (ec) return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
+    EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog"));
+    app->users_repository = std::make_unique<users::SqliteUsersRepository>(*app->users_db);
+    app->catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(*app->catalog_db);
+
+    users::PasswordHashSettings hash_settings;
+    hash_settings.ops_limit = static_cast<unsigned long long>(settings.security.argon2_ops_limit);
+    hash_settings.memory_bytes = static_cast<std::size_t>(settings.security.argon2_memory_kib) * 1024;
+    users::UsersSettings users_settings;
+    users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
+    app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, users::PasswordHasher(hash_settings),
+                                                           app->clock, users_settings);
+    app->catalog = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
+    return app;
+}
+
+void RegisterRoutes(Application& app) {
+    using http::Access;
+    using http::Execution;
+    using http::Method;
+    using http::Request;
+    using http::Response;
+
+    app.router.Add(
+        Method::kGet, "/health/live", Access::kPublic,
+        [](Request&) {
+            Response response = Response::Json(200, "{\"status\":\"ok\"}");
+            response.SetHeader("Cache-Control", "no-store");
+            return response;
+        },
+        Execution::kInline);
+    app.router.Add(Method::kGet, "/health/ready", Access::kPublic, [&app](Request& request) {
+        std::string checks;
+        core::JsonWriter json(checks);
+        json.BeginObject();
+        bool ready = true;
+        for (auto* db : {app.users_db.get(), app.catalog_db.get()}) {
+            auto ping = db->Ping();
+            ready = ready && ping.ok();
+            json.Field(db->name() + "_db", ping.ok() ? "ok" : "failing");
+        }
+        json.EndObject();
+        Response response;
+        if (ready) {
+            response = Response::Json(200, "{\"status\":\"ok\",\"checks\":" + checks + "}");
+        } else {
+            response = http::ProblemResponse(core::Error::Unavailable("A database is not answering."), request.path);
+        }
+        response.SetHeader("Cache-Control", "no-store");
+        return response;
+    });
+    app.router.Add(
+        Method::kGet, "/metrics", Access::kPublic,
+        [&app](Request&) {
+            Response response = Response::Json(200, app.metrics.Render());
+            response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            response.SetHeader("Cache-Control", "no-store");
+            return response;
+        },
+        Execution::kInline);
+    app.router.Add(
+        Method::kGet, "/api/openapi.json", Access::kPublic,
+        [](Request&) {
+            Response response =
+                Response::Json(200, std::string(core::FindEmbeddedFile("api/openapi.json").value_or("{}")));
+            response.SetHeader("Cache-Control", "public, max-age=300");
+            return response;
+        },
+        Execution::kInline);
+
+    users::RegisterUsersRoutes(app.router, *app.users);
+
+    catalog::CatalogHttpSettings catalog_settings;
+    catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
+    catalog_settings.product_cache_bytes = static_cast<std::size_t>(app.settings.catalog.product_cache_bytes);
+    catalog_settings.product_cache_ttl = std::chrono::milliseconds(app.settings.catalog.product_cache_ttl_ms);
+    app.product_cache = catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, app.metrics);
+
+    app.metrics.Add([&app](std::string& out) { RenderDatabaseMetrics(out, {app.users_db.get(), app.catalog_db.get()}); });
+}
+
+}  // namespace emporium::app

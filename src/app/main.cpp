@@ -1,0 +1,248 @@
+// emporium: the shop in one binary. Subcommands:
+//   serve         run the HTTP server (every service in process)
+//   seed          fill the catalog with a deterministic demo catalog
+//   admin create  create the first admin (or promote an account)
+//   routes        print every registered route as JSON (checked against the OpenAPI document)
+//   config        print every configuration key with its default
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "app/application.hpp"
+#include "config/config_loader.hpp"
+#include "core/json_writer.hpp"
+#include "core/random.hpp"
+#include "http/server.hpp"
+#include "observability/log.hpp"
+#include "services/catalog/demo_catalog.hpp"
+
+extern char** environ;
+
+namespace emporium::app {
+namespace {
+
+struct CommonFlags {
+    std::string config_file;
+    std::string data_dir;
+};
+
+int Fail(const core::Error& error) {
+    std::string fields;
+    for (const auto& field : error.fields) fields += "\n  " + field.field + ": " + field.message;
+    std::fprintf(stderr, "emporium: %s%s\n", error.message.c_str(), fields.c_str());
+    return 1;
+}
+
+// Defaults, then the TOML file, then EMPORIUM_* variables, then flags.
+core::Result<config::Settings> LoadSettings(const CommonFlags& flags,
+                                            const std::map<std::string, std::string>& overrides) {
+    config::Settings settings;
+    std::string file = flags.config_file;
+    if (file.empty() && std::filesystem::exists("emporium.toml")) file = "emporium.toml";
+    if (!file.empty()) EMPORIUM_TRY(config::ApplyTomlFile(file, settings));
+    std::map<std::string, std::string> environment;
+    for (char** entry = environ; *entry; ++entry) {
+        std::string text(*entry);
+        auto eq = text.find('=');
+        if (eq != std::string::npos) environment.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+    EMPORIUM_TRY(config::ApplyEnvironment(environment, settings));
+    if (!flags.data_dir.empty()) settings.storage.data_dir = flags.data_dir;
+    for (const auto& [dotted, value] : overrides) {
+        auto dot = dotted.find('.');
+        EMPORIUM_TRY(config::SetKey(dotted.substr(0, dot), dotted.substr(dot + 1), value, settings));
+    }
+    EMPORIUM_TRY(config::Validate(settings));
+    observability::LogLevel level = observability::LogLevel::kInfo;
+    observability::ParseLogLevel(settings.log.level, level);
+    observability::SetLogLevel(level);
+    return settings;
+}
+
+http::ServerOptions ServerOptionsFrom(const config::Settings& s) {
+    http::ServerOptions options;
+    options.host = s.server.host;
+    options.port = s.server.port;
+    int cores = static_cast<int>(std::thread::hardware_concurrency());
+    options.io_threads = s.server.io_threads > 0 ? s.server.io_threads : std::max(1, cores);
+    options.max_body_bytes = static_cast<std::size_t>(s.server.max_body_bytes);
+    options.max_header_bytes = static_cast<std::size_t>(s.server.max_header_bytes);
+    options.read_timeout = std::chrono::milliseconds(s.server.read_timeout_ms);
+    options.idle_timeout = std::chrono::milliseconds(s.server.idle_timeout_ms);
+    options.request_timeout = std::chrono::milliseconds(s.server.request_timeout_ms);
+    options.shutdown_grace = std::chrono::milliseconds(s.server.shutdown_grace_ms);
+    options.access_log = s.server.access_log;
+    options.blocking_threads = s.storage.blocking_threads;
+    options.blocking_queue_limit = s.storage.blocking_queue_limit;
+    return options;
+}
+
+int Serve(const config::Settings& settings, const std::string& port_file) {
+    auto app = OpenApplication(settings);
+    if (!app.ok()) return Fail(app.error());
+    RegisterRoutes(**app);
+    Application& application = **app;
+    http::Server server(ServerOptionsFrom(settings), application.router,
+                        [&application](const core::RequestContext& ctx, std::string_view token) {
+                            return application.users->Authenticate(ctx, token);
+                        },
+                        application.metrics);
+    auto port = server.Listen();
+    if (!port.ok()) return Fail(port.error());
+    if (!port_file.empty()) {
+        // Write then rename, so a reader never sees a half-written port.
+        std::string temporary = port_file + ".tmp";
+        std::ofstream(temporary) << *port << "\n";
+        std::filesystem::rename(temporary, port_file);
+    }
+    observability::LogInfo("listening", [&](core::JsonWriter& json) {
+        json.Field("host", settings.server.host)
+            .Field("port", *port)
+            .Field("io_threads", ServerOptionsFrom(settings).io_threads)
+            .Field("data_dir", settings.storage.data_dir);
+    });
+    server.Run();
+    return 0;
+}
+
+int Seed(const config::Settings& settings, int64_t products, uint64_t seed) {
+    auto app = OpenApplication(settings);
+    if (!app.ok()) return Fail(app.error());
+    auto existing = (*app)->catalog_repository->CountProducts();
+    if (!existing.ok()) return Fail(existing.error());
+    if (*existing > 0) {
+        std::fprintf(stderr, "emporium seed: the catalog already holds %lld products; nothing to do\n",
+                     static_cast<long long>(*existing));
+        return 0;
+    }
+    auto start = std::chrono::steady_clock::now();
+    catalog::DemoCatalogOptions options;
+    options.products = products;
+    options.seed = seed;
+    auto written = catalog::SeedDemoCatalog(*(*app)->catalog_repository, options, [](int64_t done) {
+        if (done % 10'000 == 0) std::fprintf(stderr, "emporium seed: %lld products\n", static_cast<long long>(done));
+    });
+    if (!written.ok()) return Fail(written.error());
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "emporium seed: wrote %lld products in %.2f s\n", static_cast<long long>(*written), seconds);
+    return 0;
+}
+
+int CreateAdmin(const config::Settings& settings, const std::string& email, const std::string& password,
+                const std::string& name) {
+    auto app = OpenApplication(settings);
+    if (!app.ok()) return Fail(app.error());
+    users::SignupRequest request{email, password, name};
+    auto user = (*app)->users->CreateAdmin(core::RequestContext{}, request);
+    if (!user.ok()) return Fail(user.error());
+    std::printf("admin %s (%s)\n", user->email.c_str(), user->id.c_str());
+    return 0;
+}
+
+int PrintRoutes() {
+    // Routes do not depend on data: register them over a throwaway data directory.
+    observability::SetLogLevel(observability::LogLevel::kError);  // stdout carries the JSON only
+    auto directory = std::filesystem::temp_directory_path() / ("emporium-routes-" + core::RandomToken(6));
+    config::Settings settings;
+    settings.storage.data_dir = directory.string();
+    settings.storage.read_connections = 1;
+    int status = 0;
+    {
+        auto app = OpenApplication(settings);
+        if (!app.ok()) {
+            status = Fail(app.error());
+        } else {
+            RegisterRoutes(**app);
+            std::string out;
+            core::JsonWriter json(out);
+            json.BeginArray();
+            for (const auto& route : (*app)->router.routes())
+                json.BeginObject().Field("method", http::MethodName(route->method)).Field("path", route->pattern).EndObject();
+            json.EndArray();
+            std::printf("%s\n", out.c_str());
+        }
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+    return status;
+}
+
+int PrintConfig() {
+    std::string section;
+    for (const auto& key : config::DescribeKeys()) {
+        if (key.section != section) {
+            std::printf("%s[%s]\n", section.empty() ? "" : "\n", key.section.c_str());
+            section = key.section;
+        }
+        std::printf("# %s\n%s = %s\n", key.description.c_str(), key.key.c_str(), key.default_value.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+}  // namespace emporium::app
+
+int main(int argc, char** argv) {
+    using namespace emporium;
+    if (!core::InitCrypto()) {
+        std::fprintf(stderr, "emporium: libsodium failed to initialise\n");
+        return 1;
+    }
+    CLI::App cli{"Emporium: an e-commerce platform in one binary"};
+    cli.require_subcommand(1);
+    app::CommonFlags common;
+    std::map<std::string, std::string> overrides;
+    auto add_common = [&](CLI::App* command) {
+        command->add_option("--config", common.config_file, "TOML configuration file (default: ./emporium.toml if present)");
+        command->add_option("--data-dir", common.data_dir, "Directory of the databases (storage.data_dir)");
+    };
+
+    auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
+    add_common(serve);
+    std::string host, port_file;
+    int port = -1, io_threads = -1;
+    serve->add_option("--host", host, "Listen address (server.host)");
+    serve->add_option("--port", port, "Listen port, 0 for any free port (server.port)");
+    serve->add_option("--io-threads", io_threads, "Event-loop threads (server.io_threads)");
+    serve->add_option("--port-file", port_file, "Write the bound port to this file once listening");
+
+    auto* seed = cli.add_subcommand("seed", "Fill an empty catalog with a deterministic demo catalog");
+    add_common(seed);
+    int64_t products = 10'000;
+    uint64_t seed_value = 42;
+    seed->add_option("--products", products, "Number of products")->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
+    seed->add_option("--seed", seed_value, "Random seed");
+
+    auto* admin = cli.add_subcommand("admin", "Operator commands");
+    admin->require_subcommand(1);
+    auto* admin_create = admin->add_subcommand("create", "Create an admin account, or promote an existing one");
+    add_common(admin_create);
+    std::string email, password, name;
+    admin_create->add_option("--email", email, "Email address")->required();
+    admin_create->add_option("--password", password, "Password (8-128 characters)")->required();
+    admin_create->add_option("--name", name, "Display name");
+
+    auto* routes = cli.add_subcommand("routes", "Print every HTTP route as JSON");
+    auto* config_command = cli.add_subcommand("config", "Print every configuration key with its default");
+
+    CLI11_PARSE(cli, argc, argv);
+
+    if (routes->parsed()) return app::PrintRoutes();
+    if (config_command->parsed()) return app::PrintConfig();
+
+    if (!host.empty()) overrides["server.host"] = host;
+    if (port >= 0) overrides["server.port"] = std::to_string(port);
+    if (io_threads >= 0) overrides["server.io_threads"] = std::to_string(io_threads);
+    auto settings = app::LoadSettings(common, overrides);
+    if (!settings.ok()) return app::Fail(settings.error());
+
+    if (serve->parsed()) return app::Serve(*settings, port_file);
+    if (seed->parsed()) return app::Seed(*settings, products, seed_value);
+    if (admin_create->parsed()) return app::CreateAdmin(*settings, email, password, name);
+    return 1;
+}

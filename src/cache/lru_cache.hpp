@@ -1,0 +1,125 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace emporium::cache {
+
+struct CacheStats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t evictions = 0;
+    int64_t bytes = 0;
+    int64_t entries = 0;
+};
+
+// In-process cache: keys spread over shards (each its own mutex and LRU list) so
+// event-loop threads rarely contend; bounded in bytes; entries expire after `ttl`.
+// Values are immutable and shared, so a hit copies a pointer, not the bytes.
+//
+// Invalidation race: a loader that read the database before a write, but stores after
+// the write's Clear(), would resurrect stale data. Callers take Generation() before
+// loading and Put only if it is unchanged. Thread-safe.
+template <typename Value>
+class LruCache {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    LruCache(std::size_t max_bytes, std::chrono::milliseconds ttl, std::size_t shards = 16)
+        : shards_(shards), max_bytes_per_shard_(max_bytes / shards), ttl_(ttl) {}
+
+    bool enabled() const { return max_bytes_per_shard_ > 0; }
+
+    std::shared_ptr<const Value> Get(std::string_view key) {
+        if (!enabled()) return nullptr;
+        Shard& shard = ShardFor(key);
+        std::lock_guard lock(shard.mutex);
+        auto found = shard.index.find(key);
+        if (found == shard.index.end() || found->second->expires_at <= Clock::now()) {
+            misses_.fetch_add(1, std::memory_order_relaxed);
+            return nullptr;
+        }
+        shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return found->second->value;
+    }
+
+    uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
+
+    // Stores unless the cache was cleared since `generation` was read.
+    void Put(std::string key, std::shared_ptr<const Value> value, std::size_t bytes, uint64_t generation) {
+        if (!enabled() || bytes > max_bytes_per_shard_) return;
+        Shard& shard = ShardFor(key);
+        std::lock_guard lock(shard.mutex);
+        if (generation != Generation()) return;
+        if (auto found = shard.index.find(key); found != shard.index.end()) Erase(shard, found->second);
+        shard.lru.push_front(Entry{key, std::move(value), bytes + key.size(), Clock::now() + ttl_});
+        shard.index.emplace(std::string_view(shard.lru.front().key), shard.lru.begin());
+        shard.bytes += bytes + key.size();
+        while (shard.bytes > max_bytes_per_shard_ && !shard.lru.empty()) {
+            Erase(shard, std::prev(shard.lru.end()));
+            evictions_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+    void Clear() {
+        generation_.fetch_add(1, std::memory_order_acq_rel);
+        for (auto& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            shard.index.clear();
+            shard.lru.clear();
+            shard.bytes = 0;
+        }
+    }
+
+    CacheStats Stats() const {
+        CacheStats stats;
+        stats.hits = hits_.load(std::memory_order_relaxed);
+        stats.misses = misses_.load(std::memory_order_relaxed);
+        stats.evictions = evictions_.load(std::memory_order_relaxed);
+        for (auto& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            stats.bytes += static_cast<int64_t>(shard.bytes);
+            stats.entries += static_cast<int64_t>(shard.lru.size());
+        }
+        return stats;
+    }
+
+private:
+    struct Entry {
+        std::string key;
+        std::shared_ptr<const Value> value;
+        std::size_t bytes;
+        Clock::time_point expires_at;
+    };
+    struct Shard {
+        mutable std::mutex mutex;
+        std::list<Entry> lru;  // front: most recently used
+        std::unordered_map<std::string_view, typename std::list<Entry>::iterator> index;  // views into lru keys
+        std::size_t bytes = 0;
+    };
+
+    Shard& ShardFor(std::string_view key) { return shards_[std::hash<std::string_view>{}(key) % shards_.size()]; }
+
+    static void Erase(Shard& shard, typename std::list<Entry>::iterator it) {
+        shard.bytes -= it->bytes;
+        shard.index.erase(std::string_view(it->key));
+        shard.lru.erase(it);
+    }
+
+    std::vector<Shard> shards_;
+    std::size_t max_bytes_per_shard_;
+    std::chrono::milliseconds ttl_;
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
+};
+
+}  // namespace emporium::cache

@@ -1,0 +1,230 @@
+#include "config/config_loader.hpp"
+
+#include <charconv>
+#include <functional>
+#include <toml++/toml.h>
+
+namespace emporium::config {
+namespace {
+
+using core::Error;
+using core::Result;
+
+struct KeySpec {
+    const char* section;
+    const char* key;
+    const char* description;
+    std::function<Result<void>(Settings&, const std::string&)> set;
+    std::function<std::string(const Settings&)> get;
+};
+
+Result<int64_t> ParseInteger(const std::string& text) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return Error::Malformed("not an integer: " + text);
+    return value;
+}
+
+template <typename Int>
+KeySpec MakeIntKey(const char* section, const char* key, const char* description,
+                   std::function<Int&(Settings&)> field) {
+    return KeySpec{section, key, description,
+                   [field](Settings& s, const std::string& text) -> Result<void> {
+                       auto value = ParseInteger(text);
+                       if (!value.ok()) return value.error();
+                       field(s) = static_cast<Int>(*value);
+                       return core::Ok();
+                   },
+                   [field](const Settings& s) { return std::to_string(field(const_cast<Settings&>(s))); }};
+}
+
+KeySpec MakeStringKey(const char* section, const char* key, const char* description,
+                      std::function<std::string&(Settings&)> field) {
+    return KeySpec{section, key, description,
+                   [field](Settings& s, const std::string& text) -> Result<void> {
+                       field(s) = text;
+                       return core::Ok();
+                   },
+                   [field](const Settings& s) { return "\"" + field(const_cast<Settings&>(s)) + "\""; }};
+}
+
+KeySpec MakeBoolKey(const char* section, const char* key, const char* description,
+                    std::function<bool&(Settings&)> field) {
+    return KeySpec{section, key, description,
+                   [field](Settings& s, const std::string& text) -> Result<void> {
+                       if (text == "true" || text == "1") {
+                           field(s) = true;
+                       } else if (text == "false" || text == "0") {
+                           field(s) = false;
+                       } else {
+                           return Error::Malformed("not a boolean: " + text);
+                       }
+                       return core::Ok();
+                   },
+                   [field](const Settings& s) { return field(const_cast<Settings&>(s)) ? "true" : "false"; }};
+}
+
+const std::vector<KeySpec>& Keys() {
+    static const std::vector<KeySpec> keys = {
+        MakeStringKey("server", "host", "Address to listen on.", [](Settings& s) -> auto& { return s.server.host; }),
+        MakeIntKey<int>("server", "port", "TCP port; 0 picks a free one (see --port-file).",
+                        [](Settings& s) -> auto& { return s.server.port; }),
+        MakeIntKey<int>("server", "io_threads", "Event-loop threads, each with its own SO_REUSEPORT acceptor; 0 = one per core.",
+                        [](Settings& s) -> auto& { return s.server.io_threads; }),
+        MakeIntKey<int64_t>("server", "max_body_bytes", "Largest request body accepted; larger gets 413.",
+                            [](Settings& s) -> auto& { return s.server.max_body_bytes; }),
+        MakeIntKey<int64_t>("server", "max_header_bytes", "Largest request header block accepted; larger gets 431.",
+                            [](Settings& s) -> auto& { return s.server.max_header_bytes; }),
+        MakeIntKey<int>("server", "read_timeout_ms", "Time allowed to receive a request body.",
+                        [](Settings& s) -> auto& { return s.server.read_timeout_ms; }),
+        MakeIntKey<int>("server", "idle_timeout_ms", "A keep-alive connection without a new request header for this long is closed.",
+                        [](Settings& s) -> auto& { return s.server.idle_timeout_ms; }),
+        MakeIntKey<int>("server", "request_timeout_ms", "Deadline for handling one request; past it the answer is 503.",
+                        [](Settings& s) -> auto& { return s.server.request_timeout_ms; }),
+        MakeIntKey<int>("server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
+                        [](Settings& s) -> auto& { return s.server.shutdown_grace_ms; }),
+        MakeBoolKey("server", "access_log", "Write one JSON line per request to stdout.",
+                    [](Settings& s) -> auto& { return s.server.access_log; }),
+        MakeStringKey("storage", "data_dir", "Directory of the SQLite databases (created if missing).",
+                      [](Settings& s) -> auto& { return s.storage.data_dir; }),
+        MakeIntKey<int>("storage", "blocking_threads", "Threads that run database work and password hashing.",
+                        [](Settings& s) -> auto& { return s.storage.blocking_threads; }),
+        MakeIntKey<int>("storage", "blocking_queue_limit", "Jobs allowed to wait for a blocking thread; beyond it requests get 503.",
+                        [](Settings& s) -> auto& { return s.storage.blocking_queue_limit; }),
+        MakeIntKey<int>("storage", "read_connections", "SQLite read connections per database.",
+                        [](Settings& s) -> auto& { return s.storage.read_connections; }),
+        MakeIntKey<int>("storage", "busy_timeout_ms", "How long SQLite waits for a lock held by another process.",
+                        [](Settings& s) -> auto& { return s.storage.busy_timeout_ms; }),
+        MakeIntKey<int>("storage", "write_batch_max", "Most write jobs committed together in one group commit.",
+                        [](Settings& s) -> auto& { return s.storage.write_batch_max; }),
+        MakeIntKey<int>("security", "session_ttl_hours", "Lifetime of a session token.",
+                        [](Settings& s) -> auto& { return s.security.session_ttl_hours; }),
+        MakeIntKey<int>("security", "argon2_ops_limit", "argon2id passes (libsodium opslimit, at least 1).",
+                        [](Settings& s) -> auto& { return s.security.argon2_ops_limit; }),
+        MakeIntKey<int>("security", "argon2_memory_kib", "argon2id memory in KiB (at least 8).",
+                        [](Settings& s) -> auto& { return s.security.argon2_memory_kib; }),
+        MakeIntKey<int>("catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
+                        [](Settings& s) -> auto& { return s.catalog.cache_max_age_seconds; }),
+        MakeIntKey<int64_t>("catalog", "product_cache_bytes", "Memory bound of the in-process cache of product pages; 0 disables it.",
+                            [](Settings& s) -> auto& { return s.catalog.product_cache_bytes; }),
+        MakeIntKey<int>("catalog", "product_cache_ttl_ms", "Longest a cached product page is served (writes by this process invalidate at once).",
+                        [](Settings& s) -> auto& { return s.catalog.product_cache_ttl_ms; }),
+        MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
+                      [](Settings& s) -> auto& { return s.log.level; }),
+    };
+    return keys;
+}
+
+const KeySpec* FindKey(const std::string& section, const std::string& key) {
+    for (const auto& spec : Keys())
+        if (section == spec.section && key == spec.key) return &spec;
+    return nullptr;
+}
+
+bool IsSection(const std::string& section) {
+    for (const auto& spec : Keys())
+        if (section == spec.section) return true;
+    return false;
+}
+
+std::string ToLower(std::string text) {
+    for (char& c : text)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return text;
+}
+
+}  // namespace
+
+std::vector<KeyReference> DescribeKeys() {
+    Settings defaults;
+    std::vector<KeyReference> out;
+    for (const auto& spec : Keys()) out.push_back({spec.section, spec.key, spec.get(defaults), spec.description});
+    return out;
+}
+
+Result<void> SetKey(const std::string& section, const std::string& key, const std::string& value,
+                    Settings& settings) {
+    const KeySpec* spec = FindKey(section, key);
+    if (!spec) return Error::Malformed("unknown configuration key " + section + "." + key);
+    auto result = spec->set(settings, value);
+    if (!result.ok()) return Error::Malformed(section + "." + key + ": " + result.error().message);
+    return core::Ok();
+}
+
+Result<void> ApplyTomlFile(const std::string& path, Settings& settings) {
+    toml::table parsed;
+    try {
+        parsed = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        return Error::Malformed("cannot read " + path + ": " + std::string(error.description()));
+    }
+    for (const auto& [section_key, section_node] : parsed) {
+        std::string section(section_key.str());
+        const toml::table* table = section_node.as_table();
+        if (!table || !IsSection(section)) return Error::Malformed(path + ": unknown section [" + section + "]");
+        for (const auto& [key_node, value] : *table) {
+            std::string key(key_node.str());
+            std::string text;
+            if (auto s = value.value<std::string>(); s && value.is_string()) {
+                text = *s;
+            } else if (value.is_integer()) {
+                text = std::to_string(*value.value<int64_t>());
+            } else if (value.is_boolean()) {
+                text = *value.value<bool>() ? "true" : "false";
+            } else {
+                return Error::Malformed(path + ": " + section + "." + key + " has an unsupported type");
+            }
+            EMPORIUM_TRY(SetKey(section, key, text, settings));
+        }
+    }
+    return core::Ok();
+}
+
+Result<void> ApplyEnvironment(const std::map<std::string, std::string>& environment, Settings& settings) {
+    static const std::string kPrefix = "EMPORIUM_";
+    for (const auto& [name, value] : environment) {
+        if (name.rfind(kPrefix, 0) != 0) continue;
+        std::string rest = ToLower(name.substr(kPrefix.size()));
+        auto underscore = rest.find('_');
+        if (underscore == std::string::npos) continue;
+        std::string section = rest.substr(0, underscore);
+        if (!IsSection(section)) continue;
+        EMPORIUM_TRY(SetKey(section, rest.substr(underscore + 1), value, settings));
+    }
+    return core::Ok();
+}
+
+Result<void> Validate(const Settings& s) {
+    std::vector<core::FieldError> errors;
+    auto check = [&](bool ok, const char* key, const char* message) {
+        if (!ok) errors.push_back({key, message});
+    };
+    check(s.server.port >= 0 && s.server.port <= 65535, "server.port", "must be 0..65535");
+    check(s.server.io_threads >= 0 && s.server.io_threads <= 256, "server.io_threads", "must be 0..256");
+    check(s.server.max_body_bytes >= 1024, "server.max_body_bytes", "must be at least 1024");
+    check(s.server.max_header_bytes >= 1024, "server.max_header_bytes", "must be at least 1024");
+    check(s.server.read_timeout_ms > 0, "server.read_timeout_ms", "must be positive");
+    check(s.server.idle_timeout_ms > 0, "server.idle_timeout_ms", "must be positive");
+    check(s.server.request_timeout_ms > 0, "server.request_timeout_ms", "must be positive");
+    check(s.server.shutdown_grace_ms >= 0, "server.shutdown_grace_ms", "must not be negative");
+    check(!s.storage.data_dir.empty(), "storage.data_dir", "must not be empty");
+    check(s.storage.blocking_threads >= 1 && s.storage.blocking_threads <= 1024, "storage.blocking_threads",
+          "must be 1..1024");
+    check(s.storage.blocking_queue_limit >= 0, "storage.blocking_queue_limit", "must not be negative");
+    check(s.storage.read_connections >= 1 && s.storage.read_connections <= 256, "storage.read_connections",
+          "must be 1..256");
+    check(s.storage.busy_timeout_ms >= 0, "storage.busy_timeout_ms", "must not be negative");
+    check(s.storage.write_batch_max >= 1, "storage.write_batch_max", "must be at least 1");
+    check(s.security.session_ttl_hours >= 1, "security.session_ttl_hours", "must be at least 1");
+    check(s.security.argon2_ops_limit >= 1, "security.argon2_ops_limit", "must be at least 1");
+    check(s.security.argon2_memory_kib >= 8, "security.argon2_memory_kib", "must be at least 8");
+    check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
+    check(s.catalog.product_cache_bytes >= 0, "catalog.product_cache_bytes", "must not be negative");
+    check(s.catalog.product_cache_ttl_ms >= 0, "catalog.product_cache_ttl_ms", "must not be negative");
+    check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",
+          "log.level", "must be debug, info, warn or error");
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    return core::Ok();
+}
+
+}  // namespace emporium::config

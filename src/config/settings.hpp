@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace emporium::config {
+
+// Every key of the configuration, with its default. The loader (config_loader.hpp) fills
+// these from a TOML file, then EMPORIUM_<SECTION>_<KEY> environment variables, then
+// command-line flags. Only src/app/ reads Settings; services get their own small structs.
+
+struct ServerSettings {
+    std::string host = "0.0.0.0";
+    int port = 8080;
+    int io_threads = 0;  // 0: one per core
+    int64_t max_body_bytes = 1 << 20;
+    int64_t max_header_bytes = 16 << 10;
+    int read_timeout_ms = 10'000;     // a request's body must arrive within this
+    int idle_timeout_ms = 60'000;     // keep-alive connection with no request header is closed
+    int request_timeout_ms = 10'000;  // deadline given to services for one request
+    int shutdown_grace_ms = 10'000;   // in-flight requests get this long after SIGTERM
+    bool access_log = true;
+};
+
+struct StorageSettings {
+    std::string data_dir = "./data";
+    int blocking_threads = 16;        // threads that run database work and password hashing
+    int blocking_queue_limit = 1024;  // waiting jobs beyond this are refused with 503
+    int read_connections = 8;         // SQLite read connections per database
+    int busy_timeout_ms = 5'000;
+    int write_batch_max = 256;  // most write jobs committed in one group commit
+};
+
+struct SecuritySettings {
+    int session_ttl_hours = 720;
+    int argon2_ops_limit = 2;          // libsodium crypto_pwhash OPSLIMIT_INTERACTIVE
+    int argon2_memory_kib = 64 << 10;  // MEMLIMIT_INTERACTIVE (64 MiB)
+};
+
+struct CatalogSettings {
+    int cache_max_age_seconds = 60;                // Cache-Control max-age on public catalog reads
+    int64_t product_cache_bytes = 64LL << 20;      // in-process cache of serialised product pages
+    int product_cache_ttl_ms = 5'000;              // bounds staleness from writes by other processes
+};
+
+struct LogSettings {
+    std::string level = "info";  // debug, info, warn, error
+};
+
+struct Settings {
+    ServerSettings server;
+    StorageSettings storage;
+    SecuritySettings security;
+    CatalogSettings catalog;
+    LogSettings log;
+};
+
+}  // namespace emporium::config

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace emporium::http {
+
+// Parses a request body that must be one JSON object (depth ≤ 32). Anything else is
+// kMalformed (→ 400).
+core::Result<boost::json::object> ParseJsonObject(std::string_view body);
+
+// Absent, explicit null, or a value: what a PATCH needs to tell "leave" from "clear".
+template <typename T>
+struct Patch {
+    bool present = false;
+    std::optional<T> value;  // nullopt with present = true: the client sent null
+};
+
+// Reads typed fields from a JSON object and remembers what went wrong. Wrong JSON types
+// and unknown fields are request-shape errors (400); Finish() reports them, naming the
+// field. Value rules (lengths, formats) belong to the service and give 422.
+class ObjectReader {
+public:
+    explicit ObjectReader(const boost::json::object& object, std::string prefix = "")
+        : object_(object), prefix_(std::move(prefix)) {}
+
+    // Absent or null → nullopt.
+    std::optional<std::string> String(std::string_view key);
+    std::optional<int64_t> Integer(std::string_view key);
+    std::optional<bool> Bool(std::string_view key);
+    Patch<std::string> NullableString(std::string_view key);
+    // The raw value (any type), or null when absent.
+    const boost::json::value* Value(std::string_view key);
+    const boost::json::object* Object(std::string_view key);
+    const boost::json::array* Array(std::string_view key);
+    bool Has(std::string_view key) const { return object_.contains(key); }
+
+    // Declares a field as known without reading it.
+    void Allow(std::string_view key) { used_.insert(std::string(key)); }
+
+    // Errors for unknown fields and wrong types; Ok otherwise.
+    core::Result<void> Finish() const;
+    // Merges this reader's problems into `errors` (for nested objects).
+    void CollectErrors(std::vector<core::FieldError>& errors) const;
+
+    std::string FieldName(std::string_view key) const;
+
+private:
+    const boost::json::value* Lookup(std::string_view key);
+    void TypeError(std::string_view key, std::string_view expected);
+
+    const boost::json::object& object_;
+    std::string prefix_;
+    std::set<std::string, std::less<>> used_;
+    std::vector<core::FieldError> type_errors_;
+};
+
+}  // namespace emporium::http

@@ -1,0 +1,502 @@
+#include "http/server.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/random.hpp"
+#include "core/text.hpp"
+#include "http/problem.hpp"
+#include "observability/log.hpp"
+
+namespace emporium::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct SessionState {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;  // a request has been read and its response is not yet written
+};
+
+struct Worker {
+    asio::io_context io{1};
+    std::optional<tcp::acceptor> acceptor;
+    std::list<SessionState*> sessions;  // touched only on this worker's thread
+    std::thread thread;
+};
+
+bool IsJsonMediaType(std::string_view content_type) {
+    auto semicolon = content_type.find(';');
+    std::string_view media = content_type.substr(0, semicolon);
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    std::string lower;
+    for (char c : media) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
+}
+
+// True when an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2).
+bool NoneMatch(std::string_view header, std::string_view etag) {
+    auto strip_weak = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
+    etag = strip_weak(etag);
+    while (!header.empty()) {
+        auto comma = header.find(',');
+        std::string_view candidate = header.substr(0, comma);
+        while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
+        while (!candidate.empty() && candidate.back() == ' ') candidate.remove_suffix(1);
+        if (candidate == "*" || strip_weak(candidate) == etag) return true;
+        if (comma == std::string_view::npos) break;
+        header.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+// Every successful GET carries an ETag (the handler's, or a hash of the body) and is
+// answered 304 with no body when the client already holds that representation.
+void ApplyConditionalGet(const Request& request, Response& response) {
+    if (request.method != Method::kGet || response.status != 200) return;
+    std::string etag(response.Header("ETag"));
+    if (etag.empty()) {
+        etag = core::EtagFor(response.body);
+        response.SetHeader("ETag", etag);
+    }
+    std::string_view if_none_match = request.Header("if-none-match");
+    if (!if_none_match.empty() && NoneMatch(if_none_match, etag)) {
+        response.status = 304;
+        response.body.clear();
+    }
+}
+
+bool IsValidRequestId(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    for (char c : id)
+        if (c <= 0x20 || c >= 0x7f) return false;
+    return true;
+}
+
+// traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
+std::string TraceIdFrom(std::string_view traceparent) {
+    if (traceparent.size() != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-')
+        return {};
+    std::string_view trace_id = traceparent.substr(3, 32);
+    for (char c : trace_id)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+    if (trace_id == std::string_view("00000000000000000000000000000000")) return {};
+    return std::string(trace_id);
+}
+
+Response Problem(core::ErrorCode code, std::string message, std::string_view instance) {
+    return ProblemResponse(core::Error{code, std::move(message), {}}, instance);
+}
+
+}  // namespace
+
+struct Server::Impl {
+    ServerOptions options;
+    const Router& router;
+    Authenticator authenticator;
+    // Declared before the pool so the pool is destroyed first: its last jobs post their
+    // results to the workers' io_contexts, which must still exist.
+    std::vector<std::unique_ptr<Worker>> workers;
+    runtime::BlockingPool pool;
+    std::atomic<bool> draining{false};
+    std::atomic<int64_t> in_flight{0};
+    RouteMetrics unmatched_metrics;
+    observability::Counter connections_accepted;
+    observability::Gauge connections_open;
+
+    Impl(ServerOptions opts, const Router& r, Authenticator auth)
+        : options(std::move(opts)),
+          router(r),
+          authenticator(std::move(auth)),
+          workers(),
+          pool(options.blocking_threads, options.blocking_queue_limit) {
+        for (int i = 0; i < std::max(1, options.io_threads); ++i) workers.push_back(std::make_unique<Worker>());
+    }
+
+    // --- request handling -------------------------------------------------------------
+
+    Response Invoke(const Route& route, Request& request) {
+        try {
+            if (request.context.Expired())
+                return Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.", request.path);
+            if (route.access != Access::kPublic) {
+                std::string_view authorization = request.Header("authorization");
+                constexpr std::string_view kBearer = "Bearer ";
+                if (authorization.size() <= kBearer.size() ||
+                    !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
+                                [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+                    return Problem(core::ErrorCode::kUnauthenticated, "A bearer token is required.", request.path);
+                auto principal = authenticator(request.context, authorization.substr(kBearer.size()));
+                if (!principal.ok()) return ProblemResponse(principal.error(), request.path);
+                if (route.access == Access::kAdmin && principal->role != core::Role::kAdmin)
+                    return Problem(core::ErrorCode::kPermissionDenied, "This operation needs the admin role.",
+                                   request.path);
+                request.context.principal = std::move(principal).value();
+            }
+            return route.handler(request);
+        } catch (const std::exception& e) {
+            observability::LogError("handler_exception", [&](core::JsonWriter& json) {
+                json.Field("request_id", request.context.request_id).Field("route", route.pattern).Field("error", e.what());
+            });
+            return Problem(core::ErrorCode::kInternal, "", request.path);
+        }
+    }
+
+    template <typename Work>
+    asio::awaitable<Response> RunOnPool(Work work) {
+        auto executor = co_await asio::this_coro::executor;
+        co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+            [this, executor](auto handler, Work work) mutable {
+                auto accepted = std::make_shared<bool>(true);
+                runtime::UniqueFunction job([handler = std::move(handler), work = std::move(work), executor,
+                                             accepted]() mutable {
+                    Response response = *accepted ? work()
+                                                  : Problem(core::ErrorCode::kUnavailable,
+                                                            "The server is busy; retry shortly.", "");
+                    asio::post(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
+                        std::move(handler)(std::move(response));
+                    });
+                });
+                if (!pool.TrySubmit(std::move(job))) {
+                    *accepted = false;
+                    job();
+                }
+            },
+            asio::use_awaitable, std::move(work));
+    }
+
+    asio::awaitable<Response> Handle(Request& request, const Route*& matched) {
+        auto match = router.Find(request.method, request.path, request);
+        if (!match.route) {
+            if (match.allowed.empty())
+                co_return Problem(core::ErrorCode::kNotFound, "No resource at this path.", request.path);
+            Response response = Problem(core::ErrorCode::kMethodNotAllowed,
+                                        "This path does not support " + std::string(MethodName(request.method)) + ".",
+                                        request.path);
+            std::string allow;
+            for (Method m : match.allowed) {
+                if (!allow.empty()) allow += ", ";
+                allow += MethodName(m);
+            }
+            response.SetHeader("Allow", allow);
+            co_return response;
+        }
+        matched = match.route;
+        const Route& route = *match.route;
+        if (!request.body.empty() && !IsJsonMediaType(request.Header("content-type")))
+            co_return Problem(core::ErrorCode::kUnsupportedMediaType, "Request bodies must be application/json.",
+                              request.path);
+        if (route.fast_path) {
+            if (auto fast = route.fast_path(request)) co_return std::move(*fast);
+        }
+        if (route.execution == Execution::kInline) co_return Invoke(route, request);
+        co_return co_await RunOnPool([this, &route, &request] { return Invoke(route, request); });
+    }
+
+    // --- connections ------------------------------------------------------------------
+
+    static Request ToRequest(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
+        Request request;
+        request.method = ParseMethod(in.method_string());
+        std::string_view target = in.target();
+        auto question = target.find('?');
+        request.path = std::string(target.substr(0, question));
+        if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+        request.headers.reserve(8);
+        for (const auto& field : in) {
+            std::string name(field.name_string());
+            for (char& c : name)
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            request.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        request.body = std::move(in.body());
+        request.remote_address = remote;
+        return request;
+    }
+
+    asio::awaitable<bool> Write(beast::tcp_stream& stream, Response& response, const std::string& request_id,
+                                unsigned version, bool keep_alive) {
+        bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+        if (!response.content_type.empty() && response.status != 204 && response.status != 304)
+            out.set(bhttp::field::content_type, response.content_type);
+        for (auto& [name, value] : response.headers) out.set(name, value);
+        if (!request_id.empty()) out.set("X-Request-Id", request_id);
+        if (response.status != 204 && response.status != 304) out.body() = std::move(response.body);
+        out.keep_alive(keep_alive);
+        out.prepare_payload();
+        stream.expires_after(options.read_timeout);
+        auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+        co_return !ec;
+    }
+
+    void Record(const Route* route, const Request& request, int status, std::size_t bytes, Clock::time_point start) {
+        auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+        RouteMetrics& metrics = route ? const_cast<Route*>(route)->metrics : unmatched_metrics;
+        metrics.latency.Observe(elapsed);
+        metrics.by_status[static_cast<std::size_t>(std::clamp(status, 100, 599))].Add();
+        if (!options.access_log) return;
+        observability::LogInfo("access", [&](core::JsonWriter& json) {
+            json.Field("request_id", request.context.request_id);
+            if (!request.context.trace_id.empty()) json.Field("trace_id", request.context.trace_id);
+            json.Field("method", MethodName(request.method))
+                .Field("path", request.path)
+                .Field("route", route ? std::string_view(route->pattern) : std::string_view("unmatched"))
+                .Field("status", status)
+                .Field("bytes", static_cast<int64_t>(bytes))
+                .Key("duration_ms")
+                .Raw(std::to_string(static_cast<double>(elapsed) / 1e6))
+                .Field("remote", request.remote_address);
+        });
+    }
+
+    // Answers an unreadable request (limits exceeded, syntax error), then closes.
+    asio::awaitable<void> Reject(beast::tcp_stream& stream, int status, std::string message) {
+        core::ErrorCode code = status == 413 ? core::ErrorCode::kPayloadTooLarge : core::ErrorCode::kMalformed;
+        Response response = Problem(code, std::move(message), "");
+        if (status == 431) response.status = 431;
+        std::string request_id = core::NewRequestId();
+        co_await Write(stream, response, request_id, 11, false);
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        // Drain what the client is still sending so that closing does not reset the
+        // connection before it has read our answer.
+        stream.expires_after(std::chrono::seconds(2));
+        std::array<char, 16384> sink;
+        std::size_t drained = 0;
+        while (drained < 16 * options.max_body_bytes) {
+            auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+            if (ec) break;
+            drained += n;
+        }
+    }
+
+    asio::awaitable<void> Session(tcp::socket socket, Worker& worker) {
+        beast::error_code endpoint_error;
+        auto endpoint = socket.remote_endpoint(endpoint_error);
+        std::string remote = endpoint_error ? std::string() : endpoint.address().to_string();
+        beast::tcp_stream stream(std::move(socket));
+        SessionState state{&stream, false};
+        worker.sessions.push_front(&state);
+        auto registration = worker.sessions.begin();
+        connections_open.Add(1);
+        beast::flat_buffer buffer;
+        for (;;) {
+            if (draining.load()) break;
+            bhttp::request_parser<bhttp::string_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+            parser.body_limit(options.max_body_bytes);
+            stream.expires_after(options.idle_timeout);
+            auto [header_error, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+            if (header_error) {
+                if (header_error == bhttp::error::body_limit) {
+                    co_await Reject(stream, 413, "The request body exceeds " + std::to_string(options.max_body_bytes) + " bytes.");
+                } else if (header_error == bhttp::error::header_limit) {
+                    co_await Reject(stream, 431, "The request headers are too large.");
+                } else if (header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                           header_error != bhttp::error::end_of_stream && header_error != bhttp::error::partial_message) {
+                    co_await Reject(stream, 400, "The request is not valid HTTP/1.1.");
+                }
+                break;
+            }
+            state.busy = true;
+            in_flight.fetch_add(1);
+            auto start = Clock::now();
+            if (!parser.is_done()) {
+                stream.expires_after(options.read_timeout);
+                auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+                if (body_error) {
+                    if (body_error == bhttp::error::body_limit)
+                        co_await Reject(stream, 413, "The request body exceeds " + std::to_string(options.max_body_bytes) + " bytes.");
+                    in_flight.fetch_sub(1);
+                    break;
+                }
+            }
+            unsigned version = parser.get().version();
+            bool keep_alive = parser.get().keep_alive();
+            Request request = ToRequest(parser.release(), remote);
+            std::string_view given_id = request.Header("x-request-id");
+            request.context.request_id = IsValidRequestId(given_id) ? std::string(given_id) : core::NewRequestId();
+            request.context.trace_id = TraceIdFrom(request.Header("traceparent"));
+            request.context.deadline = start + options.request_timeout;
+
+            const Route* route = nullptr;
+            Response response = co_await Handle(request, route);
+            ApplyConditionalGet(request, response);
+            keep_alive = keep_alive && !draining.load();
+            int status = response.status;
+            std::size_t bytes = response.body.size();
+            bool written = co_await Write(stream, response, request.context.request_id, version, keep_alive);
+            Record(route, request, status, bytes, start);
+            in_flight.fetch_sub(1);
+            state.busy = false;
+            if (!written) break;
+            if (!keep_alive) {
+                beast::error_code ignored;
+                stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                break;
+            }
+        }
+        worker.sessions.erase(registration);
+        connections_open.Add(-1);
+    }
+
+    asio::awaitable<void> AcceptLoop(Worker& worker) {
+        for (;;) {
+            auto [ec, socket] = co_await worker.acceptor->async_accept(kTuple);
+            if (ec) {
+                if (draining.load() || ec == asio::error::operation_aborted) co_return;
+                continue;  // e.g. EMFILE: keep serving the connections we have
+            }
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            connections_accepted.Add();
+            asio::co_spawn(worker.io, Session(std::move(socket), worker), asio::detached);
+        }
+    }
+
+    // --- shutdown ---------------------------------------------------------------------
+
+    void BeginShutdown() {
+        if (draining.exchange(true)) return;
+        observability::LogInfo("shutdown_started", [&](core::JsonWriter& json) {
+            json.Field("in_flight", in_flight.load()).Field("grace_ms", static_cast<int64_t>(options.shutdown_grace.count()));
+        });
+        for (auto& worker : workers) {
+            asio::post(worker->io, [w = worker.get()] {
+                beast::error_code ignored;
+                if (w->acceptor) w->acceptor->close(ignored);
+                for (SessionState* session : w->sessions)
+                    if (!session->busy) session->stream->socket().close(ignored);
+            });
+        }
+        asio::co_spawn(workers.front()->io, WaitForDrain(), asio::detached);
+    }
+
+    asio::awaitable<void> WaitForDrain() {
+        auto deadline = Clock::now() + options.shutdown_grace;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (in_flight.load() > 0 && Clock::now() < deadline) {
+            timer.expires_after(std::chrono::milliseconds(10));
+            co_await timer.async_wait(kTuple);
+        }
+        int64_t abandoned = in_flight.load();
+        observability::LogInfo("shutdown_drained", [&](core::JsonWriter& json) { json.Field("abandoned", abandoned); });
+        for (auto& worker : workers) worker->io.stop();
+    }
+
+    void RenderMetrics(std::string& out) const {
+        using observability::AppendFamilyHeader;
+        using observability::AppendSample;
+        AppendFamilyHeader(out, "emporium_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+        auto each_route = [&](auto&& fn) {
+            for (const auto& route : router.routes()) fn(MethodName(route->method), route->pattern, route->metrics);
+            fn(std::string_view("ANY"), std::string_view("unmatched"), unmatched_metrics);
+        };
+        each_route([&](std::string_view method, std::string_view pattern, const RouteMetrics& metrics) {
+            for (int status = 100; status < 600; ++status) {
+                uint64_t count = metrics.by_status[static_cast<std::size_t>(status)].Value();
+                if (count == 0) continue;
+                AppendSample(out, "emporium_http_requests_total",
+                             "method=\"" + std::string(method) + "\",route=\"" + observability::EscapeLabel(pattern) +
+                                 "\",status=\"" + std::to_string(status) + "\"",
+                             static_cast<int64_t>(count));
+            }
+        });
+        AppendFamilyHeader(out, "emporium_http_request_duration_seconds", "histogram",
+                           "Time from a complete request header to the response written, by route.");
+        each_route([&](std::string_view method, std::string_view pattern, const RouteMetrics& metrics) {
+            if (metrics.latency.Count() == 0) return;
+            metrics.latency.Render(out, "emporium_http_request_duration_seconds",
+                                   "method=\"" + std::string(method) + "\",route=\"" +
+                                       observability::EscapeLabel(pattern) + "\"");
+        });
+        AppendFamilyHeader(out, "emporium_http_requests_in_flight", "gauge", "Requests read and not yet answered.");
+        AppendSample(out, "emporium_http_requests_in_flight", "", in_flight.load());
+        AppendFamilyHeader(out, "emporium_http_connections_open", "gauge", "Open client connections.");
+        AppendSample(out, "emporium_http_connections_open", "", connections_open.Value());
+        AppendFamilyHeader(out, "emporium_http_connections_accepted_total", "counter", "Client connections accepted.");
+        AppendSample(out, "emporium_http_connections_accepted_total", "",
+                     static_cast<int64_t>(connections_accepted.Value()));
+        auto stats = pool.Stats();
+        AppendFamilyHeader(out, "emporium_blocking_pool_threads", "gauge", "Threads of the blocking pool (database work, hashing).");
+        AppendSample(out, "emporium_blocking_pool_threads", "", stats.threads);
+        AppendFamilyHeader(out, "emporium_blocking_pool_busy_threads", "gauge", "Blocking pool threads running a job.");
+        AppendSample(out, "emporium_blocking_pool_busy_threads", "", stats.busy);
+        AppendFamilyHeader(out, "emporium_blocking_pool_queued_jobs", "gauge", "Jobs waiting for a blocking pool thread.");
+        AppendSample(out, "emporium_blocking_pool_queued_jobs", "", stats.queued);
+        AppendFamilyHeader(out, "emporium_blocking_pool_rejected_total", "counter",
+                           "Jobs refused because the blocking pool queue was full (answered 503).");
+        AppendSample(out, "emporium_blocking_pool_rejected_total", "", stats.rejected);
+    }
+};
+
+Server::Server(ServerOptions options, const Router& router, Authenticator authenticator,
+               observability::MetricsRegistry& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(authenticator))) {
+    metrics.Add([impl = impl_.get()](std::string& out) { impl->RenderMetrics(out); });
+}
+
+Server::~Server() = default;
+
+core::Result<int> Server::Listen() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(impl_->options.host, ec);
+    if (ec) return core::Error::Invalid("server.host", "not an IP address: " + impl_->options.host);
+    int port = impl_->options.port;
+    for (auto& worker : impl_->workers) {
+        tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+        auto& acceptor = worker->acceptor.emplace(worker->io);
+        acceptor.open(endpoint.protocol(), ec);
+        if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) {
+            int one = 1;
+            if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+                ec = beast::error_code(errno, boost::system::system_category());
+        }
+        if (!ec) acceptor.bind(endpoint, ec);
+        if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " + ec.message());
+        port = acceptor.local_endpoint().port();  // the first acceptor resolves port 0 for the others
+    }
+    return port;
+}
+
+void Server::Run() {
+    Impl& impl = *impl_;
+    asio::signal_set signals(impl.workers.front()->io, SIGINT, SIGTERM);
+    signals.async_wait([&impl](const beast::error_code& ec, int) {
+        if (!ec) impl.BeginShutdown();
+    });
+    for (auto& worker : impl.workers) {
+        asio::co_spawn(worker->io, impl.AcceptLoop(*worker), asio::detached);
+        worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+    }
+    for (auto& worker : impl.workers) worker->thread.join();
+    observability::LogInfo("server_stopped");
+}
+
+void Server::Shutdown() {
+    asio::post(impl_->workers.front()->io, [impl = impl_.get()] { impl->BeginShutdown(); });
+}
+
+runtime::BlockingPoolStats Server::PoolStats() const { return impl_->pool.Stats(); }
+
+}  // namespace emporium::http

@@ -1,0 +1,216 @@
+#include "infra/sqlite/database.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/embedded_files.hpp"
+#include "observability/log.hpp"
+
+namespace emporium::infra::sqlite {
+
+using core::Error;
+using core::Result;
+
+std::vector<Migration> EmbeddedMigrations(std::string_view database) {
+    std::string prefix = "schemas/sqlite/" + std::string(database) + "/";
+    std::vector<Migration> migrations;
+    for (const auto& file : core::EmbeddedFiles()) {
+        if (file.path.substr(0, prefix.size()) != prefix) continue;
+        std::string_view name = file.path.substr(prefix.size());
+        Migration migration;
+        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), migration.version);
+        if (ec != std::errc()) continue;
+        migration.name = std::string(name);
+        migration.sql = std::string(file.content);
+        migrations.push_back(std::move(migration));
+    }
+    std::sort(migrations.begin(), migrations.end(),
+              [](const Migration& a, const Migration& b) { return a.version < b.version; });
+    return migrations;
+}
+
+Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
+    auto database = std::unique_ptr<Database>(new Database(std::move(options)));
+    const auto& opts = database->options_;
+    ConnectionOptions writer_options{.read_only = false, .busy_timeout_ms = opts.busy_timeout_ms};
+    EMPORIUM_ASSIGN_OR_RETURN(database->writer_, Connection::Open(opts.path, writer_options));
+    EMPORIUM_TRY(database->writer_->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    EMPORIUM_TRY(database->Migrate(*database->writer_));
+    for (int i = 0; i < opts.read_connections; ++i) {
+        ConnectionOptions reader_options{.read_only = true, .busy_timeout_ms = opts.busy_timeout_ms};
+        EMPORIUM_ASSIGN_OR_RETURN(auto reader, Connection::Open(opts.path, reader_options));
+        database->idle_readers_.push_back(std::move(reader));
+    }
+    database->writer_thread_ = std::thread([db = database.get()] { db->WriterLoop(); });
+    return database;
+}
+
+Database::~Database() {
+    {
+        std::lock_guard lock(write_mutex_);
+        stopping_ = true;
+    }
+    write_wakeup_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+Result<void> Database::Migrate(Connection& connection) {
+    EMPORIUM_TRY(connection.Execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL)"));
+    for (const auto& migration : options_.migrations) {
+        EMPORIUM_TRY(connection.Execute("BEGIN IMMEDIATE"));
+        auto applied = [&]() -> Result<bool> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto check, connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+            check.Bind(1, migration.version);
+            return check.Step();
+        }();
+        if (!applied.ok()) {
+            (void)connection.Execute("ROLLBACK");
+            return applied.error();
+        }
+        if (*applied) {
+            EMPORIUM_TRY(connection.Execute("COMMIT"));
+            continue;
+        }
+        auto result = [&]() -> Result<void> {
+            EMPORIUM_TRY(connection.Execute(migration.sql));
+            EMPORIUM_ASSIGN_OR_RETURN(
+                auto record, connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
+                                                "VALUES (?1, ?2, CAST(strftime('%s','now') AS INTEGER))"));
+            record.Bind(1, migration.version).Bind(2, migration.name);
+            return record.Run();
+        }();
+        if (!result.ok()) {
+            (void)connection.Execute("ROLLBACK");
+            return Error::Internal(options_.name + " migration " + migration.name + " failed: " + result.error().message);
+        }
+        EMPORIUM_TRY(connection.Execute("COMMIT"));
+        observability::LogInfo("migration_applied", [&](core::JsonWriter& json) {
+            json.Field("database", options_.name).Field("migration", migration.name);
+        });
+    }
+    return core::Ok();
+}
+
+std::unique_ptr<Connection> Database::AcquireReader() {
+    std::unique_lock lock(readers_mutex_);
+    readers_available_.wait(lock, [&] { return !idle_readers_.empty(); });
+    auto connection = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+    ++readers_in_use_;
+    return connection;
+}
+
+void Database::ReleaseReader(std::unique_ptr<Connection> connection) {
+    {
+        std::lock_guard lock(readers_mutex_);
+        idle_readers_.push_back(std::move(connection));
+        --readers_in_use_;
+    }
+    readers_available_.notify_one();
+}
+
+Result<void> Database::ReadErased(const std::function<Result<void>(Connection&)>& work) {
+    auto connection = AcquireReader();
+    Result<void> result = connection->Execute("BEGIN");
+    if (result.ok()) {
+        result = work(*connection);
+        auto end = connection->Execute("COMMIT");
+        if (result.ok() && !end.ok()) result = end;
+    }
+    ReleaseReader(std::move(connection));
+    return result;
+}
+
+Result<void> Database::Ping() {
+    return ReadErased([](Connection& connection) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT 1"));
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) return Error::Internal("SELECT 1 returned no row");
+        return core::Ok();
+    });
+}
+
+Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work) {
+    auto job = std::make_shared<WriteJob>();
+    job->work = std::move(work);
+    std::unique_lock lock(write_mutex_);
+    if (stopping_) return Error::Unavailable("database " + options_.name + " is closing");
+    write_queue_.push_back(job);
+    write_wakeup_.notify_one();
+    write_done_.wait(lock, [&] { return job->result.has_value(); });
+    return std::move(*job->result);
+}
+
+void Database::WriterLoop() {
+    std::vector<std::shared_ptr<WriteJob>> batch;
+    std::vector<Result<void>> outcomes;
+    for (;;) {
+        {
+            std::unique_lock lock(write_mutex_);
+            write_wakeup_.wait(lock, [&] { return stopping_ || !write_queue_.empty(); });
+            if (write_queue_.empty()) return;  // stopping, and nothing left to commit
+            std::size_t take = std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
+            batch.assign(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+            write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        }
+        outcomes.clear();
+        Result<void> begun = writer_->Execute("BEGIN IMMEDIATE");
+        for (auto& job : batch) {
+            if (!begun.ok()) {
+                outcomes.push_back(begun.error());
+                continue;
+            }
+            Result<void> outcome = writer_->Execute("SAVEPOINT job");
+            if (outcome.ok()) {
+                try {
+                    outcome = job->work(*writer_);
+                } catch (const std::exception& e) {
+                    outcome = Error::Internal(std::string("write job threw: ") + e.what());
+                }
+                if (!outcome.ok()) (void)writer_->Execute("ROLLBACK TO job");
+                auto released = writer_->Execute("RELEASE job");
+                if (outcome.ok() && !released.ok()) outcome = released;
+            }
+            outcomes.push_back(std::move(outcome));
+        }
+        if (begun.ok()) {
+            auto committed = writer_->Execute("COMMIT");
+            if (!committed.ok()) {
+                (void)writer_->Execute("ROLLBACK");
+                observability::LogError("commit_failed", [&](core::JsonWriter& json) {
+                    json.Field("database", options_.name).Field("error", committed.error().message);
+                });
+                for (auto& outcome : outcomes)
+                    if (outcome.ok()) outcome = committed.error();
+            }
+        }
+        write_batches_.fetch_add(1, std::memory_order_relaxed);
+        write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+        {
+            std::lock_guard lock(write_mutex_);
+            for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result.emplace(std::move(outcomes[i]));
+        }
+        write_done_.notify_all();
+        batch.clear();
+    }
+}
+
+DatabaseStats Database::Stats() const {
+    DatabaseStats stats;
+    {
+        std::lock_guard lock(readers_mutex_);
+        stats.read_connections_in_use = readers_in_use_;
+        stats.read_connections_total = static_cast<int64_t>(idle_readers_.size()) + readers_in_use_;
+    }
+    {
+        std::lock_guard lock(write_mutex_);
+        stats.write_queue_depth = static_cast<int64_t>(write_queue_.size());
+    }
+    stats.write_batches = write_batches_.load(std::memory_order_relaxed);
+    stats.write_jobs = write_jobs_.load(std::memory_order_relaxed);
+    return stats;
+}
+
+}  // namespace emporium::infra::sqlite

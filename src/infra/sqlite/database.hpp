@@ -1,0 +1,144 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.hpp"
+#include "infra/sqlite/connection.hpp"
+
+namespace emporium::infra::sqlite {
+
+struct Migration {
+    int version = 0;
+    std::string name;
+    std::string sql;
+};
+
+struct DatabaseOptions {
+    std::string path;
+    std::string name;  // label in metrics and logs, e.g. "users"
+    int read_connections = 8;
+    int busy_timeout_ms = 5000;
+    int write_batch_max = 256;
+    std::vector<Migration> migrations;
+};
+
+struct DatabaseStats {
+    int64_t read_connections_total = 0;
+    int64_t read_connections_in_use = 0;
+    int64_t write_queue_depth = 0;
+    int64_t write_batches = 0;
+    int64_t write_jobs = 0;
+};
+
+// One SQLite database file in WAL mode: a pool of read connections, and one writer thread
+// that owns the only write connection.
+//
+// Why this shape: SQLite allows one writer at a time, and a durable commit costs an fsync
+// (LIMITS.md: ~3,800 single-row commits/s). The writer takes every queued write job, runs
+// each in its own SAVEPOINT (a failing job rolls back alone), commits the batch once with
+// synchronous=FULL and only then completes each job. Under load one fsync covers many
+// writes; idle, a lone write commits at once. Durability is unchanged: no caller hears
+// "done" before its data is on disk. Readers run beside the writer thanks to WAL.
+//
+// Read and Write block the calling thread: call them from the blocking pool, never from
+// an event-loop thread. Thread-safe.
+class Database {
+public:
+    static core::Result<std::unique_ptr<Database>> Open(DatabaseOptions options);
+    ~Database();
+
+    // Runs `work` on a read-only connection inside a read transaction (one snapshot).
+    template <typename T>
+    core::Result<T> Read(const std::function<core::Result<T>(Connection&)>& work);
+
+    // Runs `work` on the writer inside a SAVEPOINT and returns once its batch is durable.
+    // If `work` fails its changes are rolled back and its error returned.
+    template <typename T>
+    core::Result<T> Write(std::function<core::Result<T>(Connection&)> work);
+
+    // A trivial query through the read pool, for /health/ready.
+    core::Result<void> Ping();
+
+    DatabaseStats Stats() const;
+    const std::string& name() const { return options_.name; }
+
+private:
+    struct WriteJob {
+        std::function<core::Result<void>(Connection&)> work;
+        std::optional<core::Result<void>> result;
+    };
+
+    explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
+    core::Result<void> Migrate(Connection& connection);
+    core::Result<void> ReadErased(const std::function<core::Result<void>(Connection&)>& work);
+    core::Result<void> WriteErased(std::function<core::Result<void>(Connection&)> work);
+    void WriterLoop();
+    std::unique_ptr<Connection> AcquireReader();
+    void ReleaseReader(std::unique_ptr<Connection> connection);
+
+    DatabaseOptions options_;
+
+    mutable std::mutex readers_mutex_;
+    std::condition_variable readers_available_;
+    std::vector<std::unique_ptr<Connection>> idle_readers_;
+    int64_t readers_in_use_ = 0;
+
+    std::unique_ptr<Connection> writer_;
+    mutable std::mutex write_mutex_;
+    std::condition_variable write_wakeup_;
+    std::condition_variable write_done_;
+    std::deque<std::shared_ptr<WriteJob>> write_queue_;
+    bool stopping_ = false;
+    std::atomic<int64_t> write_batches_{0};
+    std::atomic<int64_t> write_jobs_{0};
+    std::thread writer_thread_;
+};
+
+template <typename T>
+core::Result<T> Database::Read(const std::function<core::Result<T>(Connection&)>& work) {
+    std::optional<core::Result<T>> out;
+    auto status = ReadErased([&](Connection& connection) -> core::Result<void> {
+        out.emplace(work(connection));
+        return core::Ok();
+    });
+    if (!status.ok()) return status.error();
+    return std::move(*out);
+}
+
+template <typename T>
+core::Result<T> Database::Write(std::function<core::Result<T>(Connection&)> work) {
+    std::optional<core::Result<T>> out;
+    auto status = WriteErased([&](Connection& connection) -> core::Result<void> {
+        out.emplace(work(connection));
+        if (!out->ok()) return out->error();
+        return core::Ok();
+    });
+    if (!status.ok()) return status.error();
+    return std::move(*out);
+}
+
+template <>
+inline core::Result<void> Database::Read<void>(const std::function<core::Result<void>(Connection&)>& work) {
+    return ReadErased(work);
+}
+
+template <>
+inline core::Result<void> Database::Write<void>(std::function<core::Result<void>(Connection&)> work) {
+    return WriteErased(std::move(work));
+}
+
+// Collects the migrations embedded under schemas/sqlite/<database>/, ordered by version.
+// File names are NNNN_description.sql.
+std::vector<Migration> EmbeddedMigrations(std::string_view database);
+
+}  // namespace emporium::infra::sqlite

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "services/catalog/catalog_service.hpp"
+
+namespace emporium::catalog {
+
+// Position after which a list page starts (decoded from the opaque cursor).
+struct ListPosition {
+    int64_t seq = 0;
+    int64_t price = 0;
+    std::string name;
+};
+
+struct ProductFilter {
+    std::optional<std::string> category_path;  // subtree prefix
+    std::optional<int64_t> price_min, price_max;
+    std::vector<ProductStatus> statuses;  // empty: any
+    ProductSort sort = ProductSort::kNewest;
+    std::optional<ListPosition> after;
+    int limit = 20;
+};
+
+struct ListedProduct {
+    Product product;
+    int64_t seq = 0;  // for the next cursor
+};
+
+// Storage port of the catalog service. Blocking, thread-safe. kNotFound for a missing
+// row; kConflict with a message naming "slug" or "sku" on a unique violation.
+class CatalogRepository {
+public:
+    virtual ~CatalogRepository() = default;
+
+    virtual core::Result<void> InsertCategory(const Category& category) = 0;
+    virtual core::Result<void> UpdateCategory(const Category& category, int64_t now) = 0;
+    virtual core::Result<std::vector<Category>> ListCategories() = 0;
+    virtual core::Result<Category> FindCategory(std::string_view id_or_slug) = 0;
+
+    // Inserts products with their variants, all in one transaction.
+    virtual core::Result<void> InsertProducts(const std::vector<Product>& products) = 0;
+    // Replaces the product row and its variants.
+    virtual core::Result<void> UpdateProduct(const Product& product) = 0;
+    virtual core::Result<Product> FindProduct(std::string_view id_or_slug) = 0;
+    virtual core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) = 0;
+    virtual core::Result<int64_t> CountProducts() = 0;
+};
+
+}  // namespace emporium::catalog

@@ -1,0 +1,384 @@
+#include "services/catalog/catalog_service_impl.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "core/random.hpp"
+#include "core/text.hpp"
+
+namespace emporium::catalog {
+
+using core::Error;
+using core::FieldError;
+using core::Result;
+
+namespace {
+
+constexpr int64_t kMaxPrice = 1'000'000'000'000;
+constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
+constexpr std::size_t kMaxImages = 20;
+constexpr std::size_t kMaxVariants = 100;
+
+int64_t Length(std::string_view text) {
+    std::size_t length = core::Utf8Length(text);
+    return length == std::string_view::npos ? -1 : static_cast<int64_t>(length);
+}
+
+void CheckText(std::vector<FieldError>& errors, const std::string& field, std::string_view value, int64_t min,
+               int64_t max) {
+    int64_t length = Length(value);
+    if (length < 0) {
+        errors.push_back({field, "must be valid UTF-8"});
+    } else if (length < min) {
+        errors.push_back({field, min == 1 ? "must not be empty" : "is too short"});
+    } else if (length > max) {
+        errors.push_back({field, "must be at most " + std::to_string(max) + " characters"});
+    }
+}
+
+bool ValidSku(std::string_view sku) {
+    if (sku.empty() || sku.size() > 64) return false;
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    if (!alnum(sku.front())) return false;
+    for (char c : sku)
+        if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+    return true;
+}
+
+bool ValidCurrency(std::string_view currency) {
+    return currency.size() == 3 && std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool ValidImageUrl(std::string_view url) {
+    if (url.size() > 2048) return false;
+    std::string_view rest;
+    if (url.starts_with("https://")) {
+        rest = url.substr(8);
+    } else if (url.starts_with("http://")) {
+        rest = url.substr(7);
+    } else {
+        return false;
+    }
+    if (rest.empty() || rest.front() == '/' || rest.front() == '.') return false;
+    for (char c : url)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\')
+            return false;
+    return true;
+}
+
+}  // namespace
+
+std::string_view StatusName(ProductStatus status) {
+    switch (status) {
+        case ProductStatus::kDraft: return "draft";
+        case ProductStatus::kActive: return "active";
+        case ProductStatus::kArchived: return "archived";
+    }
+    return "draft";
+}
+
+std::optional<ProductStatus> ParseStatus(std::string_view text) {
+    for (auto status : {ProductStatus::kDraft, ProductStatus::kActive, ProductStatus::kArchived})
+        if (text == StatusName(status)) return status;
+    return std::nullopt;
+}
+
+std::optional<ProductSort> ParseSort(std::string_view text) {
+    if (text == "newest") return ProductSort::kNewest;
+    if (text == "price_asc") return ProductSort::kPriceAsc;
+    if (text == "price_desc") return ProductSort::kPriceDesc;
+    if (text == "name_asc") return ProductSort::kNameAsc;
+    return std::nullopt;
+}
+
+std::vector<FieldError> ValidateProduct(const Product& p) {
+    std::vector<FieldError> errors;
+    CheckText(errors, "name", core::Trim(p.name), 1, 200);
+    if (!core::IsValidSlug(p.slug))
+        errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens, e.g. \"blue-shirt\""});
+    CheckText(errors, "description", p.description, 0, 10000);
+    if (p.attributes_json.size() > kMaxAttributesBytes)
+        errors.push_back({"attributes", "must be at most 16 KiB when serialised"});
+    if (p.images.size() > kMaxImages) errors.push_back({"images", "must hold at most 20 URLs"});
+    for (std::size_t i = 0; i < p.images.size(); ++i)
+        if (!ValidImageUrl(p.images[i]))
+            errors.push_back({"images[" + std::to_string(i) + "]", "must be an http(s) URL of at most 2048 characters"});
+    if (p.variants.empty()) errors.push_back({"variants", "must hold at least one variant"});
+    if (p.variants.size() > kMaxVariants) errors.push_back({"variants", "must hold at most 100 variants"});
+    std::set<std::string> skus;
+    for (std::size_t i = 0; i < p.variants.size(); ++i) {
+        const Variant& v = p.variants[i];
+        std::string prefix = "variants[" + std::to_string(i) + "]";
+        if (!ValidSku(v.sku))
+            errors.push_back({prefix + ".sku", "must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit"});
+        else if (!skus.insert(v.sku).second)
+            errors.push_back({prefix + ".sku", "is repeated within the product"});
+        CheckText(errors, prefix + ".name", v.name, 0, 200);
+        if (v.price.amount < 0 || v.price.amount > kMaxPrice)
+            errors.push_back({prefix + ".price.amount", "must be between 0 and 1000000000000 minor units"});
+        if (!ValidCurrency(v.price.currency)) {
+            errors.push_back({prefix + ".price.currency", "must be an ISO 4217 code such as \"USD\""});
+        } else if (v.price.currency != p.variants.front().price.currency) {
+            errors.push_back({prefix + ".price.currency", "must be the same for every variant of a product"});
+        }
+        if (v.attributes_json.size() > kMaxAttributesBytes)
+            errors.push_back({prefix + ".attributes", "must be at most 16 KiB when serialised"});
+    }
+    return errors;
+}
+
+std::string EncodeCursor(ProductSort sort, const ListPosition& position) {
+    std::string raw = "v1|" + std::to_string(static_cast<int>(sort)) + "|" + std::to_string(position.seq) + "|" +
+                      std::to_string(position.price) + "|" + position.name;
+    return core::Base64UrlEncode(raw);
+}
+
+Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sort) {
+    const Error bad = Error{core::ErrorCode::kMalformed, "The cursor is not valid for this list.",
+                            {{"cursor", "is not a cursor returned by this list"}}};
+    std::string raw;
+    if (cursor.size() > 2048 || !core::Base64UrlDecode(cursor, raw)) return bad;
+    std::string_view rest = raw;
+    std::string_view parts[4];
+    for (auto& part : parts) {
+        auto bar = rest.find('|');
+        if (bar == std::string_view::npos) return bad;
+        part = rest.substr(0, bar);
+        rest.remove_prefix(bar + 1);
+    }
+    ListPosition position;
+    int sort_number = -1;
+    auto parse = [](std::string_view text, auto& out) {
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+        return ec == std::errc() && end == text.data() + text.size();
+    };
+    if (parts[0] != "v1" || !parse(parts[1], sort_number) || sort_number != static_cast<int>(sort) ||
+        !parse(parts[2], position.seq) || !parse(parts[3], position.price))
+        return bad;
+    position.name = std::string(rest);
+    return position;
+}
+
+// --- categories ----------------------------------------------------------------------
+
+Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&, const CategoryInput& input) {
+    std::vector<FieldError> errors;
+    Category category;
+    if (!input.name) {
+        errors.push_back({"name", "is required"});
+    } else {
+        category.name = std::string(core::Trim(*input.name));
+        CheckText(errors, "name", category.name, 1, 100);
+    }
+    category.slug = input.slug ? *input.slug : core::Slugify(category.name);
+    if (!core::IsValidSlug(category.slug))
+        errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
+    category.id = core::NewId("cat");
+    category.path = "/" + category.id + "/";
+    if (input.parent_id) {
+        auto parent = repository_.FindCategory(*input.parent_id);
+        if (!parent.ok()) {
+            if (parent.error().code != core::ErrorCode::kNotFound) return parent.error();
+            errors.push_back({"parent_id", "is not an existing category"});
+        } else {
+            category.parent_id = parent->id;
+            category.path = parent->path + category.id + "/";
+        }
+    }
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    category.created_at = clock_.NowSeconds();
+    auto inserted = repository_.InsertCategory(category);
+    if (!inserted.ok()) {
+        if (inserted.error().code == core::ErrorCode::kConflict)
+            return Error::Conflict("A category with this slug already exists.");
+        return inserted.error();
+    }
+    return category;
+}
+
+Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext&, std::string_view id,
+                                                    const CategoryInput& input) {
+    EMPORIUM_ASSIGN_OR_RETURN(Category category, repository_.FindCategory(id));
+    if (category.id != id) return Error::NotFound("No such category.");  // updates address ids only
+    std::vector<FieldError> errors;
+    if (input.parent_id) errors.push_back({"parent_id", "cannot be changed; create a new category instead"});
+    if (input.name) {
+        category.name = std::string(core::Trim(*input.name));
+        CheckText(errors, "name", category.name, 1, 100);
+    }
+    if (input.slug) {
+        category.slug = *input.slug;
+        if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
+    }
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    auto updated = repository_.UpdateCategory(category, clock_.NowSeconds());
+    if (!updated.ok()) {
+        if (updated.error().code == core::ErrorCode::kConflict)
+            return Error::Conflict("A category with this slug already exists.");
+        return updated.error();
+    }
+    return category;
+}
+
+Result<std::vector<Category>> CatalogServiceImpl::ListCategories(const core::RequestContext&) {
+    return repository_.ListCategories();
+}
+
+Result<Category> CatalogServiceImpl::GetCategory(const core::RequestContext&, std::string_view id_or_slug) {
+    return repository_.FindCategory(id_or_slug);
+}
+
+// --- products ------------------------------------------------------------------------
+
+Result<void> CatalogServiceImpl::Merge(Product& product, const ProductInput& input, bool creating) {
+    std::vector<FieldError> errors;
+    if (input.name) product.name = std::string(core::Trim(*input.name));
+    else if (creating) errors.push_back({"name", "is required"});
+    if (input.slug) product.slug = *input.slug;
+    if (input.description) product.description = *input.description;
+    if (input.status) {
+        auto status = ParseStatus(*input.status);
+        if (!status || *status == ProductStatus::kArchived)
+            errors.push_back({"status", "must be \"draft\" or \"active\" (archive with POST .../archive)"});
+        else
+            product.status = *status;
+    }
+    if (input.category_id_present) {
+        if (!input.category_id) {
+            product.category_id.reset();
+        } else {
+            auto category = repository_.FindCategory(*input.category_id);
+            if (!category.ok() || category->id != *input.category_id) {
+                if (!category.ok() && category.error().code != core::ErrorCode::kNotFound) return category.error();
+                errors.push_back({"category_id", "is not an existing category id"});
+            } else {
+                product.category_id = category->id;
+            }
+        }
+    }
+    if (input.attributes_json) product.attributes_json = *input.attributes_json;
+    if (input.images) product.images = *input.images;
+    if (input.variants) {
+        product.variants.clear();
+        for (std::size_t i = 0; i < input.variants->size(); ++i) {
+            const VariantInput& in = (*input.variants)[i];
+            std::string prefix = "variants[" + std::to_string(i) + "]";
+            Variant v;
+            if (!in.sku) errors.push_back({prefix + ".sku", "is required"});
+            if (!in.price_amount) errors.push_back({prefix + ".price.amount", "is required"});
+            if (!in.price_currency) errors.push_back({prefix + ".price.currency", "is required"});
+            v.sku = in.sku.value_or("");
+            v.name = in.name.value_or("");
+            v.price = Money{in.price_amount.value_or(0), in.price_currency.value_or("")};
+            v.attributes_json = in.attributes_json.value_or("{}");
+            product.variants.push_back(std::move(v));
+        }
+    } else if (creating) {
+        errors.push_back({"variants", "is required"});
+    }
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    return core::Ok();
+}
+
+Result<Product> CatalogServiceImpl::Save(Product product, bool creating, bool slug_generated) {
+    auto errors = ValidateProduct(product);
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    product.price_from = product.variants.front().price;
+    for (const auto& v : product.variants)
+        if (v.price.amount < product.price_from.amount) product.price_from = v.price;
+    for (int attempt = 0;; ++attempt) {
+        auto saved = creating ? repository_.InsertProducts({product}) : repository_.UpdateProduct(product);
+        if (saved.ok()) return product;
+        const Error& error = saved.error();
+        if (error.code != core::ErrorCode::kConflict) return error;
+        if (error.message.find("sku") != std::string::npos)
+            return Error::Conflict("A variant SKU is already used by another product.");
+        if (slug_generated && attempt < 3) {
+            // The name-derived slug is taken: make it unique with a short random suffix.
+            std::string suffix = core::ToLowerAscii(core::RandomToken(4));
+            std::erase_if(suffix, [](char c) { return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')); });
+            product.slug = core::Slugify(product.slug, 90) + "-" + (suffix.empty() ? "x" : suffix);
+            continue;
+        }
+        return Error::Conflict("A product with this slug already exists.");
+    }
+}
+
+Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, const ProductInput& input) {
+    Product product;
+    EMPORIUM_TRY(Merge(product, input, true));
+    bool slug_generated = !input.slug;
+    if (slug_generated) product.slug = core::Slugify(product.name);
+    if (slug_generated && product.slug.empty()) product.slug = "product";
+    product.id = core::NewId("prd");
+    product.created_at = product.updated_at = clock_.NowSeconds();
+    return Save(std::move(product), true, slug_generated);
+}
+
+Result<Product> CatalogServiceImpl::UpdateProduct(const core::RequestContext&, std::string_view id,
+                                                  const ProductInput& input) {
+    EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
+    if (product.id != id) return Error::NotFound("No such product.");
+    EMPORIUM_TRY(Merge(product, input, false));
+    product.updated_at = clock_.NowSeconds();
+    return Save(std::move(product), false, false);
+}
+
+Result<Product> CatalogServiceImpl::ArchiveProduct(const core::RequestContext&, std::string_view id) {
+    EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
+    if (product.id != id) return Error::NotFound("No such product.");
+    if (product.status == ProductStatus::kArchived) return product;
+    product.status = ProductStatus::kArchived;
+    product.updated_at = clock_.NowSeconds();
+    EMPORIUM_TRY(repository_.UpdateProduct(product));
+    return product;
+}
+
+Result<Product> CatalogServiceImpl::GetProduct(const core::RequestContext&, std::string_view id_or_slug,
+                                               bool include_hidden) {
+    auto product = repository_.FindProduct(id_or_slug);
+    if (!product.ok()) return product;
+    if (!include_hidden && product->status != ProductStatus::kActive) return Error::NotFound("No such product.");
+    return product;
+}
+
+Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&, const ProductQuery& query) {
+    std::vector<FieldError> errors;
+    if (query.limit < 1 || query.limit > kMaxPageSize) errors.push_back({"limit", "must be between 1 and 100"});
+    if (query.price_min && *query.price_min < 0) errors.push_back({"price_min", "must not be negative"});
+    if (query.price_max && *query.price_max < 0) errors.push_back({"price_max", "must not be negative"});
+    if (!errors.empty()) return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
+
+    ProductFilter filter;
+    filter.sort = query.sort;
+    filter.limit = query.limit + 1;  // one extra row tells whether another page exists
+    filter.price_min = query.price_min;
+    filter.price_max = query.price_max;
+    if (!query.include_hidden) filter.statuses = {ProductStatus::kActive};
+    else if (query.status) filter.statuses = {*query.status};
+    if (query.category) {
+        auto category = repository_.FindCategory(*query.category);
+        if (!category.ok()) {
+            if (category.error().code == core::ErrorCode::kNotFound) return ProductPage{};
+            return category.error();
+        }
+        filter.category_path = category->path;
+    }
+    if (!query.cursor.empty()) {
+        EMPORIUM_ASSIGN_OR_RETURN(filter.after, DecodeCursor(query.cursor, query.sort));
+    }
+    EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListProducts(filter));
+    ProductPage page;
+    bool more = static_cast<int>(rows.size()) > query.limit;
+    if (more) rows.resize(static_cast<std::size_t>(query.limit));
+    if (more && !rows.empty()) {
+        const auto& last = rows.back();
+        page.next_cursor = EncodeCursor(query.sort, ListPosition{last.seq, last.product.price_from.amount, last.product.name});
+    }
+    page.items.reserve(rows.size());
+    for (auto& row : rows) page.items.push_back(std::move(row.product));
+    return page;
+}
+
+}  // namespace emporium::catalog

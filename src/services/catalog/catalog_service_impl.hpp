@@ -1,0 +1,43 @@
+#pragma once
+
+#include "core/clock.hpp"
+#include "services/catalog/catalog_repository.hpp"
+#include "services/catalog/catalog_service.hpp"
+
+namespace emporium::catalog {
+
+// Validation of one product (after a create or merge), exposed for unit tests and the seeder.
+std::vector<core::FieldError> ValidateProduct(const Product& product);
+
+// Opaque list cursors: base64url of "v1|<sort>|<seq>|<price>|<name>".
+std::string EncodeCursor(ProductSort sort, const ListPosition& position);
+core::Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sort);
+
+class CatalogServiceImpl final : public CatalogService {
+public:
+    CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock)
+        : repository_(repository), clock_(clock) {}
+
+    core::Result<Category> CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) override;
+    core::Result<Category> UpdateCategory(const core::RequestContext& ctx, std::string_view id,
+                                          const CategoryInput& input) override;
+    core::Result<std::vector<Category>> ListCategories(const core::RequestContext& ctx) override;
+    core::Result<Category> GetCategory(const core::RequestContext& ctx, std::string_view id_or_slug) override;
+    core::Result<Product> CreateProduct(const core::RequestContext& ctx, const ProductInput& input) override;
+    core::Result<Product> UpdateProduct(const core::RequestContext& ctx, std::string_view id,
+                                        const ProductInput& input) override;
+    core::Result<Product> ArchiveProduct(const core::RequestContext& ctx, std::string_view id) override;
+    core::Result<Product> GetProduct(const core::RequestContext& ctx, std::string_view id_or_slug,
+                                     bool include_hidden) override;
+    core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) override;
+
+private:
+    // Copies the fields present in `input` onto `product`; collects shape errors.
+    core::Result<void> Merge(Product& product, const ProductInput& input, bool creating);
+    core::Result<Product> Save(Product product, bool creating, bool slug_generated);
+
+    CatalogRepository& repository_;
+    const core::Clock& clock_;
+};
+
+}  // namespace emporium::catalog

@@ -1,0 +1,343 @@
+#include "services/catalog/http_handlers.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "cache/lru_cache.hpp"
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "core/text.hpp"
+#include "http/json_input.hpp"
+#include "http/problem.hpp"
+
+namespace emporium::catalog {
+
+using http::Access;
+using http::Execution;
+using http::Method;
+using http::Request;
+using http::Response;
+
+struct CachedPage {
+    std::string body;
+    std::string etag;
+};
+
+class ProductPageCache : public cache::LruCache<CachedPage> {
+public:
+    using LruCache::LruCache;
+};
+
+namespace {
+
+void WriteMoney(core::JsonWriter& json, const Money& money) {
+    json.BeginObject().Field("amount", money.amount).Field("currency", money.currency).EndObject();
+}
+
+void WriteProduct(core::JsonWriter& json, const Product& p) {
+    json.BeginObject()
+        .Field("id", p.id)
+        .Field("slug", p.slug)
+        .Field("name", p.name)
+        .Field("description", p.description)
+        .Field("status", StatusName(p.status));
+    json.Key("category_id");
+    if (p.category_id) json.String(*p.category_id);
+    else json.Null();
+    json.Key("attributes").Raw(p.attributes_json);
+    json.Key("images").BeginArray();
+    for (const auto& image : p.images) json.String(image);
+    json.EndArray();
+    json.Key("variants").BeginArray();
+    for (const auto& v : p.variants) {
+        json.BeginObject().Field("sku", v.sku).Field("name", v.name).Key("price");
+        WriteMoney(json, v.price);
+        json.Key("attributes").Raw(v.attributes_json).EndObject();
+    }
+    json.EndArray();
+    json.Key("price_from");
+    WriteMoney(json, p.price_from);
+    json.Field("created_at", core::FormatRfc3339(p.created_at))
+        .Field("updated_at", core::FormatRfc3339(p.updated_at))
+        .EndObject();
+}
+
+void WriteCategory(core::JsonWriter& json, const Category& c) {
+    json.BeginObject().Field("id", c.id).Field("slug", c.slug).Field("name", c.name).Key("parent_id");
+    if (c.parent_id) json.String(*c.parent_id);
+    else json.Null();
+    json.Field("created_at", core::FormatRfc3339(c.created_at)).EndObject();
+}
+
+template <typename T, typename Writer>
+Response Render(const core::Result<T>& result, const Request& request, int status, Writer write,
+                std::string cache_control) {
+    if (!result.ok()) return http::ProblemResponse(result.error(), request.path);
+    Response response;
+    response.status = status;
+    core::JsonWriter json(response.body);
+    write(json, *result);
+    if (!cache_control.empty()) response.SetHeader("Cache-Control", std::move(cache_control));
+    return response;
+}
+
+core::Result<ProductInput> ReadProductInput(const Request& request) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
+    http::ObjectReader reader(body);
+    ProductInput input;
+    input.name = reader.String("name");
+    input.slug = reader.String("slug");
+    input.description = reader.String("description");
+    input.status = reader.String("status");
+    auto category = reader.NullableString("category_id");
+    input.category_id_present = category.present;
+    input.category_id = category.value;
+    if (const auto* attributes = reader.Object("attributes")) input.attributes_json = boost::json::serialize(*attributes);
+    std::vector<core::FieldError> shape_errors;
+    if (const auto* images = reader.Array("images")) {
+        input.images.emplace();
+        for (std::size_t i = 0; i < images->size(); ++i) {
+            if (!(*images)[i].is_string()) {
+                shape_errors.push_back({"images[" + std::to_string(i) + "]", "must be a string"});
+                continue;
+            }
+            input.images->emplace_back((*images)[i].as_string());
+        }
+    }
+    if (const auto* variants = reader.Array("variants")) {
+        input.variants.emplace();
+        for (std::size_t i = 0; i < variants->size(); ++i) {
+            std::string prefix = "variants[" + std::to_string(i) + "]";
+            if (!(*variants)[i].is_object()) {
+                shape_errors.push_back({prefix, "must be an object"});
+                continue;
+            }
+            http::ObjectReader variant_reader((*variants)[i].as_object(), prefix);
+            VariantInput variant;
+            variant.sku = variant_reader.String("sku");
+            variant.name = variant_reader.String("name");
+            if (const auto* attributes = variant_reader.Object("attributes"))
+                variant.attributes_json = boost::json::serialize(*attributes);
+            if (const auto* price = variant_reader.Object("price")) {
+                http::ObjectReader price_reader(*price, prefix + ".price");
+                variant.price_amount = price_reader.Integer("amount");
+                variant.price_currency = price_reader.String("currency");
+                price_reader.CollectErrors(shape_errors);
+            }
+            variant_reader.CollectErrors(shape_errors);
+            input.variants->push_back(std::move(variant));
+        }
+    }
+    reader.CollectErrors(shape_errors);
+    if (!shape_errors.empty())
+        return core::Error{core::ErrorCode::kMalformed, "The request body does not match the expected shape.",
+                           std::move(shape_errors)};
+    return input;
+}
+
+core::Result<CategoryInput> ReadCategoryInput(const Request& request) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
+    http::ObjectReader reader(body);
+    CategoryInput input;
+    input.name = reader.String("name");
+    input.slug = reader.String("slug");
+    input.parent_id = reader.String("parent_id");
+    EMPORIUM_TRY(reader.Finish());
+    return input;
+}
+
+core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) {
+    ProductQuery query;
+    query.include_hidden = admin;
+    std::vector<core::FieldError> errors;
+    auto integer = [&](const std::string& name, const std::string& text) -> std::optional<int64_t> {
+        int64_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+            errors.push_back({name, "must be an integer"});
+            return std::nullopt;
+        }
+        return value;
+    };
+    for (auto& [key, value] : request.QueryParams()) {
+        if (key == "limit") {
+            auto limit = integer(key, value);
+            if (limit && (*limit < 1 || *limit > kMaxPageSize)) errors.push_back({"limit", "must be between 1 and 100"});
+            else if (limit) query.limit = static_cast<int>(*limit);
+        } else if (key == "cursor") {
+            query.cursor = value;
+        } else if (key == "category") {
+            if (!value.empty()) query.category = value;
+        } else if (key == "price_min") {
+            query.price_min = integer(key, value);
+        } else if (key == "price_max") {
+            query.price_max = integer(key, value);
+        } else if (key == "sort") {
+            auto sort = ParseSort(value);
+            if (!sort) errors.push_back({"sort", "must be newest, price_asc, price_desc or name_asc"});
+            else query.sort = *sort;
+        } else if (key == "status" && admin) {
+            auto status = ParseStatus(value);
+            if (!status) errors.push_back({"status", "must be draft, active or archived"});
+            else query.status = status;
+        }
+    }
+    if (!errors.empty()) return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
+    return query;
+}
+
+Response WriteProductPage(const core::Result<ProductPage>& page, const Request& request, std::string cache_control) {
+    return Render(
+        page, request, 200,
+        [](core::JsonWriter& json, const ProductPage& p) {
+            json.BeginObject().Key("items").BeginArray();
+            for (const auto& product : p.items) WriteProduct(json, product);
+            json.EndArray().Key("next_cursor");
+            if (p.next_cursor) json.String(*p.next_cursor);
+            else json.Null();
+            json.EndObject();
+        },
+        std::move(cache_control));
+}
+
+struct CatalogRoutes {
+    CatalogService& service;
+    CatalogHttpSettings settings;
+    std::shared_ptr<ProductPageCache> cache;
+    std::string public_cache_control;
+
+    Response FromPage(const CachedPage& page) const {
+        Response response = Response::Json(200, page.body);
+        response.SetHeader("ETag", page.etag);
+        response.SetHeader("Cache-Control", public_cache_control);
+        return response;
+    }
+
+    std::optional<Response> GetProductCached(Request& request) const {
+        auto page = cache->Get(request.PathParam("product_id_or_slug"));
+        if (!page) return std::nullopt;
+        return FromPage(*page);
+    }
+
+    Response GetProduct(Request& request) const {
+        std::string key(request.PathParam("product_id_or_slug"));
+        uint64_t generation = cache->Generation();
+        auto product = service.GetProduct(request.context, key, false);
+        if (!product.ok()) return http::ProblemResponse(product.error(), request.path);
+        auto page = std::make_shared<CachedPage>();
+        core::JsonWriter json(page->body);
+        WriteProduct(json, *product);
+        page->etag = core::EtagFor(page->body);
+        Response response = FromPage(*page);
+        std::size_t bytes = page->body.size() + page->etag.size() + sizeof(CachedPage);
+        cache->Put(std::move(key), std::move(page), bytes, generation);
+        return response;
+    }
+
+    // Runs an admin write and, when it succeeded, drops every cached page.
+    template <typename T, typename Writer>
+    Response Mutate(const core::Result<T>& result, const Request& request, int status, Writer write) const {
+        if (result.ok()) cache->Clear();
+        return Render(result, request, status, write, "no-store");
+    }
+};
+
+}  // namespace
+
+std::shared_ptr<ProductPageCache> RegisterCatalogRoutes(http::Router& router, CatalogService& service,
+                                                        CatalogHttpSettings settings,
+                                                        observability::MetricsRegistry& metrics) {
+    auto cache = std::make_shared<ProductPageCache>(settings.product_cache_bytes, settings.product_cache_ttl);
+    auto routes = std::make_shared<CatalogRoutes>(
+        CatalogRoutes{service, settings, cache,
+                      "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
+    const std::string& public_cc = routes->public_cache_control;
+
+    router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
+        return Render(
+            routes->service.ListCategories(r.context), r, 200,
+            [](core::JsonWriter& json, const std::vector<Category>& categories) {
+                json.BeginObject().Key("items").BeginArray();
+                for (const auto& c : categories) WriteCategory(json, c);
+                json.EndArray().Key("next_cursor").Null().EndObject();
+            },
+            public_cc);
+    });
+    router.Add(Method::kGet, "/api/v1/categories/{category_id_or_slug}", Access::kPublic,
+               [routes, public_cc](Request& r) {
+                   return Render(routes->service.GetCategory(r.context, r.PathParam("category_id_or_slug")), r, 200,
+                                 WriteCategory, public_cc);
+               });
+    router.Add(Method::kPost, "/api/v1/admin/categories", Access::kAdmin, [routes](Request& r) {
+        auto input = ReadCategoryInput(r);
+        if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
+        auto created = routes->service.CreateCategory(r.context, *input);
+        Response response = routes->Mutate(created, r, 201, WriteCategory);
+        if (created.ok()) response.SetHeader("Location", "/api/v1/categories/" + created->id);
+        return response;
+    });
+    router.Add(Method::kPatch, "/api/v1/admin/categories/{category_id}", Access::kAdmin, [routes](Request& r) {
+        auto input = ReadCategoryInput(r);
+        if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
+        return routes->Mutate(routes->service.UpdateCategory(r.context, r.PathParam("category_id"), *input), r, 200,
+                              WriteCategory);
+    });
+
+    router.Add(Method::kGet, "/api/v1/products", Access::kPublic, [routes, public_cc](Request& r) {
+        auto query = ReadProductQuery(r, false);
+        if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
+        return WriteProductPage(routes->service.ListProducts(r.context, *query), r, public_cc);
+    });
+    auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
+                                   [routes](Request& r) { return routes->GetProduct(r); });
+    if (cache->enabled()) get_product.fast_path = [routes](Request& r) { return routes->GetProductCached(r); };
+
+    router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
+        auto query = ReadProductQuery(r, true);
+        if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
+        return WriteProductPage(routes->service.ListProducts(r.context, *query), r, "private, no-cache");
+    });
+    router.Add(Method::kGet, "/api/v1/admin/products/{product_id}", Access::kAdmin, [routes](Request& r) {
+        auto id = r.PathParam("product_id");
+        auto product = routes->service.GetProduct(r.context, id, true);
+        if (product.ok() && product->id != id) product = core::Error::NotFound("No such product.");
+        return Render(product, r, 200, WriteProduct, "private, no-cache");
+    });
+    router.Add(Method::kPost, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
+        auto input = ReadProductInput(r);
+        if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
+        auto created = routes->service.CreateProduct(r.context, *input);
+        Response response = routes->Mutate(created, r, 201, WriteProduct);
+        if (created.ok()) response.SetHeader("Location", "/api/v1/products/" + created->id);
+        return response;
+    });
+    router.Add(Method::kPatch, "/api/v1/admin/products/{product_id}", Access::kAdmin, [routes](Request& r) {
+        auto input = ReadProductInput(r);
+        if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
+        return routes->Mutate(routes->service.UpdateProduct(r.context, r.PathParam("product_id"), *input), r, 200,
+                              WriteProduct);
+    });
+    router.Add(Method::kPost, "/api/v1/admin/products/{product_id}/archive", Access::kAdmin, [routes](Request& r) {
+        return routes->Mutate(routes->service.ArchiveProduct(r.context, r.PathParam("product_id")), r, 200,
+                              WriteProduct);
+    });
+
+    metrics.Add([cache](std::string& out) {
+        using observability::AppendFamilyHeader;
+        using observability::AppendSample;
+        auto stats = cache->Stats();
+        AppendFamilyHeader(out, "emporium_cache_hits_total", "counter", "Cache lookups that found a fresh entry.");
+        AppendSample(out, "emporium_cache_hits_total", "cache=\"product_pages\"", static_cast<int64_t>(stats.hits));
+        AppendFamilyHeader(out, "emporium_cache_misses_total", "counter", "Cache lookups that found nothing fresh.");
+        AppendSample(out, "emporium_cache_misses_total", "cache=\"product_pages\"", static_cast<int64_t>(stats.misses));
+        AppendFamilyHeader(out, "emporium_cache_evictions_total", "counter", "Entries evicted to stay within the memory bound.");
+        AppendSample(out, "emporium_cache_evictions_total", "cache=\"product_pages\"",
+                     static_cast<int64_t>(stats.evictions));
+        AppendFamilyHeader(out, "emporium_cache_bytes", "gauge", "Bytes held by the cache.");
+        AppendSample(out, "emporium_cache_bytes", "cache=\"product_pages\"", stats.bytes);
+    });
+    return cache;
+}
+
+}  // namespace emporium::catalog

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "services/users/users_service.hpp"
+
+namespace emporium::users {
+
+struct UserRecord {
+    User user;
+    std::string password_hash;
+};
+
+struct SessionRecord {
+    std::string token_hash;
+    std::string user_id;
+    int64_t created_at = 0;
+    int64_t expires_at = 0;
+    std::optional<int64_t> revoked_at;
+    core::Role role = core::Role::kCustomer;  // filled by FindSession (joined from users)
+};
+
+// Storage port of the users service. One adapter per backend (storage/sqlite_*). Methods
+// block; thread-safe. kNotFound when a row does not exist, kConflict on a unique key.
+class UsersRepository {
+public:
+    virtual ~UsersRepository() = default;
+
+    virtual core::Result<void> InsertUser(const UserRecord& record) = 0;
+    virtual core::Result<UserRecord> FindUserByEmail(std::string_view email) = 0;
+    virtual core::Result<UserRecord> FindUserById(std::string_view id) = 0;
+    virtual core::Result<void> UpdateUserName(std::string_view id, std::string_view name, int64_t now) = 0;
+    // Sets role and password of an existing user (admin promotion).
+    virtual core::Result<void> UpdateRoleAndPassword(std::string_view id, core::Role role,
+                                                     std::string_view password_hash, int64_t now) = 0;
+
+    virtual core::Result<void> InsertSession(const SessionRecord& record) = 0;
+    virtual core::Result<SessionRecord> FindSession(std::string_view token_hash) = 0;
+    virtual core::Result<void> RevokeSession(std::string_view token_hash, int64_t now) = 0;
+
+    virtual core::Result<std::vector<Address>> ListAddresses(std::string_view user_id) = 0;
+    // kNotFound unless the address exists AND belongs to `user_id`.
+    virtual core::Result<Address> FindAddress(std::string_view user_id, std::string_view address_id) = 0;
+    // Inserts atomically with the per-user limit check (kConflict when full) and, when the
+    // new address is the default, clears the flag on the others.
+    virtual core::Result<void> InsertAddress(const Address& address, int max_per_user) = 0;
+    virtual core::Result<void> UpdateAddress(const Address& address) = 0;
+    virtual core::Result<void> DeleteAddress(std::string_view user_id, std::string_view address_id) = 0;
+};
+
+}  // namespace emporium::users

@@ -1,0 +1,302 @@
+#include "services/users/users_service_impl.hpp"
+
+#include <array>
+
+#include "core/random.hpp"
+#include "core/text.hpp"
+
+namespace emporium::users {
+
+using core::Error;
+using core::FieldError;
+using core::Result;
+
+namespace {
+
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+bool ValidLocalPart(std::string_view local) {
+    static constexpr std::string_view kSpecials = "!#$%&'*+/=?^_`{|}~-.";
+    if (local.empty() || local.size() > 64 || local.front() == '.' || local.back() == '.') return false;
+    for (std::size_t i = 0; i < local.size(); ++i) {
+        char c = local[i];
+        if (!IsAlnum(c) && kSpecials.find(c) == std::string_view::npos) return false;
+        if (c == '.' && i > 0 && local[i - 1] == '.') return false;
+    }
+    return true;
+}
+
+bool ValidDomain(std::string_view domain) {
+    if (domain.empty() || domain.size() > 253) return false;
+    int labels = 0;
+    std::string_view last_label;
+    while (true) {
+        auto dot = domain.find('.');
+        std::string_view label = domain.substr(0, dot);
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+        for (char c : label)
+            if (!IsAlnum(c) && c != '-') return false;
+        ++labels;
+        last_label = label;
+        if (dot == std::string_view::npos) break;
+        domain.remove_prefix(dot + 1);
+    }
+    if (labels < 2 || last_label.size() < 2) return false;
+    for (char c : last_label)
+        if (!(c >= 'a' && c <= 'z')) return false;
+    return true;
+}
+
+constexpr std::array<std::string_view, 12> kCommonPasswords = {
+    "password", "password1", "password123", "12345678", "123456789", "1234567890",
+    "qwertyuiop", "qwerty123", "iloveyou", "11111111", "abc12345", "letmein1"};
+
+// Length in code points, or -1 if not valid UTF-8.
+int64_t Length(std::string_view text) {
+    std::size_t length = core::Utf8Length(text);
+    return length == std::string_view::npos ? -1 : static_cast<int64_t>(length);
+}
+
+void CheckText(std::vector<FieldError>& errors, const char* field, const std::optional<std::string>& value,
+               bool required, int64_t max_length) {
+    if (!value) {
+        if (required) errors.push_back({field, "is required"});
+        return;
+    }
+    int64_t length = Length(*value);
+    if (length < 0) {
+        errors.push_back({field, "must be valid UTF-8"});
+    } else if (required && core::Trim(*value).empty()) {
+        errors.push_back({field, "must not be empty"});
+    } else if (length > max_length) {
+        errors.push_back({field, "must be at most " + std::to_string(max_length) + " characters"});
+    }
+}
+
+bool ValidPhone(std::string_view phone) {
+    for (char c : phone)
+        if (!((c >= '0' && c <= '9') || c == ' ' || c == '+' || c == '-' || c == '(' || c == ')' || c == '.'))
+            return false;
+    return true;
+}
+
+std::string TrimmedOr(const std::optional<std::string>& value, const std::string& fallback) {
+    return value ? std::string(core::Trim(*value)) : fallback;
+}
+
+}  // namespace
+
+Result<std::string> NormalizeEmail(std::string_view email) {
+    std::string normalized = core::ToLowerAscii(core::Trim(email));
+    if (normalized.empty()) return Error::Invalid("email", "is required");
+    if (normalized.size() > 254) return Error::Invalid("email", "must be at most 254 characters");
+    auto at = normalized.find('@');
+    if (at == std::string::npos || normalized.find('@', at + 1) != std::string::npos ||
+        !ValidLocalPart(std::string_view(normalized).substr(0, at)) ||
+        !ValidDomain(std::string_view(normalized).substr(at + 1)))
+        return Error::Invalid("email", "is not a valid email address");
+    return normalized;
+}
+
+std::string CheckPassword(std::string_view password, std::string_view normalized_email) {
+    int64_t length = Length(password);
+    if (length < 0) return "must be valid UTF-8";
+    if (length < 8) return "must be at least 8 characters";
+    if (length > 128) return "must be at most 128 characters";
+    std::string lower = core::ToLowerAscii(password);
+    if (lower == normalized_email) return "must not be the email address";
+    for (auto common : kCommonPasswords)
+        if (lower == common) return "is too common";
+    return {};
+}
+
+Result<std::string> UsersServiceImpl::UserId(const core::RequestContext& ctx) {
+    if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
+    return ctx.principal->user_id;
+}
+
+Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core::Role role, bool promote_existing) {
+    std::vector<FieldError> errors;
+    auto email = NormalizeEmail(request.email);
+    if (!email.ok()) errors.insert(errors.end(), email.error().fields.begin(), email.error().fields.end());
+    std::string password_problem = CheckPassword(request.password, email.ok() ? *email : std::string());
+    if (!password_problem.empty()) errors.push_back({"password", password_problem});
+    std::optional<std::string> name = std::string(core::Trim(request.name));
+    CheckText(errors, "name", name, false, 100);
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+
+    EMPORIUM_ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(request.password));
+    int64_t now = clock_.NowSeconds();
+    if (promote_existing) {
+        auto existing = repository_.FindUserByEmail(*email);
+        if (existing.ok()) {
+            EMPORIUM_TRY(repository_.UpdateRoleAndPassword(existing->user.id, role, password_hash, now));
+            existing->user.role = role;
+            return existing->user;
+        }
+        if (existing.error().code != core::ErrorCode::kNotFound) return existing.error();
+    }
+    UserRecord record;
+    record.user = User{core::NewId("usr"), *email, *name, role, now};
+    record.password_hash = std::move(password_hash);
+    auto inserted = repository_.InsertUser(record);
+    if (!inserted.ok()) {
+        if (inserted.error().code == core::ErrorCode::kConflict)
+            return Error::Conflict("An account with this email already exists.");
+        return inserted.error();
+    }
+    return record.user;
+}
+
+Result<User> UsersServiceImpl::Signup(const core::RequestContext&, const SignupRequest& request) {
+    return CreateAccount(request, core::Role::kCustomer, false);
+}
+
+Result<User> UsersServiceImpl::CreateAdmin(const core::RequestContext&, const SignupRequest& request) {
+    return CreateAccount(request, core::Role::kAdmin, true);
+}
+
+Result<Session> UsersServiceImpl::Login(const core::RequestContext&, std::string_view email,
+                                        std::string_view password) {
+    const Error bad_credentials = Error::Unauthenticated("The email or password is incorrect.");
+    std::string normalized = core::ToLowerAscii(core::Trim(email));
+    auto record = repository_.FindUserByEmail(normalized);
+    if (!record.ok()) {
+        if (record.error().code != core::ErrorCode::kNotFound) return record.error();
+        hasher_.Verify(hasher_.DummyHash(), password);  // same cost as a real check: no user enumeration by timing
+        return bad_credentials;
+    }
+    if (!hasher_.Verify(record->password_hash, password)) return bad_credentials;
+    Session session;
+    session.token = core::RandomToken(32);
+    int64_t now = clock_.NowSeconds();
+    session.expires_at = now + settings_.session_ttl_seconds;
+    session.user = record->user;
+    SessionRecord stored{core::Sha256Hex(session.token), record->user.id, now, session.expires_at, std::nullopt,
+                         record->user.role};
+    EMPORIUM_TRY(repository_.InsertSession(stored));
+    return session;
+}
+
+Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContext&, std::string_view token) {
+    const Error invalid = Error::Unauthenticated("The bearer token is invalid or has expired.");
+    if (token.size() != 43) return invalid;
+    for (char c : token)
+        if (!IsAlnum(c) && c != '-' && c != '_') return invalid;
+    std::string token_hash = core::Sha256Hex(token);
+    auto session = repository_.FindSession(token_hash);
+    if (!session.ok()) return session.error().code == core::ErrorCode::kNotFound ? invalid : session.error();
+    if (session->revoked_at || session->expires_at <= clock_.NowSeconds()) return invalid;
+    return core::Principal{session->user_id, session->role, std::move(token_hash)};
+}
+
+Result<void> UsersServiceImpl::Logout(const core::RequestContext& ctx) {
+    if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
+    return repository_.RevokeSession(ctx.principal->token_hash, clock_.NowSeconds());
+}
+
+Result<User> UsersServiceImpl::GetMe(const core::RequestContext& ctx) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(user_id));
+    return record.user;
+}
+
+Result<User> UsersServiceImpl::UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    if (name) {
+        std::vector<FieldError> errors;
+        *name = std::string(core::Trim(*name));
+        CheckText(errors, "name", name, false, 100);
+        if (!errors.empty()) return Error::Invalid(std::move(errors));
+        EMPORIUM_TRY(repository_.UpdateUserName(user_id, *name, clock_.NowSeconds()));
+    }
+    return GetMe(ctx);
+}
+
+namespace {
+// Applies `input` over `address` and checks every rule; `address` holds the result.
+Result<void> MergeAddress(Address& address, const AddressInput& input, bool creating) {
+    std::vector<FieldError> errors;
+    CheckText(errors, "name", input.name, creating, 100);
+    CheckText(errors, "line1", input.line1, creating, 200);
+    CheckText(errors, "line2", input.line2, false, 200);
+    CheckText(errors, "city", input.city, creating, 100);
+    CheckText(errors, "region", input.region, false, 100);
+    CheckText(errors, "postal_code", input.postal_code, creating, 20);
+    CheckText(errors, "phone", input.phone, false, 30);
+    if (!creating) {
+        // An update may not blank a required field.
+        for (auto [field, value] : {std::pair{"name", &input.name}, {"line1", &input.line1}, {"city", &input.city},
+                                    {"postal_code", &input.postal_code}})
+            if (*value && core::Trim(**value).empty()) errors.push_back({field, "must not be empty"});
+    }
+    std::optional<std::string> country;
+    if (input.country) {
+        country = core::Trim(*input.country);
+        for (char& c : *country)
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        bool valid = country->size() == 2 && (*country)[0] >= 'A' && (*country)[0] <= 'Z' && (*country)[1] >= 'A' &&
+                     (*country)[1] <= 'Z';
+        if (!valid) errors.push_back({"country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
+    } else if (creating) {
+        errors.push_back({"country", "is required"});
+    }
+    if (input.phone && !ValidPhone(*input.phone))
+        errors.push_back({"phone", "may contain only digits, spaces and + - ( ) ."});
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    address.name = TrimmedOr(input.name, address.name);
+    address.line1 = TrimmedOr(input.line1, address.line1);
+    address.line2 = TrimmedOr(input.line2, address.line2);
+    address.city = TrimmedOr(input.city, address.city);
+    address.region = TrimmedOr(input.region, address.region);
+    address.postal_code = TrimmedOr(input.postal_code, address.postal_code);
+    address.country = country.value_or(address.country);
+    address.phone = TrimmedOr(input.phone, address.phone);
+    if (input.is_default) address.is_default = *input.is_default;
+    return core::Ok();
+}
+}  // namespace
+
+Result<std::vector<Address>> UsersServiceImpl::ListAddresses(const core::RequestContext& ctx) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    return repository_.ListAddresses(user_id);
+}
+
+Result<Address> UsersServiceImpl::CreateAddress(const core::RequestContext& ctx, const AddressInput& input) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    Address address;
+    EMPORIUM_TRY(MergeAddress(address, input, true));
+    address.id = core::NewId("adr");
+    address.user_id = user_id;
+    address.created_at = address.updated_at = clock_.NowSeconds();
+    auto inserted = repository_.InsertAddress(address, kMaxAddressesPerUser);
+    if (!inserted.ok()) {
+        if (inserted.error().code == core::ErrorCode::kConflict)
+            return Error::Conflict("An address book holds at most " + std::to_string(kMaxAddressesPerUser) +
+                                   " addresses.");
+        return inserted.error();
+    }
+    return address;
+}
+
+Result<Address> UsersServiceImpl::GetAddress(const core::RequestContext& ctx, std::string_view address_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    return repository_.FindAddress(user_id, address_id);
+}
+
+Result<Address> UsersServiceImpl::UpdateAddress(const core::RequestContext& ctx, std::string_view address_id,
+                                                const AddressInput& input) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    EMPORIUM_ASSIGN_OR_RETURN(Address address, repository_.FindAddress(user_id, address_id));
+    EMPORIUM_TRY(MergeAddress(address, input, false));
+    address.updated_at = clock_.NowSeconds();
+    EMPORIUM_TRY(repository_.UpdateAddress(address));
+    return address;
+}
+
+Result<void> UsersServiceImpl::DeleteAddress(const core::RequestContext& ctx, std::string_view address_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
+    return repository_.DeleteAddress(user_id, address_id);
+}
+
+}  // namespace emporium::users

@@ -1,0 +1,486 @@
+"""Black-box harness for the Emporium API tests.
+
+Starts the real binary (path in $EMPORIUM_BIN) on a free loopback port with a temporary
+data directory, and speaks HTTP/1.1 to it with the standard library only.
+
+Contract with the binary:
+  $EMPORIUM_BIN serve --data-dir DIR --host 127.0.0.1 --port 0 --port-file FILE
+      writes "<port>\\n" to FILE once it listens; SIGTERM -> graceful exit code 0.
+  $EMPORIUM_BIN admin create --data-dir DIR --email E --password P [--name N]
+  $EMPORIUM_BIN seed --data-dir DIR --products N
+  $EMPORIUM_BIN routes
+Every invocation gets cheap argon2id settings through the environment.
+"""
+
+import http.client
+import json as jsonlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 15.0
+REQUEST_TIMEOUT_S = 30.0
+
+# Speed knobs passed to every emporium invocation.
+FAST_ENV = {
+    "EMPORIUM_SECURITY_ARGON2_OPS_LIMIT": "1",
+    "EMPORIUM_SECURITY_ARGON2_MEMORY_KIB": "8192",
+}
+
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+PASSWORD = "correct-horse-battery"  # 21 chars: satisfies the 10..128 rule
+
+
+class HarnessError(AssertionError):
+    """Raised when the binary cannot be run as the contract says."""
+
+
+def emporium_bin():
+    """Absolute path of the binary under test; fails (not skips) when it is missing."""
+    path = os.environ.get("EMPORIUM_BIN")
+    if not path:
+        raise HarnessError(
+            "EMPORIUM_BIN is not set: point it at the built emporium binary, "
+            "e.g. EMPORIUM_BIN=build/emporium python3 tests/api/run_all.py")
+    path = os.path.abspath(path)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise HarnessError(f"EMPORIUM_BIN={path} is not an executable file")
+    return path
+
+
+def repo_root():
+    return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def base_env(extra=None):
+    """Environment for emporium: the caller's, minus EMPORIUM_* config overrides that
+    could make runs differ between machines, plus the speed knobs and `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("EMPORIUM_") or k == "EMPORIUM_BIN"}
+    env.update(FAST_ENV)
+    if extra:
+        env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+_uniq_lock = threading.Lock()
+_uniq_counter = [0]
+
+
+def uniq(prefix="t"):
+    """A short string unique within this process and very likely across processes."""
+    with _uniq_lock:
+        _uniq_counter[0] += 1
+        n = _uniq_counter[0]
+    return f"{prefix}{os.getpid():x}{n:x}{os.urandom(3).hex()}"
+
+
+def unique_email(prefix="user"):
+    return f"{prefix}.{uniq('')}@example.com"
+
+
+def run_cli(args, env_extra=None, timeout=120, check=True):
+    """Runs `$EMPORIUM_BIN args...`; returns CompletedProcess (text)."""
+    cmd = [emporium_bin()] + [str(a) for a in args]
+    cp = subprocess.run(cmd, env=base_env(env_extra), capture_output=True, text=True,
+                        timeout=timeout, stdin=subprocess.DEVNULL)
+    if check and cp.returncode != 0:
+        raise HarnessError(
+            f"{' '.join(cmd)} exited {cp.returncode}\nstdout:\n{cp.stdout[-4000:]}\n"
+            f"stderr:\n{cp.stderr[-4000:]}")
+    return cp
+
+
+def header_dict(resp):
+    out = {}
+    for k, v in resp.getheaders():
+        k = k.lower()
+        out[k] = f"{out[k]}, {v}" if k in out else v
+    return out
+
+
+def parse_json(body, what="response"):
+    try:
+        return jsonlib.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise AssertionError(f"{what} body is not JSON ({e}): {body[:500]!r}") from None
+
+
+def encode_body(body, headers):
+    """Returns the bytes to send; sets Content-Type to JSON unless the caller set one."""
+    if body is None:
+        return None
+    if isinstance(body, (bytes, bytearray)):
+        data = bytes(body)
+    else:
+        data = jsonlib.dumps(body).encode("utf-8")
+    if not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    return data
+
+
+class Server:
+    """One running `emporium serve`. Use as a context manager.
+
+    data_dir: reuse an existing data directory (restart tests); otherwise a temporary
+    one is made and removed at the end. env: extra environment for this server.
+    """
+
+    def __init__(self, data_dir=None, env=None, start=True):
+        self.env_extra = dict(env or {})
+        self.workdir = tempfile.mkdtemp(prefix="emporium-api-")
+        self.data_dir = data_dir or os.path.join(self.workdir, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.port_file = os.path.join(self.workdir, "port")
+        self.log_path = os.path.join(self.workdir, "server.log")
+        self.proc = None
+        self.port = None
+        self._log = None
+        self._local = threading.local()
+        self.returncode = None
+        self._auto_start = start
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def __enter__(self):
+        if self._auto_start and self.proc is None:
+            try:
+                self.start()
+            except BaseException:
+                self.close()
+                raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        self.returncode = None
+        self._log = open(self.log_path, "ab")
+        cmd = [emporium_bin(), "serve", "--data-dir", self.data_dir, "--host", HOST,
+               "--port", "0", "--port-file", self.port_file]
+        self.proc = subprocess.Popen(cmd, env=base_env(self.env_extra), cwd=self.workdir,
+                                     stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise HarnessError(
+                    f"emporium serve exited with {self.proc.returncode} before listening\n"
+                    f"{self.log_tail()}")
+            try:
+                with open(self.port_file, "r") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                text = ""
+            if text.endswith("\n") and text.strip().isdigit():
+                self.port = int(text.strip())
+                if not 0 < self.port < 65536:
+                    raise HarnessError(f"port file holds {text!r}")
+                return self
+            time.sleep(0.02)
+        self._kill()
+        raise HarnessError(f"emporium serve did not write {self.port_file} within "
+                           f"{START_TIMEOUT_S:.0f} s\n{self.log_tail()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT_S):
+        """Sends `sig` and waits up to `timeout`; returns the exit code (negative: killed by
+        a signal). Raises AssertionError (after SIGKILL) when the process does not exit."""
+        self._close_connections()
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                raise AssertionError(f"emporium did not exit within {timeout} s after "
+                                     f"signal {sig}\n{self.log_tail()}")
+        self.returncode = self.proc.returncode
+        self.proc = None
+        if self._log:
+            self._log.close()
+            self._log = None
+        return self.returncode
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            self.returncode = self.proc.returncode
+        self.proc = None
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def close(self):
+        """Stops the server if still running (never raises) and removes temporary files."""
+        try:
+            if self.proc is not None:
+                self.stop()
+        except AssertionError:
+            pass
+        finally:
+            self._kill()
+            if os.environ.get("EMPORIUM_TEST_KEEP"):
+                sys.stderr.write(f"[harness] kept {self.workdir}\n")
+            else:
+                # An own data dir lives inside workdir; a reused one belongs to the caller.
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def log_tail(self, n=60):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return "(no server log)"
+        return "---- server log (last %d lines) ----\n%s\n----" % (n, "\n".join(lines[-n:]))
+
+    # ---- CLI -------------------------------------------------------------------------
+
+    def cli(self, *args, check=True, timeout=120):
+        """Runs `emporium <args> --data-dir <this data dir>` with this server's env."""
+        return run_cli(list(args) + ["--data-dir", self.data_dir], env_extra=self.env_extra,
+                       check=check, timeout=timeout)
+
+    def seed(self, products):
+        return self.cli("seed", "--products", str(products))
+
+    # ---- HTTP ------------------------------------------------------------------------
+
+    def connection(self, timeout=REQUEST_TIMEOUT_S):
+        """A new keep-alive connection to the server (caller owns it)."""
+        return http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+
+    def _conn(self):
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = self.connection()
+            self._local.conn = c
+        return c
+
+    def _close_connections(self):
+        c = getattr(self._local, "conn", None)
+        if c is not None:
+            c.close()
+            self._local.conn = None
+
+    def request(self, method, path, body=None, headers=None, token=None, conn=None):
+        """Returns (status, headers with lower-case keys, body bytes).
+
+        body: None, raw bytes (sent as is), or anything json.dumps accepts (sent as JSON).
+        Uses a per-thread keep-alive connection unless `conn` is given. A request that fails
+        because a reused keep-alive connection had been closed by the server is retried once
+        on a fresh connection (what every HTTP client does)."""
+        hdrs = dict(headers or {})
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token}"
+        data = encode_body(body, hdrs)
+        if self.port is None:
+            raise HarnessError("server is not started")
+        own = conn is None
+        for attempt in (0, 1):
+            c = self._conn() if own else conn
+            reused = c.sock is not None
+            try:
+                c.request(method, path, body=data, headers=hdrs)
+                resp = c.getresponse()
+                payload = resp.read()
+                return resp.status, header_dict(resp), payload
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                c.close()
+                if own and reused and attempt == 0:
+                    continue
+                raise
+            except BaseException:
+                c.close()
+                raise
+
+    def json(self, method, path, body=None, headers=None, token=None, conn=None):
+        """Like request() but returns (status, headers, parsed JSON or None when empty)."""
+        status, h, raw = self.request(method, path, body=body, headers=headers, token=token,
+                                      conn=conn)
+        return status, h, (parse_json(raw, f"{method} {path}") if raw else None)
+
+    # ---- users -----------------------------------------------------------------------
+
+    def signup(self, email=None, password=PASSWORD, name=None):
+        """Creates a customer; asserts 201 and returns the User object."""
+        body = {"email": email or unique_email(), "password": password}
+        if name is not None:
+            body["name"] = name
+        status, h, user = self.json("POST", "/api/v1/users", body)
+        if status != 201:
+            raise AssertionError(f"signup {body['email']} -> {status}: {user}")
+        return user
+
+    def login(self, email, password=PASSWORD):
+        """Asserts 201 and returns the bearer token."""
+        status, h, s = self.json("POST", "/api/v1/sessions", {"email": email, "password": password})
+        if status != 201:
+            raise AssertionError(f"login {email} -> {status}: {s}")
+        return s["token"]
+
+    def new_customer(self, name=None):
+        """Signs up a fresh customer; returns (user, token)."""
+        email = unique_email("cust")
+        user = self.signup(email, PASSWORD, name)
+        return user, self.login(email, PASSWORD)
+
+    def make_admin(self, email=None, password=PASSWORD, name=None):
+        """Runs `admin create` on this data dir, then logs in; returns the token."""
+        email = email or unique_email("admin")
+        args = ["admin", "create", "--email", email, "--password", password]
+        if name is not None:
+            args += ["--name", name]
+        self.cli(*args)
+        return self.login(email, password)
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server per test class. Subclasses may set SERVER_ENV, or override
+    prepare_data_dir(server) to run CLI commands (e.g. seed) before the server starts."""
+
+    SERVER_ENV = {}
+    server = None
+
+    @classmethod
+    def prepare_data_dir(cls, server):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        srv = Server(env=cls.SERVER_ENV, start=False)
+        try:
+            cls.prepare_data_dir(srv)
+            srv.start()
+        except BaseException:
+            srv.close()
+            raise
+        cls.server = srv
+
+    @classmethod
+    def tearDownClass(cls):
+        srv, cls.server = cls.server, None
+        if srv is not None:
+            try:
+                crashed = srv.proc is not None and srv.proc.poll() is not None
+                rc = srv.stop()
+                if crashed or rc != 0:
+                    raise AssertionError(
+                        f"server {'crashed' if crashed else 'exited'} with code {rc} "
+                        f"(expected a graceful exit 0 on SIGTERM)\n{srv.log_tail()}")
+            finally:
+                srv.close()
+        super().tearDownClass()
+
+
+def assert_problem(tc, status, headers, body, expected_status):
+    """Checks an RFC 9457 problem response; returns the parsed problem document."""
+    text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
+    tc.assertEqual(status, expected_status, f"expected {expected_status}, got {status}: {text[:500]}")
+    ctype = headers.get("content-type", "")
+    tc.assertTrue(ctype.split(";")[0].strip().lower() == "application/problem+json",
+                  f"content-type {ctype!r} is not application/problem+json: {text[:300]}")
+    doc = body if isinstance(body, dict) else parse_json(body, "problem")
+    tc.assertIsInstance(doc, dict, f"problem is not an object: {text[:300]}")
+    for field in ("type", "title", "status", "detail"):
+        tc.assertIn(field, doc, f"problem lacks {field!r}: {doc}")
+    tc.assertIsInstance(doc["type"], str)
+    tc.assertIsInstance(doc["title"], str)
+    tc.assertIsInstance(doc["detail"], str)
+    tc.assertEqual(doc["status"], expected_status, f"problem.status mismatch: {doc}")
+    if "errors" in doc:
+        tc.assertIsInstance(doc["errors"], list)
+        for e in doc["errors"]:
+            tc.assertIn("field", e, doc)
+            tc.assertIn("message", e, doc)
+    return doc
+
+
+def error_fields(doc):
+    return [e.get("field", "") for e in doc.get("errors") or []]
+
+
+def assert_field_error(tc, doc, *keywords):
+    """Asserts the problem's errors[] names a field containing one of `keywords`
+    (e.g. "variants[0].price.amount" matches "amount")."""
+    fields = error_fields(doc)
+    tc.assertTrue(fields, f"422 without errors[]: {doc}")
+    tc.assertTrue(any(k in f for f in fields for k in keywords),
+                  f"errors[] fields {fields} name none of {keywords}: {doc}")
+
+
+def assert_rfc3339(tc, value, what="time"):
+    tc.assertIsInstance(value, str, f"{what} is not a string: {value!r}")
+    tc.assertRegex(value, RFC3339_UTC, f"{what} is not RFC 3339 UTC")
+
+
+def assert_money(tc, m, amount=None, currency=None):
+    tc.assertIsInstance(m, dict, f"money is not an object: {m!r}")
+    tc.assertEqual(set(m), {"amount", "currency"}, f"money fields: {m}")
+    tc.assertIsInstance(m["amount"], int, f"amount is not an integer: {m}")
+    tc.assertNotIsInstance(m["amount"], bool)
+    tc.assertRegex(m["currency"], r"^[A-Z]{3}$")
+    if amount is not None:
+        tc.assertEqual(m["amount"], amount, m)
+    if currency is not None:
+        tc.assertEqual(m["currency"], currency, m)
+
+
+def product_body(name=None, price=1000, currency="USD", status=None, category_id=None,
+                 variants=None, slug=None, **extra):
+    """A valid ProductInput with unique slug and sku."""
+    u = uniq("p")
+    body = {"name": f"Product {u}" if name is None else name,
+            "slug": f"prod-{u}" if slug is None else slug,
+            "variants": variants if variants is not None else
+            [{"sku": f"SKU-{u}", "name": "Default", "price": {"amount": price, "currency": currency}}]}
+    if status is not None:
+        body["status"] = status
+    if category_id is not None:
+        body["category_id"] = category_id
+    body.update(extra)
+    return body
+
+
+def list_all(server, path, token=None, limit=100, max_pages=200):
+    """Follows next_cursor to the end; returns every item."""
+    from urllib.parse import urlencode, urlsplit, parse_qsl
+    parts = urlsplit(path)
+    base_q = dict(parse_qsl(parts.query))
+    base_q["limit"] = str(limit)
+    items, cursor = [], None
+    for _ in range(max_pages):
+        q = dict(base_q)
+        if cursor is not None:
+            q["cursor"] = cursor
+        status, h, doc = server.json("GET", f"{parts.path}?{urlencode(q)}", token=token)
+        if status != 200:
+            raise AssertionError(f"GET {parts.path}?{urlencode(q)} -> {status}: {doc}")
+        items.extend(doc["items"])
+        cursor = doc["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError(f"{path}: more than {max_pages} pages")
