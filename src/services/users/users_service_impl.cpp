@@ -233,8 +233,6 @@ Result<void> MergeAddress(Address& address, const AddressInput& input, bool crea
     std::optional<std::string> country;
     if (input.country) {
         country = core::Trim(*input.country);
-        for (char& c : *country)
-            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
         bool valid = country->size() == 2 && (*country)[0] >= 'A' && (*country)[0] <= 'Z' && (*country)[1] >= 'A' &&
                      (*country)[1] <= 'Z';
         if (!valid) errors.push_back({"country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});

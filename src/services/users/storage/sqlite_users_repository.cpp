@@ -28,7 +28,7 @@ constexpr std::string_view kRevokeSession =
     "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL";
 constexpr std::string_view kSelectAddresses =
     "SELECT id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default, created_at, "
-    "updated_at FROM addresses WHERE user_id = ?1 ORDER BY created_at, id";
+    "updated_at FROM addresses WHERE user_id = ?1 ORDER BY created_at, rowid";
 constexpr std::string_view kSelectAddress =
     "SELECT id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default, created_at, "
     "updated_at FROM addresses WHERE user_id = ?1 AND id = ?2";

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "core/random.hpp"
+#include "core/text.hpp"
+
+namespace emporium::core {
+namespace {
+
+TEST(Text, Utf8LengthCountsCodePointsAndRejectsInvalid) {
+    EXPECT_EQ(Utf8Length("abc"), 3u);
+    EXPECT_EQ(Utf8Length("h\xC3\xA9llo"), 5u);          // é
+    EXPECT_EQ(Utf8Length("\xF0\x9F\x98\x80"), 1u);       // emoji
+    EXPECT_EQ(Utf8Length("\xC3"), std::string_view::npos);  // truncated
+    EXPECT_EQ(Utf8Length("\xC0\xAF"), std::string_view::npos);  // overlong
+    EXPECT_EQ(Utf8Length("\xED\xA0\x80"), std::string_view::npos);  // surrogate
+}
+
+TEST(Text, SlugifyMakesValidSlugs) {
+    EXPECT_EQ(Slugify("Blue Cotton T-Shirt (XL)"), "blue-cotton-t-shirt-xl");
+    EXPECT_EQ(Slugify("  --Hello,   World!! "), "hello-world");
+    EXPECT_TRUE(IsValidSlug(Slugify("Chef's Knife 20cm")));
+    EXPECT_EQ(Slugify(std::string(300, 'a')).size(), 100u);
+    EXPECT_FALSE(IsValidSlug("Upper"));
+    EXPECT_FALSE(IsValidSlug("double--dash"));
+    EXPECT_FALSE(IsValidSlug("-leading"));
+    EXPECT_FALSE(IsValidSlug(""));
+}
+
+TEST(Random, TokensAreUrlSafeAndDistinct) {
+    ASSERT_TRUE(InitCrypto());
+    std::string a = RandomToken(32), b = RandomToken(32);
+    EXPECT_EQ(a.size(), 43u);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+    std::string decoded;
+    ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode("hello|world"), decoded));
+    EXPECT_EQ(decoded, "hello|world");
+    EXPECT_FALSE(Base64UrlDecode("not base64!", decoded));
+}
+
+TEST(Random, Sha256MatchesKnownVector) {
+    ASSERT_TRUE(InitCrypto());
+    EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(JsonWriter, EscapesAndSeparates) {
+    std::string out;
+    JsonWriter json(out);
+    json.BeginObject().Field("a", "x\"y\\z\n\x01").Key("list").BeginArray().Int(1).Bool(false).Null().EndArray();
+    json.Key("raw").Raw("{\"k\":1}").EndObject();
+    EXPECT_EQ(out, R"({"a":"x\"y\\z\n\u0001","list":[1,false,null],"raw":{"k":1}})");
+}
+
+TEST(Clock, Rfc3339RoundTrips) {
+    EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(FormatRfc3339(1795780800), "2026-11-27T12:00:00Z");
+    EXPECT_EQ(ParseRfc3339("2026-11-27T12:00:00Z"), 1795780800);
+    EXPECT_FALSE(ParseRfc3339("2026-11-27 12:00:00").has_value());
+}
+
+TEST(Text, EtagIsQuotedAndStable) {
+    EXPECT_EQ(EtagFor("body"), EtagFor("body"));
+    EXPECT_NE(EtagFor("body"), EtagFor("body2"));
+    EXPECT_EQ(EtagFor("x").front(), '"');
+    EXPECT_EQ(EtagFor("x").size(), 18u);
+}
+
+}  // namespace
+}  // namespace emporium::core
