@@ -138,9 +138,9 @@ void RegisterRoutes(Application& app) {
 
     catalog::CatalogHttpSettings catalog_settings;
     catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
-    catalog_settings.product_cache_bytes = static_cast<std::size_t>(app.settings.catalog.product_cache_bytes);
-    catalog_settings.product_cache_ttl = std::chrono::milliseconds(app.settings.catalog.product_cache_ttl_ms);
-    app.product_cache = catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, app.metrics);
+    catalog_settings.page_cache_bytes = static_cast<std::size_t>(app.settings.catalog.page_cache_bytes);
+    catalog_settings.page_cache_ttl = std::chrono::milliseconds(app.settings.catalog.page_cache_ttl_ms);
+    app.page_cache = catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, app.metrics);
 
     app.metrics.Add([&app](std::string& out) { RenderDatabaseMetrics(out, {app.users_db.get(), app.catalog_db.get()}); });
 }

@@ -33,7 +33,7 @@ struct Application {
     std::unique_ptr<catalog::CatalogService> catalog;
 
     http::Router router;
-    std::shared_ptr<catalog::ProductPageCache> product_cache;
+    std::shared_ptr<catalog::CatalogPageCache> page_cache;
 };
 
 // Opens (and migrates) the databases and builds the services.

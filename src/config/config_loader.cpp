@@ -105,10 +105,10 @@ const std::vector<KeySpec>& Keys() {
                         [](Settings& s) -> auto& { return s.security.argon2_memory_kib; }),
         MakeIntKey<int>("catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
                         [](Settings& s) -> auto& { return s.catalog.cache_max_age_seconds; }),
-        MakeIntKey<int64_t>("catalog", "product_cache_bytes", "Memory bound of the in-process cache of product pages; 0 disables it.",
-                            [](Settings& s) -> auto& { return s.catalog.product_cache_bytes; }),
-        MakeIntKey<int>("catalog", "product_cache_ttl_ms", "Longest a cached product page is served (writes by this process invalidate at once).",
-                        [](Settings& s) -> auto& { return s.catalog.product_cache_ttl_ms; }),
+        MakeIntKey<int64_t>("catalog", "page_cache_bytes", "Memory bound of the in-process cache of public product and list pages; 0 disables it.",
+                            [](Settings& s) -> auto& { return s.catalog.page_cache_bytes; }),
+        MakeIntKey<int>("catalog", "page_cache_ttl_ms", "Longest a cached page is served (writes through this process invalidate at once).",
+                        [](Settings& s) -> auto& { return s.catalog.page_cache_ttl_ms; }),
         MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
                       [](Settings& s) -> auto& { return s.log.level; }),
     };
@@ -219,8 +219,8 @@ Result<void> Validate(const Settings& s) {
     check(s.security.argon2_ops_limit >= 1, "security.argon2_ops_limit", "must be at least 1");
     check(s.security.argon2_memory_kib >= 8, "security.argon2_memory_kib", "must be at least 8");
     check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
-    check(s.catalog.product_cache_bytes >= 0, "catalog.product_cache_bytes", "must not be negative");
-    check(s.catalog.product_cache_ttl_ms >= 0, "catalog.product_cache_ttl_ms", "must not be negative");
+    check(s.catalog.page_cache_bytes >= 0, "catalog.page_cache_bytes", "must not be negative");
+    check(s.catalog.page_cache_ttl_ms >= 0, "catalog.page_cache_ttl_ms", "must not be negative");
     check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",
           "log.level", "must be debug, info, warn or error");
     if (!errors.empty()) return Error::Invalid(std::move(errors));

@@ -24,7 +24,7 @@ struct CachedPage {
     std::string etag;
 };
 
-class ProductPageCache : public cache::LruCache<CachedPage> {
+class CatalogPageCache : public cache::LruCache<CachedPage> {
 public:
     using LruCache::LruCache;
 };
@@ -204,7 +204,7 @@ Response WriteProductPage(const core::Result<ProductPage>& page, const Request& 
 struct CatalogRoutes {
     CatalogService& service;
     CatalogHttpSettings settings;
-    std::shared_ptr<ProductPageCache> cache;
+    std::shared_ptr<CatalogPageCache> cache;
     std::string public_cache_control;
 
     Response FromPage(const CachedPage& page) const {
@@ -214,25 +214,43 @@ struct CatalogRoutes {
         return response;
     }
 
-    std::optional<Response> GetProductCached(Request& request) const {
-        auto page = cache->Get(request.PathParam("product_id_or_slug"));
+    static std::string CacheKey(const Request& request) { return request.path + "?" + request.query; }
+
+    // Fast path of a cached public GET: a hit is answered on the event-loop thread.
+    std::optional<Response> Cached(Request& request) const {
+        auto page = cache->Get(CacheKey(request));
         if (!page) return std::nullopt;
         return FromPage(*page);
     }
 
-    Response GetProduct(Request& request) const {
-        std::string key(request.PathParam("product_id_or_slug"));
+    // Slow path: runs `load` on the blocking pool and keeps a successful answer.
+    template <typename Load>
+    Response LoadAndCache(Request& request, Load load) const {
         uint64_t generation = cache->Generation();
-        auto product = service.GetProduct(request.context, key, false);
-        if (!product.ok()) return http::ProblemResponse(product.error(), request.path);
+        Response loaded = load(request);
+        if (loaded.status != 200) return loaded;
         auto page = std::make_shared<CachedPage>();
-        core::JsonWriter json(page->body);
-        WriteProduct(json, *product);
+        page->body = std::move(loaded.body);
         page->etag = core::EtagFor(page->body);
         Response response = FromPage(*page);
         std::size_t bytes = page->body.size() + page->etag.size() + sizeof(CachedPage);
-        cache->Put(std::move(key), std::move(page), bytes, generation);
+        cache->Put(CacheKey(request), std::move(page), bytes, generation);
         return response;
+    }
+
+    Response GetProduct(Request& request) const {
+        return LoadAndCache(request, [this](Request& r) {
+            return Render(service.GetProduct(r.context, r.PathParam("product_id_or_slug"), false), r, 200,
+                          WriteProduct, "");
+        });
+    }
+
+    Response ListProducts(Request& request) const {
+        return LoadAndCache(request, [this](Request& r) {
+            auto query = ReadProductQuery(r, false);
+            if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
+            return WriteProductPage(service.ListProducts(r.context, *query), r, "");
+        });
     }
 
     // Runs an admin write and, when it succeeded, drops every cached page.
@@ -245,10 +263,10 @@ struct CatalogRoutes {
 
 }  // namespace
 
-std::shared_ptr<ProductPageCache> RegisterCatalogRoutes(http::Router& router, CatalogService& service,
+std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, CatalogService& service,
                                                         CatalogHttpSettings settings,
                                                         observability::MetricsRegistry& metrics) {
-    auto cache = std::make_shared<ProductPageCache>(settings.product_cache_bytes, settings.product_cache_ttl);
+    auto cache = std::make_shared<CatalogPageCache>(settings.page_cache_bytes, settings.page_cache_ttl);
     auto routes = std::make_shared<CatalogRoutes>(
         CatalogRoutes{service, settings, cache,
                       "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
@@ -284,14 +302,14 @@ std::shared_ptr<ProductPageCache> RegisterCatalogRoutes(http::Router& router, Ca
                               WriteCategory);
     });
 
-    router.Add(Method::kGet, "/api/v1/products", Access::kPublic, [routes, public_cc](Request& r) {
-        auto query = ReadProductQuery(r, false);
-        if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
-        return WriteProductPage(routes->service.ListProducts(r.context, *query), r, public_cc);
-    });
+    auto& list_products = router.Add(Method::kGet, "/api/v1/products", Access::kPublic,
+                                     [routes](Request& r) { return routes->ListProducts(r); });
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
-    if (cache->enabled()) get_product.fast_path = [routes](Request& r) { return routes->GetProductCached(r); };
+    if (cache->enabled()) {
+        list_products.fast_path = [routes](Request& r) { return routes->Cached(r); };
+        get_product.fast_path = [routes](Request& r) { return routes->Cached(r); };
+    }
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto query = ReadProductQuery(r, true);
@@ -328,14 +346,14 @@ std::shared_ptr<ProductPageCache> RegisterCatalogRoutes(http::Router& router, Ca
         using observability::AppendSample;
         auto stats = cache->Stats();
         AppendFamilyHeader(out, "emporium_cache_hits_total", "counter", "Cache lookups that found a fresh entry.");
-        AppendSample(out, "emporium_cache_hits_total", "cache=\"product_pages\"", static_cast<int64_t>(stats.hits));
+        AppendSample(out, "emporium_cache_hits_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.hits));
         AppendFamilyHeader(out, "emporium_cache_misses_total", "counter", "Cache lookups that found nothing fresh.");
-        AppendSample(out, "emporium_cache_misses_total", "cache=\"product_pages\"", static_cast<int64_t>(stats.misses));
+        AppendSample(out, "emporium_cache_misses_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.misses));
         AppendFamilyHeader(out, "emporium_cache_evictions_total", "counter", "Entries evicted to stay within the memory bound.");
-        AppendSample(out, "emporium_cache_evictions_total", "cache=\"product_pages\"",
+        AppendSample(out, "emporium_cache_evictions_total", "cache=\"catalog_pages\"",
                      static_cast<int64_t>(stats.evictions));
         AppendFamilyHeader(out, "emporium_cache_bytes", "gauge", "Bytes held by the cache.");
-        AppendSample(out, "emporium_cache_bytes", "cache=\"product_pages\"", stats.bytes);
+        AppendSample(out, "emporium_cache_bytes", "cache=\"catalog_pages\"", stats.bytes);
     });
     return cache;
 }
