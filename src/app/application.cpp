@@ -1,6 +1,8 @@
 #include "app/application.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
@@ -72,9 +74,14 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     users::PasswordHashSettings hash_settings;
     hash_settings.ops_limit = static_cast<unsigned long long>(settings.security.argon2_ops_limit);
     hash_settings.memory_bytes = static_cast<std::size_t>(settings.security.argon2_memory_kib) * 1024;
+    int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    hash_settings.max_concurrent =
+        settings.security.max_concurrent_hashes > 0 ? settings.security.max_concurrent_hashes : 2 * cores;
+    users::PasswordHasher hasher(hash_settings);
+    if (hasher.DummyHash().empty()) return core::Error::Internal("argon2id is not usable with these settings");
     users::UsersSettings users_settings;
     users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
-    app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, users::PasswordHasher(hash_settings),
+    app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher,
                                                            app->clock, users_settings);
     app->catalog = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
     return app;

@@ -103,6 +103,9 @@ const std::vector<KeySpec>& Keys() {
                         [](Settings& s) -> auto& { return s.security.argon2_ops_limit; }),
         MakeIntKey<int>("security", "argon2_memory_kib", "argon2id memory in KiB (at least 8).",
                         [](Settings& s) -> auto& { return s.security.argon2_memory_kib; }),
+        MakeIntKey<int>("security", "max_concurrent_hashes",
+                        "argon2id computations at once (logins, signups); others wait up to 10 s, then 503. 0 = two per core.",
+                        [](Settings& s) -> auto& { return s.security.max_concurrent_hashes; }),
         MakeIntKey<int>("catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
                         [](Settings& s) -> auto& { return s.catalog.cache_max_age_seconds; }),
         MakeIntKey<int64_t>("catalog", "page_cache_bytes", "Memory bound of the in-process cache of public product and list pages; 0 disables it.",
@@ -217,7 +220,9 @@ Result<void> Validate(const Settings& s) {
     check(s.storage.write_batch_max >= 1, "storage.write_batch_max", "must be at least 1");
     check(s.security.session_ttl_hours >= 1, "security.session_ttl_hours", "must be at least 1");
     check(s.security.argon2_ops_limit >= 1, "security.argon2_ops_limit", "must be at least 1");
-    check(s.security.argon2_memory_kib >= 8, "security.argon2_memory_kib", "must be at least 8");
+    check(s.security.argon2_memory_kib >= 8 && s.security.argon2_memory_kib <= (4 << 20), "security.argon2_memory_kib",
+          "must be 8..4194304");
+    check(s.security.max_concurrent_hashes >= 0, "security.max_concurrent_hashes", "must not be negative");
     check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
     check(s.catalog.page_cache_bytes >= 0, "catalog.page_cache_bytes", "must not be negative");
     check(s.catalog.page_cache_ttl_ms >= 0, "catalog.page_cache_ttl_ms", "must not be negative");

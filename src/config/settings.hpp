@@ -36,6 +36,7 @@ struct SecuritySettings {
     int session_ttl_hours = 720;
     int argon2_ops_limit = 2;          // libsodium crypto_pwhash OPSLIMIT_INTERACTIVE
     int argon2_memory_kib = 64 << 10;  // MEMLIMIT_INTERACTIVE (64 MiB)
+    int max_concurrent_hashes = 0;     // 0: two per core
 };
 
 struct CatalogSettings {

@@ -17,6 +17,7 @@ enum class ErrorCode {
     kNotFound,          // does not exist, or is not yours
     kConflict,          // clashes with existing state (duplicate email, slug, sku)
     kPayloadTooLarge,
+    kHeadersTooLarge,
     kUnsupportedMediaType,
     kMethodNotAllowed,
     kUnavailable,  // temporarily unable (pool full, shutting down, database busy); retry later

@@ -42,6 +42,8 @@ struct Response {
     std::string content_type = "application/json; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // Never sent: why a 5xx happened, logged with the request id by the server.
+    std::string internal_error;
 
     void SetHeader(std::string name, std::string value);
     std::string_view Header(std::string_view name) const;

@@ -16,6 +16,7 @@ int StatusFor(ErrorCode code) {
         case ErrorCode::kMethodNotAllowed: return 405;
         case ErrorCode::kConflict: return 409;
         case ErrorCode::kPayloadTooLarge: return 413;
+        case ErrorCode::kHeadersTooLarge: return 431;
         case ErrorCode::kUnsupportedMediaType: return 415;
         case ErrorCode::kUnavailable: return 503;
         case ErrorCode::kInternal: return 500;
@@ -78,6 +79,7 @@ Response ProblemResponse(const core::Error& error, std::string_view instance) {
         json.BeginObject().Field("field", field.field).Field("message", field.message).EndObject();
     json.EndArray();
     json.EndObject();
+    if (response.status == 500) response.internal_error = error.message;
     if (response.status == 401) response.SetHeader("WWW-Authenticate", "Bearer");
     if (response.status == 503) response.SetHeader("Retry-After", "1");
     return response;

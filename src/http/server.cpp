@@ -102,6 +102,21 @@ std::string TraceIdFrom(std::string_view traceparent) {
     return std::string(trace_id);
 }
 
+// Completion handler of a spawned coroutine: an exception that escapes it is logged
+// instead of vanishing (asio::detached would drop it silently).
+auto LogUnexpectedException(const char* where) {
+    return [where](std::exception_ptr error) {
+        if (!error) return;
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            observability::LogError("coroutine_exception", [&](core::JsonWriter& json) {
+                json.Field("where", where).Field("error", e.what());
+            });
+        }
+    };
+}
+
 Response Problem(core::ErrorCode code, std::string message, std::string_view instance) {
     return ProblemResponse(core::Error{code, std::move(message), {}}, instance);
 }
@@ -153,24 +168,23 @@ struct Server::Impl {
             }
             return route.handler(request);
         } catch (const std::exception& e) {
-            observability::LogError("handler_exception", [&](core::JsonWriter& json) {
-                json.Field("request_id", request.context.request_id).Field("route", route.pattern).Field("error", e.what());
-            });
-            return Problem(core::ErrorCode::kInternal, "", request.path);
+            Response response = Problem(core::ErrorCode::kInternal, "", request.path);
+            response.internal_error = std::string("handler threw: ") + e.what();
+            return response;
         }
     }
 
     template <typename Work>
-    asio::awaitable<Response> RunOnPool(Work work) {
+    asio::awaitable<Response> RunOnPool(std::string instance, Work work) {
         auto executor = co_await asio::this_coro::executor;
         co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
-            [this, executor](auto handler, Work work) mutable {
+            [this, executor](auto handler, Work work, std::string instance) mutable {
                 auto accepted = std::make_shared<bool>(true);
                 runtime::UniqueFunction job([handler = std::move(handler), work = std::move(work), executor,
-                                             accepted]() mutable {
+                                             accepted, instance]() mutable {
                     Response response = *accepted ? work()
                                                   : Problem(core::ErrorCode::kUnavailable,
-                                                            "The server is busy; retry shortly.", "");
+                                                            "The server is busy; retry shortly.", instance);
                     asio::post(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
                         std::move(handler)(std::move(response));
                     });
@@ -180,11 +194,13 @@ struct Server::Impl {
                     job();
                 }
             },
-            asio::use_awaitable, std::move(work));
+            asio::use_awaitable, std::move(work), std::move(instance));
     }
 
     asio::awaitable<Response> Handle(Request& request, const Route*& matched) {
-        auto match = router.Find(request.method, request.path, request);
+        // HEAD is GET without the body (RFC 9110 §9.3.2); Write drops the bytes.
+        Method lookup = request.method == Method::kHead ? Method::kGet : request.method;
+        auto match = router.Find(lookup, request.path, request);
         if (!match.route) {
             if (match.allowed.empty())
                 co_return Problem(core::ErrorCode::kNotFound, "No resource at this path.", request.path);
@@ -204,11 +220,12 @@ struct Server::Impl {
         if (!request.body.empty() && !IsJsonMediaType(request.Header("content-type")))
             co_return Problem(core::ErrorCode::kUnsupportedMediaType, "Request bodies must be application/json.",
                               request.path);
-        if (route.fast_path) {
+        // Fast paths run before authentication, so only public routes may have one.
+        if (route.fast_path && route.access == Access::kPublic) {
             if (auto fast = route.fast_path(request)) co_return std::move(*fast);
         }
         if (route.execution == Execution::kInline) co_return Invoke(route, request);
-        co_return co_await RunOnPool([this, &route, &request] { return Invoke(route, request); });
+        co_return co_await RunOnPool(request.path, [this, &route, &request] { return Invoke(route, request); });
     }
 
     // --- connections ------------------------------------------------------------------
@@ -233,21 +250,34 @@ struct Server::Impl {
     }
 
     asio::awaitable<bool> Write(beast::tcp_stream& stream, Response& response, const std::string& request_id,
-                                unsigned version, bool keep_alive) {
+                                unsigned version, bool keep_alive, bool head = false) {
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
-        if (!response.content_type.empty() && response.status != 204 && response.status != 304)
-            out.set(bhttp::field::content_type, response.content_type);
+        bool has_body = response.status != 204 && response.status != 304;
+        if (!response.content_type.empty() && has_body) out.set(bhttp::field::content_type, response.content_type);
         for (auto& [name, value] : response.headers) out.set(name, value);
         if (!request_id.empty()) out.set("X-Request-Id", request_id);
-        if (response.status != 204 && response.status != 304) out.body() = std::move(response.body);
         out.keep_alive(keep_alive);
-        out.prepare_payload();
+        if (head && has_body) {
+            out.content_length(response.body.size());  // what GET would send, without the bytes
+        } else {
+            if (has_body) out.body() = std::move(response.body);
+            out.prepare_payload();
+        }
         stream.expires_after(options.read_timeout);
         auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
         co_return !ec;
     }
 
-    void Record(const Route* route, const Request& request, int status, std::size_t bytes, Clock::time_point start) {
+    void Record(const Route* route, const Request& request, int status, std::size_t bytes, Clock::time_point start,
+                const std::string& internal_error) {
+        if (!internal_error.empty()) {
+            observability::LogError("internal_error", [&](core::JsonWriter& json) {
+                json.Field("request_id", request.context.request_id)
+                    .Field("path", request.path)
+                    .Field("status", status)
+                    .Field("error", internal_error);
+            });
+        }
         auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
         RouteMetrics& metrics = route ? const_cast<Route*>(route)->metrics : unmatched_metrics;
         metrics.latency.Observe(elapsed);
@@ -268,10 +298,8 @@ struct Server::Impl {
     }
 
     // Answers an unreadable request (limits exceeded, syntax error), then closes.
-    asio::awaitable<void> Reject(beast::tcp_stream& stream, int status, std::string message) {
-        core::ErrorCode code = status == 413 ? core::ErrorCode::kPayloadTooLarge : core::ErrorCode::kMalformed;
+    asio::awaitable<void> Reject(beast::tcp_stream& stream, core::ErrorCode code, std::string message) {
         Response response = Problem(code, std::move(message), "");
-        if (status == 431) response.status = 431;
         std::string request_id = core::NewRequestId();
         co_await Write(stream, response, request_id, 11, false);
         beast::error_code ignored;
@@ -288,16 +316,41 @@ struct Server::Impl {
         }
     }
 
+    // Keeps the connection registry and gauges right however a session ends (including
+    // by an exception), so shutdown never looks at a session that is gone.
+    struct SessionRegistration {
+        Impl& impl;
+        Worker& worker;
+        SessionState state;
+        std::list<SessionState*>::iterator position;
+        SessionRegistration(Impl& i, Worker& w, beast::tcp_stream& stream) : impl(i), worker(w), state{&stream, false} {
+            worker.sessions.push_front(&state);
+            position = worker.sessions.begin();
+            impl.connections_open.Add(1);
+        }
+        ~SessionRegistration() {
+            if (state.busy) impl.in_flight.fetch_sub(1);
+            worker.sessions.erase(position);
+            impl.connections_open.Add(-1);
+        }
+        void BeginRequest() {
+            state.busy = true;
+            impl.in_flight.fetch_add(1);
+        }
+        void EndRequest() {
+            state.busy = false;
+            impl.in_flight.fetch_sub(1);
+        }
+    };
+
     asio::awaitable<void> Session(tcp::socket socket, Worker& worker) {
         beast::error_code endpoint_error;
         auto endpoint = socket.remote_endpoint(endpoint_error);
         std::string remote = endpoint_error ? std::string() : endpoint.address().to_string();
         beast::tcp_stream stream(std::move(socket));
-        SessionState state{&stream, false};
-        worker.sessions.push_front(&state);
-        auto registration = worker.sessions.begin();
-        connections_open.Add(1);
+        SessionRegistration registration(*this, worker, stream);
         beast::flat_buffer buffer;
+        const std::string too_large = "The request body exceeds " + std::to_string(options.max_body_bytes) + " bytes.";
         for (;;) {
             if (draining.load()) break;
             bhttp::request_parser<bhttp::string_body> parser;
@@ -307,25 +360,29 @@ struct Server::Impl {
             auto [header_error, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
             if (header_error) {
                 if (header_error == bhttp::error::body_limit) {
-                    co_await Reject(stream, 413, "The request body exceeds " + std::to_string(options.max_body_bytes) + " bytes.");
+                    co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large);
                 } else if (header_error == bhttp::error::header_limit) {
-                    co_await Reject(stream, 431, "The request headers are too large.");
+                    co_await Reject(stream, core::ErrorCode::kHeadersTooLarge, "The request headers are too large.");
                 } else if (header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                            header_error != bhttp::error::end_of_stream && header_error != bhttp::error::partial_message) {
-                    co_await Reject(stream, 400, "The request is not valid HTTP/1.1.");
+                    co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.");
                 }
                 break;
             }
-            state.busy = true;
-            in_flight.fetch_add(1);
+            registration.BeginRequest();
             auto start = Clock::now();
             if (!parser.is_done()) {
+                if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+                    // Clients such as curl wait for this before sending a body.
+                    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+                    auto [continue_error, continue_bytes] = co_await bhttp::async_write(stream, go_on, kTuple);
+                    if (continue_error) break;
+                }
                 stream.expires_after(options.read_timeout);
                 auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
                 if (body_error) {
                     if (body_error == bhttp::error::body_limit)
-                        co_await Reject(stream, 413, "The request body exceeds " + std::to_string(options.max_body_bytes) + " bytes.");
-                    in_flight.fetch_sub(1);
+                        co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large);
                     break;
                 }
             }
@@ -338,15 +395,21 @@ struct Server::Impl {
             request.context.deadline = start + options.request_timeout;
 
             const Route* route = nullptr;
-            Response response = co_await Handle(request, route);
-            ApplyConditionalGet(request, response);
+            Response response;
+            try {
+                response = co_await Handle(request, route);
+                ApplyConditionalGet(request, response);
+            } catch (const std::exception& e) {
+                response = Problem(core::ErrorCode::kInternal, "", request.path);
+                response.internal_error = std::string("exception: ") + e.what();
+            }
             keep_alive = keep_alive && !draining.load();
             int status = response.status;
             std::size_t bytes = response.body.size();
-            bool written = co_await Write(stream, response, request.context.request_id, version, keep_alive);
-            Record(route, request, status, bytes, start);
-            in_flight.fetch_sub(1);
-            state.busy = false;
+            bool written = co_await Write(stream, response, request.context.request_id, version, keep_alive,
+                                          request.method == Method::kHead);
+            Record(route, request, status, bytes, start, response.internal_error);
+            registration.EndRequest();
             if (!written) break;
             if (!keep_alive) {
                 beast::error_code ignored;
@@ -354,8 +417,6 @@ struct Server::Impl {
                 break;
             }
         }
-        worker.sessions.erase(registration);
-        connections_open.Add(-1);
     }
 
     asio::awaitable<void> AcceptLoop(Worker& worker) {
@@ -368,7 +429,7 @@ struct Server::Impl {
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
             connections_accepted.Add();
-            asio::co_spawn(worker.io, Session(std::move(socket), worker), asio::detached);
+            asio::co_spawn(worker.io, Session(std::move(socket), worker), LogUnexpectedException("session"));
         }
     }
 
@@ -387,7 +448,7 @@ struct Server::Impl {
                     if (!session->busy) session->stream->socket().close(ignored);
             });
         }
-        asio::co_spawn(workers.front()->io, WaitForDrain(), asio::detached);
+        asio::co_spawn(workers.front()->io, WaitForDrain(), LogUnexpectedException("shutdown"));
     }
 
     asio::awaitable<void> WaitForDrain() {
@@ -486,7 +547,7 @@ void Server::Run() {
         if (!ec) impl.BeginShutdown();
     });
     for (auto& worker : impl.workers) {
-        asio::co_spawn(worker->io, impl.AcceptLoop(*worker), asio::detached);
+        asio::co_spawn(worker->io, impl.AcceptLoop(*worker), LogUnexpectedException("accept"));
         worker->thread = std::thread([w = worker.get()] { w->io.run(); });
     }
     for (auto& worker : impl.workers) worker->thread.join();

@@ -41,7 +41,12 @@ void BlockingPool::Loop() {
             queue_.pop_front();
             busy_.fetch_add(1, std::memory_order_relaxed);
         }
-        job();
+        try {
+            job();
+        } catch (...) {
+            // Jobs report failures through their results; one that throws anyway must not
+            // take the pool thread (and with it the process) down.
+        }
         busy_.fetch_sub(1, std::memory_order_relaxed);
     }
 }

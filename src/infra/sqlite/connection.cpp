@@ -112,6 +112,8 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
 
 int64_t Connection::ChangedRows() const { return sqlite3_changes64(db_); }
 
+bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 Error Connection::LastError(std::string_view what) const {

@@ -68,6 +68,8 @@ public:
     // Returns the cached prepared statement for `sql` (prepared on first use).
     core::Result<Statement> Prepare(std::string_view sql);
     int64_t ChangedRows() const;
+    // True while a transaction is open (SQLite is not in autocommit mode).
+    bool InTransaction() const;
     int64_t LastInsertRowId() const;
 
     // Maps the connection's last error to an Error (unique violations → kConflict, busy → kUnavailable).

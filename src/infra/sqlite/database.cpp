@@ -35,6 +35,12 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     ConnectionOptions writer_options{.read_only = false, .busy_timeout_ms = opts.busy_timeout_ms};
     EMPORIUM_ASSIGN_OR_RETURN(database->writer_, Connection::Open(opts.path, writer_options));
     EMPORIUM_TRY(database->writer_->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    {
+        EMPORIUM_ASSIGN_OR_RETURN(auto mode, database->writer_->Prepare("PRAGMA journal_mode"));
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, mode.Step());
+        if (!row || mode.Text(0) != "wal")
+            return Error::Internal(opts.path + ": cannot switch to WAL mode (is it on a network file system?)");
+    }
     EMPORIUM_TRY(database->Migrate(*database->writer_));
     for (int i = 0; i < opts.read_connections; ++i) {
         ConnectionOptions reader_options{.read_only = true, .busy_timeout_ms = opts.busy_timeout_ms};
@@ -112,14 +118,26 @@ void Database::ReleaseReader(std::unique_ptr<Connection> connection) {
 }
 
 Result<void> Database::ReadErased(const std::function<Result<void>(Connection&)>& work) {
-    auto connection = AcquireReader();
-    Result<void> result = connection->Execute("BEGIN");
-    if (result.ok()) {
-        result = work(*connection);
-        auto end = connection->Execute("COMMIT");
-        if (result.ok() && !end.ok()) result = end;
+    // Returns the connection, with its read transaction ended, however `work` exits: a
+    // leaked reader would pin the WAL and, once all are gone, stall every read.
+    struct Lease {
+        Database& db;
+        std::unique_ptr<Connection> connection;
+        bool in_transaction = false;
+        ~Lease() {
+            if (in_transaction) (void)connection->Execute("ROLLBACK");
+            db.ReleaseReader(std::move(connection));
+        }
+    } lease{*this, AcquireReader()};
+    EMPORIUM_TRY(lease.connection->Execute("BEGIN"));
+    lease.in_transaction = true;
+    Result<void> result = work(*lease.connection);
+    lease.in_transaction = false;
+    auto end = lease.connection->Execute("COMMIT");
+    if (!end.ok()) {
+        lease.in_transaction = true;
+        if (result.ok()) result = end;
     }
-    ReleaseReader(std::move(connection));
     return result;
 }
 
@@ -168,12 +186,22 @@ void Database::WriterLoop() {
                     outcome = job->work(*writer_);
                 } catch (const std::exception& e) {
                     outcome = Error::Internal(std::string("write job threw: ") + e.what());
+                } catch (...) {
+                    outcome = Error::Internal("write job threw");
                 }
                 if (!outcome.ok()) (void)writer_->Execute("ROLLBACK TO job");
                 auto released = writer_->Execute("RELEASE job");
                 if (outcome.ok() && !released.ok()) outcome = released;
             }
             outcomes.push_back(std::move(outcome));
+            if (!writer_->InTransaction()) {
+                // SQLite rolled the whole batch back by itself (disk full, I/O error): the
+                // jobs before this one are gone too, and the next SAVEPOINT would silently
+                // start a new transaction. Fail everything in this batch; callers may retry.
+                begun = Error::Unavailable("database " + options_.name + " rolled back a write batch");
+                for (auto& earlier : outcomes)
+                    if (earlier.ok()) earlier = begun.error();
+            }
         }
         if (begun.ok()) {
             auto committed = writer_->Execute("COMMIT");

@@ -32,7 +32,8 @@ struct ListedProduct {
 };
 
 // Storage port of the catalog service. Blocking, thread-safe. kNotFound for a missing
-// row; kConflict with a message naming "slug" or "sku" on a unique violation.
+// row. kConflict carries one field error naming what clashed: "slug" or "sku" (a unique
+// key taken), or "version" (the row changed since it was read).
 class CatalogRepository {
 public:
     virtual ~CatalogRepository() = default;
@@ -44,7 +45,8 @@ public:
 
     // Inserts products with their variants, all in one transaction.
     virtual core::Result<void> InsertProducts(const std::vector<Product>& products) = 0;
-    // Replaces the product row and its variants.
+    // Replaces the product row and its variants if its stored version is still
+    // `product.version`; the stored version becomes `product.version + 1`.
     virtual core::Result<void> UpdateProduct(const Product& product) = 0;
     virtual core::Result<Product> FindProduct(std::string_view id_or_slug) = 0;
     virtual core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) = 0;

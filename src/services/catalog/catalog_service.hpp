@@ -40,6 +40,7 @@ struct Product {
     Money price_from;  // the lowest variant price
     int64_t created_at = 0;
     int64_t updated_at = 0;
+    int64_t version = 1;  // bumped by every update; an update names the version it read
 };
 
 struct Category {

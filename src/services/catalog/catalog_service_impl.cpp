@@ -281,29 +281,26 @@ Result<void> CatalogServiceImpl::Merge(Product& product, const ProductInput& inp
     return core::Ok();
 }
 
-Result<Product> CatalogServiceImpl::Save(Product product, bool creating, bool slug_generated) {
+namespace {
+// The field a repository conflict names ("slug", "sku" or "version").
+std::string_view ConflictField(const Error& error) {
+    return error.fields.empty() ? std::string_view() : std::string_view(error.fields.front().field);
+}
+
+Result<void> Finalize(Product& product) {
     auto errors = ValidateProduct(product);
     if (!errors.empty()) return Error::Invalid(std::move(errors));
     product.price_from = product.variants.front().price;
     for (const auto& v : product.variants)
         if (v.price.amount < product.price_from.amount) product.price_from = v.price;
-    for (int attempt = 0;; ++attempt) {
-        auto saved = creating ? repository_.InsertProducts({product}) : repository_.UpdateProduct(product);
-        if (saved.ok()) return product;
-        const Error& error = saved.error();
-        if (error.code != core::ErrorCode::kConflict) return error;
-        if (error.message.find("sku") != std::string::npos)
-            return Error::Conflict("A variant SKU is already used by another product.");
-        if (slug_generated && attempt < 3) {
-            // The name-derived slug is taken: make it unique with a short random suffix.
-            std::string suffix = core::ToLowerAscii(core::RandomToken(4));
-            std::erase_if(suffix, [](char c) { return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')); });
-            product.slug = core::Slugify(product.slug, 90) + "-" + (suffix.empty() ? "x" : suffix);
-            continue;
-        }
-        return Error::Conflict("A product with this slug already exists.");
-    }
+    return core::Ok();
 }
+
+Error UniqueConflict(const Error& error) {
+    if (ConflictField(error) == "sku") return Error::Conflict("A variant SKU is already used by another product.");
+    return Error::Conflict("A product with this slug already exists.");
+}
+}  // namespace
 
 Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, const ProductInput& input) {
     Product product;
@@ -313,26 +310,63 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     if (slug_generated && product.slug.empty()) product.slug = "product";
     product.id = core::NewId("prd");
     product.created_at = product.updated_at = clock_.NowSeconds();
-    return Save(std::move(product), true, slug_generated);
+    EMPORIUM_TRY(Finalize(product));
+    for (int attempt = 0;; ++attempt) {
+        auto saved = repository_.InsertProducts({product});
+        if (saved.ok()) return product;
+        const Error& error = saved.error();
+        if (error.code != core::ErrorCode::kConflict) return error;
+        if (ConflictField(error) == "slug" && slug_generated && attempt < 3) {
+            // The name-derived slug is taken: make it unique with a short random suffix.
+            std::string suffix = core::ToLowerAscii(core::RandomToken(4));
+            std::erase_if(suffix, [](char c) { return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')); });
+            product.slug = core::Slugify(product.slug, 90) + "-" + (suffix.empty() ? "x" : suffix);
+            continue;
+        }
+        return UniqueConflict(error);
+    }
+}
+
+Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id, const std::function<Result<bool>(Product&)>& change) {
+    // Optimistic concurrency: read, change, write naming the version read; if another
+    // write got there first, start again from the newer row (a PATCH applies its fields
+    // to whatever is current, so retrying keeps both changes).
+    for (int attempt = 0;; ++attempt) {
+        EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
+        if (product.id != id) return Error::NotFound("No such product.");
+        EMPORIUM_ASSIGN_OR_RETURN(bool changed, change(product));
+        if (!changed) return product;
+        product.updated_at = clock_.NowSeconds();
+        EMPORIUM_TRY(Finalize(product));
+        auto saved = repository_.UpdateProduct(product);
+        if (saved.ok()) {
+            product.version += 1;
+            return product;
+        }
+        const Error& error = saved.error();
+        if (error.code != core::ErrorCode::kConflict) return error;
+        if (ConflictField(error) == "version") {
+            if (attempt < 8) continue;
+            return Error::Conflict("The product is being changed by others; try again.");
+        }
+        return UniqueConflict(error);
+    }
 }
 
 Result<Product> CatalogServiceImpl::UpdateProduct(const core::RequestContext&, std::string_view id,
                                                   const ProductInput& input) {
-    EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
-    if (product.id != id) return Error::NotFound("No such product.");
-    EMPORIUM_TRY(Merge(product, input, false));
-    product.updated_at = clock_.NowSeconds();
-    return Save(std::move(product), false, false);
+    return ModifyProduct(id, [&](Product& product) -> Result<bool> {
+        EMPORIUM_TRY(Merge(product, input, false));
+        return true;
+    });
 }
 
 Result<Product> CatalogServiceImpl::ArchiveProduct(const core::RequestContext&, std::string_view id) {
-    EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
-    if (product.id != id) return Error::NotFound("No such product.");
-    if (product.status == ProductStatus::kArchived) return product;
-    product.status = ProductStatus::kArchived;
-    product.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.UpdateProduct(product));
-    return product;
+    return ModifyProduct(id, [](Product& product) -> Result<bool> {
+        if (product.status == ProductStatus::kArchived) return false;  // idempotent
+        product.status = ProductStatus::kArchived;
+        return true;
+    });
 }
 
 Result<Product> CatalogServiceImpl::GetProduct(const core::RequestContext&, std::string_view id_or_slug,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include "core/clock.hpp"
 #include "services/catalog/catalog_repository.hpp"
 #include "services/catalog/catalog_service.hpp"
@@ -34,7 +36,8 @@ public:
 private:
     // Copies the fields present in `input` onto `product`; collects shape errors.
     core::Result<void> Merge(Product& product, const ProductInput& input, bool creating);
-    core::Result<Product> Save(Product product, bool creating, bool slug_generated);
+    // Read-modify-write with optimistic concurrency; `change` returns false for "no change".
+    core::Result<Product> ModifyProduct(std::string_view id, const std::function<core::Result<bool>(Product&)>& change);
 
     CatalogRepository& repository_;
     const core::Clock& clock_;

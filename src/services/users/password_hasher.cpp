@@ -8,25 +8,49 @@
 
 namespace emporium::users {
 
+core::Result<void> PasswordHasher::Acquire() const {
+    std::unique_lock lock(mutex_);
+    if (!slot_free_.wait_for(lock, settings_.max_wait, [&] { return running_ < settings_.max_concurrent; }))
+        return core::Error::Unavailable("Too many sign-ins in progress; retry shortly.");
+    ++running_;
+    return core::Ok();
+}
+
+void PasswordHasher::Release() const {
+    {
+        std::lock_guard lock(mutex_);
+        --running_;
+    }
+    slot_free_.notify_one();
+}
+
 core::Result<std::string> PasswordHasher::Hash(std::string_view password) const {
+    EMPORIUM_TRY(Acquire());
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(out, password.data(), password.size(), settings_.ops_limit, settings_.memory_bytes,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return core::Error::Unavailable("password hashing ran out of memory");
+    int rc = crypto_pwhash_str_alg(out, password.data(), password.size(), settings_.ops_limit, settings_.memory_bytes,
+                                   crypto_pwhash_ALG_ARGON2ID13);
+    Release();
+    if (rc != 0) return core::Error::Unavailable("password hashing ran out of memory");
     return std::string(out);
 }
 
-bool PasswordHasher::Verify(std::string_view encoded_hash, std::string_view password) const {
+core::Result<bool> PasswordHasher::Verify(std::string_view encoded_hash, std::string_view password) const {
+    EMPORIUM_TRY(Acquire());
     std::string hash(encoded_hash);  // crypto_pwhash_str_verify needs a NUL-terminated string
-    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+    int rc = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size());
+    Release();
+    return rc == 0;
 }
 
 const std::string& PasswordHasher::DummyHash() const {
     static std::once_flag once;
     static std::string dummy;
     std::call_once(once, [this] {
-        auto hashed = Hash(core::RandomToken(24));
-        dummy = hashed.ok() ? *hashed : std::string();
+        char out[crypto_pwhash_STRBYTES];
+        std::string password = core::RandomToken(24);
+        if (crypto_pwhash_str_alg(out, password.data(), password.size(), settings_.ops_limit, settings_.memory_bytes,
+                                  crypto_pwhash_ALG_ARGON2ID13) == 0)
+            dummy = out;
     });
     return dummy;
 }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -8,24 +11,37 @@
 namespace emporium::users {
 
 struct PasswordHashSettings {
-    unsigned long long ops_limit = 2;           // libsodium OPSLIMIT_INTERACTIVE
-    std::size_t memory_bytes = 64ULL << 20;     // MEMLIMIT_INTERACTIVE
+    unsigned long long ops_limit = 2;        // libsodium OPSLIMIT_INTERACTIVE
+    std::size_t memory_bytes = 64ULL << 20;  // MEMLIMIT_INTERACTIVE
+    int max_concurrent = 2;                  // hashes running at once; others wait for a slot
+    std::chrono::milliseconds max_wait{10'000};  // then kUnavailable
 };
 
 // argon2id through libsodium's crypto_pwhash_str: the output embeds salt and parameters,
 // so hashes made with other settings still verify. CPU- and memory-heavy by design: call
-// from the blocking pool. Thread-safe.
+// from the blocking pool. At most `max_concurrent` run at once, which bounds the memory
+// (64 MiB each by default) and keeps the cores from being oversubscribed; the others wait
+// up to `max_wait` for a slot, then get kUnavailable (503, retry). Thread-safe.
 class PasswordHasher {
 public:
     explicit PasswordHasher(PasswordHashSettings settings) : settings_(settings) {}
+    PasswordHasher(const PasswordHasher& other) : settings_(other.settings_) {}
     core::Result<std::string> Hash(std::string_view password) const;
-    bool Verify(std::string_view encoded_hash, std::string_view password) const;
+    // True when `password` matches `encoded_hash`.
+    core::Result<bool> Verify(std::string_view encoded_hash, std::string_view password) const;
     // A valid hash of a random password: verifying against it costs the same as a real one,
     // so a login for an unknown email takes as long as one with a wrong password.
     const std::string& DummyHash() const;
 
 private:
+    // Takes a hashing slot or reports kUnavailable.
+    core::Result<void> Acquire() const;
+    void Release() const;
+
     PasswordHashSettings settings_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable slot_free_;
+    mutable int running_ = 0;
 };
 
 }  // namespace emporium::users

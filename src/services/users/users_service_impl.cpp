@@ -163,10 +163,12 @@ Result<Session> UsersServiceImpl::Login(const core::RequestContext&, std::string
     auto record = repository_.FindUserByEmail(normalized);
     if (!record.ok()) {
         if (record.error().code != core::ErrorCode::kNotFound) return record.error();
-        hasher_.Verify(hasher_.DummyHash(), password);  // same cost as a real check: no user enumeration by timing
+        // Same cost as a real check: response time does not reveal which emails exist.
+        EMPORIUM_TRY(hasher_.Verify(hasher_.DummyHash(), password));
         return bad_credentials;
     }
-    if (!hasher_.Verify(record->password_hash, password)) return bad_credentials;
+    EMPORIUM_ASSIGN_OR_RETURN(bool matches, hasher_.Verify(record->password_hash, password));
+    if (!matches) return bad_credentials;
     Session session;
     session.token = core::RandomToken(32);
     int64_t now = clock_.NowSeconds();

@@ -22,19 +22,21 @@ constexpr std::string_view kSelectCategoryPath = "SELECT path FROM categories WH
 
 constexpr std::string_view kProductColumns =
     "seq, id, slug, name, description, status, category_id, attributes, images, currency, price_from, created_at, "
-    "updated_at";
+    "updated_at, version";
 constexpr std::string_view kSelectProductById =
     "SELECT seq, id, slug, name, description, status, category_id, attributes, images, currency, price_from, "
-    "created_at, updated_at FROM products WHERE id = ?1";
+    "created_at, updated_at, version FROM products WHERE id = ?1";
 constexpr std::string_view kSelectProductBySlug =
     "SELECT seq, id, slug, name, description, status, category_id, attributes, images, currency, price_from, "
-    "created_at, updated_at FROM products WHERE slug = ?1";
+    "created_at, updated_at, version FROM products WHERE slug = ?1";
+constexpr std::string_view kProductExists = "SELECT 1 FROM products WHERE id = ?1";
 constexpr std::string_view kInsertProduct =
     "INSERT INTO products (id, slug, name, description, status, category_id, category_path, attributes, images, "
     "currency, price_from, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr std::string_view kUpdateProduct =
     "UPDATE products SET slug = ?2, name = ?3, description = ?4, status = ?5, category_id = ?6, category_path = ?7, "
-    "attributes = ?8, images = ?9, currency = ?10, price_from = ?11, updated_at = ?13 WHERE id = ?1";
+    "attributes = ?8, images = ?9, currency = ?10, price_from = ?11, updated_at = ?13, version = ?14 + 1 "
+    "WHERE id = ?1 AND version = ?14";
 constexpr std::string_view kDeleteVariants = "DELETE FROM variants WHERE product_id = ?1";
 constexpr std::string_view kInsertVariant =
     "INSERT INTO variants (sku, product_id, position, name, price, currency, attributes) "
@@ -91,6 +93,7 @@ Result<int64_t> ReadProduct(Connection& c, const Statement& row, Product& p) {
     p.price_from = Money{row.Int(10), row.String(9)};
     p.created_at = row.Int(11);
     p.updated_at = row.Int(12);
+    p.version = row.Int(13);
     EMPORIUM_ASSIGN_OR_RETURN(auto variants, c.Prepare(kSelectVariants));
     variants.Bind(1, p.id);
     while (true) {
@@ -116,7 +119,14 @@ void BindOptional(Statement& stmt, int index, const std::optional<std::string>& 
     else stmt.BindNull(index);
 }
 
-Result<void> WriteProductRow(Connection& c, std::string_view sql, const Product& p) {
+// A unique-key violation as the port promises it: kConflict naming the clashing field.
+Error NameConflict(Error error) {
+    if (error.code != core::ErrorCode::kConflict) return error;
+    std::string field = error.message.find("variants.sku") != std::string::npos ? "sku" : "slug";
+    return Error{core::ErrorCode::kConflict, std::move(error.message), {{field, "is already taken"}}};
+}
+
+Result<void> WriteProductRow(Connection& c, std::string_view sql, const Product& p, bool insert) {
     EMPORIUM_ASSIGN_OR_RETURN(auto path, CategoryPath(c, p.category_id));
     EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(sql));
     stmt.Bind(1, p.id).Bind(2, p.slug).Bind(3, p.name).Bind(4, p.description).Bind(5, StatusName(p.status));
@@ -124,9 +134,14 @@ Result<void> WriteProductRow(Connection& c, std::string_view sql, const Product&
     BindOptional(stmt, 7, path);
     stmt.Bind(8, p.attributes_json).Bind(9, JoinImages(p.images)).Bind(10, p.price_from.currency);
     stmt.Bind(11, p.price_from.amount).Bind(12, p.created_at).Bind(13, p.updated_at);
-    EMPORIUM_TRY(stmt.Run());
-    if (c.ChangedRows() == 0) return Error::NotFound("No such product.");
-    return core::Ok();
+    if (!insert) stmt.Bind(14, p.version);
+    if (auto run = stmt.Run(); !run.ok()) return NameConflict(std::move(run).error());
+    if (insert || c.ChangedRows() == 1) return core::Ok();
+    EMPORIUM_ASSIGN_OR_RETURN(auto exists, c.Prepare(kProductExists));
+    exists.Bind(1, p.id);
+    EMPORIUM_ASSIGN_OR_RETURN(bool found, exists.Step());
+    if (!found) return Error::NotFound("No such product.");
+    return Error{core::ErrorCode::kConflict, "The product changed since it was read.", {{"version", "is stale"}}};
 }
 
 Result<void> WriteVariants(Connection& c, const Product& p) {
@@ -135,7 +150,7 @@ Result<void> WriteVariants(Connection& c, const Product& p) {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertVariant));
         stmt.Bind(1, v.sku).Bind(2, p.id).Bind(3, static_cast<int64_t>(i)).Bind(4, v.name).Bind(5, v.price.amount);
         stmt.Bind(6, v.price.currency).Bind(7, v.attributes_json);
-        EMPORIUM_TRY(stmt.Run());
+        if (auto run = stmt.Run(); !run.ok()) return NameConflict(std::move(run).error());
     }
     return core::Ok();
 }
@@ -189,7 +204,7 @@ Result<Category> SqliteCatalogRepository::FindCategory(std::string_view id_or_sl
 Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>& products) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const auto& product : products) {
-            EMPORIUM_TRY(WriteProductRow(c, kInsertProduct, product));
+            EMPORIUM_TRY(WriteProductRow(c, kInsertProduct, product, true));
             EMPORIUM_TRY(WriteVariants(c, product));
         }
         return core::Ok();
@@ -198,7 +213,7 @@ Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>&
 
 Result<void> SqliteCatalogRepository::UpdateProduct(const Product& product) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
-        EMPORIUM_TRY(WriteProductRow(c, kUpdateProduct, product));
+        EMPORIUM_TRY(WriteProductRow(c, kUpdateProduct, product, false));
         EMPORIUM_ASSIGN_OR_RETURN(auto remove, c.Prepare(kDeleteVariants));
         remove.Bind(1, product.id);
         EMPORIUM_TRY(remove.Run());

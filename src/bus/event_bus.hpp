@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bus/event.hpp"
+#include "core/result.hpp"
+
+namespace emporium::bus {
+
+struct DeadLetter {
+    std::string id;
+    std::string source;  // the outbox the event came from
+    std::string consumer;
+    Event event;
+    int attempts = 0;
+    std::string error;
+    int64_t failed_at = 0;
+    std::optional<int64_t> replayed_at;
+};
+
+// The event bus port: delivers events from transactional outboxes to consumers, at least
+// once, in outbox order per consumer (so per aggregate), retrying failures with
+// exponential backoff and jitter, and dead-lettering an event after the last attempt.
+// Adapters: the local dispatcher (embedded) and, later, RabbitMQ. Thread-safe.
+class EventBus {
+public:
+    // Must be idempotent: the same event may arrive more than once (see MarkHandled).
+    // An error means "try again later".
+    using Handler = std::function<core::Result<void>(const Event&)>;
+
+    virtual ~EventBus() = default;
+
+    // Registers `consumer` (a stable, unique name) for events of `types` published to the
+    // outbox of `source`. Call before Start.
+    virtual void Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
+                           Handler handler) = 0;
+    virtual void Start() = 0;
+    // Stops delivering; pending events stay in the outboxes for the next start.
+    virtual void Stop() = 0;
+    // A producer committed new events: deliver soon rather than at the next poll.
+    virtual void Wake() = 0;
+
+    // Newest first; at most `limit`.
+    virtual core::Result<std::vector<DeadLetter>> ListDeadLetters(int limit) = 0;
+    // Delivers a dead letter to its consumer again, now. kNotFound for an unknown id;
+    // the handler's error if it fails again (the letter stays).
+    virtual core::Result<DeadLetter> Replay(std::string_view dead_letter_id) = 0;
+};
+
+}  // namespace emporium::bus

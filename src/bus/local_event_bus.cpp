@@ -1,0 +1,289 @@
+#include "bus/local_event_bus.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "core/random.hpp"
+#include "observability/log.hpp"
+
+namespace emporium::bus {
+
+using core::Error;
+using core::Result;
+using infra::sqlite::Connection;
+
+namespace {
+
+constexpr std::string_view kSelectConsumer =
+    "SELECT position, attempts, next_attempt_at FROM outbox_consumers WHERE consumer = ?1";
+constexpr std::string_view kSelectEvents =
+    "SELECT sequence, id, type, aggregate_id, payload, occurred_at FROM outbox WHERE sequence > ?1 "
+    "ORDER BY sequence LIMIT ?2";
+constexpr std::string_view kUpsertConsumer =
+    "INSERT INTO outbox_consumers (consumer, position, attempts, next_attempt_at, last_error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, "
+    "attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error";
+constexpr std::string_view kInsertDeadLetter =
+    "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
+    "error, failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr std::string_view kSelectDeadLetters =
+    "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
+    "replayed_at FROM dead_letters ORDER BY failed_at DESC, id LIMIT ?1";
+constexpr std::string_view kSelectDeadLetter =
+    "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
+    "replayed_at FROM dead_letters WHERE id = ?1";
+constexpr std::string_view kMarkReplayed = "UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1";
+
+struct ConsumerState {
+    int64_t position = 0;
+    int attempts = 0;
+    int64_t next_attempt_at = 0;
+};
+
+DeadLetter ReadDeadLetter(const infra::sqlite::Statement& row, const std::string& source) {
+    DeadLetter letter;
+    letter.id = row.String(0);
+    letter.source = source;
+    letter.consumer = row.String(1);
+    letter.event = Event{row.String(2), row.String(3), row.String(4), row.String(5), row.Int(6), row.Int(7)};
+    letter.attempts = static_cast<int>(row.Int(8));
+    letter.error = row.String(9);
+    letter.failed_at = row.Int(10);
+    if (!row.IsNull(11)) letter.replayed_at = row.Int(11);
+    return letter;
+}
+
+}  // namespace
+
+LocalEventBus::~LocalEventBus() { Stop(); }
+
+void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& database) {
+    sources_[std::move(source)] = &database;
+}
+
+void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
+                              Handler handler) {
+    subscriptions_.push_back(std::make_unique<Subscription>(
+        Subscription{std::move(source), std::move(consumer), std::move(types), std::move(handler)}));
+}
+
+void LocalEventBus::Start() {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] { Loop(); });
+}
+
+void LocalEventBus::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wakeup_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void LocalEventBus::Wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    wakeup_.notify_all();
+}
+
+int64_t LocalEventBus::NowMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
+    // first_retry × 3^(attempts-1), capped, with ±25 % jitter so retries of many consumers spread out.
+    double delay = static_cast<double>(settings_.first_retry.count());
+    for (int i = 1; i < attempts && delay < static_cast<double>(settings_.max_retry.count()); ++i) delay *= 3;
+    delay = std::min(delay, static_cast<double>(settings_.max_retry.count()));
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    std::uniform_real_distribution<double> jitter(0.75, 1.25);
+    return std::chrono::milliseconds(static_cast<int64_t>(delay * jitter(random)));
+}
+
+void LocalEventBus::Loop() {
+    while (true) {
+        bool progress = false;
+        {
+            std::lock_guard deliver(deliver_mutex_);
+            for (auto& subscription : subscriptions_) progress = DeliverOne(*subscription) || progress;
+        }
+        std::unique_lock lock(mutex_);
+        if (stopping_) return;
+        if (!progress) wakeup_.wait_for(lock, settings_.poll_interval, [&] { return stopping_ || woken_; });
+        woken_ = false;
+        if (stopping_) return;
+    }
+}
+
+void LocalEventBus::DeliverPending() {
+    std::lock_guard deliver(deliver_mutex_);
+    for (int round = 0; round < 1000; ++round) {
+        bool progress = false;
+        for (auto& subscription : subscriptions_) progress = DeliverOne(*subscription) || progress;
+        if (!progress) return;
+    }
+}
+
+bool LocalEventBus::DeliverOne(Subscription& subscription) {
+    auto found = sources_.find(subscription.source);
+    if (found == sources_.end()) return false;
+    infra::sqlite::Database& db = *found->second;
+
+    struct Batch {
+        ConsumerState state;
+        std::vector<Event> events;
+    };
+    auto batch = db.Read<Batch>([&](Connection& c) -> Result<Batch> {
+        Batch out;
+        EMPORIUM_ASSIGN_OR_RETURN(auto consumer, c.Prepare(kSelectConsumer));
+        consumer.Bind(1, subscription.consumer);
+        EMPORIUM_ASSIGN_OR_RETURN(bool known, consumer.Step());
+        if (known) {
+            out.state = ConsumerState{consumer.Int(0), static_cast<int>(consumer.Int(1)), consumer.Int(2)};
+        }
+        if (out.state.next_attempt_at > NowMs()) return out;
+        EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
+        events.Bind(1, out.state.position).Bind(2, settings_.batch_size);
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, events.Step());
+            if (!row) break;
+            out.events.push_back(Event{events.String(1), events.String(2), events.String(3), events.String(4),
+                                       events.Int(5), events.Int(0)});
+        }
+        return out;
+    });
+    if (!batch.ok()) {
+        observability::LogError("bus_read_failed", [&](core::JsonWriter& json) {
+            json.Field("source", subscription.source).Field("error", batch.error().message);
+        });
+        return false;
+    }
+    if (batch->events.empty()) return false;
+
+    ConsumerState state = batch->state;
+    std::optional<Event> dead;
+    int dead_attempts = 0;
+    std::string error_text;
+    bool blocked = false;
+    for (const Event& event : batch->events) {
+        bool wanted = std::find(subscription.types.begin(), subscription.types.end(), event.type) !=
+                      subscription.types.end();
+        if (wanted) {
+            Result<void> handled = core::Ok();
+            try {
+                handled = subscription.handler(event);
+            } catch (const std::exception& e) {
+                handled = Error::Internal(std::string("handler threw: ") + e.what());
+            }
+            if (!handled.ok()) {
+                error_text = handled.error().message;
+                state.attempts += 1;
+                if (state.attempts < settings_.max_attempts) {
+                    state.next_attempt_at = NowMs() + RetryDelay(state.attempts).count();
+                    blocked = true;  // later events wait: delivery stays in order
+                    break;
+                }
+                dead = event;  // give up on this one; the events after it flow again
+                dead_attempts = state.attempts;
+            }
+        }
+        state.position = event.sequence;
+        state.attempts = 0;
+        state.next_attempt_at = 0;
+        if (dead) break;
+    }
+
+    auto saved = db.Write<void>([&](Connection& c) -> Result<void> {
+        if (dead) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertDeadLetter));
+            insert.Bind(1, core::NewId("dlq")).Bind(2, subscription.consumer).Bind(3, dead->id).Bind(4, dead->type);
+            insert.Bind(5, dead->aggregate_id).Bind(6, dead->payload).Bind(7, dead->occurred_at);
+            insert.Bind(8, dead->sequence).Bind(9, dead_attempts).Bind(10, error_text).Bind(11, NowMs() / 1000);
+            EMPORIUM_TRY(insert.Run());
+        }
+        EMPORIUM_ASSIGN_OR_RETURN(auto upsert, c.Prepare(kUpsertConsumer));
+        upsert.Bind(1, subscription.consumer).Bind(2, state.position).Bind(3, state.attempts);
+        upsert.Bind(4, state.next_attempt_at).Bind(5, error_text);
+        return upsert.Run();
+    });
+    if (!saved.ok()) {
+        observability::LogError("bus_save_failed", [&](core::JsonWriter& json) {
+            json.Field("consumer", subscription.consumer).Field("error", saved.error().message);
+        });
+        return false;
+    }
+    if (dead) {
+        observability::LogWarn("event_dead_lettered", [&](core::JsonWriter& json) {
+            json.Field("consumer", subscription.consumer).Field("event_id", dead->id).Field("type", dead->type)
+                .Field("error", error_text);
+        });
+    }
+    // Go again at once if it advanced, or if the retry it just scheduled is already due.
+    return state.position > batch->state.position || (blocked && state.next_attempt_at <= NowMs());
+}
+
+Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
+    std::vector<DeadLetter> all;
+    for (auto& [source, db] : sources_) {
+        auto letters = db->Read<std::vector<DeadLetter>>([&](Connection& c) -> Result<std::vector<DeadLetter>> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetters));
+            stmt.Bind(1, limit);
+            std::vector<DeadLetter> out;
+            while (true) {
+                EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+                if (!row) break;
+                out.push_back(ReadDeadLetter(stmt, source));
+            }
+            return out;
+        });
+        if (!letters.ok()) return letters.error();
+        all.insert(all.end(), letters->begin(), letters->end());
+    }
+    std::sort(all.begin(), all.end(), [](const DeadLetter& a, const DeadLetter& b) {
+        return a.failed_at != b.failed_at ? a.failed_at > b.failed_at : a.id < b.id;
+    });
+    if (static_cast<int>(all.size()) > limit) all.resize(static_cast<std::size_t>(limit));
+    return all;
+}
+
+Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
+    std::lock_guard deliver(deliver_mutex_);
+    for (auto& [source, db] : sources_) {
+        auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetter));
+            stmt.Bind(1, dead_letter_id);
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) return Error::NotFound("No such dead letter.");
+            return ReadDeadLetter(stmt, source);
+        });
+        if (!letter.ok()) {
+            if (letter.error().code == core::ErrorCode::kNotFound) continue;
+            return letter.error();
+        }
+        if (letter->replayed_at) return letter;
+        Subscription* subscription = nullptr;
+        for (auto& candidate : subscriptions_)
+            if (candidate->source == source && candidate->consumer == letter->consumer) subscription = candidate.get();
+        if (!subscription) return Error::Conflict("The consumer of this dead letter is no longer subscribed.");
+        auto handled = subscription->handler(letter->event);
+        if (!handled.ok())
+            return Error::Conflict("The consumer failed again: " + handled.error().message);
+        int64_t now = NowMs() / 1000;
+        EMPORIUM_TRY(db->Write<void>([&](Connection& c) -> Result<void> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kMarkReplayed));
+            stmt.Bind(1, letter->id).Bind(2, now);
+            return stmt.Run();
+        }));
+        letter->replayed_at = now;
+        return letter;
+    }
+    return Error::NotFound("No such dead letter.");
+}
+
+}  // namespace emporium::bus

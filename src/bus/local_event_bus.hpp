@@ -1,0 +1,78 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "bus/event_bus.hpp"
+#include "core/clock.hpp"
+#include "infra/sqlite/database.hpp"
+
+namespace emporium::bus {
+
+struct LocalEventBusSettings {
+    int max_attempts = 8;
+    std::chrono::milliseconds first_retry{100};  // then ×3 per attempt, ±25 % jitter
+    std::chrono::milliseconds max_retry{60'000};
+    std::chrono::milliseconds poll_interval{100};  // also the granularity of retry times; Wake() is sooner
+    int batch_size = 100;
+};
+
+// The embedded adapter of the EventBus: one dispatcher thread reads each source
+// database's outbox and hands events to the subscribed consumers. Each consumer's
+// position, attempt count and next retry time live in the source database
+// (outbox_consumers), so delivery resumes where it stopped after a crash; an event is
+// marked delivered only after its handler succeeded (at least once). A failing event
+// holds back that consumer's later events (ordering) until it succeeds or is
+// dead-lettered after `max_attempts`.
+class LocalEventBus final : public EventBus {
+public:
+    LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock) : settings_(settings), clock_(clock) {}
+    ~LocalEventBus() override;
+
+    // Makes `database`'s outbox available as `source`. Call before Start.
+    void AddSource(std::string source, infra::sqlite::Database& database);
+
+    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
+                   Handler handler) override;
+    void Start() override;
+    void Stop() override;
+    void Wake() override;
+    core::Result<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
+    core::Result<DeadLetter> Replay(std::string_view dead_letter_id) override;
+
+    // Delivers everything currently deliverable once, on the calling thread (tests).
+    void DeliverPending();
+
+private:
+    struct Subscription {
+        std::string source;
+        std::string consumer;
+        std::vector<std::string> types;
+        Handler handler;
+    };
+
+    void Loop();
+    // Delivers one batch to one consumer; true when another pass should follow at once.
+    bool DeliverOne(Subscription& subscription);
+    std::chrono::milliseconds RetryDelay(int attempts) const;
+    int64_t NowMs() const;
+
+    LocalEventBusSettings settings_;
+    const core::Clock& clock_;
+    std::map<std::string, infra::sqlite::Database*> sources_;
+    std::vector<std::unique_ptr<Subscription>> subscriptions_;
+    std::mutex deliver_mutex_;  // one delivery pass at a time (loop, DeliverPending, Replay)
+
+    std::mutex mutex_;
+    std::condition_variable wakeup_;
+    bool woken_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace emporium::bus

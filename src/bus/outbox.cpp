@@ -1,0 +1,34 @@
+#include "bus/outbox.hpp"
+
+#include "core/random.hpp"
+
+namespace emporium::bus {
+
+namespace {
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO outbox (id, type, aggregate_id, payload, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kInsertHandled =
+    "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (consumer, event_id) DO NOTHING";
+}  // namespace
+
+Event NewEvent(std::string type, std::string aggregate_id, std::string payload, int64_t occurred_at) {
+    return Event{core::NewId("evt"), std::move(type), std::move(aggregate_id), std::move(payload), occurred_at, 0};
+}
+
+core::Result<void> AppendToOutbox(infra::sqlite::Connection& connection, const Event& event) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(kInsertEvent));
+    stmt.Bind(1, event.id).Bind(2, event.type).Bind(3, event.aggregate_id).Bind(4, event.payload);
+    stmt.Bind(5, event.occurred_at);
+    return stmt.Run();
+}
+
+core::Result<bool> MarkHandled(infra::sqlite::Connection& connection, std::string_view consumer,
+                               std::string_view event_id, int64_t now) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(kInsertHandled));
+    stmt.Bind(1, consumer).Bind(2, event_id).Bind(3, now);
+    EMPORIUM_TRY(stmt.Run());
+    return connection.ChangedRows() == 1;
+}
+
+}  // namespace emporium::bus

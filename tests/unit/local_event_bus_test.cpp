@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "bus/local_event_bus.hpp"
+#include "bus/outbox.hpp"
+#include "core/random.hpp"
+
+namespace emporium::bus {
+namespace {
+
+class LocalEventBusTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(core::InitCrypto());
+        dir_ = std::filesystem::temp_directory_path() / ("emporium-bus-test-" + core::RandomToken(6));
+        std::filesystem::create_directories(dir_);
+        Open();
+    }
+    void TearDown() override {
+        bus_.reset();
+        db_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    void Open() {
+        bus_.reset();
+        db_.reset();
+        infra::sqlite::DatabaseOptions options{(dir_ / "source.db").string(), "source", 2, 5000, 64,
+                                               infra::sqlite::EmbeddedMigrations("bus")};
+        auto db = infra::sqlite::Database::Open(options);
+        ASSERT_TRUE(db.ok()) << db.error().message;
+        db_ = std::move(db).value();
+        LocalEventBusSettings settings;
+        settings.max_attempts = 3;
+        settings.first_retry = std::chrono::milliseconds(0);
+        bus_ = std::make_unique<LocalEventBus>(settings, clock_);
+        bus_->AddSource("source", *db_);
+    }
+    void Publish(const std::string& type, const std::string& aggregate, const std::string& payload) {
+        auto written = db_->Write<void>([&](infra::sqlite::Connection& c) {
+            return AppendToOutbox(c, NewEvent(type, aggregate, payload, 1));
+        });
+        ASSERT_TRUE(written.ok()) << written.error().message;
+    }
+
+    core::SystemClock clock_;
+    std::filesystem::path dir_;
+    std::unique_ptr<infra::sqlite::Database> db_;
+    std::unique_ptr<LocalEventBus> bus_;
+};
+
+TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
+    std::vector<std::string> seen;
+    bus_->Subscribe("source", "recorder", {"A"}, [&](const Event& e) -> core::Result<void> {
+        seen.push_back(e.payload);
+        return core::Ok();
+    });
+    Publish("A", "x", "{\"n\":1}");
+    Publish("B", "x", "{\"n\":2}");
+    Publish("A", "y", "{\"n\":3}");
+    bus_->DeliverPending();
+    EXPECT_EQ(seen, (std::vector<std::string>{"{\"n\":1}", "{\"n\":3}"}));
+    bus_->DeliverPending();  // nothing twice
+    EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
+    int calls = 0;
+    std::vector<std::string> delivered;
+    bool heal = false;
+    bus_->Subscribe("source", "flaky", {"A"}, [&](const Event& e) -> core::Result<void> {
+        ++calls;
+        if (e.payload == "{\"poison\":true}" && !heal) return core::Error::Internal("cannot handle");
+        delivered.push_back(e.payload);
+        return core::Ok();
+    });
+    Publish("A", "x", "{\"poison\":true}");
+    Publish("A", "x", "{\"ok\":true}");
+    bus_->DeliverPending();
+    EXPECT_EQ(calls, 4);  // 3 attempts at the poison event, then the next one
+    EXPECT_EQ(delivered, std::vector<std::string>{"{\"ok\":true}"});
+    auto letters = bus_->ListDeadLetters(10);
+    ASSERT_TRUE(letters.ok());
+    ASSERT_EQ(letters->size(), 1u);
+    EXPECT_EQ((*letters)[0].attempts, 3);
+    EXPECT_EQ((*letters)[0].error, "cannot handle");
+    EXPECT_FALSE(bus_->Replay((*letters)[0].id).ok());  // still failing: stays
+    heal = true;
+    auto replayed = bus_->Replay((*letters)[0].id);
+    ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+    EXPECT_TRUE(replayed->replayed_at.has_value());
+    EXPECT_EQ(delivered.back(), "{\"poison\":true}");
+    EXPECT_EQ(bus_->Replay("dlq_missing").error().code, core::ErrorCode::kNotFound);
+}
+
+TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
+    std::vector<std::string> seen;
+    auto subscribe = [&] {
+        bus_->Subscribe("source", "recorder", {"A"}, [&](const Event& e) -> core::Result<void> {
+            seen.push_back(e.payload);
+            return core::Ok();
+        });
+    };
+    subscribe();
+    Publish("A", "x", "{\"n\":1}");
+    bus_->DeliverPending();
+    Open();  // a restart: new bus over the same database
+    subscribe();
+    Publish("A", "x", "{\"n\":2}");
+    bus_->DeliverPending();
+    EXPECT_EQ(seen, (std::vector<std::string>{"{\"n\":1}", "{\"n\":2}"}));
+}
+
+TEST_F(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
+    std::atomic<int> seen{0};
+    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
+        ++seen;
+        return core::Ok();
+    });
+    bus_->Start();
+    Publish("A", "x", "{}");
+    bus_->Wake();
+    for (int i = 0; i < 200 && seen.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bus_->Stop();
+    EXPECT_EQ(seen.load(), 1);
+}
+
+TEST_F(LocalEventBusTest, MarkHandledDeduplicates) {
+    auto first = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "consumer", "evt_1", 1); });
+    auto second = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "consumer", "evt_1", 2); });
+    auto other = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "other", "evt_1", 2); });
+    ASSERT_TRUE(first.ok() && second.ok() && other.ok());
+    EXPECT_TRUE(*first);
+    EXPECT_FALSE(*second);
+    EXPECT_TRUE(*other);
+}
+
+}  // namespace
+}  // namespace emporium::bus
