@@ -23,7 +23,8 @@ struct CacheStats {
 
 // In-process cache: keys spread over shards (each its own mutex and LRU list) so
 // event-loop threads rarely contend; bounded in bytes; entries expire after `ttl`.
-// Values are immutable and shared, so a hit copies a pointer, not the bytes.
+// Values are immutable and shared: a lookup copies a pointer under the shard lock, never
+// the bytes (the HTTP layer copies them once, into the response).
 //
 // Invalidation race: a loader that read the database before a write, but stores after
 // the write's Clear(), would resurrect stale data. Callers take Generation() before

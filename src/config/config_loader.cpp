@@ -1,8 +1,11 @@
 #include "config/config_loader.hpp"
 
 #include <charconv>
+#include <limits>
 #include <functional>
 #include <toml++/toml.h>
+
+#include "core/text.hpp"
 
 namespace emporium::config {
 namespace {
@@ -32,6 +35,8 @@ KeySpec MakeIntKey(const char* section, const char* key, const char* description
                    [field](Settings& s, const std::string& text) -> Result<void> {
                        auto value = ParseInteger(text);
                        if (!value.ok()) return value.error();
+                       if (*value < std::numeric_limits<Int>::min() || *value > std::numeric_limits<Int>::max())
+                           return Error::Malformed("out of range: " + text);
                        field(s) = static_cast<Int>(*value);
                        return core::Ok();
                    },
@@ -130,11 +135,6 @@ bool IsSection(const std::string& section) {
     return false;
 }
 
-std::string ToLower(std::string text) {
-    for (char& c : text)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return text;
-}
 
 }  // namespace
 
@@ -187,7 +187,7 @@ Result<void> ApplyEnvironment(const std::map<std::string, std::string>& environm
     static const std::string kPrefix = "EMPORIUM_";
     for (const auto& [name, value] : environment) {
         if (name.rfind(kPrefix, 0) != 0) continue;
-        std::string rest = ToLower(name.substr(kPrefix.size()));
+        std::string rest = core::ToLowerAscii(name.substr(kPrefix.size()));
         auto underscore = rest.find('_');
         if (underscore == std::string::npos) continue;
         std::string section = rest.substr(0, underscore);
@@ -204,8 +204,10 @@ Result<void> Validate(const Settings& s) {
     };
     check(s.server.port >= 0 && s.server.port <= 65535, "server.port", "must be 0..65535");
     check(s.server.io_threads >= 0 && s.server.io_threads <= 256, "server.io_threads", "must be 0..256");
-    check(s.server.max_body_bytes >= 1024, "server.max_body_bytes", "must be at least 1024");
-    check(s.server.max_header_bytes >= 1024, "server.max_header_bytes", "must be at least 1024");
+    check(s.server.max_body_bytes >= 1024 && s.server.max_body_bytes <= (1LL << 30), "server.max_body_bytes",
+          "must be 1 KiB..1 GiB");
+    check(s.server.max_header_bytes >= 1024 && s.server.max_header_bytes <= (1LL << 20), "server.max_header_bytes",
+          "must be 1 KiB..1 MiB");
     check(s.server.read_timeout_ms > 0, "server.read_timeout_ms", "must be positive");
     check(s.server.idle_timeout_ms > 0, "server.idle_timeout_ms", "must be positive");
     check(s.server.request_timeout_ms > 0, "server.request_timeout_ms", "must be positive");

@@ -76,6 +76,16 @@ std::string Slugify(std::string_view text, std::size_t max_length) {
     return slug;
 }
 
+bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+std::string TextLengthProblem(std::string_view value, std::size_t min, std::size_t max) {
+    std::size_t length = Utf8Length(value);
+    if (length == std::string_view::npos) return "must be valid UTF-8";
+    if (length < min) return min == 1 ? "must not be empty" : "must be at least " + std::to_string(min) + " characters";
+    if (length > max) return "must be at most " + std::to_string(max) + " characters";
+    return {};
+}
+
 bool IsValidSlug(std::string_view slug) {
     if (slug.empty() || slug.size() > 100 || slug.front() == '-' || slug.back() == '-') return false;
     char previous = 0;

@@ -14,6 +14,10 @@ std::size_t Utf8Length(std::string_view text);
 // "Blue Cotton T-Shirt (XL)" -> "blue-cotton-t-shirt-xl"; only [a-z0-9-], at most `max_length`.
 std::string Slugify(std::string_view text, std::size_t max_length = 100);
 bool IsValidSlug(std::string_view slug);
+bool IsAsciiAlnum(char c);
+// Why `value` breaks a length rule counted in code points (not valid UTF-8, shorter than
+// `min` or longer than `max`), or empty when it does not. For field validation messages.
+std::string TextLengthProblem(std::string_view value, std::size_t min, std::size_t max);
 // 64-bit FNV-1a; for ETags and cache keys, not for security.
 uint64_t Fnv1a(std::string_view data);
 // A strong ETag for a representation: "\"<16 hex digits>\"".

@@ -47,8 +47,7 @@ bool IsJsonMediaType(std::string_view content_type) {
     auto semicolon = content_type.find(';');
     std::string_view media = content_type.substr(0, semicolon);
     while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-    std::string lower;
-    for (char c : media) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    std::string lower = core::ToLowerAscii(media);
     return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
 }
 
@@ -239,10 +238,7 @@ struct Server::Impl {
         if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
         request.headers.reserve(8);
         for (const auto& field : in) {
-            std::string name(field.name_string());
-            for (char& c : name)
-                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            request.headers.emplace_back(std::move(name), std::string(field.value()));
+            request.headers.emplace_back(core::ToLowerAscii(field.name_string()), std::string(field.value()));
         }
         request.body = std::move(in.body());
         request.remote_address = remote;
@@ -522,6 +518,16 @@ core::Result<int> Server::Listen() {
     auto address = asio::ip::make_address(impl_->options.host, ec);
     if (ec) return core::Error::Invalid("server.host", "not an IP address: " + impl_->options.host);
     int port = impl_->options.port;
+    if (port != 0) {
+        // SO_REUSEPORT would let a second server bind the same port and silently take half of
+        // its connections; a plain bind first proves that nobody else is listening there.
+        tcp::acceptor probe(impl_->workers.front()->io);
+        tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+        probe.open(endpoint.protocol(), ec);
+        if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) probe.bind(endpoint, ec);
+        if (ec) return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " + ec.message());
+    }
     for (auto& worker : impl_->workers) {
         tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
         auto& acceptor = worker->acceptor.emplace(worker->io);

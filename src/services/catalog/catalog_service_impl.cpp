@@ -20,29 +20,17 @@ constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
 constexpr std::size_t kMaxImages = 20;
 constexpr std::size_t kMaxVariants = 100;
 
-int64_t Length(std::string_view text) {
-    std::size_t length = core::Utf8Length(text);
-    return length == std::string_view::npos ? -1 : static_cast<int64_t>(length);
-}
-
-void CheckText(std::vector<FieldError>& errors, const std::string& field, std::string_view value, int64_t min,
-               int64_t max) {
-    int64_t length = Length(value);
-    if (length < 0) {
-        errors.push_back({field, "must be valid UTF-8"});
-    } else if (length < min) {
-        errors.push_back({field, min == 1 ? "must not be empty" : "is too short"});
-    } else if (length > max) {
-        errors.push_back({field, "must be at most " + std::to_string(max) + " characters"});
-    }
+void CheckText(std::vector<FieldError>& errors, const std::string& field, std::string_view value, std::size_t min,
+               std::size_t max) {
+    if (auto problem = core::TextLengthProblem(value, min, max); !problem.empty())
+        errors.push_back({field, std::move(problem)});
 }
 
 bool ValidSku(std::string_view sku) {
     if (sku.empty() || sku.size() > 64) return false;
-    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
-    if (!alnum(sku.front())) return false;
+    if (!core::IsAsciiAlnum(sku.front())) return false;
     for (char c : sku)
-        if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+        if (!core::IsAsciiAlnum(c) && c != '.' && c != '_' && c != '-') return false;
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include "core/text.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
+#include "http/render.hpp"
 
 namespace emporium::catalog {
 
@@ -70,17 +71,7 @@ void WriteCategory(core::JsonWriter& json, const Category& c) {
     json.Field("created_at", core::FormatRfc3339(c.created_at)).EndObject();
 }
 
-template <typename T, typename Writer>
-Response Render(const core::Result<T>& result, const Request& request, int status, Writer write,
-                std::string cache_control) {
-    if (!result.ok()) return http::ProblemResponse(result.error(), request.path);
-    Response response;
-    response.status = status;
-    core::JsonWriter json(response.body);
-    write(json, *result);
-    if (!cache_control.empty()) response.SetHeader("Cache-Control", std::move(cache_control));
-    return response;
-}
+using http::RenderJson;
 
 core::Result<ProductInput> ReadProductInput(const Request& request) {
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
@@ -188,7 +179,7 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
 }
 
 Response WriteProductPage(const core::Result<ProductPage>& page, const Request& request, std::string cache_control) {
-    return Render(
+    return RenderJson(
         page, request, 200,
         [](core::JsonWriter& json, const ProductPage& p) {
             json.BeginObject().Key("items").BeginArray();
@@ -214,18 +205,16 @@ struct CatalogRoutes {
         return response;
     }
 
-    static std::string CacheKey(const Request& request) { return request.path + "?" + request.query; }
-
     // Fast path of a cached public GET: a hit is answered on the event-loop thread.
-    std::optional<Response> Cached(Request& request) const {
-        auto page = cache->Get(CacheKey(request));
+    std::optional<Response> Cached(const std::string& key) const {
+        auto page = cache->Get(key);
         if (!page) return std::nullopt;
         return FromPage(*page);
     }
 
-    // Slow path: runs `load` on the blocking pool and keeps a successful answer.
+    // Slow path: runs `load` on the blocking pool and keeps a successful answer under `key`.
     template <typename Load>
-    Response LoadAndCache(Request& request, Load load) const {
+    Response LoadAndCache(Request& request, std::string key, Load load) const {
         uint64_t generation = cache->Generation();
         Response loaded = load(request);
         if (loaded.status != 200) return loaded;
@@ -234,30 +223,47 @@ struct CatalogRoutes {
         page->etag = core::EtagFor(page->body);
         Response response = FromPage(*page);
         std::size_t bytes = page->body.size() + page->etag.size() + sizeof(CachedPage);
-        cache->Put(CacheKey(request), std::move(page), bytes, generation);
+        cache->Put(std::move(key), std::move(page), bytes, generation);
         return response;
     }
 
     Response GetProduct(Request& request) const {
-        return LoadAndCache(request, [this](Request& r) {
-            return Render(service.GetProduct(r.context, r.PathParam("product_id_or_slug"), false), r, 200,
+        return LoadAndCache(request, request.path, [this](Request& r) {
+            return RenderJson(service.GetProduct(r.context, r.PathParam("product_id_or_slug"), false), r, 200,
                           WriteProduct, "");
         });
     }
 
     Response ListProducts(Request& request) const {
-        return LoadAndCache(request, [this](Request& r) {
+        return LoadAndCache(request, ListCacheKey(request), [this](Request& r) {
             auto query = ReadProductQuery(r, false);
             if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
             return WriteProductPage(service.ListProducts(r.context, *query), r, "");
         });
     }
 
+    // The list's cache key from the parameters it understands, in a fixed order: unknown or
+    // reordered parameters map to the same entry, so junk URLs cannot flood the cache.
+    static std::string ListCacheKey(const Request& request) {
+        static constexpr std::string_view kKnown[] = {"category", "cursor", "limit", "price_max", "price_min", "sort"};
+        std::string key = request.path;
+        key += '?';
+        for (auto name : kKnown) {
+            if (auto value = request.QueryParam(name)) {
+                key += name;
+                key += '=';
+                key += *value;
+                key += '\x1f';
+            }
+        }
+        return key;
+    }
+
     // Runs an admin write and, when it succeeded, drops every cached page.
     template <typename T, typename Writer>
     Response Mutate(const core::Result<T>& result, const Request& request, int status, Writer write) const {
         if (result.ok()) cache->Clear();
-        return Render(result, request, status, write, "no-store");
+        return RenderJson(result, request, status, write, "no-store");
     }
 };
 
@@ -273,7 +279,7 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
     const std::string& public_cc = routes->public_cache_control;
 
     router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
-        return Render(
+        return RenderJson(
             routes->service.ListCategories(r.context), r, 200,
             [](core::JsonWriter& json, const std::vector<Category>& categories) {
                 json.BeginObject().Key("items").BeginArray();
@@ -284,7 +290,7 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
     });
     router.Add(Method::kGet, "/api/v1/categories/{category_id_or_slug}", Access::kPublic,
                [routes, public_cc](Request& r) {
-                   return Render(routes->service.GetCategory(r.context, r.PathParam("category_id_or_slug")), r, 200,
+                   return RenderJson(routes->service.GetCategory(r.context, r.PathParam("category_id_or_slug")), r, 200,
                                  WriteCategory, public_cc);
                });
     router.Add(Method::kPost, "/api/v1/admin/categories", Access::kAdmin, [routes](Request& r) {
@@ -307,8 +313,8 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
     if (cache->enabled()) {
-        list_products.fast_path = [routes](Request& r) { return routes->Cached(r); };
-        get_product.fast_path = [routes](Request& r) { return routes->Cached(r); };
+        list_products.fast_path = [routes](Request& r) { return routes->Cached(CatalogRoutes::ListCacheKey(r)); };
+        get_product.fast_path = [routes](Request& r) { return routes->Cached(r.path); };
     }
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
@@ -320,14 +326,14 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
         auto id = r.PathParam("product_id");
         auto product = routes->service.GetProduct(r.context, id, true);
         if (product.ok() && product->id != id) product = core::Error::NotFound("No such product.");
-        return Render(product, r, 200, WriteProduct, "private, no-cache");
+        return RenderJson(product, r, 200, WriteProduct, "private, no-cache");
     });
     router.Add(Method::kPost, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto input = ReadProductInput(r);
         if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
         auto created = routes->service.CreateProduct(r.context, *input);
         Response response = routes->Mutate(created, r, 201, WriteProduct);
-        if (created.ok()) response.SetHeader("Location", "/api/v1/products/" + created->id);
+        if (created.ok()) response.SetHeader("Location", "/api/v1/admin/products/" + created->id);
         return response;
     });
     router.Add(Method::kPatch, "/api/v1/admin/products/{product_id}", Access::kAdmin, [routes](Request& r) {

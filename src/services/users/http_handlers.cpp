@@ -4,6 +4,7 @@
 #include "core/json_writer.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
+#include "http/render.hpp"
 
 namespace emporium::users {
 
@@ -14,7 +15,7 @@ using http::Response;
 
 namespace {
 
-constexpr const char* kPrivate = "private, no-cache";
+const std::string kPrivate = "private, no-cache";
 
 void WriteUser(core::JsonWriter& json, const User& user) {
     json.BeginObject()
@@ -45,14 +46,8 @@ void WriteAddress(core::JsonWriter& json, const Address& a) {
 
 template <typename T, typename Writer>
 Response Render(const core::Result<T>& result, const Request& request, int status, Writer write,
-                const char* cache_control = kPrivate) {
-    if (!result.ok()) return http::ProblemResponse(result.error(), request.path);
-    Response response;
-    response.status = status;
-    core::JsonWriter json(response.body);
-    write(json, *result);
-    response.SetHeader("Cache-Control", cache_control);
-    return response;
+                const std::string& cache_control = kPrivate) {
+    return http::RenderJson(result, request, status, write, cache_control);
 }
 
 core::Result<AddressInput> ReadAddressInput(const Request& request) {

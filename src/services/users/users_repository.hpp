@@ -42,6 +42,8 @@ public:
     virtual core::Result<void> InsertSession(const SessionRecord& record) = 0;
     virtual core::Result<SessionRecord> FindSession(std::string_view token_hash) = 0;
     virtual core::Result<void> RevokeSession(std::string_view token_hash, int64_t now) = 0;
+    // Revokes every open session of a user (after a password reset).
+    virtual core::Result<void> RevokeUserSessions(std::string_view user_id, int64_t now) = 0;
 
     virtual core::Result<std::vector<Address>> ListAddresses(std::string_view user_id) = 0;
     // kNotFound unless the address exists AND belongs to `user_id`.

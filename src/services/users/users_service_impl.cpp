@@ -13,14 +13,14 @@ using core::Result;
 
 namespace {
 
-bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+using core::IsAsciiAlnum;
 
 bool ValidLocalPart(std::string_view local) {
     static constexpr std::string_view kSpecials = "!#$%&'*+/=?^_`{|}~-.";
     if (local.empty() || local.size() > 64 || local.front() == '.' || local.back() == '.') return false;
     for (std::size_t i = 0; i < local.size(); ++i) {
         char c = local[i];
-        if (!IsAlnum(c) && kSpecials.find(c) == std::string_view::npos) return false;
+        if (!IsAsciiAlnum(c) && kSpecials.find(c) == std::string_view::npos) return false;
         if (c == '.' && i > 0 && local[i - 1] == '.') return false;
     }
     return true;
@@ -35,7 +35,7 @@ bool ValidDomain(std::string_view domain) {
         std::string_view label = domain.substr(0, dot);
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
         for (char c : label)
-            if (!IsAlnum(c) && c != '-') return false;
+            if (!IsAsciiAlnum(c) && c != '-') return false;
         ++labels;
         last_label = label;
         if (dot == std::string_view::npos) break;
@@ -51,26 +51,15 @@ constexpr std::array<std::string_view, 12> kCommonPasswords = {
     "password", "password1", "password123", "12345678", "123456789", "1234567890",
     "qwertyuiop", "qwerty123", "iloveyou", "11111111", "abc12345", "letmein1"};
 
-// Length in code points, or -1 if not valid UTF-8.
-int64_t Length(std::string_view text) {
-    std::size_t length = core::Utf8Length(text);
-    return length == std::string_view::npos ? -1 : static_cast<int64_t>(length);
-}
-
 void CheckText(std::vector<FieldError>& errors, const char* field, const std::optional<std::string>& value,
-               bool required, int64_t max_length) {
+               bool required, std::size_t max_length) {
     if (!value) {
         if (required) errors.push_back({field, "is required"});
         return;
     }
-    int64_t length = Length(*value);
-    if (length < 0) {
-        errors.push_back({field, "must be valid UTF-8"});
-    } else if (required && core::Trim(*value).empty()) {
-        errors.push_back({field, "must not be empty"});
-    } else if (length > max_length) {
-        errors.push_back({field, "must be at most " + std::to_string(max_length) + " characters"});
-    }
+    std::string problem = core::TextLengthProblem(*value, 0, max_length);
+    if (problem.empty() && required && core::Trim(*value).empty()) problem = "must not be empty";
+    if (!problem.empty()) errors.push_back({field, std::move(problem)});
 }
 
 bool ValidPhone(std::string_view phone) {
@@ -99,10 +88,7 @@ Result<std::string> NormalizeEmail(std::string_view email) {
 }
 
 std::string CheckPassword(std::string_view password, std::string_view normalized_email) {
-    int64_t length = Length(password);
-    if (length < 0) return "must be valid UTF-8";
-    if (length < 8) return "must be at least 8 characters";
-    if (length > 128) return "must be at most 128 characters";
+    if (auto problem = core::TextLengthProblem(password, 8, 128); !problem.empty()) return problem;
     std::string lower = core::ToLowerAscii(password);
     if (lower == normalized_email) return "must not be the email address";
     for (auto common : kCommonPasswords)
@@ -131,6 +117,7 @@ Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core:
         auto existing = repository_.FindUserByEmail(*email);
         if (existing.ok()) {
             EMPORIUM_TRY(repository_.UpdateRoleAndPassword(existing->user.id, role, password_hash, now));
+            EMPORIUM_TRY(repository_.RevokeUserSessions(existing->user.id, now));  // the old password's sessions end
             existing->user.role = role;
             return existing->user;
         }
@@ -184,7 +171,7 @@ Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContex
     const Error invalid = Error::Unauthenticated("The bearer token is invalid or has expired.");
     if (token.size() != 43) return invalid;
     for (char c : token)
-        if (!IsAlnum(c) && c != '-' && c != '_') return invalid;
+        if (!IsAsciiAlnum(c) && c != '-' && c != '_') return invalid;
     std::string token_hash = core::Sha256Hex(token);
     auto session = repository_.FindSession(token_hash);
     if (!session.ok()) return session.error().code == core::ErrorCode::kNotFound ? invalid : session.error();

@@ -26,6 +26,8 @@ constexpr std::string_view kSelectSession =
     "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1";
 constexpr std::string_view kRevokeSession =
     "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL";
+constexpr std::string_view kRevokeUserSessions =
+    "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
 constexpr std::string_view kSelectAddresses =
     "SELECT id, user_id, name, line1, line2, city, region, postal_code, country, phone, is_default, created_at, "
     "updated_at FROM addresses WHERE user_id = ?1 ORDER BY created_at, rowid";
@@ -164,6 +166,14 @@ Result<void> SqliteUsersRepository::RevokeSession(std::string_view token_hash, i
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeSession));
         stmt.Bind(1, token_hash).Bind(2, now);
+        return stmt.Run();
+    });
+}
+
+Result<void> SqliteUsersRepository::RevokeUserSessions(std::string_view user_id, int64_t now) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeUserSessions));
+        stmt.Bind(1, user_id).Bind(2, now);
         return stmt.Run();
     });
 }

@@ -19,6 +19,7 @@ public:
     core::Result<void> InsertSession(const SessionRecord& record) override;
     core::Result<SessionRecord> FindSession(std::string_view token_hash) override;
     core::Result<void> RevokeSession(std::string_view token_hash, int64_t now) override;
+    core::Result<void> RevokeUserSessions(std::string_view user_id, int64_t now) override;
     core::Result<std::vector<Address>> ListAddresses(std::string_view user_id) override;
     core::Result<Address> FindAddress(std::string_view user_id, std::string_view address_id) override;
     core::Result<void> InsertAddress(const Address& address, int max_per_user) override;

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "core/json_writer.hpp"
+#include "core/result.hpp"
+#include "http/message.hpp"
+#include "http/problem.hpp"
+
+namespace emporium::http {
+
+// The usual end of a handler: a successful result is written as JSON by `write(json, value)`
+// with `status`; an error becomes its problem response. `cache_control` is set when not empty.
+template <typename T, typename Writer>
+Response RenderJson(const core::Result<T>& result, const Request& request, int status, Writer write,
+                    const std::string& cache_control) {
+    if (!result.ok()) return ProblemResponse(result.error(), request.path);
+    Response response;
+    response.status = status;
+    core::JsonWriter json(response.body);
+    write(json, *result);
+    if (!cache_control.empty()) response.SetHeader("Cache-Control", cache_control);
+    return response;
+}
+
+}  // namespace emporium::http
