@@ -10,6 +10,12 @@
 #include "services/catalog/catalog_service_impl.hpp"
 #include "services/users/http_handlers.hpp"
 #include "services/users/users_service_impl.hpp"
+#include "bus/http_handlers.hpp"
+#include "observability/log.hpp"
+#include "services/cart/cart_service_impl.hpp"
+#include "services/cart/http_handlers.hpp"
+#include "services/inventory/http_handlers.hpp"
+#include "services/inventory/inventory_service_impl.hpp"
 
 namespace emporium::app {
 
@@ -17,7 +23,8 @@ using core::Result;
 
 namespace {
 
-Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const char* name) {
+Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const char* name,
+                                                              bool with_bus = false) {
     infra::sqlite::DatabaseOptions options;
     options.name = name;
     options.path = (std::filesystem::path(settings.storage.data_dir) / (std::string(name) + ".db")).string();
@@ -25,6 +32,10 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
     options.busy_timeout_ms = settings.storage.busy_timeout_ms;
     options.write_batch_max = settings.storage.write_batch_max;
     options.migrations = infra::sqlite::EmbeddedMigrations(name);
+    if (with_bus) {
+        auto bus_tables = infra::sqlite::EmbeddedMigrations("bus");
+        options.migrations.insert(options.migrations.end(), bus_tables.begin(), bus_tables.end());
+    }
     return infra::sqlite::Database::Open(std::move(options));
 }
 
@@ -68,6 +79,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     if (ec) return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
     EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users"));
     EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", true));
     app->users_repository = std::make_unique<users::SqliteUsersRepository>(*app->users_db);
     app->catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(*app->catalog_db);
 
@@ -84,6 +96,14 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher,
                                                            app->clock, users_settings);
     app->catalog = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
+    app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(*app->inventory_db);
+    app->inventory =
+        std::make_unique<inventory::InventoryServiceImpl>(*app->inventory_repository, *app->catalog, app->clock);
+    app->cart_store = std::make_unique<cart::MemoryCartStore>();
+    app->cart = std::make_unique<cart::CartServiceImpl>(*app->cart_store, *app->catalog, *app->inventory, app->clock,
+                                                        cart::CartSettings{});
+    app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
+    app->bus->AddSource("inventory", *app->inventory_db);
     return app;
 }
 
@@ -107,7 +127,7 @@ void RegisterRoutes(Application& app) {
         core::JsonWriter json(checks);
         json.BeginObject();
         bool ready = true;
-        for (auto* db : {app.users_db.get(), app.catalog_db.get()}) {
+        for (auto* db : {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()}) {
             auto ping = db->Ping();
             ready = ready && ping.ok();
             json.Field(db->name() + "_db", ping.ok() ? "ok" : "failing");
@@ -141,7 +161,11 @@ void RegisterRoutes(Application& app) {
         },
         Execution::kInline);
 
-    users::RegisterUsersRoutes(app.router, *app.users);
+    users::RegisterUsersRoutes(app.router, *app.users, [&app](const Request& request, const users::Session& session) {
+        // A guest who logs in keeps what was in the guest cart.
+        if (auto token = request.Header("x-cart-token"); !token.empty())
+            (void)app.cart->MergeGuestCart(request.context, token, session.user.id);
+    });
 
     catalog::CatalogHttpSettings catalog_settings;
     catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
@@ -149,7 +173,32 @@ void RegisterRoutes(Application& app) {
     catalog_settings.page_cache_ttl = std::chrono::milliseconds(app.settings.catalog.page_cache_ttl_ms);
     app.page_cache = catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, app.metrics);
 
-    app.metrics.Add([&app](std::string& out) { RenderDatabaseMetrics(out, {app.users_db.get(), app.catalog_db.get()}); });
+    inventory::RegisterInventoryRoutes(app.router, *app.inventory);
+    cart::RegisterCartRoutes(app.router, *app.cart);
+    bus::RegisterDeadLetterRoutes(app.router, *app.bus);
+
+    app.metrics.Add([&app](std::string& out) {
+        RenderDatabaseMetrics(out, {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()});
+        observability::AppendFamilyHeader(out, "emporium_carts", "gauge", "Carts held in memory.");
+        observability::AppendSample(out, "emporium_carts", "", app.cart_store->Size());
+    });
+}
+
+void StartBackgroundWork(Application& app) {
+    app.bus->Start();
+    app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::seconds(1), [&app] {
+        core::RequestContext ctx;
+        auto released = app.inventory->ReleaseExpired(ctx, 500);
+        if (!released.ok()) {
+            observability::LogError("reservation_sweep_failed",
+                                    [&](core::JsonWriter& json) { json.Field("error", released.error().message); });
+        } else if (*released > 0) {
+            observability::LogInfo("reservations_expired", [&](core::JsonWriter& json) { json.Field("count", *released); });
+            app.bus->Wake();
+        }
+    }));
+    app.background.push_back(std::make_unique<runtime::PeriodicTask>(
+        std::chrono::seconds(60), [&app] { app.cart_store->Sweep(app.clock.NowSeconds()); }));
 }
 
 }  // namespace emporium::app

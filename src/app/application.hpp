@@ -14,6 +14,12 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_service.hpp"
+#include "bus/local_event_bus.hpp"
+#include "runtime/periodic_task.hpp"
+#include "services/cart/cart_service.hpp"
+#include "services/cart/storage/memory_cart_store.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/inventory/storage/sqlite_inventory_repository.hpp"
 
 namespace emporium::app {
 
@@ -27,19 +33,34 @@ struct Application {
 
     std::unique_ptr<infra::sqlite::Database> users_db;
     std::unique_ptr<infra::sqlite::Database> catalog_db;
+    std::unique_ptr<infra::sqlite::Database> inventory_db;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
+    std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
+    std::unique_ptr<cart::MemoryCartStore> cart_store;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
+    std::unique_ptr<inventory::InventoryService> inventory;
+    std::unique_ptr<cart::CartService> cart;
+    // After the databases: destroyed (and stopped) before them.
+    std::unique_ptr<bus::LocalEventBus> bus;
 
     http::Router router;
     std::shared_ptr<catalog::CatalogPageCache> page_cache;
+
+    // Background sweepers, last so they stop first.
+    std::vector<std::unique_ptr<runtime::PeriodicTask>> background;
 };
 
 // Opens (and migrates) the databases and builds the services.
 core::Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings);
 
-// Registers every HTTP route: health, metrics, OpenAPI, users, catalog.
+// Registers every HTTP route: health, metrics, OpenAPI, users, catalog, inventory, cart,
+// dead letters.
 void RegisterRoutes(Application& app);
+
+// Starts what a serving process runs beside requests: the event bus dispatcher, the
+// reservation-expiry and cart-expiry sweepers.
+void StartBackgroundWork(Application& app);
 
 }  // namespace emporium::app

@@ -87,6 +87,7 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
     if (!app.ok()) return Fail(app.error());
     RegisterRoutes(**app);
     Application& application = **app;
+    StartBackgroundWork(application);
     http::Server server(ServerOptionsFrom(settings), application.router,
                         [&application](const core::RequestContext& ctx, std::string_view token) {
                             return application.users->Authenticate(ctx, token);

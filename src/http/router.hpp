@@ -13,7 +13,9 @@
 namespace emporium::http {
 
 // Who may call a route. The server authenticates before the handler runs.
-enum class Access { kPublic, kUser, kAdmin };
+// kOptionalUser: anyone, but a bearer token, when sent, must be valid (then the handler
+// sees the principal).
+enum class Access { kPublic, kOptionalUser, kUser, kAdmin };
 
 // Where a handler runs: kBlocking on the bounded blocking pool (anything touching a
 // database or hashing), kInline on the event-loop thread (only cheap, non-blocking work).

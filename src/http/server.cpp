@@ -151,7 +151,8 @@ struct Server::Impl {
         try {
             if (request.context.Expired())
                 return Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.", request.path);
-            if (route.access != Access::kPublic) {
+            bool optional = route.access == Access::kOptionalUser;
+            if (route.access != Access::kPublic && !(optional && request.Header("authorization").empty())) {
                 std::string_view authorization = request.Header("authorization");
                 constexpr std::string_view kBearer = "Bearer ";
                 if (authorization.size() <= kBearer.size() ||

@@ -51,6 +51,7 @@ public:
     virtual core::Result<Product> FindProduct(std::string_view id_or_slug) = 0;
     virtual core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) = 0;
     virtual core::Result<int64_t> CountProducts() = 0;
+    virtual core::Result<VariantInfo> FindVariant(std::string_view sku) = 0;
 };
 
 }  // namespace emporium::catalog

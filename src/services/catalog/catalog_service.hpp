@@ -94,6 +94,16 @@ struct ProductQuery {
     std::optional<ProductStatus> status;      // admin view: one status
 };
 
+// One purchasable variant with what a cart or an order needs to know about it.
+struct VariantInfo {
+    std::string sku;
+    std::string product_id;
+    std::string product_name;
+    std::string variant_name;
+    Money price;
+    ProductStatus status = ProductStatus::kActive;  // of the product
+};
+
 struct ProductPage {
     std::vector<Product> items;
     std::optional<std::string> next_cursor;
@@ -129,6 +139,8 @@ public:
     // Keyset pagination: a cursor names the last row seen, so inserts between pages never
     // cause repeats or gaps among the rows that existed.
     virtual core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) = 0;
+    // The variant with this SKU, whatever its product's status; kNotFound if none.
+    virtual core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) = 0;
 };
 
 }  // namespace emporium::catalog

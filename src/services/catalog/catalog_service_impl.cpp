@@ -403,4 +403,8 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     return page;
 }
 
+Result<VariantInfo> CatalogServiceImpl::GetVariant(const core::RequestContext&, std::string_view sku) {
+    return repository_.FindVariant(sku);
+}
+
 }  // namespace emporium::catalog

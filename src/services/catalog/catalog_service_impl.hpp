@@ -32,6 +32,7 @@ public:
     core::Result<Product> GetProduct(const core::RequestContext& ctx, std::string_view id_or_slug,
                                      bool include_hidden) override;
     core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) override;
+    core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) override;
 
 private:
     // Copies the fields present in `input` onto `product`; collects shape errors.

@@ -87,7 +87,7 @@ Response Signup(UsersService& service, Request& request) {
     return response;
 }
 
-Response Login(UsersService& service, Request& request) {
+Response Login(UsersService& service, Request& request, const LoginObserver& on_login) {
     auto body = http::ParseJsonObject(request.body);
     if (!body.ok()) return http::ProblemResponse(body.error(), request.path);
     http::ObjectReader reader(*body);
@@ -98,8 +98,10 @@ Response Login(UsersService& service, Request& request) {
     if (!email) missing.push_back({"email", "is required"});
     if (!password) missing.push_back({"password", "is required"});
     if (!missing.empty()) return http::ProblemResponse(core::Error::Invalid(std::move(missing)), request.path);
+    auto session = service.Login(request.context, *email, *password);
+    if (session.ok() && on_login) on_login(request, *session);
     return Render(
-        service.Login(request.context, *email, *password), request, 201,
+        session, request, 201,
         [](core::JsonWriter& json, const Session& session) {
             json.BeginObject()
                 .Field("token", session.token)
@@ -153,10 +155,11 @@ Response NoContentOr(const core::Result<void>& result, const Request& request) {
 
 }  // namespace
 
-void RegisterUsersRoutes(http::Router& router, UsersService& service) {
+void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login) {
     UsersService* s = &service;
     router.Add(Method::kPost, "/api/v1/users", Access::kPublic, [s](Request& r) { return Signup(*s, r); });
-    router.Add(Method::kPost, "/api/v1/sessions", Access::kPublic, [s](Request& r) { return Login(*s, r); });
+    router.Add(Method::kPost, "/api/v1/sessions", Access::kPublic,
+               [s, on_login](Request& r) { return Login(*s, r, on_login); });
     router.Add(Method::kDelete, "/api/v1/sessions/current", Access::kUser,
                [s](Request& r) { return NoContentOr(s->Logout(r.context), r); });
     router.Add(Method::kGet, "/api/v1/users/me", Access::kUser,

@@ -1,12 +1,18 @@
 #pragma once
 
+#include <functional>
+
 #include "http/router.hpp"
 #include "services/users/users_service.hpp"
 
 namespace emporium::users {
 
+// Called after a successful login with the request and the new session (the composition
+// root uses it to merge a guest cart); it must not fail the login.
+using LoginObserver = std::function<void(const http::Request&, const Session&)>;
+
 // Registers /api/v1/users, /api/v1/sessions and the address book on `router`.
 // Handlers only translate JSON <-> DTOs; rules live in the service.
-void RegisterUsersRoutes(http::Router& router, UsersService& service);
+void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login = {});
 
 }  // namespace emporium::users

@@ -44,6 +44,9 @@ constexpr std::string_view kInsertVariant =
 constexpr std::string_view kSelectVariants =
     "SELECT sku, name, price, currency, attributes FROM variants WHERE product_id = ?1 ORDER BY position";
 constexpr std::string_view kCountProducts = "SELECT COUNT(*) FROM products";
+constexpr std::string_view kSelectVariant =
+    "SELECT v.sku, v.product_id, p.name, v.name, v.price, v.currency, p.status FROM variants v "
+    "JOIN products p ON p.id = v.product_id WHERE v.sku = ?1";
 
 bool IsCategoryId(std::string_view text) { return text.starts_with("cat_"); }
 bool IsProductId(std::string_view text) { return text.starts_with("prd_"); }
@@ -316,6 +319,17 @@ Result<int64_t> SqliteCatalogRepository::CountProducts() {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kCountProducts));
         EMPORIUM_TRY(stmt.Step());
         return stmt.Int(0);
+    });
+}
+
+Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
+    return db_.Read<VariantInfo>([&](Connection& c) -> Result<VariantInfo> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariant));
+        stmt.Bind(1, sku);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+        if (!found) return Error::NotFound("No such SKU.");
+        return VariantInfo{stmt.String(0), stmt.String(1), stmt.String(2), stmt.String(3),
+                           Money{stmt.Int(4), stmt.String(5)}, ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
     });
 }
 

@@ -19,6 +19,7 @@ public:
     core::Result<Product> FindProduct(std::string_view id_or_slug) override;
     core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) override;
     core::Result<int64_t> CountProducts() override;
+    core::Result<VariantInfo> FindVariant(std::string_view sku) override;
 
 private:
     infra::sqlite::Database& db_;

@@ -1,0 +1,64 @@
+#include "bus/http_handlers.hpp"
+
+#include <charconv>
+
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "http/render.hpp"
+
+namespace emporium::bus {
+
+using http::Access;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+const std::string kNoStore = "no-store";
+
+void WriteDeadLetter(core::JsonWriter& json, const DeadLetter& d) {
+    json.BeginObject().Field("id", d.id).Field("source", d.source).Field("consumer", d.consumer).Key("event");
+    json.BeginObject()
+        .Field("id", d.event.id)
+        .Field("type", d.event.type)
+        .Field("aggregate_id", d.event.aggregate_id)
+        .Key("payload")
+        .Raw(d.event.payload)
+        .Field("occurred_at", core::FormatRfc3339(d.event.occurred_at))
+        .EndObject();
+    json.Field("attempts", d.attempts).Field("error", d.error).Field("failed_at", core::FormatRfc3339(d.failed_at));
+    json.Key("replayed_at");
+    if (d.replayed_at) json.String(core::FormatRfc3339(*d.replayed_at));
+    else json.Null();
+    json.EndObject();
+}
+
+}  // namespace
+
+void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
+    EventBus* b = &bus;
+    router.Add(Method::kGet, "/api/v1/admin/dead-letters", Access::kAdmin, [b](Request& r) {
+        int limit = 20;
+        if (auto text = r.QueryParam("limit")) {
+            auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+            if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100)
+                return http::ProblemResponse(core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.",
+                                                         {{"limit", "must be between 1 and 100"}}},
+                                             r.path);
+        }
+        return http::RenderJson(
+            b->ListDeadLetters(limit), r, 200,
+            [](core::JsonWriter& json, const std::vector<DeadLetter>& letters) {
+                json.BeginObject().Key("items").BeginArray();
+                for (const auto& letter : letters) WriteDeadLetter(json, letter);
+                json.EndArray().Key("next_cursor").Null().EndObject();
+            },
+            kNoStore);
+    });
+    router.Add(Method::kPost, "/api/v1/admin/dead-letters/{dead_letter_id}/replay", Access::kAdmin, [b](Request& r) {
+        return http::RenderJson(b->Replay(r.PathParam("dead_letter_id")), r, 200, WriteDeadLetter, kNoStore);
+    });
+}
+
+}  // namespace emporium::bus

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "infra/sqlite/database.hpp"
+#include "services/inventory/inventory_repository.hpp"
+
+namespace emporium::inventory {
+
+// InventoryRepository over the SQLite database "inventory" (schemas/sqlite/inventory),
+// which also holds the bus tables for its outbox.
+class SqliteInventoryRepository final : public InventoryRepository {
+public:
+    explicit SqliteInventoryRepository(infra::sqlite::Database& db) : db_(db) {}
+
+    core::Result<Stock> FindStock(std::string_view sku) override;
+    core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) override;
+    core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,
+                                                                              std::optional<int64_t> before_seq,
+                                                                              int limit) override;
+    core::Result<void> Reserve(std::string_view reservation_id, const std::vector<ReservationLine>& lines,
+                               int64_t expires_at, int64_t now) override;
+    core::Result<void> Finish(std::string_view reservation_id, ReservationStatus to, int64_t now,
+                              std::optional<std::string> released_event_reason) override;
+    core::Result<std::vector<std::string>> FindExpired(int64_t now, int limit) override;
+
+private:
+    infra::sqlite::Database& db_;
+};
+
+}  // namespace emporium::inventory
