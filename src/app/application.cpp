@@ -16,6 +16,9 @@
 #include "services/cart/http_handlers.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
+#include "services/orders/event_consumers.hpp"
+#include "services/orders/http_handlers.hpp"
+#include "services/orders/orders_service_impl.hpp"
 
 namespace emporium::app {
 
@@ -23,15 +26,17 @@ using core::Result;
 
 namespace {
 
-Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const char* name,
-                                                              bool with_bus = false) {
+// Opens <data_dir>/<name>.db with the migrations of `schema` (plus the bus tables when the
+// database publishes or consumes events).
+Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const std::string& name,
+                                                              const std::string& schema, bool with_bus = false) {
     infra::sqlite::DatabaseOptions options;
     options.name = name;
-    options.path = (std::filesystem::path(settings.storage.data_dir) / (std::string(name) + ".db")).string();
+    options.path = (std::filesystem::path(settings.storage.data_dir) / (name + ".db")).string();
     options.read_connections = settings.storage.read_connections;
     options.busy_timeout_ms = settings.storage.busy_timeout_ms;
     options.write_batch_max = settings.storage.write_batch_max;
-    options.migrations = infra::sqlite::EmbeddedMigrations(name);
+    options.migrations = infra::sqlite::EmbeddedMigrations(schema);
     if (with_bus) {
         auto bus_tables = infra::sqlite::EmbeddedMigrations("bus");
         options.migrations.insert(options.migrations.end(), bus_tables.begin(), bus_tables.end());
@@ -39,7 +44,13 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
     return infra::sqlite::Database::Open(std::move(options));
 }
 
-void RenderDatabaseMetrics(std::string& out, const std::vector<const infra::sqlite::Database*>& databases) {
+std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
+    std::vector<infra::sqlite::Database*> all = {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()};
+    for (auto& shard : app.order_shards) all.push_back(shard.get());
+    return all;
+}
+
+void RenderDatabaseMetrics(std::string& out, const std::vector<infra::sqlite::Database*>& databases) {
     using observability::AppendFamilyHeader;
     using observability::AppendSample;
     struct Family {
@@ -77,9 +88,15 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     std::error_code ec;
     std::filesystem::create_directories(settings.storage.data_dir, ec);
     if (ec) return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
-    EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users"));
-    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog"));
-    EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", true));
+    EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
+    std::vector<infra::sqlite::Database*> shards;
+    for (int shard = 0; shard < settings.orders.shards; ++shard) {
+        EMPORIUM_ASSIGN_OR_RETURN(auto db, OpenDatabase(settings, "orders_" + std::to_string(shard), "orders", true));
+        shards.push_back(db.get());
+        app->order_shards.push_back(std::move(db));
+    }
     app->users_repository = std::make_unique<users::SqliteUsersRepository>(*app->users_db);
     app->catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(*app->catalog_db);
 
@@ -102,8 +119,16 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->cart_store = std::make_unique<cart::MemoryCartStore>();
     app->cart = std::make_unique<cart::CartServiceImpl>(*app->cart_store, *app->catalog, *app->inventory, app->clock,
                                                         cart::CartSettings{});
+    app->orders_repository = std::make_unique<orders::SqliteOrdersRepository>(shards);
+    orders::OrdersSettings orders_settings;
+    orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
+    app->orders = std::make_unique<orders::OrdersServiceImpl>(*app->orders_repository, *app->cart, *app->catalog,
+                                                              *app->inventory, *app->users, app->clock, orders_settings);
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
     app->bus->AddSource("inventory", *app->inventory_db);
+    for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard)
+        app->bus->AddSource("orders_" + std::to_string(shard), *app->order_shards[shard]);
+    orders::SubscribeOrderConsumers(*app->bus, *app->orders);
     return app;
 }
 
@@ -127,7 +152,7 @@ void RegisterRoutes(Application& app) {
         core::JsonWriter json(checks);
         json.BeginObject();
         bool ready = true;
-        for (auto* db : {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()}) {
+        for (auto* db : AllDatabases(app)) {
             auto ping = db->Ping();
             ready = ready && ping.ok();
             json.Field(db->name() + "_db", ping.ok() ? "ok" : "failing");
@@ -175,10 +200,11 @@ void RegisterRoutes(Application& app) {
 
     inventory::RegisterInventoryRoutes(app.router, *app.inventory);
     cart::RegisterCartRoutes(app.router, *app.cart);
+    orders::RegisterOrdersRoutes(app.router, *app.orders);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
 
     app.metrics.Add([&app](std::string& out) {
-        RenderDatabaseMetrics(out, {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()});
+        RenderDatabaseMetrics(out, AllDatabases(app));
         observability::AppendFamilyHeader(out, "emporium_carts", "gauge", "Carts held in memory.");
         observability::AppendSample(out, "emporium_carts", "", app.cart_store->Size());
     });

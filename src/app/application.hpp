@@ -20,6 +20,8 @@
 #include "services/cart/storage/memory_cart_store.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
+#include "services/orders/orders_service.hpp"
+#include "services/orders/storage/sqlite_orders_repository.hpp"
 
 namespace emporium::app {
 
@@ -34,14 +36,17 @@ struct Application {
     std::unique_ptr<infra::sqlite::Database> users_db;
     std::unique_ptr<infra::sqlite::Database> catalog_db;
     std::unique_ptr<infra::sqlite::Database> inventory_db;
+    std::vector<std::unique_ptr<infra::sqlite::Database>> order_shards;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
     std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
     std::unique_ptr<cart::MemoryCartStore> cart_store;
+    std::unique_ptr<orders::SqliteOrdersRepository> orders_repository;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
+    std::unique_ptr<orders::OrdersService> orders;
     // After the databases: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 

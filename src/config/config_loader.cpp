@@ -117,6 +117,12 @@ const std::vector<KeySpec>& Keys() {
                             [](Settings& s) -> auto& { return s.catalog.page_cache_bytes; }),
         MakeIntKey<int>("catalog", "page_cache_ttl_ms", "Longest a cached page is served (writes through this process invalidate at once).",
                         [](Settings& s) -> auto& { return s.catalog.page_cache_ttl_ms; }),
+        MakeIntKey<int>("inventory", "reservation_ttl_seconds",
+                        "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
+                        [](Settings& s) -> auto& { return s.inventory.reservation_ttl_seconds; }),
+        MakeIntKey<int>("orders", "shards",
+                        "Order databases (orders_<n>.db); fixed once orders exist, since ids carry their shard.",
+                        [](Settings& s) -> auto& { return s.orders.shards; }),
         MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
                       [](Settings& s) -> auto& { return s.log.level; }),
     };
@@ -228,6 +234,8 @@ Result<void> Validate(const Settings& s) {
     check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
     check(s.catalog.page_cache_bytes >= 0, "catalog.page_cache_bytes", "must not be negative");
     check(s.catalog.page_cache_ttl_ms >= 0, "catalog.page_cache_ttl_ms", "must not be negative");
+    check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
+    check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
     check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",
           "log.level", "must be debug, info, warn or error");
     if (!errors.empty()) return Error::Invalid(std::move(errors));

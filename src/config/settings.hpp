@@ -45,6 +45,14 @@ struct CatalogSettings {
     int page_cache_ttl_ms = 5'000;          // bounds staleness from writes by other processes
 };
 
+struct InventorySettings {
+    int reservation_ttl_seconds = 15 * 60;  // unpaid orders hold their stock this long
+};
+
+struct OrdersSettings {
+    int shards = 4;  // order databases; a user's orders live in shard hash(user id) mod shards
+};
+
 struct LogSettings {
     std::string level = "info";  // debug, info, warn, error
 };
@@ -54,6 +62,8 @@ struct Settings {
     StorageSettings storage;
     SecuritySettings security;
     CatalogSettings catalog;
+    InventorySettings inventory;
+    OrdersSettings orders;
     LogSettings log;
 };
 

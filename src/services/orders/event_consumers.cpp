@@ -1,0 +1,32 @@
+#include "services/orders/event_consumers.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace emporium::orders {
+
+namespace {
+
+core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event& event) {
+    boost::system::error_code ec;
+    auto payload = boost::json::parse(event.payload, ec);
+    if (ec || !payload.is_object()) return core::Error::Internal("ReservationReleased payload is not an object");
+    const auto* reason = payload.as_object().if_contains("reason");
+    if (!reason || !reason->is_string() || reason->as_string() != "expired") return core::Ok();
+    auto cancelled = orders.Transition(core::RequestContext{}, event.aggregate_id, OrderStatus::kCancelled,
+                                       "stock reservation expired before payment");
+    if (cancelled.ok()) return core::Ok();
+    // No such order (the process died before storing it) or already paid/cancelled:
+    // nothing to do, and redelivery would not change that.
+    auto code = cancelled.error().code;
+    if (code == core::ErrorCode::kNotFound || code == core::ErrorCode::kConflict) return core::Ok();
+    return cancelled.error();
+}
+
+}  // namespace
+
+void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders) {
+    bus.Subscribe("inventory", "orders.reservation_expiry", {"ReservationReleased"},
+                  [&orders](const bus::Event& event) { return OnReservationReleased(orders, event); });
+}
+
+}  // namespace emporium::orders

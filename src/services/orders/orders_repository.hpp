@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "services/orders/orders_service.hpp"
+
+namespace emporium::orders {
+
+struct IdempotencyRecord {
+    std::string user_id;
+    std::string key;
+    std::string request_hash;
+    std::string order_id;
+};
+
+// Storage port of the orders service over N shards; the shard of an order is in its id,
+// the shard of a user is hash(user_id) mod N (ShardOf). Every method is one transaction in
+// one shard. Blocking, thread-safe.
+class OrdersRepository {
+public:
+    virtual ~OrdersRepository() = default;
+
+    virtual int ShardCount() const = 0;
+
+    // Stores a new order with its items, first history entry and an OrderPlaced event,
+    // plus the idempotency record when given. kConflict (field "idempotency_key") when the
+    // record exists already (a concurrent request with the same key won).
+    virtual core::Result<void> CreateOrder(int shard, const Order& order,
+                                           const std::optional<IdempotencyRecord>& idempotency) = 0;
+    virtual core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
+                                                                           std::string_view key) = 0;
+    virtual core::Result<Order> FindOrder(int shard, std::string_view order_id) = 0;
+    // Newest first, strictly before `before_seq` when given. Returns (order, seq).
+    virtual core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(int shard, std::string_view user_id,
+                                                                            std::optional<int64_t> before_seq,
+                                                                            int limit) = 0;
+    virtual core::Result<std::vector<StatusChange>> History(int shard, std::string_view order_id) = 0;
+    // Moves the order to `to` if CanTransition allows it (checked inside the transaction),
+    // records the history entry and an OrderStatusChanged event. Already in `to`: no-op.
+    // kConflict for an illegal transition.
+    virtual core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to,
+                                           std::string_view reason, int64_t now) = 0;
+};
+
+}  // namespace emporium::orders

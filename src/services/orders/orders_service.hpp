@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/request_context.hpp"
+#include "core/result.hpp"
+#include "services/catalog/catalog_service.hpp"
+
+namespace emporium::orders {
+
+enum class OrderStatus { kPendingPayment, kPaymentPending, kPaid, kFulfilling, kShipped, kDelivered, kCancelled, kRefunded };
+std::string_view StatusName(OrderStatus status);
+std::optional<OrderStatus> ParseStatus(std::string_view text);
+// The order state machine: PENDING_PAYMENT → (PAYMENT_PENDING →) PAID → FULFILLING →
+// SHIPPED → DELIVERED, with CANCELLED before payment and REFUNDED after it.
+bool CanTransition(OrderStatus from, OrderStatus to);
+
+struct OrderLine {
+    std::string sku;
+    std::string product_id;
+    std::string product_name;
+    std::string variant_name;
+    int64_t quantity = 0;
+    catalog::Money unit_price;
+    catalog::Money line_total;
+};
+
+struct ShippingAddress {
+    std::string name, line1, line2, city, region, postal_code, country, phone;
+};
+
+struct Order {
+    std::string id;  // "ord_<shard>_<random>"
+    std::string user_id;
+    OrderStatus status = OrderStatus::kPendingPayment;
+    std::vector<OrderLine> items;
+    int64_t item_count = 0;
+    catalog::Money subtotal;
+    catalog::Money total;
+    std::optional<ShippingAddress> shipping_address;
+    int64_t reservation_expires_at = 0;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+};
+
+struct StatusChange {
+    OrderStatus status = OrderStatus::kPendingPayment;
+    int64_t at = 0;
+    std::string reason;
+};
+
+struct PlaceOrderRequest {
+    std::optional<std::string> idempotency_key;
+    std::string request_fingerprint;  // identifies the request body; same key + other body → 422
+    std::optional<std::string> address_id;
+    std::optional<ShippingAddress> shipping_address;
+};
+
+struct PlacedOrder {
+    Order order;
+    bool replayed = false;  // the answer to an earlier request with the same key
+};
+
+struct OrderPage {
+    std::vector<Order> items;
+    std::optional<std::string> next_cursor;
+};
+
+// The orders service: places orders from the caller's cart (reserving stock), keeps each
+// order's state machine and history, sharded by user. Blocking; thread-safe.
+// Errors: kNotFound for unknown orders and other users' orders; kConflict for illegal
+// transitions and short stock; kInvalidArgument for an empty cart, unpurchasable lines
+// and a reused idempotency key.
+class OrdersService {
+public:
+    virtual ~OrdersService() = default;
+
+    virtual core::Result<PlacedOrder> PlaceOrder(const core::RequestContext& ctx, const PlaceOrderRequest& request) = 0;
+    virtual core::Result<Order> GetOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    virtual core::Result<std::vector<StatusChange>> GetHistory(const core::RequestContext& ctx,
+                                                               std::string_view order_id) = 0;
+    virtual core::Result<OrderPage> ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) = 0;
+    // The owner cancels before payment; releases the stock. Idempotent.
+    virtual core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    // System transition (payments, shipping, expiry): no ownership check.
+    virtual core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
+                                           std::string_view reason) = 0;
+};
+
+}  // namespace emporium::orders

@@ -1,0 +1,239 @@
+#include "services/orders/orders_service_impl.hpp"
+
+#include <charconv>
+
+#include "core/random.hpp"
+#include "core/text.hpp"
+
+namespace emporium::orders {
+
+using core::Error;
+using core::FieldError;
+using core::Result;
+
+int ShardOf(std::string_view user_id, int shard_count) {
+    return static_cast<int>(core::Fnv1a(user_id) % static_cast<uint64_t>(shard_count));
+}
+
+int ShardOfOrder(std::string_view order_id) {
+    if (!order_id.starts_with("ord_")) return -1;
+    std::string_view rest = order_id.substr(4);
+    int shard = -1;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), shard);
+    if (ec != std::errc() || end == rest.data() + rest.size() || *end != '_') return -1;
+    return shard;
+}
+
+namespace {
+
+Result<std::string> CallerId(const core::RequestContext& ctx) {
+    if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
+    return ctx.principal->user_id;
+}
+
+void CheckAddressText(std::vector<FieldError>& errors, const std::string& field, const std::string& value,
+                      bool required, std::size_t max) {
+    if (required && core::Trim(value).empty()) {
+        errors.push_back({field, "is required"});
+    } else if (auto problem = core::TextLengthProblem(value, 0, max); !problem.empty()) {
+        errors.push_back({field, std::move(problem)});
+    }
+}
+
+Result<void> ValidateShippingAddress(const ShippingAddress& a) {
+    std::vector<FieldError> errors;
+    CheckAddressText(errors, "shipping_address.name", a.name, true, 100);
+    CheckAddressText(errors, "shipping_address.line1", a.line1, true, 200);
+    CheckAddressText(errors, "shipping_address.line2", a.line2, false, 200);
+    CheckAddressText(errors, "shipping_address.city", a.city, true, 100);
+    CheckAddressText(errors, "shipping_address.region", a.region, false, 100);
+    CheckAddressText(errors, "shipping_address.postal_code", a.postal_code, true, 20);
+    CheckAddressText(errors, "shipping_address.phone", a.phone, false, 30);
+    bool country_ok = a.country.size() == 2 && a.country[0] >= 'A' && a.country[0] <= 'Z' && a.country[1] >= 'A' &&
+                      a.country[1] <= 'Z';
+    if (!country_ok) errors.push_back({"shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    return core::Ok();
+}
+
+ShippingAddress FromAddress(const users::Address& a) {
+    return ShippingAddress{a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.phone};
+}
+
+}  // namespace
+
+Result<std::optional<ShippingAddress>> OrdersServiceImpl::ResolveAddress(const core::RequestContext& ctx,
+                                                                         const PlaceOrderRequest& request) {
+    if (request.address_id && request.shipping_address)
+        return Error::Invalid("address_id", "give either address_id or shipping_address, not both");
+    if (request.shipping_address) {
+        EMPORIUM_TRY(ValidateShippingAddress(*request.shipping_address));
+        return std::optional<ShippingAddress>(*request.shipping_address);
+    }
+    if (request.address_id) {
+        auto address = users_.GetAddress(ctx, *request.address_id);
+        if (!address.ok()) {
+            if (address.error().code == core::ErrorCode::kNotFound)
+                return Error::Invalid("address_id", "is not one of your addresses");
+            return address.error();
+        }
+        return std::optional<ShippingAddress>(FromAddress(*address));
+    }
+    EMPORIUM_ASSIGN_OR_RETURN(auto addresses, users_.ListAddresses(ctx));
+    for (const auto& address : addresses)
+        if (address.is_default) return std::optional<ShippingAddress>(FromAddress(address));
+    return std::optional<ShippingAddress>();
+}
+
+Result<PlacedOrder> OrdersServiceImpl::Replay(int shard, const IdempotencyRecord& record,
+                                              const PlaceOrderRequest& request) {
+    if (record.request_hash != request.request_fingerprint)
+        return Error::Invalid("Idempotency-Key", "was used before with a different request body");
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(shard, record.order_id));
+    return PlacedOrder{std::move(order), true};
+}
+
+Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ctx, const PlaceOrderRequest& request) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
+    int shard = ShardOf(user_id, repository_.ShardCount());
+    if (request.idempotency_key) {
+        EMPORIUM_ASSIGN_OR_RETURN(auto record, repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
+        if (record) return Replay(shard, *record, request);
+    }
+
+    // The order is built from the catalog as it is now: the cart only says what and how many.
+    EMPORIUM_ASSIGN_OR_RETURN(cart::Cart cart, cart_.GetCart(ctx, cart::CartOwner{user_id, std::nullopt}));
+    if (cart.items.empty()) return Error::Invalid("items", "the cart is empty");
+    Order order;
+    order.user_id = user_id;
+    order.id = "ord_" + std::to_string(shard) + "_" + core::RandomToken(12);
+    std::vector<FieldError> errors;
+    std::vector<inventory::ReservationLine> reservation;
+    for (std::size_t i = 0; i < cart.items.size(); ++i) {
+        const auto& line = cart.items[i];
+        std::string field = "items[" + std::to_string(i) + "]";
+        auto variant = catalog_.GetVariant(ctx, line.sku);
+        if (!variant.ok() && variant.error().code != core::ErrorCode::kNotFound) return variant.error();
+        if (!variant.ok() || variant->status != catalog::ProductStatus::kActive) {
+            errors.push_back({field, line.sku + " can no longer be bought"});
+            continue;
+        }
+        if (!order.items.empty() && variant->price.currency != order.items.front().unit_price.currency) {
+            errors.push_back({field, "all items of an order must be in one currency"});
+            continue;
+        }
+        order.items.push_back(OrderLine{line.sku, variant->product_id, variant->product_name, variant->variant_name,
+                                        line.quantity, variant->price,
+                                        catalog::Money{variant->price.amount * line.quantity, variant->price.currency}});
+        order.item_count += line.quantity;
+        reservation.push_back({line.sku, line.quantity});
+    }
+    if (!errors.empty()) return Error::Invalid(std::move(errors));
+    EMPORIUM_ASSIGN_OR_RETURN(order.shipping_address, ResolveAddress(ctx, request));
+    std::string currency = order.items.front().unit_price.currency;
+    order.subtotal = catalog::Money{0, currency};
+    for (const auto& line : order.items) order.subtotal.amount += line.line_total.amount;
+    order.total = order.subtotal;  // shipping and taxes come with their own issue
+    order.created_at = order.updated_at = clock_.NowSeconds();
+    order.reservation_expires_at = order.created_at + settings_.reservation_ttl_seconds;
+
+    // 1. Hold the stock (all or nothing). 2. Store the order with its OrderPlaced event and
+    // idempotency key in one transaction. If 2 fails, give the stock back; if the process
+    // dies between them, the reservation simply expires.
+    auto reserved = inventory_.Reserve(ctx, order.id, reservation, order.reservation_expires_at);
+    if (!reserved.ok()) {
+        if (reserved.error().code != core::ErrorCode::kConflict) return reserved.error();
+        std::string sku = reserved.error().fields.empty() ? std::string() : reserved.error().fields.front().message;
+        std::vector<FieldError> short_lines;
+        for (std::size_t i = 0; i < order.items.size(); ++i)
+            if (order.items[i].sku == sku) short_lines.push_back({"items[" + std::to_string(i) + "]", "not enough stock for " + sku});
+        return Error{core::ErrorCode::kConflict, "Not enough stock for " + sku + ".", std::move(short_lines)};
+    }
+    std::optional<IdempotencyRecord> record;
+    if (request.idempotency_key)
+        record = IdempotencyRecord{user_id, *request.idempotency_key, request.request_fingerprint, order.id};
+    auto created = repository_.CreateOrder(shard, order, record);
+    if (!created.ok()) {
+        (void)inventory_.Release(ctx, order.id);
+        const Error& error = created.error();
+        if (error.code == core::ErrorCode::kConflict && record) {
+            // A concurrent request with the same key won: answer as it did.
+            EMPORIUM_ASSIGN_OR_RETURN(auto winner, repository_.FindIdempotency(shard, user_id, record->key));
+            if (winner) return Replay(shard, *winner, request);
+        }
+        return error;
+    }
+    (void)cart_.Clear(ctx, cart::CartOwner{user_id, std::nullopt});  // the order stands even if this fails
+    return PlacedOrder{std::move(order), false};
+}
+
+Result<Order> OrdersServiceImpl::OwnOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
+    int shard = ShardOfOrder(order_id);
+    if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(shard, order_id));
+    if (order.user_id != user_id) return Error::NotFound("No such order.");
+    return order;
+}
+
+Result<Order> OrdersServiceImpl::GetOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    return OwnOrder(ctx, order_id);
+}
+
+Result<std::vector<StatusChange>> OrdersServiceImpl::GetHistory(const core::RequestContext& ctx,
+                                                               std::string_view order_id) {
+    EMPORIUM_TRY(OwnOrder(ctx, order_id));
+    return repository_.History(ShardOfOrder(order_id), order_id);
+}
+
+Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
+    if (limit < 1 || limit > 100)
+        return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
+    std::optional<int64_t> before;
+    if (!cursor.empty()) {
+        std::string raw;
+        int64_t seq = 0;
+        bool ok = core::Base64UrlDecode(cursor, raw) && raw.starts_with("ord|");
+        if (ok) {
+            auto [end, ec] = std::from_chars(raw.data() + 4, raw.data() + raw.size(), seq);
+            ok = ec == std::errc() && end == raw.data() + raw.size();
+        }
+        if (!ok) return Error{core::ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
+        before = seq;
+    }
+    EMPORIUM_ASSIGN_OR_RETURN(auto rows,
+                              repository_.ListOrders(ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
+    OrderPage page;
+    bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.resize(static_cast<std::size_t>(limit));
+    if (more && !rows.empty()) page.next_cursor = core::Base64UrlEncode("ord|" + std::to_string(rows.back().second));
+    for (auto& [order, seq] : rows) page.items.push_back(std::move(order));
+    return page;
+}
+
+Result<Order> OrdersServiceImpl::CancelOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, OwnOrder(ctx, order_id));
+    if (order.status == OrderStatus::kCancelled) return order;
+    if (order.status != OrderStatus::kPendingPayment && order.status != OrderStatus::kPaymentPending)
+        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot be cancelled.");
+    return Transition(ctx, order_id, OrderStatus::kCancelled, "cancelled by the customer");
+}
+
+Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
+                                            std::string_view reason) {
+    int shard = ShardOfOrder(order_id);
+    if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.Transition(shard, order_id, to, reason, clock_.NowSeconds()));
+    // The order's state is the truth; stock follows. A failure here is repaired by the
+    // reservation's expiry (release) or retried by the caller (commit).
+    if (to == OrderStatus::kCancelled) {
+        auto released = inventory_.Release(ctx, order_id);
+        if (!released.ok() && released.error().code != core::ErrorCode::kNotFound) return released.error();
+    } else if (to == OrderStatus::kPaid) {
+        EMPORIUM_TRY(inventory_.Commit(ctx, order_id));
+    }
+    return order;
+}
+
+}  // namespace emporium::orders

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "core/clock.hpp"
+#include "services/cart/cart_service.hpp"
+#include "services/catalog/catalog_service.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/orders/orders_repository.hpp"
+#include "services/orders/orders_service.hpp"
+#include "services/users/users_service.hpp"
+
+namespace emporium::orders {
+
+struct OrdersSettings {
+    int64_t reservation_ttl_seconds = 15 * 60;
+};
+
+// The shard that holds a user's orders, and the shard named in an order id (-1 if none).
+int ShardOf(std::string_view user_id, int shard_count);
+int ShardOfOrder(std::string_view order_id);
+
+class OrdersServiceImpl final : public OrdersService {
+public:
+    OrdersServiceImpl(OrdersRepository& repository, cart::CartService& cart, catalog::CatalogService& catalog,
+                      inventory::InventoryService& inventory, users::UsersService& users, const core::Clock& clock,
+                      OrdersSettings settings)
+        : repository_(repository),
+          cart_(cart),
+          catalog_(catalog),
+          inventory_(inventory),
+          users_(users),
+          clock_(clock),
+          settings_(settings) {}
+
+    core::Result<PlacedOrder> PlaceOrder(const core::RequestContext& ctx, const PlaceOrderRequest& request) override;
+    core::Result<Order> GetOrder(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<std::vector<StatusChange>> GetHistory(const core::RequestContext& ctx,
+                                                       std::string_view order_id) override;
+    core::Result<OrderPage> ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) override;
+    core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
+                                   std::string_view reason) override;
+
+private:
+    // The caller's order, or kNotFound (also for other users' orders).
+    core::Result<Order> OwnOrder(const core::RequestContext& ctx, std::string_view order_id);
+    core::Result<std::optional<ShippingAddress>> ResolveAddress(const core::RequestContext& ctx,
+                                                                const PlaceOrderRequest& request);
+    core::Result<PlacedOrder> Replay(int shard, const IdempotencyRecord& record, const PlaceOrderRequest& request);
+
+    OrdersRepository& repository_;
+    cart::CartService& cart_;
+    catalog::CatalogService& catalog_;
+    inventory::InventoryService& inventory_;
+    users::UsersService& users_;
+    const core::Clock& clock_;
+    OrdersSettings settings_;
+};
+
+}  // namespace emporium::orders

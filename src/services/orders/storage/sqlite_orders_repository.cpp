@@ -1,0 +1,237 @@
+#include "services/orders/storage/sqlite_orders_repository.hpp"
+
+#include "bus/outbox.hpp"
+#include "core/json_writer.hpp"
+
+namespace emporium::orders {
+
+using core::Error;
+using core::Result;
+using infra::sqlite::Connection;
+using infra::sqlite::Statement;
+
+namespace {
+
+constexpr std::string_view kSelectOrder =
+    "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
+    "updated_at FROM orders WHERE id = ?1";
+constexpr std::string_view kSelectUserOrders =
+    "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
+    "updated_at FROM orders WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+constexpr std::string_view kInsertOrder =
+    "INSERT INTO orders (id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, "
+    "ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)";
+constexpr std::string_view kSelectItems =
+    "SELECT sku, product_id, product_name, variant_name, quantity, unit_price, line_total FROM order_items "
+    "WHERE order_id = ?1 ORDER BY position";
+constexpr std::string_view kInsertItem =
+    "INSERT INTO order_items (order_id, position, sku, product_id, product_name, variant_name, quantity, unit_price, "
+    "line_total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr std::string_view kInsertHistory =
+    "INSERT INTO order_status_history (order_id, status, reason, at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kSelectHistory =
+    "SELECT status, at, reason FROM order_status_history WHERE order_id = ?1 ORDER BY seq";
+constexpr std::string_view kSelectIdempotency =
+    "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = ?1 AND key = ?2";
+constexpr std::string_view kInsertIdempotency =
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, order_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kUpdateStatus = "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1";
+
+// Reads an orders row (kOrderColumns order) and its items; returns the row's seq.
+Result<int64_t> ReadOrder(Connection& c, const Statement& row, Order& o) {
+    int64_t seq = row.Int(0);
+    o.id = row.String(1);
+    o.user_id = row.String(2);
+    o.status = ParseStatus(row.Text(3)).value_or(OrderStatus::kPendingPayment);
+    std::string currency = row.String(4);
+    o.subtotal = catalog::Money{row.Int(5), currency};
+    o.total = catalog::Money{row.Int(6), currency};
+    o.item_count = row.Int(7);
+    if (!row.IsNull(8)) {
+        o.shipping_address = ShippingAddress{row.String(8),  row.String(9),  row.String(10), row.String(11),
+                                             row.String(12), row.String(13), row.String(14), row.String(15)};
+    }
+    o.reservation_expires_at = row.Int(16);
+    o.created_at = row.Int(17);
+    o.updated_at = row.Int(18);
+    EMPORIUM_ASSIGN_OR_RETURN(auto items, c.Prepare(kSelectItems));
+    items.Bind(1, o.id);
+    while (true) {
+        EMPORIUM_ASSIGN_OR_RETURN(bool more, items.Step());
+        if (!more) break;
+        o.items.push_back(OrderLine{items.String(0), items.String(1), items.String(2), items.String(3), items.Int(4),
+                                    catalog::Money{items.Int(5), currency}, catalog::Money{items.Int(6), currency}});
+    }
+    return seq;
+}
+
+Result<Order> LoadOrder(Connection& c, std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectOrder));
+    stmt.Bind(1, order_id);
+    EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found) return Error::NotFound("No such order.");
+    Order order;
+    EMPORIUM_TRY(ReadOrder(c, stmt, order));
+    return order;
+}
+
+Result<void> AddHistory(Connection& c, std::string_view order_id, OrderStatus status, std::string_view reason,
+                        int64_t at) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertHistory));
+    stmt.Bind(1, order_id).Bind(2, StatusName(status)).Bind(3, reason).Bind(4, at);
+    return stmt.Run();
+}
+
+std::string OrderEventPayload(const Order& order) {
+    std::string payload;
+    core::JsonWriter json(payload);
+    json.BeginObject()
+        .Field("order_id", order.id)
+        .Field("user_id", order.user_id)
+        .Field("status", StatusName(order.status))
+        .Field("total", order.total.amount)
+        .Field("currency", order.total.currency)
+        .Key("items")
+        .BeginArray();
+    for (const auto& line : order.items)
+        json.BeginObject().Field("sku", line.sku).Field("product_id", line.product_id).Field("quantity", line.quantity).EndObject();
+    json.EndArray().EndObject();
+    return payload;
+}
+
+}  // namespace
+
+Result<infra::sqlite::Database*> SqliteOrdersRepository::Shard(int shard) const {
+    if (shard < 0 || shard >= static_cast<int>(shards_.size())) return Error::NotFound("No such order.");
+    return shards_[static_cast<std::size_t>(shard)];
+}
+
+Result<void> SqliteOrdersRepository::CreateOrder(int shard, const Order& o,
+                                                 const std::optional<IdempotencyRecord>& idempotency) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Write<void>([&](Connection& c) -> Result<void> {
+        if (idempotency) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto key, c.Prepare(kInsertIdempotency));
+            key.Bind(1, idempotency->user_id).Bind(2, idempotency->key).Bind(3, idempotency->request_hash);
+            key.Bind(4, idempotency->order_id).Bind(5, o.created_at);
+            auto inserted = key.Run();
+            if (!inserted.ok()) {
+                if (inserted.error().code == core::ErrorCode::kConflict)
+                    return Error{core::ErrorCode::kConflict, "idempotency key taken", {{"idempotency_key", "exists"}}};
+                return inserted;
+            }
+        }
+        EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertOrder));
+        insert.Bind(1, o.id).Bind(2, o.user_id).Bind(3, StatusName(o.status)).Bind(4, o.total.currency);
+        insert.Bind(5, o.subtotal.amount).Bind(6, o.total.amount).Bind(7, o.item_count);
+        if (o.shipping_address) {
+            const auto& a = *o.shipping_address;
+            insert.Bind(8, a.name).Bind(9, a.line1).Bind(10, a.line2).Bind(11, a.city).Bind(12, a.region);
+            insert.Bind(13, a.postal_code).Bind(14, a.country).Bind(15, a.phone);
+        } else {
+            for (int i = 8; i <= 15; ++i) insert.BindNull(i);
+        }
+        insert.Bind(16, o.reservation_expires_at).Bind(17, o.created_at);
+        EMPORIUM_TRY(insert.Run());
+        for (std::size_t i = 0; i < o.items.size(); ++i) {
+            const auto& line = o.items[i];
+            EMPORIUM_ASSIGN_OR_RETURN(auto item, c.Prepare(kInsertItem));
+            item.Bind(1, o.id).Bind(2, static_cast<int64_t>(i)).Bind(3, line.sku).Bind(4, line.product_id);
+            item.Bind(5, line.product_name).Bind(6, line.variant_name).Bind(7, line.quantity);
+            item.Bind(8, line.unit_price.amount).Bind(9, line.line_total.amount);
+            EMPORIUM_TRY(item.Run());
+        }
+        EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at));
+        return bus::AppendToOutbox(c, bus::NewEvent("OrderPlaced", o.id, OrderEventPayload(o), o.created_at));
+    });
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency(int shard, std::string_view user_id,
+                                                                                 std::string_view key) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<std::optional<IdempotencyRecord>>(
+        [&](Connection& c) -> Result<std::optional<IdempotencyRecord>> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectIdempotency));
+            stmt.Bind(1, user_id).Bind(2, key);
+            EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+            if (!found) return std::optional<IdempotencyRecord>();
+            return std::optional<IdempotencyRecord>(
+                IdempotencyRecord{std::string(user_id), std::string(key), stmt.String(0), stmt.String(1)});
+        });
+}
+
+Result<Order> SqliteOrdersRepository::FindOrder(int shard, std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<Order>([&](Connection& c) { return LoadOrder(c, order_id); });
+}
+
+Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrders(int shard, std::string_view user_id,
+                                                                                 std::optional<int64_t> before_seq,
+                                                                                 int limit) {
+    using Rows = std::vector<std::pair<Order, int64_t>>;
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<Rows>([&](Connection& c) -> Result<Rows> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectUserOrders));
+        stmt.Bind(1, user_id).Bind(2, before_seq.value_or(INT64_MAX)).Bind(3, limit);
+        Rows rows;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            Order order;
+            EMPORIUM_ASSIGN_OR_RETURN(int64_t seq, ReadOrder(c, stmt, order));
+            rows.emplace_back(std::move(order), seq);
+        }
+        return rows;
+    });
+}
+
+Result<std::vector<StatusChange>> SqliteOrdersRepository::History(int shard, std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<std::vector<StatusChange>>([&](Connection& c) -> Result<std::vector<StatusChange>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectHistory));
+        stmt.Bind(1, order_id);
+        std::vector<StatusChange> history;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            history.push_back(
+                StatusChange{ParseStatus(stmt.Text(0)).value_or(OrderStatus::kPendingPayment), stmt.Int(1), stmt.String(2)});
+        }
+        return history;
+    });
+}
+
+Result<Order> SqliteOrdersRepository::Transition(int shard, std::string_view order_id, OrderStatus to,
+                                                 std::string_view reason, int64_t now) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Write<Order>([&](Connection& c) -> Result<Order> {
+        EMPORIUM_ASSIGN_OR_RETURN(Order order, LoadOrder(c, order_id));
+        if (order.status == to) return order;
+        if (!CanTransition(order.status, to))
+            return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot become " +
+                                   std::string(StatusName(to)) + ".");
+        OrderStatus from = order.status;
+        EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
+        update.Bind(1, order_id).Bind(2, StatusName(to)).Bind(3, now);
+        EMPORIUM_TRY(update.Run());
+        EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
+        order.status = to;
+        order.updated_at = now;
+        std::string payload;
+        core::JsonWriter json(payload);
+        json.BeginObject()
+            .Field("order_id", order.id)
+            .Field("user_id", order.user_id)
+            .Field("from", StatusName(from))
+            .Field("to", StatusName(to))
+            .Field("reason", reason)
+            .EndObject();
+        EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent("OrderStatusChanged", order.id, std::move(payload), now)));
+        return order;
+    });
+}
+
+}  // namespace emporium::orders

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <vector>
+
+#include "infra/sqlite/database.hpp"
+#include "services/orders/orders_repository.hpp"
+
+namespace emporium::orders {
+
+// OrdersRepository over one SQLite database per shard (schemas/sqlite/orders + bus tables).
+class SqliteOrdersRepository final : public OrdersRepository {
+public:
+    explicit SqliteOrdersRepository(std::vector<infra::sqlite::Database*> shards) : shards_(std::move(shards)) {}
+
+    int ShardCount() const override { return static_cast<int>(shards_.size()); }
+    core::Result<void> CreateOrder(int shard, const Order& order,
+                                   const std::optional<IdempotencyRecord>& idempotency) override;
+    core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
+                                                                   std::string_view key) override;
+    core::Result<Order> FindOrder(int shard, std::string_view order_id) override;
+    core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(int shard, std::string_view user_id,
+                                                                    std::optional<int64_t> before_seq,
+                                                                    int limit) override;
+    core::Result<std::vector<StatusChange>> History(int shard, std::string_view order_id) override;
+    core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to, std::string_view reason,
+                                   int64_t now) override;
+
+private:
+    core::Result<infra::sqlite::Database*> Shard(int shard) const;
+    std::vector<infra::sqlite::Database*> shards_;
+};
+
+}  // namespace emporium::orders
