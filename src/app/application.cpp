@@ -19,6 +19,9 @@
 #include "services/orders/event_consumers.hpp"
 #include "services/orders/http_handlers.hpp"
 #include "services/orders/orders_service_impl.hpp"
+#include "services/payments/http_handlers.hpp"
+#include "services/payments/payments_service_impl.hpp"
+#include "services/payments/psp/paygw_provider.hpp"
 
 namespace emporium::app {
 
@@ -45,7 +48,8 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
 }
 
 std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
-    std::vector<infra::sqlite::Database*> all = {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get()};
+    std::vector<infra::sqlite::Database*> all = {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get(),
+                                                 app.payments_db.get()};
     for (auto& shard : app.order_shards) all.push_back(shard.get());
     return all;
 }
@@ -91,6 +95,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
     EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog"));
     EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
+    EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments"));
     std::vector<infra::sqlite::Database*> shards;
     for (int shard = 0; shard < settings.orders.shards; ++shard) {
         EMPORIUM_ASSIGN_OR_RETURN(auto db, OpenDatabase(settings, "orders_" + std::to_string(shard), "orders", true));
@@ -124,6 +129,14 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
     app->orders = std::make_unique<orders::OrdersServiceImpl>(*app->orders_repository, *app->cart, *app->catalog,
                                                               *app->inventory, *app->users, app->clock, orders_settings);
+    app->payments_repository = std::make_unique<payments::SqlitePaymentsRepository>(*app->payments_db);
+    if (!settings.payments.provider_url.empty()) {
+        EMPORIUM_ASSIGN_OR_RETURN(auto client, http::HttpClient::Create(settings.payments.provider_url));
+        app->payment_provider = std::make_unique<payments::PaygwProvider>(
+            std::move(client), std::chrono::milliseconds(settings.payments.provider_timeout_ms));
+    }
+    app->payments = std::make_unique<payments::PaymentsServiceImpl>(
+        *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock, payments::PaymentsSettings{});
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
     app->bus->AddSource("inventory", *app->inventory_db);
     for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard)
@@ -201,6 +214,7 @@ void RegisterRoutes(Application& app) {
     inventory::RegisterInventoryRoutes(app.router, *app.inventory);
     cart::RegisterCartRoutes(app.router, *app.cart);
     orders::RegisterOrdersRoutes(app.router, *app.orders);
+    payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
 
     app.metrics.Add([&app](std::string& out) {
@@ -225,6 +239,12 @@ void StartBackgroundWork(Application& app) {
     }));
     app.background.push_back(std::make_unique<runtime::PeriodicTask>(
         std::chrono::seconds(60), [&app] { app.cart_store->Sweep(app.clock.NowSeconds()); }));
+    app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::milliseconds(500), [&app] {
+        auto retried = app.payments->RetryDue(core::RequestContext{}, 50);
+        if (!retried.ok())
+            observability::LogError("payment_retry_sweep_failed",
+                                    [&](core::JsonWriter& json) { json.Field("error", retried.error().message); });
+    }));
 }
 
 }  // namespace emporium::app

@@ -22,6 +22,9 @@
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 #include "services/orders/orders_service.hpp"
 #include "services/orders/storage/sqlite_orders_repository.hpp"
+#include "services/payments/payments_service.hpp"
+#include "services/payments/psp/payment_provider.hpp"
+#include "services/payments/storage/sqlite_payments_repository.hpp"
 
 namespace emporium::app {
 
@@ -37,16 +40,20 @@ struct Application {
     std::unique_ptr<infra::sqlite::Database> catalog_db;
     std::unique_ptr<infra::sqlite::Database> inventory_db;
     std::vector<std::unique_ptr<infra::sqlite::Database>> order_shards;
+    std::unique_ptr<infra::sqlite::Database> payments_db;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
     std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
     std::unique_ptr<cart::MemoryCartStore> cart_store;
     std::unique_ptr<orders::SqliteOrdersRepository> orders_repository;
+    std::unique_ptr<payments::SqlitePaymentsRepository> payments_repository;
+    std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;
+    std::unique_ptr<payments::PaymentsService> payments;
     // After the databases: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 

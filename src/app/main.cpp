@@ -19,6 +19,7 @@
 #include "core/random.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
+#include "paygw/psp_simulator.hpp"
 #include "services/catalog/demo_catalog.hpp"
 
 extern char** environ;
@@ -173,6 +174,38 @@ int PrintRoutes() {
     return status;
 }
 
+// `emporium paygw`: the payment-provider simulator, a separate process with its own port.
+int RunPaygw(const std::string& host, int port, const std::string& port_file, const std::string& webhook_url,
+             const std::string& webhook_secret) {
+    paygw::PspSimulator simulator(paygw::SimulatorOptions{webhook_url, webhook_secret});
+    http::Router router;
+    simulator.RegisterRoutes(router);
+    observability::MetricsRegistry metrics;
+    http::ServerOptions options;
+    options.host = host;
+    options.port = port;
+    options.io_threads = 1;
+    options.access_log = false;
+    options.blocking_threads = 32;  // simulated latency sleeps on these
+    options.shutdown_grace = std::chrono::seconds(2);
+    http::Server server(
+        options, router,
+        [](const core::RequestContext&, std::string_view) -> core::Result<core::Principal> {
+            return core::Error::Unauthenticated("no accounts here");
+        },
+        metrics);
+    auto bound = server.Listen();
+    if (!bound.ok()) return Fail(bound.error());
+    if (!port_file.empty()) {
+        std::string temporary = port_file + ".tmp";
+        std::ofstream(temporary) << *bound << "\n";
+        std::filesystem::rename(temporary, port_file);
+    }
+    observability::LogInfo("paygw_listening", [&](core::JsonWriter& json) { json.Field("port", *bound); });
+    server.Run();
+    return 0;
+}
+
 int PrintConfig() {
     std::string section;
     for (const auto& key : config::DescribeKeys()) {
@@ -228,6 +261,15 @@ int main(int argc, char** argv) {
     admin_create->add_option("--password", password, "Password (8-128 characters)")->required();
     admin_create->add_option("--name", name, "Display name");
 
+    auto* paygw_command = cli.add_subcommand("paygw", "Run the payment-provider simulator (a separate process)");
+    std::string paygw_host = "127.0.0.1", paygw_port_file, webhook_url, webhook_secret;
+    int paygw_port = 9100;
+    paygw_command->add_option("--host", paygw_host, "Listen address");
+    paygw_command->add_option("--port", paygw_port, "Listen port, 0 for any free port");
+    paygw_command->add_option("--port-file", paygw_port_file, "Write the bound port to this file once listening");
+    paygw_command->add_option("--webhook-url", webhook_url, "Base URL of the shop that receives webhooks");
+    paygw_command->add_option("--webhook-secret", webhook_secret, "Secret that signs webhooks");
+
     auto* routes = cli.add_subcommand("routes", "Print every HTTP route as JSON");
     auto* config_command = cli.add_subcommand("config", "Print every configuration key with its default");
 
@@ -235,6 +277,8 @@ int main(int argc, char** argv) {
 
     if (routes->parsed()) return app::PrintRoutes();
     if (config_command->parsed()) return app::PrintConfig();
+    if (paygw_command->parsed())
+        return app::RunPaygw(paygw_host, paygw_port, paygw_port_file, webhook_url, webhook_secret);
 
     if (!host.empty()) overrides["server.host"] = host;
     if (port >= 0) overrides["server.port"] = std::to_string(port);

@@ -123,6 +123,13 @@ const std::vector<KeySpec>& Keys() {
         MakeIntKey<int>("orders", "shards",
                         "Order databases (orders_<n>.db); fixed once orders exist, since ids carry their shard.",
                         [](Settings& s) -> auto& { return s.orders.shards; }),
+        MakeStringKey("payments", "provider_url",
+                      "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",
+                      [](Settings& s) -> auto& { return s.payments.provider_url; }),
+        MakeStringKey("payments", "webhook_secret", "Shared secret that signs the provider's webhooks.",
+                      [](Settings& s) -> auto& { return s.payments.webhook_secret; }),
+        MakeIntKey<int>("payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
+                        [](Settings& s) -> auto& { return s.payments.provider_timeout_ms; }),
         MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
                       [](Settings& s) -> auto& { return s.log.level; }),
     };
@@ -236,6 +243,7 @@ Result<void> Validate(const Settings& s) {
     check(s.catalog.page_cache_ttl_ms >= 0, "catalog.page_cache_ttl_ms", "must not be negative");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
+    check(s.payments.provider_timeout_ms >= 1, "payments.provider_timeout_ms", "must be positive");
     check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",
           "log.level", "must be debug, info, warn or error");
     if (!errors.empty()) return Error::Invalid(std::move(errors));

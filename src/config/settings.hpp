@@ -53,6 +53,12 @@ struct OrdersSettings {
     int shards = 4;  // order databases; a user's orders live in shard hash(user id) mod shards
 };
 
+struct PaymentsSettings {
+    std::string provider_url;    // paygw base URL, e.g. "http://127.0.0.1:9100"; empty: payments off (503)
+    std::string webhook_secret;  // shared with the provider; verifies Paygw-Signature
+    int provider_timeout_ms = 2'000;
+};
+
 struct LogSettings {
     std::string level = "info";  // debug, info, warn, error
 };
@@ -64,6 +70,7 @@ struct Settings {
     CatalogSettings catalog;
     InventorySettings inventory;
     OrdersSettings orders;
+    PaymentsSettings payments;
     LogSettings log;
 };
 

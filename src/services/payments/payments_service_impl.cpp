@@ -1,0 +1,207 @@
+#include "services/payments/payments_service_impl.hpp"
+
+#include <random>
+#include <thread>
+
+#include "core/random.hpp"
+#include "observability/log.hpp"
+
+namespace emporium::payments {
+
+using core::Error;
+using core::Result;
+using orders::OrderStatus;
+
+namespace {
+
+std::chrono::milliseconds Jittered(std::chrono::milliseconds delay) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    std::uniform_real_distribution<double> jitter(0.75, 1.25);
+    return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(delay.count()) * jitter(random)));
+}
+
+bool IsPaidOrLater(OrderStatus status) {
+    return status == OrderStatus::kPaid || status == OrderStatus::kFulfilling || status == OrderStatus::kShipped ||
+           status == OrderStatus::kDelivered;
+}
+
+Error Declined(const std::string& code) {
+    return Error{core::ErrorCode::kInvalidArgument, "The card was declined (" + code + "); the order is cancelled.",
+                 {{"card", code}}};
+}
+
+}  // namespace
+
+Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const Payment& payment) {
+    if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; calls are paused");
+    auto charge = provider_->Charge(payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
+    breaker_.Record(charge.ok() || charge.error().code != core::ErrorCode::kUnavailable);
+    return charge;
+}
+
+Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Payment payment,
+                                            const ProviderCharge& charge) {
+    int64_t now = clock_.NowSeconds();
+    payment.provider_charge_id = charge.id;
+    payment.next_retry_at.reset();
+    payment.updated_at = now;
+    if (!charge.succeeded) {
+        payment.status = PaymentStatus::kFailed;
+        payment.failure_code = charge.decline_code;
+        EMPORIUM_TRY(repository_.Update(payment));
+        auto cancelled = orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment declined");
+        if (!cancelled.ok() && cancelled.error().code != core::ErrorCode::kConflict) return cancelled.error();
+        return Declined(payment.failure_code);
+    }
+    payment.status = PaymentStatus::kSucceeded;
+    payment.failure_code.clear();
+    EMPORIUM_TRY(repository_.Update(payment));
+    auto paid = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaid, "payment succeeded");
+    if (!paid.ok() && paid.error().code == core::ErrorCode::kConflict) {
+        // The order was cancelled meanwhile (e.g. its reservation expired): give the money back.
+        auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
+        if (!refunded.ok()) return refunded.error();  // the background retry will try again
+        payment.status = PaymentStatus::kRefunded;
+        payment.updated_at = clock_.NowSeconds();
+        EMPORIUM_TRY(repository_.Update(payment));
+        return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
+    }
+    if (!paid.ok()) return paid.error();
+    return payment;
+}
+
+Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, Payment payment,
+                                              const std::string& reason) {
+    int64_t now = clock_.NowSeconds();
+    payment.updated_at = now;
+    if (now >= payment.retry_deadline) {
+        payment.status = PaymentStatus::kFailed;
+        payment.failure_code = "provider_unavailable";
+        payment.next_retry_at.reset();
+        EMPORIUM_TRY(repository_.Update(payment));
+        (void)orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment could not be completed");
+        return payment;
+    }
+    int64_t wait = settings_.background_retry_seconds;
+    for (int64_t i = 3; i < payment.attempts && wait < 60; ++i) wait *= 2;
+    payment.next_retry_at = now + std::min<int64_t>(wait, 60);
+    EMPORIUM_TRY(repository_.Update(payment));
+    auto pending = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaymentPending, reason);
+    if (!pending.ok() && pending.error().code != core::ErrorCode::kConflict) return pending.error();
+    return payment;
+}
+
+Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Payment payment, int attempts) {
+    std::string last_error;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        if (attempt > 0) {
+            auto delay = settings_.retry_delays[std::min<std::size_t>(attempt - 1, settings_.retry_delays.size() - 1)];
+            std::this_thread::sleep_for(Jittered(delay));
+        }
+        payment.attempts += 1;
+        auto charge = ChargeOnce(payment);
+        if (charge.ok()) return Settle(ctx, std::move(payment), *charge);
+        if (charge.error().code == core::ErrorCode::kInvalidArgument) {
+            ProviderCharge refused{"", false, charge.error().fields.empty() ? "declined" : charge.error().fields[0].message};
+            return Settle(ctx, std::move(payment), refused);
+        }
+        last_error = charge.error().message;
+        if (breaker_.state() == resilience::CircuitBreaker::State::kOpen) break;  // no point waiting now
+    }
+    observability::LogWarn("payment_postponed", [&](core::JsonWriter& json) {
+        json.Field("payment_id", payment.id).Field("order_id", payment.order_id).Field("error", last_error);
+    });
+    return Postpone(ctx, std::move(payment), "payment is being retried: " + last_error);
+}
+
+Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, std::string_view order_id,
+                                              const PaymentMethod& method) {
+    if (!provider_) return Error::Unavailable("Payments are not configured (payments.provider_url).");
+    EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.GetOrder(ctx, order_id));
+    auto existing = repository_.FindByOrder(order_id);
+    if (existing.ok()) {
+        // Paying again (a double click, a retried request): the same payment, never a second charge.
+        if (existing->status == PaymentStatus::kSucceeded || existing->status == PaymentStatus::kProcessing) return existing;
+        if (existing->status == PaymentStatus::kFailed)
+            return Error::Conflict("This order's payment failed (" + existing->failure_code + "); the order is " +
+                                   std::string(orders::StatusName(order.status)) + ".");
+        return Error::Conflict("This order's payment was refunded.");
+    }
+    if (existing.error().code != core::ErrorCode::kNotFound) return existing.error();
+    if (IsPaidOrLater(order.status) || order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded)
+        return Error::Conflict("An order in state " + std::string(orders::StatusName(order.status)) +
+                               " cannot be paid.");
+
+    CardToken card;
+    if (method.card_token) {
+        card = CardToken{*method.card_token, "", ""};
+    } else if (method.card) {
+        auto token = provider_->Tokenize(*method.card);
+        if (!token.ok()) return token.error();
+        card = *token;
+    } else {
+        return Error::Invalid("card", "is required (or card_token)");
+    }
+    Payment payment;
+    payment.id = core::NewId("pay");
+    payment.order_id = order.id;
+    payment.user_id = order.user_id;
+    payment.amount = order.total.amount;
+    payment.currency = order.total.currency;
+    payment.card_token = card.token;
+    payment.card_last4 = card.last4;
+    payment.card_brand = card.brand;
+    payment.created_at = payment.updated_at = clock_.NowSeconds();
+    payment.retry_deadline = payment.created_at + settings_.give_up_after_seconds;
+    auto inserted = repository_.Insert(payment);
+    if (!inserted.ok()) {
+        // A concurrent click created it first: answer with that one.
+        if (inserted.error().code == core::ErrorCode::kConflict) return repository_.FindByOrder(order_id);
+        return inserted.error();
+    }
+    return Attempt(ctx, std::move(payment), 1 + static_cast<int>(settings_.retry_delays.size()));
+}
+
+Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_TRY(orders_.GetOrder(ctx, order_id));  // ownership
+    return repository_.FindByOrder(order_id);
+}
+
+Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int limit) {
+    if (!provider_) return 0;
+    EMPORIUM_ASSIGN_OR_RETURN(auto due, repository_.FindDue(clock_.NowSeconds(), limit));
+    int attempted = 0;
+    for (auto& payment : due) {
+        if (breaker_.state() == resilience::CircuitBreaker::State::kOpen &&
+            clock_.NowSeconds() < payment.retry_deadline)
+            break;  // wait for the breaker's probe window
+        auto outcome = Attempt(ctx, payment, 1);
+        ++attempted;
+        if (!outcome.ok() && outcome.error().code != core::ErrorCode::kInvalidArgument &&
+            outcome.error().code != core::ErrorCode::kConflict)
+            observability::LogWarn("payment_retry_failed", [&](core::JsonWriter& json) {
+                json.Field("payment_id", payment.id).Field("error", outcome.error().message);
+            });
+    }
+    return attempted;
+}
+
+Result<void> PaymentsServiceImpl::OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
+                                                  std::string_view order_id) {
+    auto payment = repository_.FindByOrder(order_id);
+    if (!payment.ok()) return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
+    if (payment->status != PaymentStatus::kProcessing) return core::Ok();  // already settled: nothing new
+    if (type == "charge.succeeded" || type == "charge.failed") {
+        // Ask the provider for the charge with the same key: it answers with the stored
+        // outcome, which also fills in the charge id.
+        auto charge = ChargeOnce(*payment);
+        if (!charge.ok()) return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
+        auto settled = Settle(ctx, *payment, *charge);
+        if (!settled.ok() && settled.error().code != core::ErrorCode::kInvalidArgument &&
+            settled.error().code != core::ErrorCode::kConflict)
+            return settled.error();
+    }
+    return core::Ok();
+}
+
+}  // namespace emporium::payments

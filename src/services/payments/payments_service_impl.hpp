@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "resilience/circuit_breaker.hpp"
+#include "services/orders/orders_service.hpp"
+#include "services/payments/payments_repository.hpp"
+#include "services/payments/payments_service.hpp"
+
+namespace emporium::payments {
+
+struct PaymentsSettings {
+    // Waits between inline attempts at the provider (±25 % jitter): about 100, 300, 900 ms.
+    std::vector<std::chrono::milliseconds> retry_delays{std::chrono::milliseconds(100), std::chrono::milliseconds(300),
+                                                        std::chrono::milliseconds(900)};
+    int64_t background_retry_seconds = 1;       // first background retry; doubles up to a minute
+    int64_t give_up_after_seconds = 30 * 60;    // then the order is cancelled
+    resilience::CircuitBreakerSettings breaker;
+};
+
+class PaymentsServiceImpl final : public PaymentsService {
+public:
+    // `provider` may be null: payments are then answered kUnavailable ("not configured").
+    PaymentsServiceImpl(PaymentsRepository& repository, PaymentProvider* provider, orders::OrdersService& orders,
+                        const core::Clock& clock, PaymentsSettings settings)
+        : repository_(repository),
+          provider_(provider),
+          orders_(orders),
+          clock_(clock),
+          settings_(std::move(settings)),
+          breaker_(settings_.breaker) {}
+
+    core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
+                                   const PaymentMethod& method) override;
+    core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) override;
+    core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
+                                       std::string_view order_id) override;
+
+    resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
+
+private:
+    enum class Outcome { kSucceeded, kDeclined, kUnreachable };
+    // One call to the provider through the breaker.
+    core::Result<ProviderCharge> ChargeOnce(const Payment& payment);
+    // Attempts the charge (`attempts` times, waiting retry_delays between) and applies the
+    // outcome to the payment and the order.
+    core::Result<Payment> Attempt(const core::RequestContext& ctx, Payment payment, int attempts);
+    core::Result<Payment> Settle(const core::RequestContext& ctx, Payment payment, const ProviderCharge& charge);
+    core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
+
+    PaymentsRepository& repository_;
+    PaymentProvider* provider_;
+    orders::OrdersService& orders_;
+    const core::Clock& clock_;
+    PaymentsSettings settings_;
+    resilience::CircuitBreaker breaker_;
+};
+
+}  // namespace emporium::payments

@@ -1,0 +1,102 @@
+#include "services/payments/storage/sqlite_payments_repository.hpp"
+
+namespace emporium::payments {
+
+using core::Error;
+using core::Result;
+using infra::sqlite::Connection;
+using infra::sqlite::Statement;
+
+namespace {
+
+constexpr std::string_view kInsert =
+    "INSERT INTO payments (id, order_id, user_id, status, amount, currency, card_token, card_last4, card_brand, "
+    "attempts, retry_deadline, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?11)";
+constexpr std::string_view kSelectByOrder =
+    "SELECT id, order_id, user_id, status, amount, currency, card_token, card_last4, card_brand, psp_charge_id, "
+    "failure_code, attempts, next_retry_at, retry_deadline, created_at, updated_at FROM payments WHERE order_id = ?1";
+constexpr std::string_view kSelectDue =
+    "SELECT id, order_id, user_id, status, amount, currency, card_token, card_last4, card_brand, psp_charge_id, "
+    "failure_code, attempts, next_retry_at, retry_deadline, created_at, updated_at FROM payments "
+    "WHERE status = 'processing' AND next_retry_at <= ?1 ORDER BY next_retry_at LIMIT ?2";
+constexpr std::string_view kUpdate =
+    "UPDATE payments SET status = ?2, psp_charge_id = ?3, failure_code = ?4, attempts = ?5, next_retry_at = ?6, "
+    "updated_at = ?7 WHERE id = ?1";
+
+PaymentStatus ParseStatus(std::string_view text) {
+    if (text == "succeeded") return PaymentStatus::kSucceeded;
+    if (text == "failed") return PaymentStatus::kFailed;
+    if (text == "refunded") return PaymentStatus::kRefunded;
+    return PaymentStatus::kProcessing;
+}
+
+Payment ReadPayment(const Statement& row) {
+    Payment p;
+    p.id = row.String(0);
+    p.order_id = row.String(1);
+    p.user_id = row.String(2);
+    p.status = ParseStatus(row.Text(3));
+    p.amount = row.Int(4);
+    p.currency = row.String(5);
+    p.card_token = row.String(6);
+    p.card_last4 = row.String(7);
+    p.card_brand = row.String(8);
+    p.provider_charge_id = row.String(9);
+    p.failure_code = row.String(10);
+    p.attempts = row.Int(11);
+    if (!row.IsNull(12)) p.next_retry_at = row.Int(12);
+    p.retry_deadline = row.Int(13);
+    p.created_at = row.Int(14);
+    p.updated_at = row.Int(15);
+    return p;
+}
+
+}  // namespace
+
+Result<void> SqlitePaymentsRepository::Insert(const Payment& p) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsert));
+        stmt.Bind(1, p.id).Bind(2, p.order_id).Bind(3, p.user_id).Bind(4, StatusName(p.status)).Bind(5, p.amount);
+        stmt.Bind(6, p.currency).Bind(7, p.card_token).Bind(8, p.card_last4).Bind(9, p.card_brand);
+        stmt.Bind(10, p.retry_deadline).Bind(11, p.created_at);
+        return stmt.Run();
+    });
+}
+
+Result<Payment> SqlitePaymentsRepository::FindByOrder(std::string_view order_id) {
+    return db_.Read<Payment>([&](Connection& c) -> Result<Payment> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectByOrder));
+        stmt.Bind(1, order_id);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+        if (!found) return Error::NotFound("This order has no payment.");
+        return ReadPayment(stmt);
+    });
+}
+
+Result<void> SqlitePaymentsRepository::Update(const Payment& p) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdate));
+        stmt.Bind(1, p.id).Bind(2, StatusName(p.status)).Bind(3, p.provider_charge_id).Bind(4, p.failure_code);
+        stmt.Bind(5, p.attempts);
+        if (p.next_retry_at) stmt.Bind(6, *p.next_retry_at);
+        else stmt.BindNull(6);
+        stmt.Bind(7, p.updated_at);
+        return stmt.Run();
+    });
+}
+
+Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(int64_t now, int limit) {
+    return db_.Read<std::vector<Payment>>([&](Connection& c) -> Result<std::vector<Payment>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDue));
+        stmt.Bind(1, now).Bind(2, limit);
+        std::vector<Payment> due;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            due.push_back(ReadPayment(stmt));
+        }
+        return due;
+    });
+}
+
+}  // namespace emporium::payments

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "infra/sqlite/database.hpp"
+#include "services/payments/payments_repository.hpp"
+
+namespace emporium::payments {
+
+// PaymentsRepository over the SQLite database "payments" (schemas/sqlite/payments).
+class SqlitePaymentsRepository final : public PaymentsRepository {
+public:
+    explicit SqlitePaymentsRepository(infra::sqlite::Database& db) : db_(db) {}
+    core::Result<void> Insert(const Payment& payment) override;
+    core::Result<Payment> FindByOrder(std::string_view order_id) override;
+    core::Result<void> Update(const Payment& payment) override;
+    core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) override;
+
+private:
+    infra::sqlite::Database& db_;
+};
+
+}  // namespace emporium::payments

@@ -1,0 +1,217 @@
+"""Payments against the real provider simulator (`emporium paygw`, a separate process)."""
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import HOST, Server, base_env, emporium_bin, product_body, uniq
+
+SECRET = "test-webhook-secret"
+GOOD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+DECLINED = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+
+
+class Paygw:
+    """`emporium paygw` on a free port."""
+
+    def __init__(self, webhook_url=""):
+        self.dir = tempfile.mkdtemp(prefix="emporium-paygw-")
+        port_file = os.path.join(self.dir, "port")
+        cmd = [emporium_bin(), "paygw", "--port", "0", "--port-file", port_file, "--webhook-secret", SECRET]
+        if webhook_url:
+            cmd += ["--webhook-url", webhook_url]
+        self.proc = subprocess.Popen(cmd, env=base_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                self.port = int(open(port_file).read())
+                return
+            time.sleep(0.05)
+        raise AssertionError("paygw did not start")
+
+    @property
+    def url(self):
+        return f"http://{HOST}:{self.port}"
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def settings(self, **values):
+        return self.call("PUT", "/admin/settings", values)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class PaymentsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.paygw = Paygw()
+        cls.server = Server(env={"EMPORIUM_PAYMENTS_PROVIDER_URL": cls.paygw.url,
+                                 "EMPORIUM_PAYMENTS_WEBHOOK_SECRET": SECRET})
+        cls.server.start()
+        cls.admin = cls.server.make_admin()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.paygw.stop()
+
+    def setUp(self):
+        self.paygw.settings(error_rate=0, hang_rate=0, latency_ms=0)
+
+    def product(self, stock=10, price=1500):
+        status, _, product = self.server.json("POST", "/api/v1/admin/products", product_body(price=price),
+                                              token=self.admin)
+        self.assertEqual(status, 201, product)
+        sku = product["variants"][0]["sku"]
+        status, _, doc = self.server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments",
+                                          {"delta": stock, "reason": "test"}, token=self.admin)
+        self.assertEqual(status, 201, doc)
+        return sku
+
+    def order(self, sku, quantity=1):
+        _, token = self.server.new_customer()
+        status, _, cart = self.server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": quantity},
+                                           token=token)
+        self.assertEqual(status, 201, cart)
+        status, _, order = self.server.json("POST", "/api/v1/orders", {}, token=token)
+        self.assertEqual(status, 201, order)
+        return token, order
+
+    def pay(self, token, order_id, card=GOOD):
+        return self.server.json("POST", f"/api/v1/orders/{order_id}/payment", {"card": card}, token=token)
+
+    def stock(self, sku):
+        return self.server.json("GET", f"/api/v1/admin/inventory/{sku}", token=self.admin)[2]
+
+    def order_status(self, token, order_id):
+        return self.server.json("GET", f"/api/v1/orders/{order_id}/status", token=token)[2]["status"]
+
+    def test_pay_marks_paid_commits_stock_and_never_stores_the_card(self):
+        sku = self.product(stock=5)
+        token, order = self.order(sku, 2)
+        status, _, payment = self.pay(token, order["id"])
+        self.assertEqual(status, 200, payment)
+        self.assertEqual(payment["status"], "succeeded")
+        self.assertEqual(payment["amount"], {"amount": 3000, "currency": "USD"})
+        self.assertEqual(payment["card"], {"last4": "4242", "brand": "visa"})
+        self.assertEqual(self.order_status(token, order["id"]), "PAID")
+        self.assertEqual(self.stock(sku), {**self.stock(sku), "available": 3, "reserved": 0, "sold": 2})
+        status, _, again = self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)
+        self.assertEqual((status, again["id"]), (200, payment["id"]))
+        for name in os.listdir(self.server.data_dir):
+            if name.startswith("payments"):
+                with open(os.path.join(self.server.data_dir, name), "rb") as f:
+                    self.assertNotIn(b"4242424242424242", f.read(), f"card number stored in {name}")
+
+    def test_paying_twice_charges_once(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        before = self.paygw.call("GET", "/admin/stats")["charges"]
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(self.pay(token, order["id"]))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertTrue(all(status in (200, 202) for status, _, _ in results), results)
+        self.assertEqual(len({payment["id"] for _, _, payment in results}), 1)
+        self.assertEqual(self.paygw.call("GET", "/admin/stats")["charges"] - before, 1)
+        self.assertEqual(self.order_status(token, order["id"]), "PAID")
+
+    def test_decline_cancels_the_order_and_releases_stock(self):
+        sku = self.product(stock=4)
+        token, order = self.order(sku, 3)
+        status, _, problem = self.pay(token, order["id"], DECLINED)
+        self.assertEqual(status, 422, problem)
+        self.assertEqual(problem["errors"], [{"field": "card", "message": "card_declined"}])
+        self.assertEqual(self.order_status(token, order["id"]), "CANCELLED")
+        stock = self.stock(sku)
+        self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (4, 0, 0))
+        status, _, _ = self.pay(token, order["id"])
+        self.assertEqual(status, 409)
+
+    def test_provider_down_keeps_orders_pending_then_pays_each_once(self):
+        sku = self.product(stock=20)
+        before = self.paygw.call("GET", "/admin/stats")["charges"]
+        self.paygw.settings(error_rate=1.0)
+        pending = []
+        for _ in range(5):
+            token, order = self.order(sku)
+            started = time.monotonic()
+            status, _, payment = self.pay(token, order["id"])
+            self.assertEqual(status, 202, payment)
+            self.assertEqual(payment["status"], "processing")
+            self.assertEqual(self.order_status(token, order["id"]), "PAYMENT_PENDING")
+            pending.append((token, order["id"], time.monotonic() - started))
+        # The breaker opened: later attempts fail fast instead of waiting for retries.
+        self.assertLess(pending[-1][2], pending[0][2])
+        self.paygw.settings(error_rate=0)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if all(self.order_status(t, o) == "PAID" for t, o, _ in pending):
+                break
+            time.sleep(0.3)
+        self.assertEqual([self.order_status(t, o) for t, o, _ in pending], ["PAID"] * 5)
+        self.assertEqual(self.paygw.call("GET", "/admin/stats")["charges"] - before, 5)
+        stock = self.stock(sku)
+        self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (15, 0, 5))
+
+    def test_webhook_needs_a_valid_signature(self):
+        body = json.dumps({"id": "evt_x", "type": "charge.succeeded", "data": {}})
+        status, _, _ = self.server.request("POST", "/api/v1/webhooks/paygw", body.encode(),
+                                           headers={"Content-Type": "application/json",
+                                                    "Paygw-Signature": f"t={int(time.time())},v1=00"})
+        self.assertEqual(status, 401)
+
+    def test_other_users_cannot_pay_or_read(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        _, stranger = self.server.new_customer()
+        self.assertEqual(self.pay(stranger, order["id"])[0], 404)
+        self.assertEqual(self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=stranger)[0], 404)
+        self.assertEqual(self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)[0], 404)
+
+    def test_bad_card_input(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        status, _, _ = self.server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": {"number": "42"}},
+                                        token=token)
+        self.assertEqual(status, 422)
+        status, _, _ = self.server.json("POST", f"/api/v1/orders/{order['id']}/payment",
+                                        {"card": GOOD, "extra": 1}, token=token)
+        self.assertEqual(status, 400)
+        bad_luhn = {**GOOD, "number": "4242424242424241"}
+        status, _, problem = self.pay(token, order["id"], bad_luhn)
+        self.assertEqual(status, 422, problem)
+        self.assertEqual(self.order_status(token, order["id"]), "PENDING_PAYMENT")
+
+
+class PaymentsNotConfiguredTest(unittest.TestCase):
+    def test_503_without_provider(self):
+        with Server() as server:
+            admin = server.make_admin()
+            _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+            sku = product["variants"][0]["sku"]
+            server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"}, token=admin)
+            _, token = server.new_customer()
+            server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+            _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+            status, headers, _ = server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
+                                             token=token)
+            self.assertEqual(status, 503)
+            self.assertIn("retry-after", headers)
+
+
+if __name__ == "__main__":
+    unittest.main()
