@@ -22,6 +22,8 @@
 #include "services/payments/http_handlers.hpp"
 #include "services/payments/payments_service_impl.hpp"
 #include "services/payments/psp/paygw_provider.hpp"
+#include "services/shipping/http_handlers.hpp"
+#include "services/shipping/shipping_service_impl.hpp"
 
 namespace emporium::app {
 
@@ -48,8 +50,9 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
 }
 
 std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
-    std::vector<infra::sqlite::Database*> all = {app.users_db.get(), app.catalog_db.get(), app.inventory_db.get(),
-                                                 app.payments_db.get()};
+    std::vector<infra::sqlite::Database*> all = {app.users_db.get(),    app.catalog_db.get(),
+                                                 app.inventory_db.get(), app.payments_db.get(),
+                                                 app.shipping_db.get(),  app.notifications_db.get()};
     for (auto& shard : app.order_shards) all.push_back(shard.get());
     return all;
 }
@@ -96,6 +99,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog"));
     EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->shipping_db, OpenDatabase(settings, "shipping", "shipping"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->notifications_db, OpenDatabase(settings, "notifications", "notifications", true));
     std::vector<infra::sqlite::Database*> shards;
     for (int shard = 0; shard < settings.orders.shards; ++shard) {
         EMPORIUM_ASSIGN_OR_RETURN(auto db, OpenDatabase(settings, "orders_" + std::to_string(shard), "orders", true));
@@ -139,9 +144,21 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock, payments::PaymentsSettings{});
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
     app->bus->AddSource("inventory", *app->inventory_db);
-    for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard)
-        app->bus->AddSource("orders_" + std::to_string(shard), *app->order_shards[shard]);
+    std::vector<std::string> order_sources;
+    for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard) {
+        order_sources.push_back("orders_" + std::to_string(shard));
+        app->bus->AddSource(order_sources.back(), *app->order_shards[shard]);
+    }
     orders::SubscribeOrderConsumers(*app->bus, *app->orders);
+
+    app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
+    app->shipping = std::make_unique<shipping::ShippingServiceImpl>(*app->shipping_repository, *app->orders, app->clock);
+    shipping::SubscribeShippingConsumers(*app->bus, *app->shipping, order_sources);
+    app->mailer = std::make_unique<notifications::MaildirMailer>(
+        (std::filesystem::path(settings.storage.data_dir) / "mail").string());
+    app->notifications = std::make_unique<notifications::OrderNotifications>(
+        *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
+    app->notifications->Subscribe(*app->bus, order_sources);
     return app;
 }
 
@@ -215,6 +232,7 @@ void RegisterRoutes(Application& app) {
     cart::RegisterCartRoutes(app.router, *app.cart);
     orders::RegisterOrdersRoutes(app.router, *app.orders);
     payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
+    shipping::RegisterShippingRoutes(app.router, *app.shipping);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
 
     app.metrics.Add([&app](std::string& out) {

@@ -25,6 +25,10 @@
 #include "services/payments/payments_service.hpp"
 #include "services/payments/psp/payment_provider.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
+#include "services/notifications/mailer.hpp"
+#include "services/notifications/notifications.hpp"
+#include "services/shipping/shipping_service.hpp"
+#include "services/shipping/storage/sqlite_shipping_repository.hpp"
 
 namespace emporium::app {
 
@@ -41,6 +45,8 @@ struct Application {
     std::unique_ptr<infra::sqlite::Database> inventory_db;
     std::vector<std::unique_ptr<infra::sqlite::Database>> order_shards;
     std::unique_ptr<infra::sqlite::Database> payments_db;
+    std::unique_ptr<infra::sqlite::Database> shipping_db;
+    std::unique_ptr<infra::sqlite::Database> notifications_db;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
     std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
@@ -48,12 +54,16 @@ struct Application {
     std::unique_ptr<orders::SqliteOrdersRepository> orders_repository;
     std::unique_ptr<payments::SqlitePaymentsRepository> payments_repository;
     std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
+    std::unique_ptr<shipping::SqliteShippingRepository> shipping_repository;
+    std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;
     std::unique_ptr<payments::PaymentsService> payments;
+    std::unique_ptr<shipping::ShippingService> shipping;
+    std::unique_ptr<notifications::OrderNotifications> notifications;
     // After the databases: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 

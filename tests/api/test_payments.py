@@ -12,6 +12,7 @@ import urllib.request
 from harness import HOST, Server, base_env, emporium_bin, product_body, uniq
 
 SECRET = "test-webhook-secret"
+PAID_OR_LATER = ("PAID", "FULFILLING")  # the shipping consumer moves a paid order on shortly after
 GOOD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 DECLINED = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
 
@@ -105,7 +106,7 @@ class PaymentsTest(unittest.TestCase):
         self.assertEqual(payment["status"], "succeeded")
         self.assertEqual(payment["amount"], {"amount": 3000, "currency": "USD"})
         self.assertEqual(payment["card"], {"last4": "4242", "brand": "visa"})
-        self.assertEqual(self.order_status(token, order["id"]), "PAID")
+        self.assertIn(self.order_status(token, order["id"]), PAID_OR_LATER)
         self.assertEqual(self.stock(sku), {**self.stock(sku), "available": 3, "reserved": 0, "sold": 2})
         status, _, again = self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)
         self.assertEqual((status, again["id"]), (200, payment["id"]))
@@ -127,7 +128,7 @@ class PaymentsTest(unittest.TestCase):
         self.assertTrue(all(status in (200, 202) for status, _, _ in results), results)
         self.assertEqual(len({payment["id"] for _, _, payment in results}), 1)
         self.assertEqual(self.paygw.call("GET", "/admin/stats")["charges"] - before, 1)
-        self.assertEqual(self.order_status(token, order["id"]), "PAID")
+        self.assertIn(self.order_status(token, order["id"]), PAID_OR_LATER)
 
     def test_decline_cancels_the_order_and_releases_stock(self):
         sku = self.product(stock=4)
@@ -159,13 +160,81 @@ class PaymentsTest(unittest.TestCase):
         self.paygw.settings(error_rate=0)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if all(self.order_status(t, o) == "PAID" for t, o, _ in pending):
+            if all(self.order_status(t, o) in PAID_OR_LATER for t, o, _ in pending):
                 break
             time.sleep(0.3)
-        self.assertEqual([self.order_status(t, o) for t, o, _ in pending], ["PAID"] * 5)
+        self.assertTrue(all(self.order_status(t, o) in PAID_OR_LATER for t, o, _ in pending),
+                        [self.order_status(t, o) for t, o, _ in pending])
         self.assertEqual(self.paygw.call("GET", "/admin/stats")["charges"] - before, 5)
         stock = self.stock(sku)
         self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (15, 0, 5))
+
+    def wait_for(self, predicate, seconds=10):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        return predicate()
+
+    def test_whole_journey_paid_shipped_delivered_with_mails(self):
+        sku = self.product(stock=3)
+        email = f"journey-{uniq()}@example.com"
+        self.server.signup(email, name="Journey Tester")
+        token = self.server.login(email)
+        self.server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+        status, _, order = self.server.json("POST", "/api/v1/orders", {}, token=token)
+        self.assertEqual(status, 201, order)
+        self.assertEqual(self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[0], 404)
+        self.assertEqual(self.pay(token, order["id"])[0], 200)
+        # The shipment is created from the OrderStatusChanged event, asynchronously.
+        tracking = self.wait_for(lambda: (lambda r: r[2] if r[0] == 200 else None)(
+            self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)))
+        self.assertIsNotNone(tracking, "no shipment after payment")
+        self.assertEqual(tracking["status"], "label_created")
+        self.assertRegex(tracking["tracking_number"], r"^EMP[0-9A-Z]{10,20}$")
+        self.assertEqual(self.wait_for(lambda: self.order_status(token, order["id"]) == "FULFILLING"), True)
+        number = tracking["tracking_number"]
+        _, customer = self.server.new_customer()
+        self.assertEqual(self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
+                                          {"status": "in_transit"}, token=customer)[0], 403)
+        status, _, tracking = self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
+                                               {"status": "in_transit", "description": "Left the warehouse"},
+                                               token=self.admin)
+        self.assertEqual(status, 201, tracking)
+        self.assertEqual(self.order_status(token, order["id"]), "SHIPPED")
+        status, _, tracking = self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
+                                               {"status": "delivered"}, token=self.admin)
+        self.assertEqual(status, 201, tracking)
+        self.assertEqual([e["status"] for e in tracking["events"]], ["label_created", "in_transit", "delivered"])
+        self.assertEqual(self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
+                                          {"status": "in_transit"}, token=self.admin)[0], 409)
+        _, _, history = self.server.json("GET", f"/api/v1/orders/{order['id']}/status", token=token)
+        self.assertEqual([h["status"] for h in history["history"]],
+                         ["PENDING_PAYMENT", "PAID", "FULFILLING", "SHIPPED", "DELIVERED"])
+
+        spool = os.path.join(self.server.data_dir, "mail", "new")
+
+        def mails():
+            if not os.path.isdir(spool):
+                return []
+            found = []
+            for name in os.listdir(spool):
+                with open(os.path.join(spool, name), encoding="utf-8") as f:
+                    text = f.read()
+                if f"To: {email}" in text:
+                    found.append(text)
+            return found
+
+        self.wait_for(lambda: len(mails()) >= 2)
+        time.sleep(0.5)  # a duplicate would show up by now
+        texts = mails()
+        self.assertEqual(len(texts), 2, texts)
+        subjects = sorted(t.split("Subject: ")[1].split("\r\n")[0] for t in texts)
+        self.assertIn("is confirmed", subjects[0] + subjects[1])
+        self.assertTrue(any(number in t for t in texts), "the shipping mail names the tracking number")
+        self.assertTrue(any("Journey Tester" in t for t in texts))
 
     def test_webhook_needs_a_valid_signature(self):
         body = json.dumps({"id": "evt_x", "type": "charge.succeeded", "data": {}})

@@ -86,6 +86,8 @@ public:
     virtual core::Result<OrderPage> ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) = 0;
     // The owner cancels before payment; releases the stock. Idempotent.
     virtual core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    // System read (notifications): no ownership check.
+    virtual core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
     // System transition (payments, shipping, expiry): no ownership check.
     virtual core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                            std::string_view reason) = 0;

@@ -176,6 +176,12 @@ Result<Order> OrdersServiceImpl::OwnOrder(const core::RequestContext& ctx, std::
     return order;
 }
 
+Result<Order> OrdersServiceImpl::FindOrder(const core::RequestContext&, std::string_view order_id) {
+    int shard = ShardOfOrder(order_id);
+    if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
+    return repository_.FindOrder(shard, order_id);
+}
+
 Result<Order> OrdersServiceImpl::GetOrder(const core::RequestContext& ctx, std::string_view order_id) {
     return OwnOrder(ctx, order_id);
 }

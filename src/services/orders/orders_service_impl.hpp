@@ -39,6 +39,7 @@ public:
     core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                    std::string_view reason) override;
+    core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
 private:
     // The caller's order, or kNotFound (also for other users' orders).

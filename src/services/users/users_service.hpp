@@ -72,6 +72,8 @@ public:
     virtual core::Result<void> Logout(const core::RequestContext& ctx) = 0;
 
     virtual core::Result<User> GetMe(const core::RequestContext& ctx) = 0;
+    // System read (notifications): any user by id.
+    virtual core::Result<User> GetUser(const core::RequestContext& ctx, std::string_view user_id) = 0;
     virtual core::Result<User> UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) = 0;
 
     // Address book of the authenticated user (ctx.principal); at most kMaxAddressesPerUser.

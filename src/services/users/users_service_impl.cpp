@@ -190,6 +190,11 @@ Result<User> UsersServiceImpl::GetMe(const core::RequestContext& ctx) {
     return record.user;
 }
 
+Result<User> UsersServiceImpl::GetUser(const core::RequestContext&, std::string_view user_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(user_id));
+    return record.user;
+}
+
 Result<User> UsersServiceImpl::UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
     if (name) {

@@ -30,6 +30,7 @@ public:
     core::Result<core::Principal> Authenticate(const core::RequestContext& ctx, std::string_view token) override;
     core::Result<void> Logout(const core::RequestContext& ctx) override;
     core::Result<User> GetMe(const core::RequestContext& ctx) override;
+    core::Result<User> GetUser(const core::RequestContext& ctx, std::string_view user_id) override;
     core::Result<User> UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) override;
     core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx) override;
     core::Result<Address> CreateAddress(const core::RequestContext& ctx, const AddressInput& input) override;

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bus/event_bus.hpp"
+#include "core/clock.hpp"
+#include "infra/sqlite/database.hpp"
+#include "services/notifications/mailer.hpp"
+#include "services/orders/orders_service.hpp"
+#include "services/shipping/shipping_service.hpp"
+#include "services/users/users_service.hpp"
+
+namespace emporium::notifications {
+
+// Sends the order confirmation (order PAID) and the shipping notice (order SHIPPED),
+// rendered from templates/mail/*.txt, once per event: the event id names the mail, and
+// handled events are recorded in the notifications database. Thread-safe.
+class OrderNotifications {
+public:
+    OrderNotifications(infra::sqlite::Database& db, Mailer& mailer, users::UsersService& users,
+                       orders::OrdersService& orders, shipping::ShippingService& shipping, const core::Clock& clock)
+        : db_(db), mailer_(mailer), users_(users), orders_(orders), shipping_(shipping), clock_(clock) {}
+
+    // Subscribes to OrderStatusChanged on every order shard in `sources`.
+    void Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources);
+    core::Result<void> OnOrderStatusChanged(const bus::Event& event);
+
+private:
+    infra::sqlite::Database& db_;
+    Mailer& mailer_;
+    users::UsersService& users_;
+    orders::OrdersService& orders_;
+    shipping::ShippingService& shipping_;
+    const core::Clock& clock_;
+};
+
+// Replaces each {{key}} in `text`.
+std::string RenderTemplate(std::string text, const std::vector<std::pair<std::string, std::string>>& values);
+
+}  // namespace emporium::notifications

@@ -1,0 +1,84 @@
+#include "services/shipping/http_handlers.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "http/json_input.hpp"
+#include "http/render.hpp"
+
+namespace emporium::shipping {
+
+using http::Access;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+void WriteTracking(core::JsonWriter& json, const Shipment& s) {
+    json.BeginObject()
+        .Field("order_id", s.order_id)
+        .Field("tracking_number", s.tracking_number)
+        .Field("carrier", s.carrier)
+        .Field("status", StatusName(s.status))
+        .Key("events")
+        .BeginArray();
+    for (const auto& event : s.events)
+        json.BeginObject()
+            .Field("status", StatusName(event.status))
+            .Field("description", event.description)
+            .Field("at", core::FormatRfc3339(event.at))
+            .EndObject();
+    json.EndArray().EndObject();
+}
+
+Response AddEvent(ShippingService& service, Request& request) {
+    auto body = http::ParseJsonObject(request.body);
+    if (!body.ok()) return http::ProblemResponse(body.error(), request.path);
+    http::ObjectReader reader(*body);
+    auto status = reader.String("status");
+    auto description = reader.String("description");
+    if (auto shape = reader.Finish(); !shape.ok()) return http::ProblemResponse(shape.error(), request.path);
+    ShipmentStatus parsed;
+    if (status == "in_transit") parsed = ShipmentStatus::kInTransit;
+    else if (status == "delivered") parsed = ShipmentStatus::kDelivered;
+    else
+        return http::ProblemResponse(core::Error::Invalid("status", "must be in_transit or delivered"), request.path);
+    return http::RenderJson(
+        service.AddEvent(request.context, request.PathParam("tracking_number"), parsed, description.value_or("")),
+        request, 201, WriteTracking, "no-store");
+}
+
+core::Result<void> OnOrderStatusChanged(ShippingService& service, const bus::Event& event) {
+    boost::system::error_code ec;
+    auto payload = boost::json::parse(event.payload, ec);
+    if (ec || !payload.is_object()) return core::Error::Internal("OrderStatusChanged payload is not an object");
+    const auto& object = payload.as_object();
+    const auto* to = object.if_contains("to");
+    const auto* user = object.if_contains("user_id");
+    if (!to || !to->is_string() || to->as_string() != "PAID" || !user || !user->is_string()) return core::Ok();
+    auto created = service.CreateShipment(core::RequestContext{}, event.aggregate_id, std::string(user->as_string()));
+    if (!created.ok()) return created.error();
+    return core::Ok();
+}
+
+}  // namespace
+
+void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
+    ShippingService* s = &service;
+    router.Add(Method::kGet, "/api/v1/orders/{order_id}/tracking", Access::kUser, [s](Request& r) {
+        return http::RenderJson(s->GetTracking(r.context, r.PathParam("order_id")), r, 200, WriteTracking,
+                                "private, no-cache");
+    });
+    router.Add(Method::kPost, "/api/v1/admin/shipments/{tracking_number}/events", Access::kAdmin,
+               [s](Request& r) { return AddEvent(*s, r); });
+}
+
+void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources) {
+    for (const auto& source : sources)
+        bus.Subscribe(source, "shipping.order_paid", {"OrderStatusChanged"},
+                      [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); });
+}
+
+}  // namespace emporium::shipping

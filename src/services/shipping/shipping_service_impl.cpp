@@ -1,0 +1,80 @@
+#include "services/shipping/shipping_service_impl.hpp"
+
+#include <sodium.h>
+
+#include "core/text.hpp"
+
+namespace emporium::shipping {
+
+using core::Error;
+using core::Result;
+using orders::OrderStatus;
+
+std::string_view StatusName(ShipmentStatus status) {
+    switch (status) {
+        case ShipmentStatus::kLabelCreated: return "label_created";
+        case ShipmentStatus::kInTransit: return "in_transit";
+        case ShipmentStatus::kDelivered: return "delivered";
+    }
+    return "label_created";
+}
+
+namespace {
+std::string NewTrackingNumber() {
+    static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    std::string number = "EMP";
+    for (int i = 0; i < 12; ++i) number += kAlphabet[randombytes_uniform(36)];
+    return number;
+}
+
+// Moves the order along with its shipment; an order that is already further is left alone.
+Result<void> Follow(orders::OrdersService& orders, const core::RequestContext& ctx, std::string_view order_id,
+                    OrderStatus to, std::string_view reason) {
+    auto moved = orders.Transition(ctx, order_id, to, reason);
+    if (!moved.ok() && moved.error().code != core::ErrorCode::kConflict) return moved.error();
+    return core::Ok();
+}
+}  // namespace
+
+Result<Shipment> ShippingServiceImpl::CreateShipment(const core::RequestContext& ctx, std::string_view order_id,
+                                                     std::string_view user_id) {
+    Shipment shipment{NewTrackingNumber(), std::string(order_id), std::string(user_id), "Emporium Express",
+                      ShipmentStatus::kLabelCreated, {}};
+    EMPORIUM_ASSIGN_OR_RETURN(Shipment stored, repository_.InsertOrFind(shipment, clock_.NowSeconds()));
+    if (stored.status == ShipmentStatus::kLabelCreated)
+        EMPORIUM_TRY(Follow(orders_, ctx, order_id, OrderStatus::kFulfilling, "shipping label created"));
+    return stored;
+}
+
+Result<Shipment> ShippingServiceImpl::GetTracking(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_TRY(orders_.GetOrder(ctx, order_id));  // ownership
+    auto shipment = repository_.FindByOrder(order_id);
+    if (!shipment.ok() && shipment.error().code == core::ErrorCode::kNotFound)
+        return Error::NotFound("This order has not been shipped yet.");
+    return shipment;
+}
+
+Result<Shipment> ShippingServiceImpl::AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
+                                               ShipmentStatus status, std::string_view description) {
+    if (status == ShipmentStatus::kLabelCreated) return Error::Invalid("status", "must be in_transit or delivered");
+    std::string text(core::Trim(description));
+    if (text.empty()) text = status == ShipmentStatus::kInTransit ? "In transit" : "Delivered";
+    if (auto problem = core::TextLengthProblem(text, 1, 200); !problem.empty())
+        return Error::Invalid("description", problem);
+    EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment,
+                              repository_.AddEvent(tracking_number, TrackingEvent{status, text, clock_.NowSeconds()}));
+    if (status == ShipmentStatus::kInTransit) {
+        EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kShipped, "handed to the carrier"));
+    } else {
+        // A parcel may be scanned "delivered" without an in-transit scan first.
+        EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kShipped, "handed to the carrier"));
+        EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kDelivered, "delivered"));
+    }
+    return shipment;
+}
+
+Result<Shipment> ShippingServiceImpl::FindByOrder(const core::RequestContext&, std::string_view order_id) {
+    return repository_.FindByOrder(order_id);
+}
+
+}  // namespace emporium::shipping

@@ -1,0 +1,90 @@
+#include "services/shipping/storage/sqlite_shipping_repository.hpp"
+
+namespace emporium::shipping {
+
+using core::Error;
+using core::Result;
+using infra::sqlite::Connection;
+
+namespace {
+
+constexpr std::string_view kSelectByOrder =
+    "SELECT tracking_number, order_id, user_id, carrier, status FROM shipments WHERE order_id = ?1";
+constexpr std::string_view kSelectByTracking =
+    "SELECT tracking_number, order_id, user_id, carrier, status FROM shipments WHERE tracking_number = ?1";
+constexpr std::string_view kInsertShipment =
+    "INSERT INTO shipments (tracking_number, order_id, user_id, carrier, status, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, 'label_created', ?5, ?5) ON CONFLICT (order_id) DO NOTHING";
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO shipment_events (tracking_number, status, description, at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kSelectEvents =
+    "SELECT status, description, at FROM shipment_events WHERE tracking_number = ?1 ORDER BY seq";
+constexpr std::string_view kUpdateStatus =
+    "UPDATE shipments SET status = ?2, updated_at = ?3 WHERE tracking_number = ?1";
+
+ShipmentStatus Parse(std::string_view text) {
+    if (text == "in_transit") return ShipmentStatus::kInTransit;
+    if (text == "delivered") return ShipmentStatus::kDelivered;
+    return ShipmentStatus::kLabelCreated;
+}
+
+Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key) {
+    Shipment s;
+    {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(sql));
+        stmt.Bind(1, key);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+        if (!found) return Error::NotFound("No such shipment.");
+        s = Shipment{stmt.String(0), stmt.String(1), stmt.String(2), stmt.String(3), Parse(stmt.Text(4)), {}};
+    }
+    EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
+    events.Bind(1, s.tracking_number);
+    while (true) {
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, events.Step());
+        if (!row) break;
+        s.events.push_back(TrackingEvent{Parse(events.Text(0)), events.String(1), events.Int(2)});
+    }
+    return s;
+}
+
+}  // namespace
+
+Result<Shipment> SqliteShippingRepository::InsertOrFind(const Shipment& shipment, int64_t now) {
+    return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertShipment));
+        insert.Bind(1, shipment.tracking_number).Bind(2, shipment.order_id).Bind(3, shipment.user_id);
+        insert.Bind(4, shipment.carrier).Bind(5, now);
+        EMPORIUM_TRY(insert.Run());
+        if (c.ChangedRows() == 1) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto event, c.Prepare(kInsertEvent));
+            event.Bind(1, shipment.tracking_number).Bind(2, "label_created").Bind(3, "Shipping label created").Bind(4, now);
+            EMPORIUM_TRY(event.Run());
+        }
+        return Load(c, kSelectByOrder, shipment.order_id);
+    });
+}
+
+Result<Shipment> SqliteShippingRepository::FindByOrder(std::string_view order_id) {
+    return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByOrder, order_id); });
+}
+
+Result<Shipment> SqliteShippingRepository::FindByTracking(std::string_view tracking_number) {
+    return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByTracking, tracking_number); });
+}
+
+Result<Shipment> SqliteShippingRepository::AddEvent(std::string_view tracking_number, const TrackingEvent& event) {
+    return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
+        EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
+        if (static_cast<int>(event.status) < static_cast<int>(shipment.status))
+            return Error::Conflict("The shipment is already " + std::string(StatusName(shipment.status)) + ".");
+        EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
+        update.Bind(1, tracking_number).Bind(2, StatusName(event.status)).Bind(3, event.at);
+        EMPORIUM_TRY(update.Run());
+        EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertEvent));
+        insert.Bind(1, tracking_number).Bind(2, StatusName(event.status)).Bind(3, event.description).Bind(4, event.at);
+        EMPORIUM_TRY(insert.Run());
+        return Load(c, kSelectByTracking, tracking_number);
+    });
+}
+
+}  // namespace emporium::shipping

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "infra/sqlite/database.hpp"
+#include "services/shipping/shipping_repository.hpp"
+
+namespace emporium::shipping {
+
+// ShippingRepository over the SQLite database "shipping" (schemas/sqlite/shipping).
+class SqliteShippingRepository final : public ShippingRepository {
+public:
+    explicit SqliteShippingRepository(infra::sqlite::Database& db) : db_(db) {}
+    core::Result<Shipment> InsertOrFind(const Shipment& shipment, int64_t now) override;
+    core::Result<Shipment> FindByOrder(std::string_view order_id) override;
+    core::Result<Shipment> FindByTracking(std::string_view tracking_number) override;
+    core::Result<Shipment> AddEvent(std::string_view tracking_number, const TrackingEvent& event) override;
+
+private:
+    infra::sqlite::Database& db_;
+};
+
+}  // namespace emporium::shipping
