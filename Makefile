@@ -7,6 +7,8 @@ RELEASE_DIR := build/release
 ASAN_DIR := build/asan
 DATA_DIR ?= ./data
 DEMO_PRODUCTS ?= 10000
+DEMO_STOCK ?= 100
+PAYGW_PORT ?= 9100
 
 .PHONY: bootstrap release asan run test unit-test api-test bench format clean
 
@@ -29,9 +31,17 @@ asan: bootstrap $(ASAN_DIR)/build.ninja
 run: release
 	@if [ ! -e "$(DATA_DIR)/catalog.db" ]; then \
 	  echo "First start: seeding $(DEMO_PRODUCTS) demo products into $(DATA_DIR)"; \
-	  $(RELEASE_DIR)/emporium seed --data-dir "$(DATA_DIR)" --products $(DEMO_PRODUCTS); \
+	  $(RELEASE_DIR)/emporium seed --data-dir "$(DATA_DIR)" --products $(DEMO_PRODUCTS) --stock $(DEMO_STOCK); \
 	fi
-	$(RELEASE_DIR)/emporium serve --data-dir "$(DATA_DIR)"
+	@# The payment-provider simulator runs beside the shop (a separate process, as a real PSP would be).
+	@mkdir -p "$(DATA_DIR)"; [ -s "$(DATA_DIR)/webhook.secret" ] || head -c 24 /dev/urandom | base64 > "$(DATA_DIR)/webhook.secret"
+	@$(RELEASE_DIR)/emporium paygw --port $(PAYGW_PORT) --webhook-url http://127.0.0.1:8080 \
+	  --webhook-secret "$$(cat $(DATA_DIR)/webhook.secret)" > "$(DATA_DIR)/paygw.log" 2>&1 & \
+	  echo $$! > "$(DATA_DIR)/paygw.pid"
+	EMPORIUM_PAYMENTS_PROVIDER_URL=http://127.0.0.1:$(PAYGW_PORT) \
+	EMPORIUM_PAYMENTS_WEBHOOK_SECRET="$$(cat $(DATA_DIR)/webhook.secret)" \
+	  $(RELEASE_DIR)/emporium serve --data-dir "$(DATA_DIR)"; status=$$?; \
+	  kill $$(cat "$(DATA_DIR)/paygw.pid") 2>/dev/null; exit $$status
 
 # Every test (unit + API) against the one sanitizer build, in parallel.
 test: asan

@@ -112,7 +112,7 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
     return 0;
 }
 
-int Seed(const config::Settings& settings, int64_t products, uint64_t seed) {
+int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int64_t stock) {
     auto app = OpenApplication(settings);
     if (!app.ok()) return Fail(app.error());
     auto existing = (*app)->catalog_repository->CountProducts();
@@ -126,9 +126,19 @@ int Seed(const config::Settings& settings, int64_t products, uint64_t seed) {
     catalog::DemoCatalogOptions options;
     options.products = products;
     options.seed = seed;
-    auto written = catalog::SeedDemoCatalog(*(*app)->catalog_repository, options, [](int64_t done) {
-        if (done % 10'000 == 0) std::fprintf(stderr, "emporium seed: %lld products\n", static_cast<long long>(done));
-    });
+    int64_t now = (*app)->clock.NowSeconds();
+    auto written = catalog::SeedDemoCatalog(
+        *(*app)->catalog_repository, options,
+        [&](const std::vector<catalog::Product>& batch, int64_t done) -> core::Result<void> {
+            if (done % 10'000 == 0)
+                std::fprintf(stderr, "emporium seed: %lld products\n", static_cast<long long>(done));
+            if (stock <= 0) return core::Ok();
+            std::vector<inventory::Adjustment> adjustments;
+            for (const auto& product : batch)
+                for (const auto& variant : product.variants)
+                    adjustments.push_back({core::NewId("adj"), variant.sku, stock, "demo stock", "seed", 0, now});
+            return (*app)->inventory_repository->ApplyAdjustments(adjustments);
+        });
     if (!written.ok()) return Fail(written.error());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "emporium seed: wrote %lld products in %.2f s\n", static_cast<long long>(*written), seconds);
@@ -251,6 +261,8 @@ int main(int argc, char** argv) {
     uint64_t seed_value = 42;
     seed->add_option("--products", products, "Number of products")->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
     seed->add_option("--seed", seed_value, "Random seed");
+    int64_t stock = 100;
+    seed->add_option("--stock", stock, "Units of stock per SKU (0: none)")->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
 
     auto* admin = cli.add_subcommand("admin", "Operator commands");
     admin->require_subcommand(1);
@@ -287,7 +299,7 @@ int main(int argc, char** argv) {
     if (!settings.ok()) return app::Fail(settings.error());
 
     if (serve->parsed()) return app::Serve(*settings, port_file);
-    if (seed->parsed()) return app::Seed(*settings, products, seed_value);
+    if (seed->parsed()) return app::Seed(*settings, products, seed_value, stock);
     if (admin_create->parsed()) return app::CreateAdmin(*settings, email, password, name);
     return 1;
 }

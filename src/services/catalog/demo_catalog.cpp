@@ -87,8 +87,9 @@ constexpr std::array<std::string_view, 6> kBenefits = {
 
 }  // namespace
 
-core::Result<int64_t> SeedDemoCatalog(CatalogRepository& repository, const DemoCatalogOptions& options,
-                                      const std::function<void(int64_t)>& progress) {
+core::Result<int64_t> SeedDemoCatalog(
+    CatalogRepository& repository, const DemoCatalogOptions& options,
+    const std::function<core::Result<void>(const std::vector<Product>&, int64_t)>& on_batch) {
     Random random{options.seed};
     std::vector<Category> roots, leaves;
     std::vector<std::size_t> leaf_department;
@@ -158,8 +159,8 @@ core::Result<int64_t> SeedDemoCatalog(CatalogRepository& repository, const DemoC
         if (static_cast<int64_t>(batch.size()) >= options.batch_size || i + 1 == options.products) {
             EMPORIUM_TRY(repository.InsertProducts(batch));
             written += static_cast<int64_t>(batch.size());
+            if (on_batch) EMPORIUM_TRY(on_batch(batch, written));
             batch.clear();
-            if (progress) progress(written);
         }
     }
     return written;

@@ -18,8 +18,10 @@ struct DemoCatalogOptions {
 // Fills an empty catalog with a realistic, deterministic demo catalog: the same options
 // always give the same categories, ids, names, descriptions, prices and variants.
 // Writes through the repository port in large batches (one transaction each).
-// Returns the number of products written; `progress` is called after each batch.
-core::Result<int64_t> SeedDemoCatalog(CatalogRepository& repository, const DemoCatalogOptions& options,
-                                      const std::function<void(int64_t done)>& progress = {});
+// Returns the number of products written; `on_batch` sees each batch once it is stored
+// (e.g. to stock its SKUs), with the running total.
+core::Result<int64_t> SeedDemoCatalog(
+    CatalogRepository& repository, const DemoCatalogOptions& options,
+    const std::function<core::Result<void>(const std::vector<Product>& batch, int64_t done)>& on_batch = {});
 
 }  // namespace emporium::catalog

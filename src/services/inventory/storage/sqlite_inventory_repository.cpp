@@ -65,8 +65,8 @@ Result<Stock> SqliteInventoryRepository::FindStock(std::string_view sku) {
     return db_.Read<Stock>([&](Connection& c) { return ReadStock(c, sku); });
 }
 
-Result<Stock> SqliteInventoryRepository::ApplyAdjustment(Adjustment& a) {
-    return db_.Write<Stock>([&](Connection& c) -> Result<Stock> {
+namespace {
+Result<Stock> Apply(Connection& c, Adjustment& a) {
         EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
         ensure.Bind(1, a.sku).Bind(2, a.created_at);
         EMPORIUM_TRY(ensure.Run());
@@ -83,6 +83,17 @@ Result<Stock> SqliteInventoryRepository::ApplyAdjustment(Adjustment& a) {
         record.Bind(6, a.available_after).Bind(7, a.created_at);
         EMPORIUM_TRY(record.Run());
         return stock;
+}
+}  // namespace
+
+Result<Stock> SqliteInventoryRepository::ApplyAdjustment(Adjustment& a) {
+    return db_.Write<Stock>([&](Connection& c) { return Apply(c, a); });
+}
+
+Result<void> SqliteInventoryRepository::ApplyAdjustments(std::vector<Adjustment>& adjustments) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(c, adjustment));
+        return core::Ok();
     });
 }
 

@@ -13,6 +13,7 @@ public:
 
     core::Result<Stock> FindStock(std::string_view sku) override;
     core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) override;
+    core::Result<void> ApplyAdjustments(std::vector<Adjustment>& adjustments) override;
     core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,
                                                                               std::optional<int64_t> before_seq,
                                                                               int limit) override;
