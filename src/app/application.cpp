@@ -132,16 +132,20 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->orders_repository = std::make_unique<orders::SqliteOrdersRepository>(shards);
     orders::OrdersSettings orders_settings;
     orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
-    app->orders = std::make_unique<orders::OrdersServiceImpl>(*app->orders_repository, *app->cart, *app->catalog,
-                                                              *app->inventory, *app->users, app->clock, orders_settings);
+    auto orders_service = std::make_unique<orders::OrdersServiceImpl>(
+        *app->orders_repository, *app->cart, *app->catalog, *app->inventory, *app->users, app->clock, orders_settings);
+    orders::OrdersServiceImpl* orders_service_ptr = orders_service.get();
+    app->orders = std::move(orders_service);
     app->payments_repository = std::make_unique<payments::SqlitePaymentsRepository>(*app->payments_db);
     if (!settings.payments.provider_url.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto client, http::HttpClient::Create(settings.payments.provider_url));
         app->payment_provider = std::make_unique<payments::PaygwProvider>(
             std::move(client), std::chrono::milliseconds(settings.payments.provider_timeout_ms));
     }
-    app->payments = std::make_unique<payments::PaymentsServiceImpl>(
+    auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
         *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock, payments::PaymentsSettings{});
+    orders_service_ptr->SetRefunds(payments_service.get());
+    app->payments = std::move(payments_service);
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
     app->bus->AddSource("inventory", *app->inventory_db);
     std::vector<std::string> order_sources;

@@ -236,6 +236,18 @@ class PaymentsTest(unittest.TestCase):
         self.assertTrue(any(number in t for t in texts), "the shipping mail names the tracking number")
         self.assertTrue(any("Journey Tester" in t for t in texts))
 
+    def test_cancelling_a_paid_order_refunds_it(self):
+        sku = self.product(stock=3)
+        token, order = self.order(sku)
+        self.assertEqual(self.pay(token, order["id"])[0], 200)
+        status, _, cancelled = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
+        self.assertEqual(status, 200, cancelled)
+        self.assertEqual(cancelled["status"], "REFUNDED")
+        status, _, payment = self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)
+        self.assertEqual((status, payment["status"]), (200, "refunded"))
+        status, _, again = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
+        self.assertEqual((status, again["status"]), (200, "REFUNDED"))
+
     def test_webhook_needs_a_valid_signature(self):
         body = json.dumps({"id": "evt_x", "type": "charge.succeeded", "data": {}})
         status, _, _ = self.server.request("POST", "/api/v1/webhooks/paygw", body.encode(),

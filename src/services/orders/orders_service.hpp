@@ -70,6 +70,16 @@ struct OrderPage {
     std::optional<std::string> next_cursor;
 };
 
+// What the orders service needs from payments when a paid order is cancelled. Implemented
+// by the payments service; wired by the composition root (the two services know each
+// other only through these interfaces).
+class Refunds {
+public:
+    virtual ~Refunds() = default;
+    // Returns the order's payment to the card; idempotent. kConflict if nothing was paid.
+    virtual core::Result<void> RefundOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
+};
+
 // The orders service: places orders from the caller's cart (reserving stock), keeps each
 // order's state machine and history, sharded by user. Blocking; thread-safe.
 // Errors: kNotFound for unknown orders and other users' orders; kConflict for illegal
@@ -84,7 +94,8 @@ public:
     virtual core::Result<std::vector<StatusChange>> GetHistory(const core::RequestContext& ctx,
                                                                std::string_view order_id) = 0;
     virtual core::Result<OrderPage> ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) = 0;
-    // The owner cancels before payment; releases the stock. Idempotent.
+    // The owner cancels: before payment the stock is released (CANCELLED); after payment and
+    // before shipping the payment is refunded (REFUNDED). Idempotent.
     virtual core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
     // System read (notifications): no ownership check.
     virtual core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;

@@ -220,10 +220,14 @@ Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx,
 
 Result<Order> OrdersServiceImpl::CancelOrder(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_ASSIGN_OR_RETURN(Order order, OwnOrder(ctx, order_id));
-    if (order.status == OrderStatus::kCancelled) return order;
-    if (order.status != OrderStatus::kPendingPayment && order.status != OrderStatus::kPaymentPending)
-        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot be cancelled.");
-    return Transition(ctx, order_id, OrderStatus::kCancelled, "cancelled by the customer");
+    if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded) return order;
+    if (order.status == OrderStatus::kPendingPayment || order.status == OrderStatus::kPaymentPending)
+        return Transition(ctx, order_id, OrderStatus::kCancelled, "cancelled by the customer");
+    if ((order.status == OrderStatus::kPaid || order.status == OrderStatus::kFulfilling) && refunds_) {
+        EMPORIUM_TRY(refunds_->RefundOrder(ctx, order_id));
+        return Transition(ctx, order_id, OrderStatus::kRefunded, "cancelled by the customer; payment refunded");
+    }
+    return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot be cancelled.");
 }
 
 Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,

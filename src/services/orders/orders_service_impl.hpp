@@ -31,6 +31,9 @@ public:
           clock_(clock),
           settings_(settings) {}
 
+    // Enables cancelling paid orders (refund). Call once at start-up.
+    void SetRefunds(Refunds* refunds) { refunds_ = refunds; }
+
     core::Result<PlacedOrder> PlaceOrder(const core::RequestContext& ctx, const PlaceOrderRequest& request) override;
     core::Result<Order> GetOrder(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<std::vector<StatusChange>> GetHistory(const core::RequestContext& ctx,
@@ -55,6 +58,7 @@ private:
     users::UsersService& users_;
     const core::Clock& clock_;
     OrdersSettings settings_;
+    Refunds* refunds_ = nullptr;
 };
 
 }  // namespace emporium::orders

@@ -162,6 +162,20 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     return Attempt(ctx, std::move(payment), 1 + static_cast<int>(settings_.retry_delays.size()));
 }
 
+Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext&, std::string_view order_id) {
+    if (!provider_) return Error::Unavailable("Payments are not configured (payments.provider_url).");
+    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(order_id));
+    if (payment.status == PaymentStatus::kRefunded) return core::Ok();
+    if (payment.status != PaymentStatus::kSucceeded) return Error::Conflict("This order has no completed payment.");
+    if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; retry the cancellation later");
+    auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
+    breaker_.Record(refunded.ok() || refunded.error().code != core::ErrorCode::kUnavailable);
+    if (!refunded.ok()) return refunded.error();
+    payment.status = PaymentStatus::kRefunded;
+    payment.updated_at = clock_.NowSeconds();
+    return repository_.Update(payment);
+}
+
 Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_TRY(orders_.GetOrder(ctx, order_id));  // ownership
     return repository_.FindByOrder(order_id);

@@ -20,7 +20,7 @@ struct PaymentsSettings {
     resilience::CircuitBreakerSettings breaker;
 };
 
-class PaymentsServiceImpl final : public PaymentsService {
+class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds {
 public:
     // `provider` may be null: payments are then answered kUnavailable ("not configured").
     PaymentsServiceImpl(PaymentsRepository& repository, PaymentProvider* provider, orders::OrdersService& orders,
@@ -38,6 +38,8 @@ public:
     core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) override;
     core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
                                        std::string_view order_id) override;
+
+    core::Result<void> RefundOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 
