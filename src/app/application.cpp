@@ -158,8 +158,13 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
     app->shipping = std::make_unique<shipping::ShippingServiceImpl>(*app->shipping_repository, *app->orders, app->clock);
     shipping::SubscribeShippingConsumers(*app->bus, *app->shipping, order_sources);
-    app->mailer = std::make_unique<notifications::MaildirMailer>(
-        (std::filesystem::path(settings.storage.data_dir) / "mail").string());
+    if (settings.notifications.smtp_url.empty()) {
+        app->mailer = std::make_unique<notifications::MaildirMailer>(
+            (std::filesystem::path(settings.storage.data_dir) / "mail").string(), settings.notifications.mail_from);
+    } else {
+        app->mailer = std::make_unique<notifications::SmtpMailer>(settings.notifications.smtp_url,
+                                                                  settings.notifications.mail_from);
+    }
     app->notifications = std::make_unique<notifications::OrderNotifications>(
         *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
     app->notifications->Subscribe(*app->bus, order_sources);

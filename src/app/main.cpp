@@ -4,6 +4,8 @@
 //   admin create  create the first admin (or promote an account)
 //   routes        print every registered route as JSON (checked against the OpenAPI document)
 //   config        print every configuration key with its default
+#include <curl/curl.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -233,6 +235,7 @@ int PrintConfig() {
 
 int main(int argc, char** argv) {
     using namespace emporium;
+    curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread exists (SMTP mail)
     if (!core::InitCrypto()) {
         std::fprintf(stderr, "emporium: libsodium failed to initialise\n");
         return 1;

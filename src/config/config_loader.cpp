@@ -130,6 +130,11 @@ const std::vector<KeySpec>& Keys() {
                       [](Settings& s) -> auto& { return s.payments.webhook_secret; }),
         MakeIntKey<int>("payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
                         [](Settings& s) -> auto& { return s.payments.provider_timeout_ms; }),
+        MakeStringKey("notifications", "smtp_url",
+                      "SMTP server for outgoing mail (smtp://host:port); empty writes mail to <data_dir>/mail (Maildir).",
+                      [](Settings& s) -> auto& { return s.notifications.smtp_url; }),
+        MakeStringKey("notifications", "mail_from", "Sender of outgoing mail.",
+                      [](Settings& s) -> auto& { return s.notifications.mail_from; }),
         MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
                       [](Settings& s) -> auto& { return s.log.level; }),
     };

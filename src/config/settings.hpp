@@ -59,6 +59,11 @@ struct PaymentsSettings {
     int provider_timeout_ms = 2'000;
 };
 
+struct NotificationsSettings {
+    std::string smtp_url;  // e.g. "smtp://127.0.0.1:25"; empty: mails go to <data_dir>/mail (Maildir)
+    std::string mail_from = "Emporium <orders@emporium.dev>";
+};
+
 struct LogSettings {
     std::string level = "info";  // debug, info, warn, error
 };
@@ -71,6 +76,7 @@ struct Settings {
     InventorySettings inventory;
     OrdersSettings orders;
     PaymentsSettings payments;
+    NotificationsSettings notifications;
     LogSettings log;
 };
 

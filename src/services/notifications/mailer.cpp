@@ -1,11 +1,58 @@
 #include "services/notifications/mailer.hpp"
 
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "core/clock.hpp"
 
 namespace emporium::notifications {
+
+std::string FormatMessage(const Mail& mail, const std::string& from) {
+    std::string text = "From: " + from + "\r\nTo: " + mail.to + "\r\nSubject: " + mail.subject +
+                       "\r\nDate: " + core::FormatRfc3339(core::SystemClock().NowSeconds()) + "\r\nMessage-ID: <" +
+                       mail.id + "@emporium.dev>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+    for (char c : mail.body) {
+        if (c == '\n') text += "\r\n";
+        else text += c;
+    }
+    return text;
+}
+
+core::Result<void> SmtpMailer::Deliver(const Mail& mail) {
+    struct Upload {
+        std::string data;
+        std::size_t offset = 0;
+    } upload{FormatMessage(mail, from_)};
+    CURL* curl = curl_easy_init();
+    if (!curl) return core::Error::Internal("curl_easy_init failed");
+    curl_slist* recipients = curl_slist_append(nullptr, ("<" + mail.to + ">").c_str());
+    std::string sender = from_;
+    if (auto open = sender.find('<'); open != std::string::npos) sender = sender.substr(open);
+    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, sender.c_str());
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION,
+                     +[](char* buffer, std::size_t size, std::size_t count, void* user) -> std::size_t {
+                         auto* up = static_cast<Upload*>(user);
+                         std::size_t n = std::min(size * count, up->data.size() - up->offset);
+                         std::memcpy(buffer, up->data.data() + up->offset, n);
+                         up->offset += n;
+                         return n;
+                     });
+    CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(recipients);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK) return core::Error::Unavailable(std::string("SMTP send failed: ") + curl_easy_strerror(rc));
+    return core::Ok();
+}
 
 core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
     namespace fs = std::filesystem;
@@ -16,16 +63,7 @@ core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
     fs::path temporary = root / "tmp" / mail.id;
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << "From: Emporium <orders@emporium.dev>\r\n"
-            << "To: " << mail.to << "\r\n"
-            << "Subject: " << mail.subject << "\r\n"
-            << "Date: " << core::FormatRfc3339(core::SystemClock().NowSeconds()) << "\r\n"
-            << "Message-ID: <" << mail.id << "@emporium.dev>\r\n"
-            << "Content-Type: text/plain; charset=utf-8\r\n\r\n";
-        for (char c : mail.body) {
-            if (c == '\n') out << "\r\n";
-            else out << c;
-        }
+        out << FormatMessage(mail, from_);
         out.flush();
         if (!out) return core::Error::Internal("cannot write " + temporary.string());
     }

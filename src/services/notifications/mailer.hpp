@@ -21,15 +21,32 @@ public:
     virtual core::Result<void> Deliver(const Mail& mail) = 0;
 };
 
+// The mail as RFC 5322 text (CRLF line ends), From `from`, Message-ID from the mail id.
+std::string FormatMessage(const Mail& mail, const std::string& from);
+
 // Writes each mail as an RFC 5322 file into <directory>/new/, by way of tmp/ and a rename
 // (the Maildir convention, so a reader never sees half a mail). The file name is the mail id.
 class MaildirMailer final : public Mailer {
 public:
-    explicit MaildirMailer(std::string directory) : directory_(std::move(directory)) {}
+    MaildirMailer(std::string directory, std::string from) : directory_(std::move(directory)), from_(std::move(from)) {}
     core::Result<void> Deliver(const Mail& mail) override;
 
 private:
     std::string directory_;
+    std::string from_;
+};
+
+// Sends each mail over SMTP with libcurl (url like "smtp://127.0.0.1:25"). A failed send is
+// an error, so the event is retried; a crash right after a send may repeat it, and the
+// stable Message-ID lets the receiving side drop the copy.
+class SmtpMailer final : public Mailer {
+public:
+    SmtpMailer(std::string url, std::string from) : url_(std::move(url)), from_(std::move(from)) {}
+    core::Result<void> Deliver(const Mail& mail) override;
+
+private:
+    std::string url_;
+    std::string from_;
 };
 
 }  // namespace emporium::notifications
