@@ -159,7 +159,7 @@ Response PspSimulator::CreateCharge(Request& request) {
         return replay;
     }
     auto card = token_cards_.find(*source);
-    if (card == token_cards_.end()) return Error(400, "invalid_source", "Unknown token.");
+    if (card == token_cards_.end()) return Error(402, "invalid_source", "Unknown card token.");
     if (card->second == "4000000000000119") return Error(500, "processing_error", "Processing error (simulated).");
     Charge charge;
     charge.id = core::NewId("ch");

@@ -294,5 +294,39 @@ class PaymentsNotConfiguredTest(unittest.TestCase):
             self.assertIn("retry-after", headers)
 
 
+
+class PaymentAfterExpiryTest(unittest.TestCase):
+    """The charge completes only after the stock reservation expired: the order must end
+    cancelled with its stock available again, and the charge refunded (never PAID)."""
+
+    def test_late_charge_is_refunded_and_order_stays_cancelled(self):
+        paygw = Paygw()
+        try:
+            paygw.settings(latency_ms=3500)
+            env = {"EMPORIUM_PAYMENTS_PROVIDER_URL": paygw.url, "EMPORIUM_PAYMENTS_WEBHOOK_SECRET": SECRET,
+                   "EMPORIUM_PAYMENTS_PROVIDER_TIMEOUT_MS": "8000", "EMPORIUM_INVENTORY_RESERVATION_TTL_SECONDS": "2"}
+            with Server(env=env) as server:
+                admin = server.make_admin()
+                _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+                sku = product["variants"][0]["sku"]
+                server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"},
+                            token=admin)
+                _, token = server.new_customer()
+                server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+                _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+                status, _, problem = server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
+                                                 token=token)
+                self.assertEqual(status, 409, problem)
+                _, _, state = server.json("GET", f"/api/v1/orders/{order['id']}/status", token=token)
+                self.assertEqual(state["status"], "CANCELLED")
+                self.assertNotIn("PAID", [h["status"] for h in state["history"]])
+                _, _, payment = server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)
+                self.assertEqual(payment["status"], "refunded")
+                _, _, stock = server.json("GET", f"/api/v1/admin/inventory/{sku}", token=admin)
+                self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (1, 0, 0))
+        finally:
+            paygw.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -234,14 +234,32 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
                                             std::string_view reason) {
     int shard = ShardOfOrder(order_id);
     if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
+    if (to == OrderStatus::kPaid) {
+        // Paid means the stock is sold: commit the reservation first. If it was released
+        // (expired), the order cannot be paid any more — cancel it and refuse, and the
+        // caller refunds. Paying a paid (or shipped) order again changes nothing.
+        EMPORIUM_ASSIGN_OR_RETURN(Order current, repository_.FindOrder(shard, order_id));
+        if (current.status == OrderStatus::kPaid || current.status == OrderStatus::kFulfilling ||
+            current.status == OrderStatus::kShipped || current.status == OrderStatus::kDelivered)
+            return current;
+        if (!CanTransition(current.status, to))
+            return Error::Conflict("An order in state " + std::string(StatusName(current.status)) +
+                                   " cannot be paid.");
+        auto committed = inventory_.Commit(ctx, order_id);
+        if (!committed.ok()) {
+            if (committed.error().code == core::ErrorCode::kConflict)
+                (void)repository_.Transition(shard, order_id, OrderStatus::kCancelled,
+                                             "stock reservation expired before payment", clock_.NowSeconds());
+            return committed.error();
+        }
+        return repository_.Transition(shard, order_id, to, reason, clock_.NowSeconds());
+    }
     EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.Transition(shard, order_id, to, reason, clock_.NowSeconds()));
-    // The order's state is the truth; stock follows. A failure here is repaired by the
-    // reservation's expiry (release) or retried by the caller (commit).
+    // The order's state is the truth; stock follows. A failed release is repaired by the
+    // reservation's expiry.
     if (to == OrderStatus::kCancelled) {
         auto released = inventory_.Release(ctx, order_id);
         if (!released.ok() && released.error().code != core::ErrorCode::kNotFound) return released.error();
-    } else if (to == OrderStatus::kPaid) {
-        EMPORIUM_TRY(inventory_.Commit(ctx, order_id));
     }
     return order;
 }

@@ -17,8 +17,10 @@ public:
     // kConflict when the order already has a payment.
     virtual core::Result<void> Insert(const Payment& payment) = 0;
     virtual core::Result<Payment> FindByOrder(std::string_view order_id) = 0;
-    // Replaces the mutable fields (status, charge id, failure code, attempts, retry time).
-    virtual core::Result<void> Update(const Payment& payment) = 0;
+    // Replaces the mutable fields (status, charge id, failure code, attempts, retry time) if
+    // the stored status is still `expected`: true when it did. Settling is a compare-and-set,
+    // so of two concurrent settlers (request, webhook, background retry) only one acts.
+    virtual core::Result<bool> Update(const Payment& payment, PaymentStatus expected) = 0;
     virtual core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) = 0;
 };
 

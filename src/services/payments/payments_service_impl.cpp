@@ -39,6 +39,14 @@ Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const Payment& payment) {
     return charge;
 }
 
+Result<Payment> PaymentsServiceImpl::Outcome(std::string_view order_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(order_id));
+    if (payment.status == PaymentStatus::kFailed) return Declined(payment.failure_code);
+    if (payment.status == PaymentStatus::kRefunded)
+        return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
+    return payment;
+}
+
 Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Payment payment,
                                             const ProviderCharge& charge) {
     int64_t now = clock_.NowSeconds();
@@ -48,22 +56,32 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     if (!charge.succeeded) {
         payment.status = PaymentStatus::kFailed;
         payment.failure_code = charge.decline_code;
-        EMPORIUM_TRY(repository_.Update(payment));
+        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+        if (!won) return Outcome(payment.order_id);  // settled by someone else: theirs is the answer
         auto cancelled = orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment declined");
         if (!cancelled.ok() && cancelled.error().code != core::ErrorCode::kConflict) return cancelled.error();
         return Declined(payment.failure_code);
     }
     payment.status = PaymentStatus::kSucceeded;
     payment.failure_code.clear();
-    EMPORIUM_TRY(repository_.Update(payment));
+    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+    if (!won) return Outcome(payment.order_id);
+    // PAID commits the stock first; it refuses (kConflict) when the order can no longer be
+    // paid — cancelled, or its reservation expired — and is idempotent for a paid order.
     auto paid = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaid, "payment succeeded");
     if (!paid.ok() && paid.error().code == core::ErrorCode::kConflict) {
-        // The order was cancelled meanwhile (e.g. its reservation expired): give the money back.
         auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
-        if (!refunded.ok()) return refunded.error();  // the background retry will try again
-        payment.status = PaymentStatus::kRefunded;
-        payment.updated_at = clock_.NowSeconds();
-        EMPORIUM_TRY(repository_.Update(payment));
+        if (!refunded.ok()) {
+            observability::LogError("refund_needed", [&](core::JsonWriter& json) {
+                json.Field("payment_id", payment.id).Field("order_id", payment.order_id)
+                    .Field("error", refunded.error().message);
+            });
+            return refunded.error();
+        }
+        Payment refund = payment;
+        refund.status = PaymentStatus::kRefunded;
+        refund.updated_at = clock_.NowSeconds();
+        EMPORIUM_TRY(repository_.Update(refund, PaymentStatus::kSucceeded));
         return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
     }
     if (!paid.ok()) return paid.error();
@@ -78,14 +96,16 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
         payment.status = PaymentStatus::kFailed;
         payment.failure_code = "provider_unavailable";
         payment.next_retry_at.reset();
-        EMPORIUM_TRY(repository_.Update(payment));
+        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+        if (!won) return Outcome(payment.order_id);
         (void)orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment could not be completed");
         return payment;
     }
     int64_t wait = settings_.background_retry_seconds;
     for (int64_t i = 3; i < payment.attempts && wait < 60; ++i) wait *= 2;
     payment.next_retry_at = now + std::min<int64_t>(wait, 60);
-    EMPORIUM_TRY(repository_.Update(payment));
+    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+    if (!won) return Outcome(payment.order_id);
     auto pending = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaymentPending, reason);
     if (!pending.ok() && pending.error().code != core::ErrorCode::kConflict) return pending.error();
     return payment;
@@ -152,7 +172,11 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     payment.card_last4 = card.last4;
     payment.card_brand = card.brand;
     payment.created_at = payment.updated_at = clock_.NowSeconds();
-    payment.retry_deadline = payment.created_at + settings_.give_up_after_seconds;
+    // Past the reservation the order is cancelled anyway: charging later would only refund.
+    payment.retry_deadline =
+        std::min(payment.created_at + settings_.give_up_after_seconds, order.reservation_expires_at);
+    // Picked up by the background retry if this process dies during the first attempts.
+    payment.next_retry_at = payment.created_at + settings_.orphan_retry_after_seconds;
     auto inserted = repository_.Insert(payment);
     if (!inserted.ok()) {
         // A concurrent click created it first: answer with that one.
@@ -173,7 +197,8 @@ Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext&, std::
     if (!refunded.ok()) return refunded.error();
     payment.status = PaymentStatus::kRefunded;
     payment.updated_at = clock_.NowSeconds();
-    return repository_.Update(payment);
+    EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kSucceeded));
+    return core::Ok();
 }
 
 Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx, std::string_view order_id) {
@@ -186,6 +211,16 @@ Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int l
     EMPORIUM_ASSIGN_OR_RETURN(auto due, repository_.FindDue(clock_.NowSeconds(), limit));
     int attempted = 0;
     for (auto& payment : due) {
+        auto order = orders_.FindOrder(ctx, payment.order_id);
+        if (order.ok() && (order->status == OrderStatus::kCancelled || order->status == OrderStatus::kRefunded)) {
+            // Cancelled meanwhile (by the shopper or an expired reservation): stop charging.
+            payment.status = PaymentStatus::kFailed;
+            payment.failure_code = "order_cancelled";
+            payment.next_retry_at.reset();
+            payment.updated_at = clock_.NowSeconds();
+            EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kProcessing));
+            continue;
+        }
         if (breaker_.state() == resilience::CircuitBreaker::State::kOpen &&
             clock_.NowSeconds() < payment.retry_deadline)
             break;  // wait for the breaker's probe window

@@ -16,7 +16,8 @@ struct PaymentsSettings {
     std::vector<std::chrono::milliseconds> retry_delays{std::chrono::milliseconds(100), std::chrono::milliseconds(300),
                                                         std::chrono::milliseconds(900)};
     int64_t background_retry_seconds = 1;       // first background retry; doubles up to a minute
-    int64_t give_up_after_seconds = 30 * 60;    // then the order is cancelled
+    int64_t give_up_after_seconds = 30 * 60;    // then the order is cancelled (sooner if its reservation expires)
+    int64_t orphan_retry_after_seconds = 15;    // a payment left "processing" by a crash is retried then
     resilience::CircuitBreakerSettings breaker;
 };
 
@@ -51,6 +52,8 @@ private:
     // outcome to the payment and the order.
     core::Result<Payment> Attempt(const core::RequestContext& ctx, Payment payment, int attempts);
     core::Result<Payment> Settle(const core::RequestContext& ctx, Payment payment, const ProviderCharge& charge);
+    // The stored result of a payment someone else settled, as PayOrder would answer it.
+    core::Result<Payment> Outcome(std::string_view order_id);
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
 
     PaymentsRepository& repository_;

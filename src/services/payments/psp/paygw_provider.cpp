@@ -41,7 +41,8 @@ Result<http::ClientResponse> PaygwProvider::Post(std::string target, std::string
     request.body = std::move(body);
     if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
     EMPORIUM_ASSIGN_OR_RETURN(auto response, client_.Send(request, timeout_));
-    if (response.status >= 500 || response.status == 429)
+    // 5xx, 429 and 409 (the same idempotency key still in flight) may succeed later.
+    if (response.status >= 500 || response.status == 429 || response.status == 409)
         return Error::Unavailable("payment provider answered " + std::to_string(response.status));
     return response;
 }
@@ -56,10 +57,12 @@ Result<CardToken> PaygwProvider::Tokenize(const CardDetails& card) {
         .Field("cvc", card.cvc)
         .EndObject();
     EMPORIUM_ASSIGN_OR_RETURN(auto response, Post("/v1/tokens", std::move(body), ""));
-    if (response.status != 201) {
+    if (response.status == 402) {  // the provider's "this card cannot be used"
         std::string code = ErrorCode(response.body);
         return Error::Invalid("card", code.empty() ? "the card was refused" : code);
     }
+    if (response.status != 201)
+        return Error::Internal("payment provider refused the token request: " + std::to_string(response.status));
     EMPORIUM_ASSIGN_OR_RETURN(auto object, ParseObject(response.body));
     return CardToken{StringField(object, "id"), StringField(object, "last4"), StringField(object, "brand")};
 }
@@ -78,10 +81,15 @@ Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, i
         .EndObject()
         .EndObject();
     EMPORIUM_ASSIGN_OR_RETURN(auto response, Post("/v1/charges", std::move(body), idempotency_key));
-    if (response.status != 201) {
+    if (response.status == 402) {
         std::string code = ErrorCode(response.body);
         return Error::Invalid("card", code.empty() ? "the charge was refused" : code);
     }
+    // Any other refusal is our mistake or the provider's (bad key, unknown token): not a
+    // decline, so the order is not cancelled; the payment is retried and surfaces in logs.
+    if (response.status != 201)
+        return Error::Internal("payment provider refused the charge: " + std::to_string(response.status) + " " +
+                               ErrorCode(response.body));
     EMPORIUM_ASSIGN_OR_RETURN(auto object, ParseObject(response.body));
     ProviderCharge charge{StringField(object, "id"), StringField(object, "status") == "succeeded",
                           StringField(object, "decline_code")};

@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::string_view kInsert =
     "INSERT INTO payments (id, order_id, user_id, status, amount, currency, card_token, card_last4, card_brand, "
-    "attempts, retry_deadline, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?11)";
+    "attempts, next_retry_at, retry_deadline, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?12, ?10, ?11, ?11)";
 constexpr std::string_view kSelectByOrder =
     "SELECT id, order_id, user_id, status, amount, currency, card_token, card_last4, card_brand, psp_charge_id, "
     "failure_code, attempts, next_retry_at, retry_deadline, created_at, updated_at FROM payments WHERE order_id = ?1";
@@ -21,7 +22,7 @@ constexpr std::string_view kSelectDue =
     "WHERE status = 'processing' AND next_retry_at <= ?1 ORDER BY next_retry_at LIMIT ?2";
 constexpr std::string_view kUpdate =
     "UPDATE payments SET status = ?2, psp_charge_id = ?3, failure_code = ?4, attempts = ?5, next_retry_at = ?6, "
-    "updated_at = ?7 WHERE id = ?1";
+    "updated_at = ?7 WHERE id = ?1 AND status = ?8";
 
 PaymentStatus ParseStatus(std::string_view text) {
     if (text == "succeeded") return PaymentStatus::kSucceeded;
@@ -59,6 +60,8 @@ Result<void> SqlitePaymentsRepository::Insert(const Payment& p) {
         stmt.Bind(1, p.id).Bind(2, p.order_id).Bind(3, p.user_id).Bind(4, StatusName(p.status)).Bind(5, p.amount);
         stmt.Bind(6, p.currency).Bind(7, p.card_token).Bind(8, p.card_last4).Bind(9, p.card_brand);
         stmt.Bind(10, p.retry_deadline).Bind(11, p.created_at);
+        if (p.next_retry_at) stmt.Bind(12, *p.next_retry_at);
+        else stmt.BindNull(12);
         return stmt.Run();
     });
 }
@@ -73,15 +76,16 @@ Result<Payment> SqlitePaymentsRepository::FindByOrder(std::string_view order_id)
     });
 }
 
-Result<void> SqlitePaymentsRepository::Update(const Payment& p) {
-    return db_.Write<void>([&](Connection& c) -> Result<void> {
+Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus expected) {
+    return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdate));
         stmt.Bind(1, p.id).Bind(2, StatusName(p.status)).Bind(3, p.provider_charge_id).Bind(4, p.failure_code);
         stmt.Bind(5, p.attempts);
         if (p.next_retry_at) stmt.Bind(6, *p.next_retry_at);
         else stmt.BindNull(6);
-        stmt.Bind(7, p.updated_at);
-        return stmt.Run();
+        stmt.Bind(7, p.updated_at).Bind(8, StatusName(expected));
+        EMPORIUM_TRY(stmt.Run());
+        return c.ChangedRows() == 1;
     });
 }
 

@@ -11,7 +11,7 @@ public:
     explicit SqlitePaymentsRepository(infra::sqlite::Database& db) : db_(db) {}
     core::Result<void> Insert(const Payment& payment) override;
     core::Result<Payment> FindByOrder(std::string_view order_id) override;
-    core::Result<void> Update(const Payment& payment) override;
+    core::Result<bool> Update(const Payment& payment, PaymentStatus expected) override;
     core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) override;
 
 private:
