@@ -39,16 +39,10 @@ void WriteDeadLetter(core::JsonWriter& json, const DeadLetter& d) {
 void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
     EventBus* b = &bus;
     router.Add(Method::kGet, "/api/v1/admin/dead-letters", Access::kAdmin, [b](Request& r) {
-        int limit = 20;
-        if (auto text = r.QueryParam("limit")) {
-            auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-            if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100)
-                return http::ProblemResponse(core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.",
-                                                         {{"limit", "must be between 1 and 100"}}},
-                                             r.path);
-        }
+        auto limit = http::LimitParam(r);
+        if (!limit.ok()) return http::ProblemResponse(limit.error(), r.path);
         return http::RenderJson(
-            b->ListDeadLetters(limit), r, 200,
+            b->ListDeadLetters(*limit), r, 200,
             [](core::JsonWriter& json, const std::vector<DeadLetter>& letters) {
                 json.BeginObject().Key("items").BeginArray();
                 for (const auto& letter : letters) WriteDeadLetter(json, letter);

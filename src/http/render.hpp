@@ -9,6 +9,10 @@
 
 namespace emporium::http {
 
+// The `limit` query parameter of a list: 1..100, `fallback` when absent. kMalformed (400)
+// naming "limit" otherwise.
+core::Result<int> LimitParam(const Request& request, int fallback = 20);
+
 // The usual end of a handler: a successful result is written as JSON by `write(json, value)`
 // with `status`; an error becomes its problem response. `cache_control` is set when not empty.
 template <typename T, typename Writer>

@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "services/catalog/money_json.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
 
@@ -16,9 +17,7 @@ namespace {
 
 const std::string kPrivate = "private, no-cache";
 
-void WriteMoney(core::JsonWriter& json, const catalog::Money& money) {
-    json.BeginObject().Field("amount", money.amount).Field("currency", money.currency).EndObject();
-}
+using catalog::WriteMoney;
 
 void WriteCart(core::JsonWriter& json, const Cart& cart) {
     json.BeginObject().Key("cart_token");

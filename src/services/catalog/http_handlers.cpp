@@ -7,6 +7,7 @@
 #include "cache/lru_cache.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "services/catalog/money_json.hpp"
 #include "core/text.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
@@ -31,10 +32,6 @@ public:
 };
 
 namespace {
-
-void WriteMoney(core::JsonWriter& json, const Money& money) {
-    json.BeginObject().Field("amount", money.amount).Field("currency", money.currency).EndObject();
-}
 
 void WriteProduct(core::JsonWriter& json, const Product& p) {
     json.BeginObject()

@@ -71,12 +71,9 @@ Response Adjust(InventoryService& service, Request& request) {
 }
 
 Response ListAdjustments(InventoryService& service, Request& request) {
-    int limit = 20;
-    if (auto text = request.QueryParam("limit")) {
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || text->empty()) limit = -1;
-    }
-    auto page = service.ListAdjustments(request.context, request.PathParam("sku"), limit,
+    auto limit = http::LimitParam(request);
+    if (!limit.ok()) return http::ProblemResponse(limit.error(), request.path);
+    auto page = service.ListAdjustments(request.context, request.PathParam("sku"), *limit,
                                         request.QueryParam("cursor").value_or(""));
     return http::RenderJson(
         page, request, 200,

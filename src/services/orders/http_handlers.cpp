@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "services/catalog/money_json.hpp"
 #include "core/random.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
@@ -19,9 +20,7 @@ namespace {
 
 const std::string kPrivate = "private, no-cache";
 
-void WriteMoney(core::JsonWriter& json, const catalog::Money& money) {
-    json.BeginObject().Field("amount", money.amount).Field("currency", money.currency).EndObject();
-}
+using catalog::WriteMoney;
 
 void WriteOrder(core::JsonWriter& json, const Order& o) {
     json.BeginObject().Field("id", o.id).Field("status", StatusName(o.status)).Key("items").BeginArray();
@@ -119,13 +118,10 @@ Response PlaceOrder(OrdersService& service, Request& request) {
 }
 
 Response ListOrders(OrdersService& service, Request& request) {
-    int limit = 20;
-    if (auto text = request.QueryParam("limit")) {
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || text->empty()) limit = -1;
-    }
+    auto limit = http::LimitParam(request);
+    if (!limit.ok()) return http::ProblemResponse(limit.error(), request.path);
     return http::RenderJson(
-        service.ListOrders(request.context, limit, request.QueryParam("cursor").value_or("")), request, 200,
+        service.ListOrders(request.context, *limit, request.QueryParam("cursor").value_or("")), request, 200,
         [](core::JsonWriter& json, const OrderPage& page) {
             json.BeginObject().Key("items").BeginArray();
             for (const auto& order : page.items) WriteOrder(json, order);

@@ -103,7 +103,15 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
 
     // The order is built from the catalog as it is now: the cart only says what and how many.
     EMPORIUM_ASSIGN_OR_RETURN(cart::Cart cart, cart_.GetCart(ctx, cart::CartOwner{user_id, std::nullopt}));
-    if (cart.items.empty()) return Error::Invalid("items", "the cart is empty");
+    if (cart.items.empty()) {
+        // A retry that overtook the first request's answer finds the cart already emptied:
+        // if the first request has stored its order by now, answer as it did.
+        if (request.idempotency_key) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto record, repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
+            if (record) return Replay(shard, *record, request);
+        }
+        return Error::Invalid("items", "the cart is empty");
+    }
     Order order;
     order.user_id = user_id;
     order.id = "ord_" + std::to_string(shard) + "_" + core::RandomToken(12);

@@ -179,8 +179,8 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     payment.next_retry_at = payment.created_at + settings_.orphan_retry_after_seconds;
     auto inserted = repository_.Insert(payment);
     if (!inserted.ok()) {
-        // A concurrent click created it first: answer with that one.
-        if (inserted.error().code == core::ErrorCode::kConflict) return repository_.FindByOrder(order_id);
+        // A concurrent click created it first: answer as that one does.
+        if (inserted.error().code == core::ErrorCode::kConflict) return Outcome(order_id);
         return inserted.error();
     }
     return Attempt(ctx, std::move(payment), 1 + static_cast<int>(settings_.retry_delays.size()));
