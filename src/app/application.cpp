@@ -4,16 +4,14 @@
 #include <filesystem>
 #include <thread>
 
+#include "bus/http_handlers.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
-#include "services/catalog/catalog_service_impl.hpp"
-#include "services/users/http_handlers.hpp"
-#include "services/users/users_service_impl.hpp"
-#include "bus/http_handlers.hpp"
 #include "observability/log.hpp"
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
+#include "services/catalog/catalog_service_impl.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
 #include "services/orders/event_consumers.hpp"
@@ -24,6 +22,8 @@
 #include "services/payments/psp/paygw_provider.hpp"
 #include "services/shipping/http_handlers.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
+#include "services/users/http_handlers.hpp"
+#include "services/users/users_service_impl.hpp"
 
 namespace emporium::app {
 
@@ -50,7 +50,7 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
 }
 
 std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
-    std::vector<infra::sqlite::Database*> all = {app.users_db.get(),    app.catalog_db.get(),
+    std::vector<infra::sqlite::Database*> all = {app.users_db.get(),     app.catalog_db.get(),
                                                  app.inventory_db.get(), app.payments_db.get(),
                                                  app.shipping_db.get(),  app.notifications_db.get()};
     for (auto& shard : app.order_shards) all.push_back(shard.get());
@@ -94,7 +94,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->settings = settings;
     std::error_code ec;
     std::filesystem::create_directories(settings.storage.data_dir, ec);
-    if (ec) return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
+    if (ec)
+        return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
     EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
     EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog"));
     EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
@@ -120,8 +121,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     if (hasher.DummyHash().empty()) return core::Error::Internal("argon2id is not usable with these settings");
     users::UsersSettings users_settings;
     users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
-    app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher,
-                                                           app->clock, users_settings);
+    app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher, app->clock, users_settings);
     app->catalog = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
     app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(*app->inventory_db);
     app->inventory =
@@ -156,7 +156,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     orders::SubscribeOrderConsumers(*app->bus, *app->orders);
 
     app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
-    app->shipping = std::make_unique<shipping::ShippingServiceImpl>(*app->shipping_repository, *app->orders, app->clock);
+    app->shipping =
+        std::make_unique<shipping::ShippingServiceImpl>(*app->shipping_repository, *app->orders, app->clock);
     shipping::SubscribeShippingConsumers(*app->bus, *app->shipping, order_sources);
     if (settings.notifications.smtp_url.empty()) {
         app->mailer = std::make_unique<notifications::MaildirMailer>(
@@ -260,7 +261,8 @@ void StartBackgroundWork(Application& app) {
             observability::LogError("reservation_sweep_failed",
                                     [&](core::JsonWriter& json) { json.Field("error", released.error().message); });
         } else if (*released > 0) {
-            observability::LogInfo("reservations_expired", [&](core::JsonWriter& json) { json.Field("count", *released); });
+            observability::LogInfo("reservations_expired",
+                                   [&](core::JsonWriter& json) { json.Field("count", *released); });
             app.bus->Wake();
         }
     }));

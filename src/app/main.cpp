@@ -91,11 +91,12 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
     RegisterRoutes(**app);
     Application& application = **app;
     StartBackgroundWork(application);
-    http::Server server(ServerOptionsFrom(settings), application.router,
-                        [&application](const core::RequestContext& ctx, std::string_view token) {
-                            return application.users->Authenticate(ctx, token);
-                        },
-                        application.metrics);
+    http::Server server(
+        ServerOptionsFrom(settings), application.router,
+        [&application](const core::RequestContext& ctx, std::string_view token) {
+            return application.users->Authenticate(ctx, token);
+        },
+        application.metrics);
     auto port = server.Listen();
     if (!port.ok()) return Fail(port.error());
     if (!port_file.empty()) {
@@ -176,7 +177,10 @@ int PrintRoutes() {
             core::JsonWriter json(out);
             json.BeginArray();
             for (const auto& route : (*app)->router.routes())
-                json.BeginObject().Field("method", http::MethodName(route->method)).Field("path", route->pattern).EndObject();
+                json.BeginObject()
+                    .Field("method", http::MethodName(route->method))
+                    .Field("path", route->pattern)
+                    .EndObject();
             json.EndArray();
             std::printf("%s\n", out.c_str());
         }
@@ -245,7 +249,8 @@ int main(int argc, char** argv) {
     app::CommonFlags common;
     std::map<std::string, std::string> overrides;
     auto add_common = [&](CLI::App* command) {
-        command->add_option("--config", common.config_file, "TOML configuration file (default: ./emporium.toml if present)");
+        command->add_option("--config", common.config_file,
+                            "TOML configuration file (default: ./emporium.toml if present)");
         command->add_option("--data-dir", common.data_dir, "Directory of the databases (storage.data_dir)");
     };
 
@@ -265,7 +270,8 @@ int main(int argc, char** argv) {
     seed->add_option("--products", products, "Number of products")->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
     seed->add_option("--seed", seed_value, "Random seed");
     int64_t stock = 100;
-    seed->add_option("--stock", stock, "Units of stock per SKU (0: none)")->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
+    seed->add_option("--stock", stock, "Units of stock per SKU (0: none)")
+        ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
 
     auto* admin = cli.add_subcommand("admin", "Operator commands");
     admin->require_subcommand(1);

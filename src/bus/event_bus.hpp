@@ -27,7 +27,7 @@ struct DeadLetter {
 // exponential backoff and jitter, and dead-lettering an event after the last attempt.
 // Adapters: the local dispatcher (embedded) and, later, RabbitMQ. Thread-safe.
 class EventBus {
-public:
+  public:
     // Must be idempotent: the same event may arrive more than once (see MarkHandled).
     // An error means "try again later".
     using Handler = std::function<core::Result<void>(const Event&)>;

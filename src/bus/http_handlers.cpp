@@ -29,8 +29,10 @@ void WriteDeadLetter(core::JsonWriter& json, const DeadLetter& d) {
         .EndObject();
     json.Field("attempts", d.attempts).Field("error", d.error).Field("failed_at", core::FormatRfc3339(d.failed_at));
     json.Key("replayed_at");
-    if (d.replayed_at) json.String(core::FormatRfc3339(*d.replayed_at));
-    else json.Null();
+    if (d.replayed_at)
+        json.String(core::FormatRfc3339(*d.replayed_at));
+    else
+        json.Null();
     json.EndObject();
 }
 

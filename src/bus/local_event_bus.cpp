@@ -172,8 +172,8 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     std::string error_text;
     bool blocked = false;
     for (const Event& event : batch->events) {
-        bool wanted = std::find(subscription.types.begin(), subscription.types.end(), event.type) !=
-                      subscription.types.end();
+        bool wanted =
+            std::find(subscription.types.begin(), subscription.types.end(), event.type) != subscription.types.end();
         if (wanted) {
             Result<void> handled = core::Ok();
             try {
@@ -220,7 +220,9 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     }
     if (dead) {
         observability::LogWarn("event_dead_lettered", [&](core::JsonWriter& json) {
-            json.Field("consumer", subscription.consumer).Field("event_id", dead->id).Field("type", dead->type)
+            json.Field("consumer", subscription.consumer)
+                .Field("event_id", dead->id)
+                .Field("type", dead->type)
                 .Field("error", error_text);
         });
     }
@@ -272,8 +274,7 @@ Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
             if (candidate->source == source && candidate->consumer == letter->consumer) subscription = candidate.get();
         if (!subscription) return Error::Conflict("The consumer of this dead letter is no longer subscribed.");
         auto handled = subscription->handler(letter->event);
-        if (!handled.ok())
-            return Error::Conflict("The consumer failed again: " + handled.error().message);
+        if (!handled.ok()) return Error::Conflict("The consumer failed again: " + handled.error().message);
         int64_t now = NowMs() / 1000;
         EMPORIUM_TRY(db->Write<void>([&](Connection& c) -> Result<void> {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kMarkReplayed));

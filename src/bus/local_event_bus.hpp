@@ -30,15 +30,14 @@ struct LocalEventBusSettings {
 // holds back that consumer's later events (ordering) until it succeeds or is
 // dead-lettered after `max_attempts`.
 class LocalEventBus final : public EventBus {
-public:
+  public:
     LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock) : settings_(settings), clock_(clock) {}
     ~LocalEventBus() override;
 
     // Makes `database`'s outbox available as `source`. Call before Start.
     void AddSource(std::string source, infra::sqlite::Database& database);
 
-    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
-                   Handler handler) override;
+    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler) override;
     void Start() override;
     void Stop() override;
     void Wake() override;
@@ -48,7 +47,7 @@ public:
     // Delivers everything currently deliverable once, on the calling thread (tests).
     void DeliverPending();
 
-private:
+  private:
     struct Subscription {
         std::string source;
         std::string consumer;

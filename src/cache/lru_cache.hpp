@@ -31,7 +31,7 @@ struct CacheStats {
 // loading and Put only if it is unchanged. Thread-safe.
 template <typename Value>
 class LruCache {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     LruCache(std::size_t max_bytes, std::chrono::milliseconds ttl, std::size_t shards = 16)
@@ -94,7 +94,7 @@ public:
         return stats;
     }
 
-private:
+  private:
     struct Entry {
         std::string key;
         std::shared_ptr<const Value> value;
@@ -103,7 +103,7 @@ private:
     };
     struct Shard {
         mutable std::mutex mutex;
-        std::list<Entry> lru;  // front: most recently used
+        std::list<Entry> lru;                                                             // front: most recently used
         std::unordered_map<std::string_view, typename std::list<Entry>::iterator> index;  // views into lru keys
         std::size_t bytes = 0;
     };

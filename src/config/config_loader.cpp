@@ -1,9 +1,10 @@
 #include "config/config_loader.hpp"
 
-#include <charconv>
-#include <limits>
-#include <functional>
 #include <toml++/toml.h>
+
+#include <charconv>
+#include <functional>
+#include <limits>
 
 #include "core/text.hpp"
 
@@ -71,72 +72,107 @@ KeySpec MakeBoolKey(const char* section, const char* key, const char* descriptio
 
 const std::vector<KeySpec>& Keys() {
     static const std::vector<KeySpec> keys = {
-        MakeStringKey("server", "host", "Address to listen on.", [](Settings& s) -> auto& { return s.server.host; }),
-        MakeIntKey<int>("server", "port", "TCP port; 0 picks a free one (see --port-file).",
-                        [](Settings& s) -> auto& { return s.server.port; }),
-        MakeIntKey<int>("server", "io_threads", "Event-loop threads, each with its own SO_REUSEPORT acceptor; 0 = one per core.",
-                        [](Settings& s) -> auto& { return s.server.io_threads; }),
-        MakeIntKey<int64_t>("server", "max_body_bytes", "Largest request body accepted; larger gets 413.",
-                            [](Settings& s) -> auto& { return s.server.max_body_bytes; }),
-        MakeIntKey<int64_t>("server", "max_header_bytes", "Largest request header block accepted; larger gets 431.",
-                            [](Settings& s) -> auto& { return s.server.max_header_bytes; }),
-        MakeIntKey<int>("server", "read_timeout_ms", "Time allowed to receive a request body.",
-                        [](Settings& s) -> auto& { return s.server.read_timeout_ms; }),
-        MakeIntKey<int>("server", "idle_timeout_ms", "A keep-alive connection without a new request header for this long is closed.",
-                        [](Settings& s) -> auto& { return s.server.idle_timeout_ms; }),
-        MakeIntKey<int>("server", "request_timeout_ms", "Deadline for handling one request; past it the answer is 503.",
-                        [](Settings& s) -> auto& { return s.server.request_timeout_ms; }),
-        MakeIntKey<int>("server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
-                        [](Settings& s) -> auto& { return s.server.shutdown_grace_ms; }),
-        MakeBoolKey("server", "access_log", "Write one JSON line per request to stdout.",
-                    [](Settings& s) -> auto& { return s.server.access_log; }),
-        MakeStringKey("storage", "data_dir", "Directory of the SQLite databases (created if missing).",
-                      [](Settings& s) -> auto& { return s.storage.data_dir; }),
-        MakeIntKey<int>("storage", "blocking_threads", "Threads that run database work and password hashing.",
-                        [](Settings& s) -> auto& { return s.storage.blocking_threads; }),
-        MakeIntKey<int>("storage", "blocking_queue_limit", "Jobs allowed to wait for a blocking thread; beyond it requests get 503.",
-                        [](Settings& s) -> auto& { return s.storage.blocking_queue_limit; }),
-        MakeIntKey<int>("storage", "read_connections", "SQLite read connections per database.",
-                        [](Settings& s) -> auto& { return s.storage.read_connections; }),
-        MakeIntKey<int>("storage", "busy_timeout_ms", "How long SQLite waits for a lock held by another process.",
-                        [](Settings& s) -> auto& { return s.storage.busy_timeout_ms; }),
-        MakeIntKey<int>("storage", "write_batch_max", "Most write jobs committed together in one group commit.",
-                        [](Settings& s) -> auto& { return s.storage.write_batch_max; }),
-        MakeIntKey<int>("security", "session_ttl_hours", "Lifetime of a session token.",
-                        [](Settings& s) -> auto& { return s.security.session_ttl_hours; }),
-        MakeIntKey<int>("security", "argon2_ops_limit", "argon2id passes (libsodium opslimit, at least 1).",
-                        [](Settings& s) -> auto& { return s.security.argon2_ops_limit; }),
-        MakeIntKey<int>("security", "argon2_memory_kib", "argon2id memory in KiB (at least 8).",
-                        [](Settings& s) -> auto& { return s.security.argon2_memory_kib; }),
-        MakeIntKey<int>("security", "max_concurrent_hashes",
-                        "argon2id computations at once (logins, signups); others wait up to 10 s, then 503. 0 = two per core.",
-                        [](Settings& s) -> auto& { return s.security.max_concurrent_hashes; }),
-        MakeIntKey<int>("catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
-                        [](Settings& s) -> auto& { return s.catalog.cache_max_age_seconds; }),
-        MakeIntKey<int64_t>("catalog", "page_cache_bytes", "Memory bound of the in-process cache of public product and list pages; 0 disables it.",
-                            [](Settings& s) -> auto& { return s.catalog.page_cache_bytes; }),
-        MakeIntKey<int>("catalog", "page_cache_ttl_ms", "Longest a cached page is served (writes through this process invalidate at once).",
-                        [](Settings& s) -> auto& { return s.catalog.page_cache_ttl_ms; }),
-        MakeIntKey<int>("inventory", "reservation_ttl_seconds",
-                        "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
-                        [](Settings& s) -> auto& { return s.inventory.reservation_ttl_seconds; }),
-        MakeIntKey<int>("orders", "shards",
-                        "Order databases (orders_<n>.db); fixed once orders exist, since ids carry their shard.",
-                        [](Settings& s) -> auto& { return s.orders.shards; }),
-        MakeStringKey("payments", "provider_url",
-                      "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",
-                      [](Settings& s) -> auto& { return s.payments.provider_url; }),
-        MakeStringKey("payments", "webhook_secret", "Shared secret that signs the provider's webhooks.",
-                      [](Settings& s) -> auto& { return s.payments.webhook_secret; }),
-        MakeIntKey<int>("payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
-                        [](Settings& s) -> auto& { return s.payments.provider_timeout_ms; }),
-        MakeStringKey("notifications", "smtp_url",
-                      "SMTP server for outgoing mail (smtp://host:port); empty writes mail to <data_dir>/mail (Maildir).",
-                      [](Settings& s) -> auto& { return s.notifications.smtp_url; }),
-        MakeStringKey("notifications", "mail_from", "Sender of outgoing mail.",
-                      [](Settings& s) -> auto& { return s.notifications.mail_from; }),
-        MakeStringKey("log", "level", "Lowest level logged: debug, info, warn or error.",
-                      [](Settings& s) -> auto& { return s.log.level; }),
+        MakeStringKey(
+            "server", "host", "Address to listen on.", [](Settings & s) -> auto& { return s.server.host; }),
+        MakeIntKey<int>(
+            "server", "port", "TCP port; 0 picks a free one (see --port-file).",
+            [](Settings & s) -> auto& { return s.server.port; }),
+        MakeIntKey<int>(
+            "server", "io_threads", "Event-loop threads, each with its own SO_REUSEPORT acceptor; 0 = one per core.",
+            [](Settings & s) -> auto& { return s.server.io_threads; }),
+        MakeIntKey<int64_t>(
+            "server", "max_body_bytes", "Largest request body accepted; larger gets 413.",
+            [](Settings & s) -> auto& { return s.server.max_body_bytes; }),
+        MakeIntKey<int64_t>(
+            "server", "max_header_bytes", "Largest request header block accepted; larger gets 431.",
+            [](Settings & s) -> auto& { return s.server.max_header_bytes; }),
+        MakeIntKey<int>(
+            "server", "read_timeout_ms", "Time allowed to receive a request body.",
+            [](Settings & s) -> auto& { return s.server.read_timeout_ms; }),
+        MakeIntKey<int>(
+            "server", "idle_timeout_ms",
+            "A keep-alive connection without a new request header for this long is closed.",
+            [](Settings & s) -> auto& { return s.server.idle_timeout_ms; }),
+        MakeIntKey<int>(
+            "server", "request_timeout_ms", "Deadline for handling one request; past it the answer is 503.",
+            [](Settings & s) -> auto& { return s.server.request_timeout_ms; }),
+        MakeIntKey<int>(
+            "server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
+            [](Settings & s) -> auto& { return s.server.shutdown_grace_ms; }),
+        MakeBoolKey(
+            "server", "access_log", "Write one JSON line per request to stdout.",
+            [](Settings & s) -> auto& { return s.server.access_log; }),
+        MakeStringKey(
+            "storage", "data_dir", "Directory of the SQLite databases (created if missing).",
+            [](Settings & s) -> auto& { return s.storage.data_dir; }),
+        MakeIntKey<int>(
+            "storage", "blocking_threads", "Threads that run database work and password hashing.",
+            [](Settings & s) -> auto& { return s.storage.blocking_threads; }),
+        MakeIntKey<int>(
+            "storage", "blocking_queue_limit",
+            "Jobs allowed to wait for a blocking thread; beyond it requests get 503.",
+            [](Settings & s) -> auto& { return s.storage.blocking_queue_limit; }),
+        MakeIntKey<int>(
+            "storage", "read_connections", "SQLite read connections per database.",
+            [](Settings & s) -> auto& { return s.storage.read_connections; }),
+        MakeIntKey<int>(
+            "storage", "busy_timeout_ms", "How long SQLite waits for a lock held by another process.",
+            [](Settings & s) -> auto& { return s.storage.busy_timeout_ms; }),
+        MakeIntKey<int>(
+            "storage", "write_batch_max", "Most write jobs committed together in one group commit.",
+            [](Settings & s) -> auto& { return s.storage.write_batch_max; }),
+        MakeIntKey<int>(
+            "security", "session_ttl_hours", "Lifetime of a session token.",
+            [](Settings & s) -> auto& { return s.security.session_ttl_hours; }),
+        MakeIntKey<int>(
+            "security", "argon2_ops_limit", "argon2id passes (libsodium opslimit, at least 1).",
+            [](Settings & s) -> auto& { return s.security.argon2_ops_limit; }),
+        MakeIntKey<int>(
+            "security", "argon2_memory_kib", "argon2id memory in KiB (at least 8).",
+            [](Settings & s) -> auto& { return s.security.argon2_memory_kib; }),
+        MakeIntKey<int>(
+            "security", "max_concurrent_hashes",
+            "argon2id computations at once (logins, signups); others wait up to 10 s, then 503. 0 = two per core.",
+            [](Settings & s) -> auto& { return s.security.max_concurrent_hashes; }),
+        MakeIntKey<int>(
+            "catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
+            [](Settings & s) -> auto& { return s.catalog.cache_max_age_seconds; }),
+        MakeIntKey<int64_t>(
+            "catalog", "page_cache_bytes",
+            "Memory bound of the in-process cache of public product and list pages; 0 disables it.",
+            [](Settings & s) -> auto& { return s.catalog.page_cache_bytes; }),
+        MakeIntKey<int>(
+            "catalog", "page_cache_ttl_ms",
+            "Longest a cached page is served (writes through this process invalidate at once).",
+            [](Settings & s) -> auto& { return s.catalog.page_cache_ttl_ms; }),
+        MakeIntKey<int>(
+            "inventory", "reservation_ttl_seconds",
+            "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
+            [](Settings & s) -> auto& { return s.inventory.reservation_ttl_seconds; }),
+        MakeIntKey<int>(
+            "orders", "shards",
+            "Order databases (orders_<n>.db); fixed once orders exist, since ids carry their shard.",
+            [](Settings & s) -> auto& { return s.orders.shards; }),
+        MakeStringKey(
+            "payments", "provider_url",
+            "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",
+            [](Settings & s) -> auto& { return s.payments.provider_url; }),
+        MakeStringKey(
+            "payments", "webhook_secret", "Shared secret that signs the provider's webhooks.",
+            [](Settings & s) -> auto& { return s.payments.webhook_secret; }),
+        MakeIntKey<int>(
+            "payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
+            [](Settings & s) -> auto& { return s.payments.provider_timeout_ms; }),
+        MakeStringKey(
+            "notifications", "smtp_url",
+            "SMTP server for outgoing mail (smtp://host:port); empty writes mail to <data_dir>/mail (Maildir).",
+            [](Settings & s) -> auto& { return s.notifications.smtp_url; }),
+        MakeStringKey(
+            "notifications", "mail_from", "Sender of outgoing mail.",
+            [](Settings & s) -> auto& { return s.notifications.mail_from; }),
+        MakeStringKey(
+            "log", "level", "Lowest level logged: debug, info, warn or error.",
+            [](Settings & s) -> auto& { return s.log.level; }),
     };
     return keys;
 }
@@ -153,7 +189,6 @@ bool IsSection(const std::string& section) {
     return false;
 }
 
-
 }  // namespace
 
 std::vector<KeyReference> DescribeKeys() {
@@ -163,8 +198,7 @@ std::vector<KeyReference> DescribeKeys() {
     return out;
 }
 
-Result<void> SetKey(const std::string& section, const std::string& key, const std::string& value,
-                    Settings& settings) {
+Result<void> SetKey(const std::string& section, const std::string& key, const std::string& value, Settings& settings) {
     const KeySpec* spec = FindKey(section, key);
     if (!spec) return Error::Malformed("unknown configuration key " + section + "." + key);
     auto result = spec->set(settings, value);

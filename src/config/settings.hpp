@@ -40,7 +40,7 @@ struct SecuritySettings {
 };
 
 struct CatalogSettings {
-    int cache_max_age_seconds = 60;                // Cache-Control max-age on public catalog reads
+    int cache_max_age_seconds = 60;         // Cache-Control max-age on public catalog reads
     int64_t page_cache_bytes = 64LL << 20;  // in-process cache of serialised product and list pages
     int page_cache_ttl_ms = 5'000;          // bounds staleness from writes by other processes
 };

@@ -11,16 +11,15 @@ namespace emporium::core {
 // Wall-clock time as Unix seconds; the unit the API (RFC 3339, second precision) and the
 // databases use. Services take a Clock so tests can control time.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual int64_t NowSeconds() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     int64_t NowSeconds() const override {
-        return std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
     }
 };

@@ -10,7 +10,7 @@ namespace emporium::core {
 // written straight into the bytes that go on the wire. Commas are inserted automatically.
 // The caller is responsible for balanced Begin/End calls.
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::string& out) : out_(out) {}
 
     JsonWriter& BeginObject() { return Open('{'); }
@@ -32,7 +32,7 @@ public:
     JsonWriter& Field(std::string_view key, int value) { return Key(key).Int(value); }
     JsonWriter& Field(std::string_view key, bool value) { return Key(key).Bool(value); }
 
-private:
+  private:
     JsonWriter& Open(char c);
     JsonWriter& Close(char c);
     void BeforeValue();

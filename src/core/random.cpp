@@ -21,8 +21,8 @@ std::string Base64UrlEncode(std::string_view bytes) {
 bool Base64UrlDecode(std::string_view text, std::string& out) {
     out.resize(text.size());
     std::size_t length = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                          nullptr, &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                          &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return false;
     out.resize(length);
     return true;

@@ -43,9 +43,7 @@ struct Error {
     }
     static Error NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message), {}}; }
     static Error Conflict(std::string message) { return {ErrorCode::kConflict, std::move(message), {}}; }
-    static Error Unauthenticated(std::string message) {
-        return {ErrorCode::kUnauthenticated, std::move(message), {}};
-    }
+    static Error Unauthenticated(std::string message) { return {ErrorCode::kUnauthenticated, std::move(message), {}}; }
     static Error PermissionDenied(std::string message) {
         return {ErrorCode::kPermissionDenied, std::move(message), {}};
     }
@@ -57,8 +55,8 @@ struct Error {
 // (std::expected is C++23; this is the subset we use).
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : state_(std::move(value)) {}                  // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : state_(std::move(value)) {}                              // NOLINT(google-explicit-constructor)
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     bool ok() const { return state_.index() == 0; }
@@ -75,13 +73,13 @@ public:
     const Error& error() const& { return std::get<1>(state_); }
     Error&& error() && { return std::get<1>(std::move(state_)); }
 
-private:
+  private:
     std::variant<T, Error> state_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
@@ -90,7 +88,7 @@ public:
     const Error& error() const& { return error_; }
     Error&& error() && { return std::move(error_); }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };
@@ -100,11 +98,10 @@ inline Result<void> Ok() { return {}; }
 }  // namespace emporium::core
 
 // Propagates the error of a Result expression out of the enclosing function.
-#define EMPORIUM_TRY(expr)                                  \
-    do {                                                    \
-        auto emporium_try_result_ = (expr);                 \
-        if (!emporium_try_result_.ok())                     \
-            return std::move(emporium_try_result_).error(); \
+#define EMPORIUM_TRY(expr)                                                              \
+    do {                                                                                \
+        auto emporium_try_result_ = (expr);                                             \
+        if (!emporium_try_result_.ok()) return std::move(emporium_try_result_).error(); \
     } while (0)
 
 #define EMPORIUM_CONCAT_INNER(a, b) a##b

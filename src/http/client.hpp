@@ -29,14 +29,14 @@ struct ClientResponse {
 // connection per call: loopback connects are cheap, and no state outlives a call.
 // Thread-safe (no shared state). Beast stays inside client.cpp.
 class HttpClient {
-public:
+  public:
     // `base_url` like "http://127.0.0.1:9100" (http only).
     static core::Result<HttpClient> Create(const std::string& base_url);
 
     core::Result<ClientResponse> Send(const ClientRequest& request, std::chrono::milliseconds timeout) const;
     const std::string& base_url() const { return base_url_; }
 
-private:
+  private:
     HttpClient(std::string base_url, std::string host, std::string port)
         : base_url_(std::move(base_url)), host_(std::move(host)), port_(std::move(port)) {}
     std::string base_url_, host_, port_;

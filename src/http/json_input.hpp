@@ -28,7 +28,7 @@ struct Patch {
 // and unknown fields are request-shape errors (400); Finish() reports them, naming the
 // field. Value rules (lengths, formats) belong to the service and give 422.
 class ObjectReader {
-public:
+  public:
     explicit ObjectReader(const boost::json::object& object, std::string prefix = "")
         : object_(object), prefix_(std::move(prefix)) {}
 
@@ -53,7 +53,7 @@ public:
 
     std::string FieldName(std::string_view key) const;
 
-private:
+  private:
     const boost::json::value* Lookup(std::string_view key);
     void TypeError(std::string_view key, std::string_view expected);
 

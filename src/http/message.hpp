@@ -20,8 +20,8 @@ Method ParseMethod(std::string_view text);
 
 struct Request {
     Method method = Method::kGet;
-    std::string path;   // percent-encoded as received, without the query
-    std::string query;  // raw text after '?'
+    std::string path;                                          // percent-encoded as received, without the query
+    std::string query;                                         // raw text after '?'
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
     std::string body;
     std::string remote_address;

@@ -8,56 +8,94 @@ using core::ErrorCode;
 
 int StatusFor(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kMalformed: return 400;
-        case ErrorCode::kInvalidArgument: return 422;
-        case ErrorCode::kUnauthenticated: return 401;
-        case ErrorCode::kPermissionDenied: return 403;
-        case ErrorCode::kNotFound: return 404;
-        case ErrorCode::kMethodNotAllowed: return 405;
-        case ErrorCode::kConflict: return 409;
-        case ErrorCode::kPayloadTooLarge: return 413;
-        case ErrorCode::kHeadersTooLarge: return 431;
-        case ErrorCode::kUnsupportedMediaType: return 415;
-        case ErrorCode::kUnavailable: return 503;
-        case ErrorCode::kInternal: return 500;
+        case ErrorCode::kMalformed:
+            return 400;
+        case ErrorCode::kInvalidArgument:
+            return 422;
+        case ErrorCode::kUnauthenticated:
+            return 401;
+        case ErrorCode::kPermissionDenied:
+            return 403;
+        case ErrorCode::kNotFound:
+            return 404;
+        case ErrorCode::kMethodNotAllowed:
+            return 405;
+        case ErrorCode::kConflict:
+            return 409;
+        case ErrorCode::kPayloadTooLarge:
+            return 413;
+        case ErrorCode::kHeadersTooLarge:
+            return 431;
+        case ErrorCode::kUnsupportedMediaType:
+            return 415;
+        case ErrorCode::kUnavailable:
+            return 503;
+        case ErrorCode::kInternal:
+            return 500;
     }
     return 500;
 }
 
 std::string_view ReasonPhrase(int status) {
     switch (status) {
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 409: return "Conflict";
-        case 413: return "Content Too Large";
-        case 415: return "Unsupported Media Type";
-        case 422: return "Unprocessable Content";
-        case 429: return "Too Many Requests";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        default: return "Error";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Content Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 422:
+            return "Unprocessable Content";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Error";
     }
 }
 
 namespace {
 std::string_view TypeSlug(int status) {
     switch (status) {
-        case 400: return "malformed-request";
-        case 401: return "unauthenticated";
-        case 403: return "forbidden";
-        case 404: return "not-found";
-        case 405: return "method-not-allowed";
-        case 409: return "conflict";
-        case 413: return "payload-too-large";
-        case 415: return "unsupported-media-type";
-        case 422: return "validation-failed";
-        case 431: return "headers-too-large";
-        case 503: return "service-unavailable";
-        default: return "internal-error";
+        case 400:
+            return "malformed-request";
+        case 401:
+            return "unauthenticated";
+        case 403:
+            return "forbidden";
+        case 404:
+            return "not-found";
+        case 405:
+            return "method-not-allowed";
+        case 409:
+            return "conflict";
+        case 413:
+            return "payload-too-large";
+        case 415:
+            return "unsupported-media-type";
+        case 422:
+            return "validation-failed";
+        case 431:
+            return "headers-too-large";
+        case 503:
+            return "service-unavailable";
+        default:
+            return "internal-error";
     }
 }
 }  // namespace

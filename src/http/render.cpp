@@ -10,8 +10,8 @@ core::Result<int> LimitParam(const Request& request, int fallback) {
     int limit = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
     if (ec != std::errc() || end != text->data() + text->size() || text->empty() || limit < 1 || limit > 100)
-        return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.",
-                           {{"limit", "must be between 1 and 100"}}};
+        return core::Error{
+            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
     return limit;
 }
 

@@ -45,19 +45,19 @@ struct Route {
 // Matches method + path to a route with path parameters. Registration happens before the
 // server starts; lookups are then read-only and thread-safe.
 class Router {
-public:
+  public:
     Route& Add(Method method, std::string pattern, Access access, Handler handler,
                Execution execution = Execution::kBlocking);
 
     struct Match {
-        const Route* route = nullptr;     // null: no route for this method
-        std::vector<Method> allowed;      // when route is null: methods the path does support (405)
+        const Route* route = nullptr;  // null: no route for this method
+        std::vector<Method> allowed;   // when route is null: methods the path does support (405)
     };
     Match Find(Method method, std::string_view path, Request& request) const;
 
     const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
-private:
+  private:
     static bool MatchSegments(const Route& route, const std::vector<std::string_view>& parts, Request* request);
     std::vector<std::unique_ptr<Route>> routes_;
 };

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <list>
 #include <optional>
 #include <thread>
@@ -150,7 +150,8 @@ struct Server::Impl {
     Response Invoke(const Route& route, Request& request) {
         try {
             if (request.context.Expired())
-                return Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.", request.path);
+                return Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.",
+                               request.path);
             bool optional = route.access == Access::kOptionalUser;
             if (route.access != Access::kPublic && !(optional && request.Header("authorization").empty())) {
                 std::string_view authorization = request.Header("authorization");
@@ -180,15 +181,15 @@ struct Server::Impl {
         co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
             [this, executor](auto handler, Work work, std::string instance) mutable {
                 auto accepted = std::make_shared<bool>(true);
-                runtime::UniqueFunction job([handler = std::move(handler), work = std::move(work), executor,
-                                             accepted, instance]() mutable {
-                    Response response = *accepted ? work()
-                                                  : Problem(core::ErrorCode::kUnavailable,
-                                                            "The server is busy; retry shortly.", instance);
-                    asio::post(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
-                        std::move(handler)(std::move(response));
+                runtime::UniqueFunction job(
+                    [handler = std::move(handler), work = std::move(work), executor, accepted, instance]() mutable {
+                        Response response = *accepted ? work()
+                                                      : Problem(core::ErrorCode::kUnavailable,
+                                                                "The server is busy; retry shortly.", instance);
+                        asio::post(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
+                            std::move(handler)(std::move(response));
+                        });
                     });
-                });
                 if (!pool.TrySubmit(std::move(job))) {
                     *accepted = false;
                     job();
@@ -204,9 +205,9 @@ struct Server::Impl {
         if (!match.route) {
             if (match.allowed.empty())
                 co_return Problem(core::ErrorCode::kNotFound, "No resource at this path.", request.path);
-            Response response = Problem(core::ErrorCode::kMethodNotAllowed,
-                                        "This path does not support " + std::string(MethodName(request.method)) + ".",
-                                        request.path);
+            Response response =
+                Problem(core::ErrorCode::kMethodNotAllowed,
+                        "This path does not support " + std::string(MethodName(request.method)) + ".", request.path);
             std::string allow;
             for (Method m : match.allowed) {
                 if (!allow.empty()) allow += ", ";
@@ -361,7 +362,8 @@ struct Server::Impl {
                 } else if (header_error == bhttp::error::header_limit) {
                     co_await Reject(stream, core::ErrorCode::kHeadersTooLarge, "The request headers are too large.");
                 } else if (header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                           header_error != bhttp::error::end_of_stream && header_error != bhttp::error::partial_message) {
+                           header_error != bhttp::error::end_of_stream &&
+                           header_error != bhttp::error::partial_message) {
                     co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.");
                 }
                 break;
@@ -435,7 +437,8 @@ struct Server::Impl {
     void BeginShutdown() {
         if (draining.exchange(true)) return;
         observability::LogInfo("shutdown_started", [&](core::JsonWriter& json) {
-            json.Field("in_flight", in_flight.load()).Field("grace_ms", static_cast<int64_t>(options.shutdown_grace.count()));
+            json.Field("in_flight", in_flight.load())
+                .Field("grace_ms", static_cast<int64_t>(options.shutdown_grace.count()));
         });
         for (auto& worker : workers) {
             asio::post(worker->io, [w = worker.get()] {
@@ -463,7 +466,8 @@ struct Server::Impl {
     void RenderMetrics(std::string& out) const {
         using observability::AppendFamilyHeader;
         using observability::AppendSample;
-        AppendFamilyHeader(out, "emporium_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+        AppendFamilyHeader(out, "emporium_http_requests_total", "counter",
+                           "HTTP requests answered, by route and status.");
         auto each_route = [&](auto&& fn) {
             for (const auto& route : router.routes()) fn(MethodName(route->method), route->pattern, route->metrics);
             fn(std::string_view("ANY"), std::string_view("unmatched"), unmatched_metrics);
@@ -482,9 +486,9 @@ struct Server::Impl {
                            "Time from a complete request header to the response written, by route.");
         each_route([&](std::string_view method, std::string_view pattern, const RouteMetrics& metrics) {
             if (metrics.latency.Count() == 0) return;
-            metrics.latency.Render(out, "emporium_http_request_duration_seconds",
-                                   "method=\"" + std::string(method) + "\",route=\"" +
-                                       observability::EscapeLabel(pattern) + "\"");
+            metrics.latency.Render(
+                out, "emporium_http_request_duration_seconds",
+                "method=\"" + std::string(method) + "\",route=\"" + observability::EscapeLabel(pattern) + "\"");
         });
         AppendFamilyHeader(out, "emporium_http_requests_in_flight", "gauge", "Requests read and not yet answered.");
         AppendSample(out, "emporium_http_requests_in_flight", "", in_flight.load());
@@ -494,11 +498,13 @@ struct Server::Impl {
         AppendSample(out, "emporium_http_connections_accepted_total", "",
                      static_cast<int64_t>(connections_accepted.Value()));
         auto stats = pool.Stats();
-        AppendFamilyHeader(out, "emporium_blocking_pool_threads", "gauge", "Threads of the blocking pool (database work, hashing).");
+        AppendFamilyHeader(out, "emporium_blocking_pool_threads", "gauge",
+                           "Threads of the blocking pool (database work, hashing).");
         AppendSample(out, "emporium_blocking_pool_threads", "", stats.threads);
         AppendFamilyHeader(out, "emporium_blocking_pool_busy_threads", "gauge", "Blocking pool threads running a job.");
         AppendSample(out, "emporium_blocking_pool_busy_threads", "", stats.busy);
-        AppendFamilyHeader(out, "emporium_blocking_pool_queued_jobs", "gauge", "Jobs waiting for a blocking pool thread.");
+        AppendFamilyHeader(out, "emporium_blocking_pool_queued_jobs", "gauge",
+                           "Jobs waiting for a blocking pool thread.");
         AppendSample(out, "emporium_blocking_pool_queued_jobs", "", stats.queued);
         AppendFamilyHeader(out, "emporium_blocking_pool_rejected_total", "counter",
                            "Jobs refused because the blocking pool queue was full (answered 503).");
@@ -527,7 +533,9 @@ core::Result<int> Server::Listen() {
         probe.open(endpoint.protocol(), ec);
         if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
         if (!ec) probe.bind(endpoint, ec);
-        if (ec) return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " + ec.message());
+        if (ec)
+            return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) +
+                                            ": " + ec.message());
     }
     for (auto& worker : impl_->workers) {
         tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
@@ -541,7 +549,9 @@ core::Result<int> Server::Listen() {
         }
         if (!ec) acceptor.bind(endpoint, ec);
         if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-        if (ec) return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " + ec.message());
+        if (ec)
+            return core::Error::Unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) +
+                                            ": " + ec.message());
         port = acceptor.local_endpoint().port();  // the first acceptor resolves port 0 for the others
     }
     return port;

@@ -42,7 +42,7 @@ using Authenticator = std::function<core::Result<core::Principal>(const core::Re
 // RFC 9457 problem. SIGTERM/SIGINT stop accepting, close idle connections, let in-flight
 // requests finish (answering with Connection: close) within shutdown_grace, then stop.
 class Server {
-public:
+  public:
     Server(ServerOptions options, const Router& router, Authenticator authenticator,
            observability::MetricsRegistry& metrics);
     ~Server();
@@ -58,7 +58,7 @@ public:
 
     runtime::BlockingPoolStats PoolStats() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -70,9 +70,8 @@ std::optional<Response> PspSimulator::Misbehave() {
         std::lock_guard lock(mutex_);
         settings = settings_;
     }
-    int delay = settings.latency_ms + (settings.latency_jitter_ms > 0
-                                           ? static_cast<int>(Uniform() * settings.latency_jitter_ms)
-                                           : 0);
+    int delay = settings.latency_ms +
+                (settings.latency_jitter_ms > 0 ? static_cast<int>(Uniform() * settings.latency_jitter_ms) : 0);
     if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     if (settings.hang_rate > 0 && Uniform() < settings.hang_rate) {
         std::this_thread::sleep_for(std::chrono::milliseconds(settings.hang_ms));
@@ -95,9 +94,16 @@ std::string PspSimulator::ChargeJson(const Charge& c) const {
         .Field("currency", c.currency)
         .Field("source", c.token)
         .Key("decline_code");
-    if (c.decline_code.empty()) json.Null();
-    else json.String(c.decline_code);
-    json.Key("metadata").BeginObject().Field("order_id", c.order_id).EndObject().Field("created", c.created).EndObject();
+    if (c.decline_code.empty())
+        json.Null();
+    else
+        json.String(c.decline_code);
+    json.Key("metadata")
+        .BeginObject()
+        .Field("order_id", c.order_id)
+        .EndObject()
+        .Field("created", c.created)
+        .EndObject();
     return body;
 }
 
@@ -130,7 +136,9 @@ Response PspSimulator::Tokenize(Request& request) {
         .Field("id", token)
         .Field("object", "token")
         .Field("last4", std::string_view(*number).substr(number->size() - 4))
-        .Field("brand", (*number)[0] == '4' ? "visa" : (*number)[0] == '5' ? "mastercard" : "card")
+        .Field("brand", (*number)[0] == '4'   ? "visa"
+                        : (*number)[0] == '5' ? "mastercard"
+                                              : "card")
         .EndObject();
     return Response::Json(201, std::move(out));
 }
@@ -261,16 +269,22 @@ Response PspSimulator::PutSettings(Request& request) {
     {
         std::lock_guard lock(mutex_);
         for (const auto& [key, value] : *body) {
-            auto number = value.is_double() ? value.as_double()
+            auto number = value.is_double()  ? value.as_double()
                           : value.is_int64() ? static_cast<double>(value.as_int64())
                                              : -1.0;
             if (number < 0) return Error(400, "invalid_request", "settings are non-negative numbers");
-            if (key == "latency_ms") settings_.latency_ms = static_cast<int>(number);
-            else if (key == "latency_jitter_ms") settings_.latency_jitter_ms = static_cast<int>(number);
-            else if (key == "error_rate") settings_.error_rate = std::min(1.0, number);
-            else if (key == "hang_rate") settings_.hang_rate = std::min(1.0, number);
-            else if (key == "hang_ms") settings_.hang_ms = static_cast<int>(number);
-            else return Error(400, "invalid_request", "unknown setting " + std::string(key));
+            if (key == "latency_ms")
+                settings_.latency_ms = static_cast<int>(number);
+            else if (key == "latency_jitter_ms")
+                settings_.latency_jitter_ms = static_cast<int>(number);
+            else if (key == "error_rate")
+                settings_.error_rate = std::min(1.0, number);
+            else if (key == "hang_rate")
+                settings_.hang_rate = std::min(1.0, number);
+            else if (key == "hang_ms")
+                settings_.hang_ms = static_cast<int>(number);
+            else
+                return Error(400, "invalid_request", "unknown setting " + std::string(key));
         }
     }
     return GetSettings(request);
@@ -302,9 +316,11 @@ void PspSimulator::WebhookLoop() {
         if (!client.ok()) continue;
         // Up to 3 attempts, like a real provider's (shortened) retry schedule.
         for (int attempt = 0; attempt < 3; ++attempt) {
-            http::ClientRequest request{"POST", "/api/v1/webhooks/paygw",
-                                        {{"Paygw-Signature", payments::SignWebhook(options_.webhook_secret, Now(), event)}},
-                                        event};
+            http::ClientRequest request{
+                "POST",
+                "/api/v1/webhooks/paygw",
+                {{"Paygw-Signature", payments::SignWebhook(options_.webhook_secret, Now(), event)}},
+                event};
             auto sent = client->Send(request, std::chrono::seconds(2));
             if (sent.ok() && sent->status < 300) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(200 * (attempt + 1)));
@@ -314,8 +330,8 @@ void PspSimulator::WebhookLoop() {
 
 void PspSimulator::RegisterRoutes(http::Router& router) {
     router.Add(
-        Method::kGet, "/health/live", Access::kPublic, [](Request&) { return Response::Json(200, "{\"status\":\"ok\"}"); },
-        http::Execution::kInline);
+        Method::kGet, "/health/live", Access::kPublic,
+        [](Request&) { return Response::Json(200, "{\"status\":\"ok\"}"); }, http::Execution::kInline);
     router.Add(Method::kPost, "/v1/tokens", Access::kPublic, [this](Request& r) { return Tokenize(r); });
     router.Add(Method::kPost, "/v1/charges", Access::kPublic, [this](Request& r) { return CreateCharge(r); });
     router.Add(Method::kGet, "/v1/charges/{charge_id}", Access::kPublic, [this](Request& r) { return GetCharge(r); });

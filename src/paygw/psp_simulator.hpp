@@ -38,13 +38,13 @@ struct SimulatorOptions {
 //   500 processing_error (retryable, nothing charged). Any other valid card succeeds.
 // State lives in memory. Thread-safe.
 class PspSimulator {
-public:
+  public:
     explicit PspSimulator(SimulatorOptions options);
     ~PspSimulator();
 
     void RegisterRoutes(http::Router& router);
 
-private:
+  private:
     struct Charge {
         std::string id, status, decline_code, currency, token, order_id;
         int64_t amount = 0, refunded = 0, created = 0;

@@ -7,8 +7,8 @@
 namespace emporium::resilience {
 
 struct CircuitBreakerSettings {
-    int window = 10;                          // outcomes remembered
-    double failure_ratio = 0.5;               // open when this share of a full window failed
+    int window = 10;                           // outcomes remembered
+    double failure_ratio = 0.5;                // open when this share of a full window failed
     std::chrono::milliseconds open_for{5000};  // then let one probe through (half-open)
 };
 
@@ -17,7 +17,7 @@ struct CircuitBreakerSettings {
 // Closed → (failure ratio reached over a full window) → open → (open_for elapsed) →
 // half-open: one call; success closes, failure opens again. Thread-safe.
 class CircuitBreaker {
-public:
+  public:
     enum class State { kClosed, kOpen, kHalfOpen };
     using Clock = std::chrono::steady_clock;
 
@@ -29,7 +29,7 @@ public:
     void Record(bool success);
     State state();
 
-private:
+  private:
     CircuitBreakerSettings settings_;
     std::mutex mutex_;
     State state_ = State::kClosed;

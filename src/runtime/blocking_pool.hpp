@@ -24,7 +24,7 @@ struct BlockingPoolStats {
 // `queue_limit` jobs already wait, TrySubmit refuses and the caller answers 503 instead
 // of letting latency grow without bound. Thread-safe.
 class BlockingPool {
-public:
+  public:
     BlockingPool(int threads, int queue_limit);
     ~BlockingPool();  // runs every queued job, then joins
     BlockingPool(const BlockingPool&) = delete;
@@ -35,7 +35,7 @@ public:
     bool TrySubmit(UniqueFunction&& job);
     BlockingPoolStats Stats() const;
 
-private:
+  private:
     void Loop();
 
     const int queue_limit_;

@@ -11,7 +11,7 @@ namespace emporium::runtime {
 // Runs `work` every `interval` on its own thread until destroyed (background sweepers:
 // expired reservations, expired carts). Blocking work is fine here.
 class PeriodicTask {
-public:
+  public:
     PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work)
         : interval_(interval), work_(std::move(work)), thread_([this] { Loop(); }) {}
     ~PeriodicTask() {
@@ -25,7 +25,7 @@ public:
     PeriodicTask(const PeriodicTask&) = delete;
     PeriodicTask& operator=(const PeriodicTask&) = delete;
 
-private:
+  private:
     void Loop() {
         std::unique_lock lock(mutex_);
         while (!wakeup_.wait_for(lock, interval_, [&] { return stopping_; })) {

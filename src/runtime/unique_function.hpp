@@ -8,7 +8,7 @@ namespace emporium::runtime {
 // A move-only `void()` callable (std::move_only_function is C++23): it can own
 // move-only state such as a coroutine's completion handler.
 class UniqueFunction {
-public:
+  public:
     UniqueFunction() = default;
     template <typename F>
     UniqueFunction(F f) : callable_(std::make_unique<Model<F>>(std::move(f))) {}  // NOLINT(google-explicit-constructor)
@@ -16,7 +16,7 @@ public:
     void operator()() { callable_->Call(); }
     explicit operator bool() const { return static_cast<bool>(callable_); }
 
-private:
+  private:
     struct Concept {
         virtual ~Concept() = default;
         virtual void Call() = 0;

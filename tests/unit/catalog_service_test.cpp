@@ -63,18 +63,18 @@ TEST(CatalogRules, CursorsRoundTripAndRejectTampering) {
 }
 
 class FixedClock final : public core::Clock {
-public:
+  public:
     int64_t NowSeconds() const override { return 1'800'000'000; }
 };
 
 class CatalogServiceTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-catalog-test-" + core::RandomToken(6));
         std::filesystem::create_directories(dir_);
-        infra::sqlite::DatabaseOptions options{(dir_ / "catalog.db").string(), "catalog", 2, 5000, 64,
-                                               infra::sqlite::EmbeddedMigrations("catalog")};
+        infra::sqlite::DatabaseOptions options{
+            (dir_ / "catalog.db").string(), "catalog", 2, 5000, 64, infra::sqlite::EmbeddedMigrations("catalog")};
         auto db = infra::sqlite::Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
@@ -112,7 +112,7 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
     // Same seed in a fresh repository gives the same first product.
     auto again_dir = dir_ / "again";
     std::filesystem::create_directories(again_dir);
-    infra::sqlite::DatabaseOptions again_options{(again_dir / "catalog.db").string(), "catalog", 1, 5000, 64,
+    infra::sqlite::DatabaseOptions again_options{(again_dir / "catalog.db").string(),         "catalog", 1, 5000, 64,
                                                  infra::sqlite::EmbeddedMigrations("catalog")};
     auto again_db = infra::sqlite::Database::Open(again_options);
     ASSERT_TRUE(again_db.ok());
@@ -150,8 +150,11 @@ TEST_F(CatalogServiceTest, PaginationIsStableUnderInserts) {
             ProductInput input;
             input.name = "Inserted " + std::to_string(static_cast<int>(sort)) + "-" + std::to_string(inserted++);
             input.variants = std::vector<VariantInput>{
-                VariantInput{"INS-" + std::to_string(static_cast<int>(sort)) + "-" + std::to_string(inserted), {},
-                             int64_t{500} * inserted, std::string("USD"), {}}};
+                VariantInput{"INS-" + std::to_string(static_cast<int>(sort)) + "-" + std::to_string(inserted),
+                             {},
+                             int64_t{500} * inserted,
+                             std::string("USD"),
+                             {}}};
             ASSERT_TRUE(service_->CreateProduct(ctx_, input).ok());
             if (!page->next_cursor) break;
             query.cursor = *page->next_cursor;

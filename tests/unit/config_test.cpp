@@ -39,21 +39,15 @@ TEST(Config, UnknownKeyInKnownSectionIsAnError) {
 
 TEST(Config, TomlFileRejectsUnknownKeysAndReadsKnownOnes) {
     auto path = std::filesystem::temp_directory_path() / "emporium_config_test.toml";
-    {
-        std::ofstream(path) << "[server]\nport = 7000\naccess_log = false\n[storage]\ndata_dir = \"/tmp/x\"\n";
-    }
+    { std::ofstream(path) << "[server]\nport = 7000\naccess_log = false\n[storage]\ndata_dir = \"/tmp/x\"\n"; }
     Settings settings;
     auto ok = ApplyTomlFile(path.string(), settings);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
     EXPECT_EQ(settings.server.port, 7000);
     EXPECT_EQ(settings.storage.data_dir, "/tmp/x");
-    {
-        std::ofstream(path) << "[server]\nportt = 7000\n";
-    }
+    { std::ofstream(path) << "[server]\nportt = 7000\n"; }
     EXPECT_FALSE(ApplyTomlFile(path.string(), settings).ok());
-    {
-        std::ofstream(path) << "[nonsense]\nx = 1\n";
-    }
+    { std::ofstream(path) << "[nonsense]\nx = 1\n"; }
     EXPECT_FALSE(ApplyTomlFile(path.string(), settings).ok());
     std::filesystem::remove(path);
 }

@@ -10,10 +10,10 @@ namespace {
 
 TEST(Text, Utf8LengthCountsCodePointsAndRejectsInvalid) {
     EXPECT_EQ(Utf8Length("abc"), 3u);
-    EXPECT_EQ(Utf8Length("h\xC3\xA9llo"), 5u);          // é
-    EXPECT_EQ(Utf8Length("\xF0\x9F\x98\x80"), 1u);       // emoji
-    EXPECT_EQ(Utf8Length("\xC3"), std::string_view::npos);  // truncated
-    EXPECT_EQ(Utf8Length("\xC0\xAF"), std::string_view::npos);  // overlong
+    EXPECT_EQ(Utf8Length("h\xC3\xA9llo"), 5u);                      // é
+    EXPECT_EQ(Utf8Length("\xF0\x9F\x98\x80"), 1u);                  // emoji
+    EXPECT_EQ(Utf8Length("\xC3"), std::string_view::npos);          // truncated
+    EXPECT_EQ(Utf8Length("\xC0\xAF"), std::string_view::npos);      // overlong
     EXPECT_EQ(Utf8Length("\xED\xA0\x80"), std::string_view::npos);  // surrogate
 }
 
@@ -33,7 +33,8 @@ TEST(Random, TokensAreUrlSafeAndDistinct) {
     std::string a = RandomToken(32), b = RandomToken(32);
     EXPECT_EQ(a.size(), 43u);
     EXPECT_NE(a, b);
-    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
     std::string decoded;
     ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode("hello|world"), decoded));
     EXPECT_EQ(decoded, "hello|world");

@@ -1,3 +1,5 @@
+#include "infra/sqlite/database.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -5,13 +7,12 @@
 #include <thread>
 
 #include "core/random.hpp"
-#include "infra/sqlite/database.hpp"
 
 namespace emporium::infra::sqlite {
 namespace {
 
 class DatabaseTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-db-test-" + core::RandomToken(6));
@@ -20,7 +21,8 @@ protected:
         options.path = (dir_ / "test.db").string();
         options.name = "test";
         options.read_connections = 2;
-        options.migrations = {{1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
+        options.migrations = {
+            {1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
         auto db = Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
@@ -92,7 +94,8 @@ TEST_F(DatabaseTest, DataSurvivesReopenAndMigrationsRunOnce) {
     DatabaseOptions options;
     options.path = (dir_ / "test.db").string();
     options.name = "test";
-    options.migrations = {{1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
+    options.migrations = {
+        {1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
     auto reopened = Database::Open(options);
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;  // re-running 0001 would fail: table exists
     db_ = std::move(reopened).value();

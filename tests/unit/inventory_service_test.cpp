@@ -15,20 +15,20 @@ namespace emporium::inventory {
 namespace {
 
 class SteppedClock final : public core::Clock {
-public:
+  public:
     int64_t NowSeconds() const override { return now.load(); }
     std::atomic<int64_t> now{1'800'000'000};
 };
 
 class InventoryServiceTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-inventory-test-" + core::RandomToken(6));
         std::filesystem::create_directories(dir_);
         auto open = [&](const char* name, std::vector<infra::sqlite::Migration> migrations) {
-            infra::sqlite::DatabaseOptions options{(dir_ / (std::string(name) + ".db")).string(), name, 2, 5000, 256,
-                                                   std::move(migrations)};
+            infra::sqlite::DatabaseOptions options{
+                (dir_ / (std::string(name) + ".db")).string(), name, 2, 5000, 256, std::move(migrations)};
             auto db = infra::sqlite::Database::Open(options);
             EXPECT_TRUE(db.ok()) << db.error().message;
             return std::move(db).value();
@@ -93,8 +93,10 @@ TEST_F(InventoryServiceTest, ConcurrentReservationsNeverOversell) {
     for (int i = 0; i < 200; ++i) {
         buyers.emplace_back([&, i] {
             auto result = service_->Reserve(ctx_, "order-" + std::to_string(i), {{"W-1", 1}}, clock_.now + 900);
-            if (result.ok()) ++reserved;
-            else if (result.error().code == core::ErrorCode::kConflict) ++refused;
+            if (result.ok())
+                ++reserved;
+            else if (result.error().code == core::ErrorCode::kConflict)
+                ++refused;
         });
     }
     for (auto& buyer : buyers) buyer.join();

@@ -1,9 +1,10 @@
+#include "bus/local_event_bus.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <map>
 
-#include "bus/local_event_bus.hpp"
 #include "bus/outbox.hpp"
 #include "core/random.hpp"
 
@@ -11,7 +12,7 @@ namespace emporium::bus {
 namespace {
 
 class LocalEventBusTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-bus-test-" + core::RandomToken(6));
@@ -26,7 +27,7 @@ protected:
     void Open() {
         bus_.reset();
         db_.reset();
-        infra::sqlite::DatabaseOptions options{(dir_ / "source.db").string(), "source", 2, 5000, 64,
+        infra::sqlite::DatabaseOptions options{(dir_ / "source.db").string(),           "source", 2, 5000, 64,
                                                infra::sqlite::EmbeddedMigrations("bus")};
         auto db = infra::sqlite::Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
@@ -38,9 +39,8 @@ protected:
         bus_->AddSource("source", *db_);
     }
     void Publish(const std::string& type, const std::string& aggregate, const std::string& payload) {
-        auto written = db_->Write<void>([&](infra::sqlite::Connection& c) {
-            return AppendToOutbox(c, NewEvent(type, aggregate, payload, 1));
-        });
+        auto written = db_->Write<void>(
+            [&](infra::sqlite::Connection& c) { return AppendToOutbox(c, NewEvent(type, aggregate, payload, 1)); });
         ASSERT_TRUE(written.ok()) << written.error().message;
     }
 

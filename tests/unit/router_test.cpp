@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "http/router.hpp"
+
+#include <gtest/gtest.h>
 
 namespace emporium::http {
 namespace {

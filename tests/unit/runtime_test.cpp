@@ -30,7 +30,7 @@ TEST(BlockingPool, RefusesWorkBeyondItsQueueAndLeavesTheJobIntact) {
     ASSERT_TRUE(pool.TrySubmit(std::move(second)));  // waits in the queue
     runtime::UniqueFunction third([&] { ++ran; });
     EXPECT_FALSE(pool.TrySubmit(std::move(third)));  // queue full
-    EXPECT_TRUE(static_cast<bool>(third));            // still ours to run or drop
+    EXPECT_TRUE(static_cast<bool>(third));           // still ours to run or drop
     EXPECT_EQ(pool.Stats().rejected, 1);
     {
         std::lock_guard lock(mutex);
@@ -73,8 +73,8 @@ TEST(LruCache, StoreAfterClearIsRefused) {
 
 TEST(Metrics, HistogramRendersCumulativeBuckets) {
     observability::LatencyHistogram histogram;
-    histogram.Observe(50'000);         // 50 µs
-    histogram.Observe(2'000'000);      // 2 ms
+    histogram.Observe(50'000);          // 50 µs
+    histogram.Observe(2'000'000);       // 2 ms
     histogram.Observe(20'000'000'000);  // 20 s: only +Inf
     std::string out;
     histogram.Render(out, "x_seconds", "route=\"/a\"");

@@ -65,7 +65,8 @@ bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, col
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, const ConnectionOptions& options) {
     InitializeSqlite();
     sqlite3* db = nullptr;
-    int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+    int flags =
+        SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
     int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = db ? sqlite3_errmsg(db) : "out of memory";
@@ -103,8 +104,8 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     auto found = statements_.find(sql);
     if (found != statements_.end()) return Statement(*this, found->second);
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return LastError("prepare");
     statements_.emplace(std::string(sql), stmt);
     return Statement(*this, stmt);

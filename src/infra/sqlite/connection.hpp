@@ -1,10 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <unordered_map>
 
 #include "core/result.hpp"
@@ -20,9 +20,11 @@ class Connection;
 // On destruction it is reset and its bindings cleared, ready for the next borrower.
 // Only prepared statements reach SQLite: values are always bound, never spliced into SQL.
 class Statement {
-public:
+  public:
     Statement(Connection& connection, sqlite3_stmt* stmt) : connection_(&connection), stmt_(stmt) {}
-    Statement(Statement&& other) noexcept : connection_(other.connection_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+    Statement(Statement&& other) noexcept : connection_(other.connection_), stmt_(other.stmt_) {
+        other.stmt_ = nullptr;
+    }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
     ~Statement();
@@ -45,7 +47,7 @@ public:
     std::string String(int column) const { return std::string(Text(column)); }
     bool IsNull(int column) const;
 
-private:
+  private:
     Connection* connection_;
     sqlite3_stmt* stmt_;
 };
@@ -57,7 +59,7 @@ struct ConnectionOptions {
 
 // One SQLite connection. Not thread-safe: used by one thread at a time (the pool hands it out).
 class Connection {
-public:
+  public:
     static core::Result<std::unique_ptr<Connection>> Open(const std::string& path, const ConnectionOptions& options);
     ~Connection();
     Connection(const Connection&) = delete;
@@ -75,7 +77,7 @@ public:
     // Maps the connection's last error to an Error (unique violations → kConflict, busy → kUnavailable).
     core::Error LastError(std::string_view what) const;
 
-private:
+  private:
     explicit Connection(sqlite3* db) : db_(db) {}
     struct SqlHash {
         using is_transparent = void;

@@ -67,7 +67,8 @@ Result<void> Database::Migrate(Connection& connection) {
     for (const auto& migration : options_.migrations) {
         EMPORIUM_TRY(connection.Execute("BEGIN IMMEDIATE"));
         auto applied = [&]() -> Result<bool> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto check, connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+            EMPORIUM_ASSIGN_OR_RETURN(auto check,
+                                      connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
             check.Bind(1, migration.version);
             return check.Step();
         }();
@@ -81,15 +82,16 @@ Result<void> Database::Migrate(Connection& connection) {
         }
         auto result = [&]() -> Result<void> {
             EMPORIUM_TRY(connection.Execute(migration.sql));
-            EMPORIUM_ASSIGN_OR_RETURN(
-                auto record, connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
-                                                "VALUES (?1, ?2, CAST(strftime('%s','now') AS INTEGER))"));
+            EMPORIUM_ASSIGN_OR_RETURN(auto record,
+                                      connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
+                                                         "VALUES (?1, ?2, CAST(strftime('%s','now') AS INTEGER))"));
             record.Bind(1, migration.version).Bind(2, migration.name);
             return record.Run();
         }();
         if (!result.ok()) {
             (void)connection.Execute("ROLLBACK");
-            return Error::Internal(options_.name + " migration " + migration.name + " failed: " + result.error().message);
+            return Error::Internal(options_.name + " migration " + migration.name +
+                                   " failed: " + result.error().message);
         }
         EMPORIUM_TRY(connection.Execute("COMMIT"));
         observability::LogInfo("migration_applied", [&](core::JsonWriter& json) {
@@ -169,7 +171,8 @@ void Database::WriterLoop() {
             std::unique_lock lock(write_mutex_);
             write_wakeup_.wait(lock, [&] { return stopping_ || !write_queue_.empty(); });
             if (write_queue_.empty()) return;  // stopping, and nothing left to commit
-            std::size_t take = std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
+            std::size_t take =
+                std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
             batch.assign(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
             write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
         }

@@ -53,7 +53,7 @@ struct DatabaseStats {
 // Read and Write block the calling thread: call them from the blocking pool, never from
 // an event-loop thread. Thread-safe.
 class Database {
-public:
+  public:
     static core::Result<std::unique_ptr<Database>> Open(DatabaseOptions options);
     ~Database();
 
@@ -72,7 +72,7 @@ public:
     DatabaseStats Stats() const;
     const std::string& name() const { return options_.name; }
 
-private:
+  private:
     struct WriteJob {
         std::function<core::Result<void>(Connection&)> work;
         std::optional<core::Result<void>> result;

@@ -26,7 +26,7 @@ struct CartLine {
     int64_t quantity = 0;
     catalog::Money unit_price;  // the catalog's current price
     catalog::Money line_total;
-    bool available = false;     // enough stock right now (checked again at checkout)
+    bool available = false;  // enough stock right now (checked again at checkout)
 };
 
 struct Cart {
@@ -46,7 +46,7 @@ inline constexpr std::size_t kMaxLines = 50;
 // Errors: kNotFound for an unknown guest token or a line not in the cart;
 // kInvalidArgument for quantities, limits and SKUs that cannot be bought.
 class CartService {
-public:
+  public:
     virtual ~CartService() = default;
 
     virtual core::Result<Cart> GetCart(const core::RequestContext& ctx, const CartOwner& owner) = 0;

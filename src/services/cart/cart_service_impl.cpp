@@ -13,8 +13,8 @@ using core::Result;
 namespace {
 
 bool IsWellFormedToken(std::string_view token) {
-    return token.size() == 43 &&
-           std::all_of(token.begin(), token.end(), [](char c) { return core::IsAsciiAlnum(c) || c == '-' || c == '_'; });
+    return token.size() == 43 && std::all_of(token.begin(), token.end(),
+                                             [](char c) { return core::IsAsciiAlnum(c) || c == '-' || c == '_'; });
 }
 
 Error QuantityError(const std::string& message) { return Error::Invalid("quantity", message); }
@@ -23,7 +23,8 @@ Error QuantityError(const std::string& message) { return Error::Invalid("quantit
 
 Result<std::string> CartServiceImpl::KeyFor(const CartOwner& owner) {
     if (owner.user_id) return "user:" + *owner.user_id;
-    if (owner.guest_token && IsWellFormedToken(*owner.guest_token)) return "guest:" + core::Sha256Hex(*owner.guest_token);
+    if (owner.guest_token && IsWellFormedToken(*owner.guest_token))
+        return "guest:" + core::Sha256Hex(*owner.guest_token);
     return Error::NotFound("No such cart.");
 }
 
@@ -80,11 +81,12 @@ Result<Cart> CartServiceImpl::Change(const core::RequestContext& ctx, const Cart
                                      const std::function<Result<void>(StoredCart&)>& change) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
     int64_t now = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(StoredCart stored,
-                              store_.Update(key, now, ExpiryFor(owner, now), [&](StoredCart& cart, bool exists) -> Result<void> {
-                                  if (must_exist && !exists && !owner.user_id) return Error::NotFound("No such cart.");
-                                  return change(cart);
-                              }));
+    EMPORIUM_ASSIGN_OR_RETURN(StoredCart stored, store_.Update(key, now, ExpiryFor(owner, now),
+                                                               [&](StoredCart& cart, bool exists) -> Result<void> {
+                                                                   if (must_exist && !exists && !owner.user_id)
+                                                                       return Error::NotFound("No such cart.");
+                                                                   return change(cart);
+                                                               }));
     return View(ctx, owner, stored);
 }
 
@@ -99,7 +101,8 @@ Result<Cart> CartServiceImpl::AddItem(const core::RequestContext& ctx, const Car
     bool new_guest_cart = !owner.user_id && !owner.guest_token;
     if (new_guest_cart) target.guest_token = core::RandomToken(32);
     return Change(ctx, target, !new_guest_cart, [&](StoredCart& cart) -> Result<void> {
-        auto line = std::find_if(cart.lines.begin(), cart.lines.end(), [&](const StoredLine& l) { return l.sku == sku; });
+        auto line =
+            std::find_if(cart.lines.begin(), cart.lines.end(), [&](const StoredLine& l) { return l.sku == sku; });
         if (line == cart.lines.end()) {
             if (cart.lines.size() >= kMaxLines) return Error::Invalid("sku", "a cart holds at most 50 different items");
             cart.lines.push_back({std::string(sku), quantity});
@@ -111,14 +114,17 @@ Result<Cart> CartServiceImpl::AddItem(const core::RequestContext& ctx, const Car
     });
 }
 
-Result<Cart> CartServiceImpl::SetQuantity(const core::RequestContext& ctx, const CartOwner& owner,
-                                          std::string_view sku, int64_t quantity) {
+Result<Cart> CartServiceImpl::SetQuantity(const core::RequestContext& ctx, const CartOwner& owner, std::string_view sku,
+                                          int64_t quantity) {
     if (quantity < 0 || quantity > kMaxQuantity) return QuantityError("must be between 0 and 99");
     return Change(ctx, owner, true, [&](StoredCart& cart) -> Result<void> {
-        auto line = std::find_if(cart.lines.begin(), cart.lines.end(), [&](const StoredLine& l) { return l.sku == sku; });
+        auto line =
+            std::find_if(cart.lines.begin(), cart.lines.end(), [&](const StoredLine& l) { return l.sku == sku; });
         if (line == cart.lines.end()) return Error::NotFound("This item is not in the cart.");
-        if (quantity == 0) cart.lines.erase(line);
-        else line->quantity = quantity;
+        if (quantity == 0)
+            cart.lines.erase(line);
+        else
+            line->quantity = quantity;
         return core::Ok();
     });
 }
@@ -146,19 +152,19 @@ Result<void> CartServiceImpl::MergeGuestCart(const core::RequestContext&, std::s
     EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(*guest_key, now));
     if (!stored) return core::Ok();
     CartOwner user{std::string(user_id), std::nullopt};
-    EMPORIUM_TRY(store_.Update("user:" + std::string(user_id), now, ExpiryFor(user, now),
-                               [&](StoredCart& cart, bool) -> Result<void> {
-                                   for (const auto& incoming : stored->lines) {
-                                       auto line = std::find_if(cart.lines.begin(), cart.lines.end(),
-                                                                [&](const StoredLine& l) { return l.sku == incoming.sku; });
-                                       if (line != cart.lines.end()) {
-                                           line->quantity = std::min(kMaxQuantity, line->quantity + incoming.quantity);
-                                       } else if (cart.lines.size() < kMaxLines) {
-                                           cart.lines.push_back(incoming);
-                                       }
-                                   }
-                                   return core::Ok();
-                               }));
+    EMPORIUM_TRY(store_.Update(
+        "user:" + std::string(user_id), now, ExpiryFor(user, now), [&](StoredCart& cart, bool) -> Result<void> {
+            for (const auto& incoming : stored->lines) {
+                auto line = std::find_if(cart.lines.begin(), cart.lines.end(),
+                                         [&](const StoredLine& l) { return l.sku == incoming.sku; });
+                if (line != cart.lines.end()) {
+                    line->quantity = std::min(kMaxQuantity, line->quantity + incoming.quantity);
+                } else if (cart.lines.size() < kMaxLines) {
+                    cart.lines.push_back(incoming);
+                }
+            }
+            return core::Ok();
+        }));
     return store_.Delete(*guest_key);
 }
 

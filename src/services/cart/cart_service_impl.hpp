@@ -13,7 +13,7 @@ struct CartSettings {
 };
 
 class CartServiceImpl final : public CartService {
-public:
+  public:
     CartServiceImpl(CartStore& store, catalog::CatalogService& catalog, inventory::InventoryService& inventory,
                     const core::Clock& clock, CartSettings settings)
         : store_(store), catalog_(catalog), inventory_(inventory), clock_(clock), settings_(settings) {}
@@ -29,7 +29,7 @@ public:
     core::Result<void> MergeGuestCart(const core::RequestContext& ctx, std::string_view guest_token,
                                       std::string_view user_id) override;
 
-private:
+  private:
     // Where the owner's cart lives: "user:<id>" or "guest:<sha256 of token>" (the store
     // never holds a usable token). kNotFound for a malformed token.
     static core::Result<std::string> KeyFor(const CartOwner& owner);

@@ -25,7 +25,7 @@ struct StoredCart {
 // Storage port for carts: key → cart with an expiry. Adapters: in-process memory
 // (embedded) and, later, Redis. Thread-safe.
 class CartStore {
-public:
+  public:
     virtual ~CartStore() = default;
 
     // nullopt when absent or expired.

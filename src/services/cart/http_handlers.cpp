@@ -2,9 +2,9 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
-#include "services/catalog/money_json.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
+#include "services/catalog/money_json.hpp"
 
 namespace emporium::cart {
 
@@ -21,8 +21,10 @@ using catalog::WriteMoney;
 
 void WriteCart(core::JsonWriter& json, const Cart& cart) {
     json.BeginObject().Key("cart_token");
-    if (cart.guest_token) json.String(*cart.guest_token);
-    else json.Null();
+    if (cart.guest_token)
+        json.String(*cart.guest_token);
+    else
+        json.Null();
     json.Key("items").BeginArray();
     for (const auto& line : cart.items) {
         json.BeginObject()
@@ -38,14 +40,20 @@ void WriteCart(core::JsonWriter& json, const Cart& cart) {
         json.Field("available", line.available).EndObject();
     }
     json.EndArray().Field("item_count", cart.item_count).Key("subtotal");
-    if (cart.subtotal) WriteMoney(json, *cart.subtotal);
-    else json.Null();
+    if (cart.subtotal)
+        WriteMoney(json, *cart.subtotal);
+    else
+        json.Null();
     json.Key("updated_at");
-    if (cart.updated_at > 0) json.String(core::FormatRfc3339(cart.updated_at));
-    else json.Null();
+    if (cart.updated_at > 0)
+        json.String(core::FormatRfc3339(cart.updated_at));
+    else
+        json.Null();
     json.Key("expires_at");
-    if (cart.expires_at > 0) json.String(core::FormatRfc3339(cart.expires_at));
-    else json.Null();
+    if (cart.expires_at > 0)
+        json.String(core::FormatRfc3339(cart.expires_at));
+    else
+        json.Null();
     json.EndObject();
 }
 

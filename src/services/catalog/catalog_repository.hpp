@@ -35,7 +35,7 @@ struct ListedProduct {
 // row. kConflict carries one field error naming what clashed: "slug" or "sku" (a unique
 // key taken), or "version" (the row changed since it was read).
 class CatalogRepository {
-public:
+  public:
     virtual ~CatalogRepository() = default;
 
     virtual core::Result<void> InsertCategory(const Category& category) = 0;

@@ -12,7 +12,7 @@
 namespace emporium::catalog {
 
 struct Money {
-    int64_t amount = 0;  // minor units (cents)
+    int64_t amount = 0;    // minor units (cents)
     std::string currency;  // ISO 4217, e.g. "USD"
 };
 
@@ -88,10 +88,10 @@ struct ProductQuery {
     std::optional<int64_t> price_min;     // on price_from, inclusive
     std::optional<int64_t> price_max;
     ProductSort sort = ProductSort::kNewest;
-    std::string cursor;  // opaque, from a previous page
-    int limit = 20;      // 1..100
-    bool include_hidden = false;              // admin view: every status
-    std::optional<ProductStatus> status;      // admin view: one status
+    std::string cursor;                   // opaque, from a previous page
+    int limit = 20;                       // 1..100
+    bool include_hidden = false;          // admin view: every status
+    std::optional<ProductStatus> status;  // admin view: one status
 };
 
 // One purchasable variant with what a cart or an order needs to know about it.
@@ -116,7 +116,7 @@ inline constexpr int kMaxPageSize = 100;
 // kConflict for a taken slug or SKU, kNotFound for unknown ids (and for non-active
 // products in the public view), kMalformed for an unreadable cursor.
 class CatalogService {
-public:
+  public:
     virtual ~CatalogService() = default;
 
     virtual core::Result<Category> CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) = 0;

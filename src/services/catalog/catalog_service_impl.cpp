@@ -35,7 +35,8 @@ bool ValidSku(std::string_view sku) {
 }
 
 bool ValidCurrency(std::string_view currency) {
-    return currency.size() == 3 && std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    return currency.size() == 3 &&
+           std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 bool ValidImageUrl(std::string_view url) {
@@ -59,9 +60,12 @@ bool ValidImageUrl(std::string_view url) {
 
 std::string_view StatusName(ProductStatus status) {
     switch (status) {
-        case ProductStatus::kDraft: return "draft";
-        case ProductStatus::kActive: return "active";
-        case ProductStatus::kArchived: return "archived";
+        case ProductStatus::kDraft:
+            return "draft";
+        case ProductStatus::kActive:
+            return "active";
+        case ProductStatus::kArchived:
+            return "archived";
     }
     return "draft";
 }
@@ -91,7 +95,8 @@ std::vector<FieldError> ValidateProduct(const Product& p) {
     if (p.images.size() > kMaxImages) errors.push_back({"images", "must hold at most 20 URLs"});
     for (std::size_t i = 0; i < p.images.size(); ++i)
         if (!ValidImageUrl(p.images[i]))
-            errors.push_back({"images[" + std::to_string(i) + "]", "must be an http(s) URL of at most 2048 characters"});
+            errors.push_back(
+                {"images[" + std::to_string(i) + "]", "must be an http(s) URL of at most 2048 characters"});
     if (p.variants.empty()) errors.push_back({"variants", "must hold at least one variant"});
     if (p.variants.size() > kMaxVariants) errors.push_back({"variants", "must hold at most 100 variants"});
     std::set<std::string> skus;
@@ -99,7 +104,8 @@ std::vector<FieldError> ValidateProduct(const Product& p) {
         const Variant& v = p.variants[i];
         std::string prefix = "variants[" + std::to_string(i) + "]";
         if (!ValidSku(v.sku))
-            errors.push_back({prefix + ".sku", "must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit"});
+            errors.push_back(
+                {prefix + ".sku", "must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit"});
         else if (!skus.insert(v.sku).second)
             errors.push_back({prefix + ".sku", "is repeated within the product"});
         CheckText(errors, prefix + ".name", v.name, 0, 200);
@@ -123,7 +129,8 @@ std::string EncodeCursor(ProductSort sort, const ListPosition& position) {
 }
 
 Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sort) {
-    const Error bad = Error{core::ErrorCode::kMalformed, "The cursor is not valid for this list.",
+    const Error bad = Error{core::ErrorCode::kMalformed,
+                            "The cursor is not valid for this list.",
                             {{"cursor", "is not a cursor returned by this list"}}};
     std::string raw;
     if (cursor.size() > 2048 || !core::Base64UrlDecode(cursor, raw)) return bad;
@@ -160,8 +167,7 @@ Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&,
         CheckText(errors, "name", category.name, 1, 100);
     }
     category.slug = input.slug ? *input.slug : core::Slugify(category.name);
-    if (!core::IsValidSlug(category.slug))
-        errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
+    if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     category.id = core::NewId("cat");
     category.path = "/" + category.id + "/";
     if (input.parent_id) {
@@ -197,7 +203,8 @@ Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext&,
     }
     if (input.slug) {
         category.slug = *input.slug;
-        if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
+        if (!core::IsValidSlug(category.slug))
+            errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     }
     if (!errors.empty()) return Error::Invalid(std::move(errors));
     auto updated = repository_.UpdateCategory(category, clock_.NowSeconds());
@@ -221,8 +228,10 @@ Result<Category> CatalogServiceImpl::GetCategory(const core::RequestContext&, st
 
 Result<void> CatalogServiceImpl::Merge(Product& product, const ProductInput& input, bool creating) {
     std::vector<FieldError> errors;
-    if (input.name) product.name = std::string(core::Trim(*input.name));
-    else if (creating) errors.push_back({"name", "is required"});
+    if (input.name)
+        product.name = std::string(core::Trim(*input.name));
+    else if (creating)
+        errors.push_back({"name", "is required"});
     if (input.slug) product.slug = *input.slug;
     if (input.description) product.description = *input.description;
     if (input.status) {
@@ -315,7 +324,8 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     }
 }
 
-Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id, const std::function<Result<bool>(Product&)>& change) {
+Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id,
+                                                  const std::function<Result<bool>(Product&)>& change) {
     // Optimistic concurrency: read, change, write naming the version read; if another
     // write got there first, start again from the newer row (a PATCH applies its fields
     // to whatever is current, so retrying keeps both changes).
@@ -377,8 +387,10 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     filter.limit = query.limit + 1;  // one extra row tells whether another page exists
     filter.price_min = query.price_min;
     filter.price_max = query.price_max;
-    if (!query.include_hidden) filter.statuses = {ProductStatus::kActive};
-    else if (query.status) filter.statuses = {*query.status};
+    if (!query.include_hidden)
+        filter.statuses = {ProductStatus::kActive};
+    else if (query.status)
+        filter.statuses = {*query.status};
     if (query.category) {
         auto category = repository_.FindCategory(*query.category);
         if (!category.ok()) {
@@ -396,7 +408,8 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     if (more) rows.resize(static_cast<std::size_t>(query.limit));
     if (more && !rows.empty()) {
         const auto& last = rows.back();
-        page.next_cursor = EncodeCursor(query.sort, ListPosition{last.seq, last.product.price_from.amount, last.product.name});
+        page.next_cursor =
+            EncodeCursor(query.sort, ListPosition{last.seq, last.product.price_from.amount, last.product.name});
     }
     page.items.reserve(rows.size());
     for (auto& row : rows) page.items.push_back(std::move(row.product));

@@ -16,7 +16,7 @@ std::string EncodeCursor(ProductSort sort, const ListPosition& position);
 core::Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sort);
 
 class CatalogServiceImpl final : public CatalogService {
-public:
+  public:
     CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock)
         : repository_(repository), clock_(clock) {}
 
@@ -34,7 +34,7 @@ public:
     core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) override;
     core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) override;
 
-private:
+  private:
     // Copies the fields present in `input` onto `product`; collects shape errors.
     core::Result<void> Merge(Product& product, const ProductInput& input, bool creating);
     // Read-modify-write with optimistic concurrency; `change` returns false for "no change".

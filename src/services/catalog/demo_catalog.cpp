@@ -45,45 +45,78 @@ struct Department {
 };
 
 const std::array<Department, 8> kDepartments = {{
-    {"Clothing", {"T-Shirts", "Jackets", "Trousers", "Knitwear"},
+    {"Clothing",
+     {"T-Shirts", "Jackets", "Trousers", "Knitwear"},
      {"T-Shirt", "Jacket", "Hoodie", "Chinos", "Sweater", "Polo Shirt", "Parka", "Cardigan"},
-     {"Cotton", "Linen", "Merino Wool", "Organic Cotton", "Denim", "Fleece"}, 1500, 25000, true},
-    {"Footwear", {"Sneakers", "Boots", "Sandals", "Running Shoes"},
+     {"Cotton", "Linen", "Merino Wool", "Organic Cotton", "Denim", "Fleece"},
+     1500,
+     25000,
+     true},
+    {"Footwear",
+     {"Sneakers", "Boots", "Sandals", "Running Shoes"},
      {"Sneaker", "Chelsea Boot", "Sandal", "Running Shoe", "Loafer", "Hiking Boot", "Slip-On", "Trail Runner"},
-     {"Leather", "Suede", "Canvas", "Mesh", "Nubuck", "Rubber"}, 3000, 30000, true},
-    {"Kitchen", {"Cookware", "Knives", "Coffee & Tea", "Storage"},
-     {"Frying Pan", "Chef's Knife", "French Press", "Saucepan", "Cutting Board", "Kettle", "Dutch Oven", "Spice Jar Set"},
-     {"Stainless Steel", "Cast Iron", "Bamboo", "Ceramic", "Carbon Steel", "Glass"}, 800, 40000, false},
-    {"Electronics", {"Headphones", "Speakers", "Chargers", "Smart Home"},
-     {"Wireless Headphones", "Bluetooth Speaker", "USB-C Charger", "Smart Plug", "Earbuds", "Power Bank",
-      "Desk Lamp", "Webcam"},
-     {"Aluminium", "Matte Black", "Recycled Plastic", "Graphite", "Silver", "White"}, 1200, 60000, false},
-    {"Home", {"Bedding", "Lighting", "Decor", "Bath"},
+     {"Leather", "Suede", "Canvas", "Mesh", "Nubuck", "Rubber"},
+     3000,
+     30000,
+     true},
+    {"Kitchen",
+     {"Cookware", "Knives", "Coffee & Tea", "Storage"},
+     {"Frying Pan", "Chef's Knife", "French Press", "Saucepan", "Cutting Board", "Kettle", "Dutch Oven",
+      "Spice Jar Set"},
+     {"Stainless Steel", "Cast Iron", "Bamboo", "Ceramic", "Carbon Steel", "Glass"},
+     800,
+     40000,
+     false},
+    {"Electronics",
+     {"Headphones", "Speakers", "Chargers", "Smart Home"},
+     {"Wireless Headphones", "Bluetooth Speaker", "USB-C Charger", "Smart Plug", "Earbuds", "Power Bank", "Desk Lamp",
+      "Webcam"},
+     {"Aluminium", "Matte Black", "Recycled Plastic", "Graphite", "Silver", "White"},
+     1200,
+     60000,
+     false},
+    {"Home",
+     {"Bedding", "Lighting", "Decor", "Bath"},
      {"Duvet Cover", "Table Lamp", "Throw Blanket", "Bath Towel", "Cushion", "Wall Clock", "Vase", "Candle"},
-     {"Linen", "Velvet", "Cotton Percale", "Oak", "Terracotta", "Wool"}, 900, 35000, false},
-    {"Outdoor", {"Camping", "Backpacks", "Cycling", "Climbing"},
+     {"Linen", "Velvet", "Cotton Percale", "Oak", "Terracotta", "Wool"},
+     900,
+     35000,
+     false},
+    {"Outdoor",
+     {"Camping", "Backpacks", "Cycling", "Climbing"},
      {"Tent", "Backpack", "Sleeping Bag", "Bike Light", "Water Bottle", "Camping Stove", "Headlamp", "Rain Jacket"},
-     {"Ripstop Nylon", "Titanium", "Recycled Polyester", "Aluminium", "Down", "Waxed Canvas"}, 1000, 80000, false},
-    {"Beauty", {"Skincare", "Hair", "Fragrance", "Bath & Body"},
+     {"Ripstop Nylon", "Titanium", "Recycled Polyester", "Aluminium", "Down", "Waxed Canvas"},
+     1000,
+     80000,
+     false},
+    {"Beauty",
+     {"Skincare", "Hair", "Fragrance", "Bath & Body"},
      {"Face Serum", "Shampoo", "Eau de Parfum", "Body Lotion", "Lip Balm", "Hand Cream", "Face Mask", "Soap Bar"},
-     {"Aloe", "Argan Oil", "Shea Butter", "Vitamin C", "Lavender", "Charcoal"}, 400, 15000, false},
-    {"Toys & Games", {"Board Games", "Puzzles", "Building Sets", "Outdoor Play"},
+     {"Aloe", "Argan Oil", "Shea Butter", "Vitamin C", "Lavender", "Charcoal"},
+     400,
+     15000,
+     false},
+    {"Toys & Games",
+     {"Board Games", "Puzzles", "Building Sets", "Outdoor Play"},
      {"Board Game", "Jigsaw Puzzle", "Building Set", "Kite", "Card Game", "Wooden Train", "Marble Run", "Frisbee"},
-     {"Wooden", "Classic", "Deluxe", "Travel", "Family", "Eco"}, 500, 12000, false},
+     {"Wooden", "Classic", "Deluxe", "Travel", "Family", "Eco"},
+     500,
+     12000,
+     false},
 }};
 
 constexpr std::array<std::string_view, 16> kAdjectives = {
     "Classic", "Everyday", "Premium", "Essential", "Vintage", "Modern", "Lightweight", "Heritage",
-    "Compact", "Urban", "Coastal", "Nordic", "Studio", "Field", "Signature", "Weekend"};
-constexpr std::array<std::string_view, 12> kBrands = {"Northwind", "Acme", "Fabrikam", "Contoso", "Tailspin",
-                                                      "Wingtip", "Litware", "Proseware", "Adatum", "Lucerne",
-                                                      "Fourth Coffee", "Alpine Ski House"};
+    "Compact", "Urban",    "Coastal", "Nordic",    "Studio",  "Field",  "Signature",   "Weekend"};
+constexpr std::array<std::string_view, 12> kBrands = {"Northwind", "Acme",    "Fabrikam",      "Contoso",
+                                                      "Tailspin",  "Wingtip", "Litware",       "Proseware",
+                                                      "Adatum",    "Lucerne", "Fourth Coffee", "Alpine Ski House"};
 constexpr std::array<std::string_view, 8> kColors = {"Black", "White", "Navy", "Olive", "Sand", "Red", "Grey", "Blue"};
 constexpr std::array<std::string_view, 5> kSizes = {"XS", "S", "M", "L", "XL"};
 constexpr std::array<std::string_view, 6> kBenefits = {
-    "built to last for years of daily use", "designed with comfort in mind", "made from responsibly sourced materials",
-    "easy to care for", "tested by our team in real conditions", "backed by a two-year warranty"};
-
+    "built to last for years of daily use",    "designed with comfort in mind",
+    "made from responsibly sourced materials", "easy to care for",
+    "tested by our team in real conditions",   "backed by a two-year warranty"};
 
 }  // namespace
 
@@ -141,16 +174,19 @@ core::Result<int64_t> SeedDemoCatalog(
         p.images = {"https://images.emporium.dev/products/" + p.id + "/1.jpg",
                     "https://images.emporium.dev/products/" + p.id + "/2.jpg"};
         int64_t span = (department.max_price - department.min_price) / 100;
-        int64_t base = department.min_price + static_cast<int64_t>(random.Below(static_cast<std::size_t>(span) + 1)) * 100 - 1;
+        int64_t base =
+            department.min_price + static_cast<int64_t>(random.Below(static_cast<std::size_t>(span) + 1)) * 100 - 1;
         std::size_t variant_count = department.sized ? 3 + random.Below(3) : 1 + random.Below(3);
         for (std::size_t v = 0; v < variant_count; ++v) {
             Variant variant;
             variant.sku = "SKU-" + std::to_string(i + 1) + "-" + std::to_string(v + 1);
-            std::string option = department.sized ? std::string(kSizes[v % kSizes.size()])
-                                                  : std::string(kColors[(v + random.Below(kColors.size())) % kColors.size()]);
+            std::string option = department.sized
+                                     ? std::string(kSizes[v % kSizes.size()])
+                                     : std::string(kColors[(v + random.Below(kColors.size())) % kColors.size()]);
             variant.name = option;
             variant.price = Money{base + static_cast<int64_t>(v) * (department.sized ? 0 : 500), "USD"};
-            variant.attributes_json = department.sized ? "{\"size\":\"" + option + "\"}" : "{\"color\":\"" + option + "\"}";
+            variant.attributes_json =
+                department.sized ? "{\"size\":\"" + option + "\"}" : "{\"color\":\"" + option + "\"}";
             p.variants.push_back(std::move(variant));
         }
         p.price_from = p.variants.front().price;

@@ -11,7 +11,7 @@ namespace emporium::catalog {
 struct DemoCatalogOptions {
     int64_t products = 10'000;
     uint64_t seed = 42;
-    int64_t batch_size = 2'000;  // products per transaction
+    int64_t batch_size = 2'000;          // products per transaction
     int64_t created_at = 1'767'225'600;  // 2026-01-01T00:00:00Z: timestamps are part of the determinism
 };
 

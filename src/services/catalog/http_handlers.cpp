@@ -7,11 +7,11 @@
 #include "cache/lru_cache.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
-#include "services/catalog/money_json.hpp"
 #include "core/text.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
 #include "http/render.hpp"
+#include "services/catalog/money_json.hpp"
 
 namespace emporium::catalog {
 
@@ -27,7 +27,7 @@ struct CachedPage {
 };
 
 class CatalogPageCache : public cache::LruCache<CachedPage> {
-public:
+  public:
     using LruCache::LruCache;
 };
 
@@ -41,8 +41,10 @@ void WriteProduct(core::JsonWriter& json, const Product& p) {
         .Field("description", p.description)
         .Field("status", StatusName(p.status));
     json.Key("category_id");
-    if (p.category_id) json.String(*p.category_id);
-    else json.Null();
+    if (p.category_id)
+        json.String(*p.category_id);
+    else
+        json.Null();
     json.Key("attributes").Raw(p.attributes_json);
     json.Key("images").BeginArray();
     for (const auto& image : p.images) json.String(image);
@@ -63,8 +65,10 @@ void WriteProduct(core::JsonWriter& json, const Product& p) {
 
 void WriteCategory(core::JsonWriter& json, const Category& c) {
     json.BeginObject().Field("id", c.id).Field("slug", c.slug).Field("name", c.name).Key("parent_id");
-    if (c.parent_id) json.String(*c.parent_id);
-    else json.Null();
+    if (c.parent_id)
+        json.String(*c.parent_id);
+    else
+        json.Null();
     json.Field("created_at", core::FormatRfc3339(c.created_at)).EndObject();
 }
 
@@ -81,7 +85,8 @@ core::Result<ProductInput> ReadProductInput(const Request& request) {
     auto category = reader.NullableString("category_id");
     input.category_id_present = category.present;
     input.category_id = category.value;
-    if (const auto* attributes = reader.Object("attributes")) input.attributes_json = boost::json::serialize(*attributes);
+    if (const auto* attributes = reader.Object("attributes"))
+        input.attributes_json = boost::json::serialize(*attributes);
     std::vector<core::FieldError> shape_errors;
     if (const auto* images = reader.Array("images")) {
         input.images.emplace();
@@ -151,8 +156,10 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
     for (auto& [key, value] : request.QueryParams()) {
         if (key == "limit") {
             auto limit = integer(key, value);
-            if (limit && (*limit < 1 || *limit > kMaxPageSize)) errors.push_back({"limit", "must be between 1 and 100"});
-            else if (limit) query.limit = static_cast<int>(*limit);
+            if (limit && (*limit < 1 || *limit > kMaxPageSize))
+                errors.push_back({"limit", "must be between 1 and 100"});
+            else if (limit)
+                query.limit = static_cast<int>(*limit);
         } else if (key == "cursor") {
             query.cursor = value;
         } else if (key == "category") {
@@ -163,15 +170,20 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
             query.price_max = integer(key, value);
         } else if (key == "sort") {
             auto sort = ParseSort(value);
-            if (!sort) errors.push_back({"sort", "must be newest, price_asc, price_desc or name_asc"});
-            else query.sort = *sort;
+            if (!sort)
+                errors.push_back({"sort", "must be newest, price_asc, price_desc or name_asc"});
+            else
+                query.sort = *sort;
         } else if (key == "status" && admin) {
             auto status = ParseStatus(value);
-            if (!status) errors.push_back({"status", "must be draft, active or archived"});
-            else query.status = status;
+            if (!status)
+                errors.push_back({"status", "must be draft, active or archived"});
+            else
+                query.status = status;
         }
     }
-    if (!errors.empty()) return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
+    if (!errors.empty())
+        return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
     return query;
 }
 
@@ -182,8 +194,10 @@ Response WriteProductPage(const core::Result<ProductPage>& page, const Request& 
             json.BeginObject().Key("items").BeginArray();
             for (const auto& product : p.items) WriteProduct(json, product);
             json.EndArray().Key("next_cursor");
-            if (p.next_cursor) json.String(*p.next_cursor);
-            else json.Null();
+            if (p.next_cursor)
+                json.String(*p.next_cursor);
+            else
+                json.Null();
             json.EndObject();
         },
         std::move(cache_control));
@@ -227,7 +241,7 @@ struct CatalogRoutes {
     Response GetProduct(Request& request) const {
         return LoadAndCache(request, request.path, [this](Request& r) {
             return RenderJson(service.GetProduct(r.context, r.PathParam("product_id_or_slug"), false), r, 200,
-                          WriteProduct, "");
+                              WriteProduct, "");
         });
     }
 
@@ -271,8 +285,7 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
                                                         observability::MetricsRegistry& metrics) {
     auto cache = std::make_shared<CatalogPageCache>(settings.page_cache_bytes, settings.page_cache_ttl);
     auto routes = std::make_shared<CatalogRoutes>(
-        CatalogRoutes{service, settings, cache,
-                      "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
+        CatalogRoutes{service, settings, cache, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
     const std::string& public_cc = routes->public_cache_control;
 
     router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
@@ -288,7 +301,7 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
     router.Add(Method::kGet, "/api/v1/categories/{category_id_or_slug}", Access::kPublic,
                [routes, public_cc](Request& r) {
                    return RenderJson(routes->service.GetCategory(r.context, r.PathParam("category_id_or_slug")), r, 200,
-                                 WriteCategory, public_cc);
+                                     WriteCategory, public_cc);
                });
     router.Add(Method::kPost, "/api/v1/admin/categories", Access::kAdmin, [routes](Request& r) {
         auto input = ReadCategoryInput(r);
@@ -352,7 +365,8 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
         AppendSample(out, "emporium_cache_hits_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.hits));
         AppendFamilyHeader(out, "emporium_cache_misses_total", "counter", "Cache lookups that found nothing fresh.");
         AppendSample(out, "emporium_cache_misses_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.misses));
-        AppendFamilyHeader(out, "emporium_cache_evictions_total", "counter", "Entries evicted to stay within the memory bound.");
+        AppendFamilyHeader(out, "emporium_cache_evictions_total", "counter",
+                           "Entries evicted to stay within the memory bound.");
         AppendSample(out, "emporium_cache_evictions_total", "cache=\"catalog_pages\"",
                      static_cast<int64_t>(stats.evictions));
         AppendFamilyHeader(out, "emporium_cache_bytes", "gauge", "Bytes held by the cache.");

@@ -25,8 +25,10 @@ void WriteStock(core::JsonWriter& json, const Stock& s) {
         .Field("reserved", s.reserved)
         .Field("sold", s.sold)
         .Key("updated_at");
-    if (s.updated_at > 0) json.String(core::FormatRfc3339(s.updated_at));
-    else json.Null();
+    if (s.updated_at > 0)
+        json.String(core::FormatRfc3339(s.updated_at));
+    else
+        json.Null();
     json.EndObject();
 }
 
@@ -65,8 +67,7 @@ Response Adjust(InventoryService& service, Request& request) {
             json.EndObject();
         },
         kNoStore);
-    if (result.ok())
-        response.SetHeader("Location", "/api/v1/admin/inventory/" + std::string(sku) + "/adjustments");
+    if (result.ok()) response.SetHeader("Location", "/api/v1/admin/inventory/" + std::string(sku) + "/adjustments");
     return response;
 }
 
@@ -81,8 +82,10 @@ Response ListAdjustments(InventoryService& service, Request& request) {
             json.BeginObject().Key("items").BeginArray();
             for (const auto& a : p.items) WriteAdjustment(json, a);
             json.EndArray().Key("next_cursor");
-            if (p.next_cursor) json.String(*p.next_cursor);
-            else json.Null();
+            if (p.next_cursor)
+                json.String(*p.next_cursor);
+            else
+                json.Null();
             json.EndObject();
         },
         kNoStore);

@@ -13,7 +13,7 @@ namespace emporium::inventory {
 // Storage port of the inventory service. Every method is one atomic transaction.
 // Blocking, thread-safe.
 class InventoryRepository {
-public:
+  public:
     virtual ~InventoryRepository() = default;
 
     // A SKU without a row has all counts 0.
@@ -24,8 +24,9 @@ public:
     // Many adjustments in one transaction (bulk loads); all or nothing.
     virtual core::Result<void> ApplyAdjustments(std::vector<Adjustment>& adjustments) = 0;
     // Newest first, strictly older than `before_seq` when given. Returns (adjustment, seq).
-    virtual core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(
-        std::string_view sku, std::optional<int64_t> before_seq, int limit) = 0;
+    virtual core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,
+                                                                                      std::optional<int64_t> before_seq,
+                                                                                      int limit) = 0;
 
     virtual core::Result<void> Reserve(std::string_view reservation_id, const std::vector<ReservationLine>& lines,
                                        int64_t expires_at, int64_t now) = 0;

@@ -52,7 +52,7 @@ inline constexpr int64_t kMaxAdjustment = 1'000'000;
 // Errors: kNotFound for a SKU the catalog does not know; kConflict (field "sku") when
 // stock is short; kInvalidArgument for bad values.
 class InventoryService {
-public:
+  public:
     virtual ~InventoryService() = default;
 
     virtual core::Result<Stock> GetStock(const core::RequestContext& ctx, std::string_view sku) = 0;

@@ -48,7 +48,8 @@ Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext
 Result<AdjustmentPage> InventoryServiceImpl::ListAdjustments(const core::RequestContext& ctx, std::string_view sku,
                                                              int limit, std::string_view cursor) {
     if (limit < 1 || limit > 100)
-        return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
+        return Error{
+            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
     std::optional<int64_t> before;
     if (!cursor.empty()) {
         std::string raw;
@@ -58,7 +59,10 @@ Result<AdjustmentPage> InventoryServiceImpl::ListAdjustments(const core::Request
             auto [end, ec] = std::from_chars(raw.data() + 4, raw.data() + raw.size(), seq);
             ok = ec == std::errc() && end == raw.data() + raw.size();
         }
-        if (!ok) return Error{core::ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
+        if (!ok)
+            return Error{core::ErrorCode::kMalformed,
+                         "The cursor is not valid.",
+                         {{"cursor", "is not a cursor returned by this list"}}};
         before = seq;
     }
     EMPORIUM_TRY(CheckSku(ctx, sku));
@@ -94,8 +98,10 @@ Result<int> InventoryServiceImpl::ReleaseExpired(const core::RequestContext&, in
     for (const auto& id : expired) {
         auto finished = repository_.Finish(id, ReservationStatus::kReleased, now, std::string("expired"));
         // Committed meanwhile (payment won the race): not an error, nothing to release.
-        if (finished.ok()) ++released;
-        else if (finished.error().code != core::ErrorCode::kConflict) return finished.error();
+        if (finished.ok())
+            ++released;
+        else if (finished.error().code != core::ErrorCode::kConflict)
+            return finished.error();
     }
     return released;
 }

@@ -8,7 +8,7 @@
 namespace emporium::inventory {
 
 class InventoryServiceImpl final : public InventoryService {
-public:
+  public:
     // `catalog` tells which SKUs exist (the catalog owns them).
     InventoryServiceImpl(InventoryRepository& repository, catalog::CatalogService& catalog, const core::Clock& clock)
         : repository_(repository), catalog_(catalog), clock_(clock) {}
@@ -24,7 +24,7 @@ public:
     core::Result<void> Release(const core::RequestContext& ctx, std::string_view reservation_id) override;
     core::Result<int> ReleaseExpired(const core::RequestContext& ctx, int limit) override;
 
-private:
+  private:
     core::Result<void> CheckSku(const core::RequestContext& ctx, std::string_view sku);
 
     InventoryRepository& repository_;

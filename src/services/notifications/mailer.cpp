@@ -16,8 +16,10 @@ std::string FormatMessage(const Mail& mail, const std::string& from) {
                        "\r\nDate: " + core::FormatRfc3339(core::SystemClock().NowSeconds()) + "\r\nMessage-ID: <" +
                        mail.id + "@emporium.dev>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
     for (char c : mail.body) {
-        if (c == '\n') text += "\r\n";
-        else text += c;
+        if (c == '\n')
+            text += "\r\n";
+        else
+            text += c;
     }
     return text;
 }
@@ -39,14 +41,14 @@ core::Result<void> SmtpMailer::Deliver(const Mail& mail) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION,
-                     +[](char* buffer, std::size_t size, std::size_t count, void* user) -> std::size_t {
-                         auto* up = static_cast<Upload*>(user);
-                         std::size_t n = std::min(size * count, up->data.size() - up->offset);
-                         std::memcpy(buffer, up->data.data() + up->offset, n);
-                         up->offset += n;
-                         return n;
-                     });
+    curl_easy_setopt(
+        curl, CURLOPT_READFUNCTION, +[](char* buffer, std::size_t size, std::size_t count, void* user) -> std::size_t {
+            auto* up = static_cast<Upload*>(user);
+            std::size_t n = std::min(size * count, up->data.size() - up->offset);
+            std::memcpy(buffer, up->data.data() + up->offset, n);
+            up->offset += n;
+            return n;
+        });
     CURLcode rc = curl_easy_perform(curl);
     curl_slist_free_all(recipients);
     curl_easy_cleanup(curl);

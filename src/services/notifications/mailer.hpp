@@ -16,7 +16,7 @@ struct Mail {
 // Port for outgoing mail. Adapters: a Maildir spool (default); SMTP later. Blocking,
 // thread-safe. Delivering a mail with an id delivered before replaces it, never duplicates.
 class Mailer {
-public:
+  public:
     virtual ~Mailer() = default;
     virtual core::Result<void> Deliver(const Mail& mail) = 0;
 };
@@ -27,11 +27,11 @@ std::string FormatMessage(const Mail& mail, const std::string& from);
 // Writes each mail as an RFC 5322 file into <directory>/new/, by way of tmp/ and a rename
 // (the Maildir convention, so a reader never sees half a mail). The file name is the mail id.
 class MaildirMailer final : public Mailer {
-public:
+  public:
     MaildirMailer(std::string directory, std::string from) : directory_(std::move(directory)), from_(std::move(from)) {}
     core::Result<void> Deliver(const Mail& mail) override;
 
-private:
+  private:
     std::string directory_;
     std::string from_;
 };
@@ -40,11 +40,11 @@ private:
 // an error, so the event is retried; a crash right after a send may repeat it, and the
 // stable Message-ID lets the receiving side drop the copy.
 class SmtpMailer final : public Mailer {
-public:
+  public:
     SmtpMailer(std::string url, std::string from) : url_(std::move(url)), from_(std::move(from)) {}
     core::Result<void> Deliver(const Mail& mail) override;
 
-private:
+  private:
     std::string url_;
     std::string from_;
 };

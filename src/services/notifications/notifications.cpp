@@ -63,9 +63,12 @@ Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {
     const auto* to = payload.as_object().if_contains("to");
     if (!to || !to->is_string()) return core::Ok();
     std::string kind;
-    if (to->as_string() == "PAID") kind = "order_confirmation";
-    else if (to->as_string() == "SHIPPED") kind = "shipping_notice";
-    else return core::Ok();
+    if (to->as_string() == "PAID")
+        kind = "order_confirmation";
+    else if (to->as_string() == "SHIPPED")
+        kind = "shipping_notice";
+    else
+        return core::Ok();
 
     // Handled before? (Redelivery after a crash between the mail and this record would only
     // rewrite the same file: the mail id is the event id.)

@@ -17,7 +17,7 @@ namespace emporium::notifications {
 // rendered from templates/mail/*.txt, once per event: the event id names the mail, and
 // handled events are recorded in the notifications database. Thread-safe.
 class OrderNotifications {
-public:
+  public:
     OrderNotifications(infra::sqlite::Database& db, Mailer& mailer, users::UsersService& users,
                        orders::OrdersService& orders, shipping::ShippingService& shipping, const core::Clock& clock)
         : db_(db), mailer_(mailer), users_(users), orders_(orders), shipping_(shipping), clock_(clock) {}
@@ -26,7 +26,7 @@ public:
     void Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources);
     core::Result<void> OnOrderStatusChanged(const bus::Event& event);
 
-private:
+  private:
     infra::sqlite::Database& db_;
     Mailer& mailer_;
     users::UsersService& users_;

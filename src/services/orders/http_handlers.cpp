@@ -4,10 +4,10 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
-#include "services/catalog/money_json.hpp"
 #include "core/random.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
+#include "services/catalog/money_json.hpp"
 
 namespace emporium::orders {
 
@@ -74,7 +74,8 @@ core::Result<PlaceOrderRequest> ReadPlaceOrder(const Request& request) {
     PlaceOrderRequest out;
     if (auto key = request.Header("idempotency-key"); !key.empty()) {
         if (!ValidIdempotencyKey(key))
-            return core::Error{core::ErrorCode::kMalformed, "The Idempotency-Key header is not valid.",
+            return core::Error{core::ErrorCode::kMalformed,
+                               "The Idempotency-Key header is not valid.",
                                {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}};
         out.idempotency_key = std::string(key);
     }
@@ -126,8 +127,10 @@ Response ListOrders(OrdersService& service, Request& request) {
             json.BeginObject().Key("items").BeginArray();
             for (const auto& order : page.items) WriteOrder(json, order);
             json.EndArray().Key("next_cursor");
-            if (page.next_cursor) json.String(*page.next_cursor);
-            else json.Null();
+            if (page.next_cursor)
+                json.String(*page.next_cursor);
+            else
+                json.Null();
             json.EndObject();
         },
         kPrivate);

@@ -21,7 +21,7 @@ struct IdempotencyRecord {
 // the shard of a user is hash(user_id) mod N (ShardOf). Every method is one transaction in
 // one shard. Blocking, thread-safe.
 class OrdersRepository {
-public:
+  public:
     virtual ~OrdersRepository() = default;
 
     virtual int ShardCount() const = 0;

@@ -12,7 +12,16 @@
 
 namespace emporium::orders {
 
-enum class OrderStatus { kPendingPayment, kPaymentPending, kPaid, kFulfilling, kShipped, kDelivered, kCancelled, kRefunded };
+enum class OrderStatus {
+    kPendingPayment,
+    kPaymentPending,
+    kPaid,
+    kFulfilling,
+    kShipped,
+    kDelivered,
+    kCancelled,
+    kRefunded
+};
 std::string_view StatusName(OrderStatus status);
 std::optional<OrderStatus> ParseStatus(std::string_view text);
 // The order state machine: PENDING_PAYMENT → (PAYMENT_PENDING →) PAID → FULFILLING →
@@ -74,7 +83,7 @@ struct OrderPage {
 // by the payments service; wired by the composition root (the two services know each
 // other only through these interfaces).
 class Refunds {
-public:
+  public:
     virtual ~Refunds() = default;
     // Returns the order's payment to the card; idempotent. kConflict if nothing was paid.
     virtual core::Result<void> RefundOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
@@ -86,7 +95,7 @@ public:
 // transitions and short stock; kInvalidArgument for an empty cart, unpurchasable lines
 // and a reused idempotency key.
 class OrdersService {
-public:
+  public:
     virtual ~OrdersService() = default;
 
     virtual core::Result<PlacedOrder> PlaceOrder(const core::RequestContext& ctx, const PlaceOrderRequest& request) = 0;

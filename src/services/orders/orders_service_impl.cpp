@@ -51,7 +51,8 @@ Result<void> ValidateShippingAddress(const ShippingAddress& a) {
     CheckAddressText(errors, "shipping_address.phone", a.phone, false, 30);
     bool country_ok = a.country.size() == 2 && a.country[0] >= 'A' && a.country[0] <= 'Z' && a.country[1] >= 'A' &&
                       a.country[1] <= 'Z';
-    if (!country_ok) errors.push_back({"shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
+    if (!country_ok)
+        errors.push_back({"shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
     if (!errors.empty()) return Error::Invalid(std::move(errors));
     return core::Ok();
 }
@@ -107,7 +108,8 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
         // A retry that overtook the first request's answer finds the cart already emptied:
         // if the first request has stored its order by now, answer as it did.
         if (request.idempotency_key) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto record, repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
+            EMPORIUM_ASSIGN_OR_RETURN(auto record,
+                                      repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
             if (record) return Replay(shard, *record, request);
         }
         return Error::Invalid("items", "the cart is empty");
@@ -130,9 +132,9 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
             errors.push_back({field, "all items of an order must be in one currency"});
             continue;
         }
-        order.items.push_back(OrderLine{line.sku, variant->product_id, variant->product_name, variant->variant_name,
-                                        line.quantity, variant->price,
-                                        catalog::Money{variant->price.amount * line.quantity, variant->price.currency}});
+        order.items.push_back(
+            OrderLine{line.sku, variant->product_id, variant->product_name, variant->variant_name, line.quantity,
+                      variant->price, catalog::Money{variant->price.amount * line.quantity, variant->price.currency}});
         order.item_count += line.quantity;
         reservation.push_back({line.sku, line.quantity});
     }
@@ -154,7 +156,8 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
         std::string sku = reserved.error().fields.empty() ? std::string() : reserved.error().fields.front().message;
         std::vector<FieldError> short_lines;
         for (std::size_t i = 0; i < order.items.size(); ++i)
-            if (order.items[i].sku == sku) short_lines.push_back({"items[" + std::to_string(i) + "]", "not enough stock for " + sku});
+            if (order.items[i].sku == sku)
+                short_lines.push_back({"items[" + std::to_string(i) + "]", "not enough stock for " + sku});
         return Error{core::ErrorCode::kConflict, "Not enough stock for " + sku + ".", std::move(short_lines)};
     }
     std::optional<IdempotencyRecord> record;
@@ -195,7 +198,7 @@ Result<Order> OrdersServiceImpl::GetOrder(const core::RequestContext& ctx, std::
 }
 
 Result<std::vector<StatusChange>> OrdersServiceImpl::GetHistory(const core::RequestContext& ctx,
-                                                               std::string_view order_id) {
+                                                                std::string_view order_id) {
     EMPORIUM_TRY(OwnOrder(ctx, order_id));
     return repository_.History(ShardOfOrder(order_id), order_id);
 }
@@ -203,7 +206,8 @@ Result<std::vector<StatusChange>> OrdersServiceImpl::GetHistory(const core::Requ
 Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
     if (limit < 1 || limit > 100)
-        return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
+        return Error{
+            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
     std::optional<int64_t> before;
     if (!cursor.empty()) {
         std::string raw;
@@ -213,11 +217,14 @@ Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx,
             auto [end, ec] = std::from_chars(raw.data() + 4, raw.data() + raw.size(), seq);
             ok = ec == std::errc() && end == raw.data() + raw.size();
         }
-        if (!ok) return Error{core::ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
+        if (!ok)
+            return Error{core::ErrorCode::kMalformed,
+                         "The cursor is not valid.",
+                         {{"cursor", "is not a cursor returned by this list"}}};
         before = seq;
     }
-    EMPORIUM_ASSIGN_OR_RETURN(auto rows,
-                              repository_.ListOrders(ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
+    EMPORIUM_ASSIGN_OR_RETURN(
+        auto rows, repository_.ListOrders(ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
     OrderPage page;
     bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(static_cast<std::size_t>(limit));
@@ -251,8 +258,7 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
             current.status == OrderStatus::kShipped || current.status == OrderStatus::kDelivered)
             return current;
         if (!CanTransition(current.status, to))
-            return Error::Conflict("An order in state " + std::string(StatusName(current.status)) +
-                                   " cannot be paid.");
+            return Error::Conflict("An order in state " + std::string(StatusName(current.status)) + " cannot be paid.");
         auto committed = inventory_.Commit(ctx, order_id);
         if (!committed.ok()) {
             if (committed.error().code == core::ErrorCode::kConflict)

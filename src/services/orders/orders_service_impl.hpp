@@ -19,7 +19,7 @@ int ShardOf(std::string_view user_id, int shard_count);
 int ShardOfOrder(std::string_view order_id);
 
 class OrdersServiceImpl final : public OrdersService {
-public:
+  public:
     OrdersServiceImpl(OrdersRepository& repository, cart::CartService& cart, catalog::CatalogService& catalog,
                       inventory::InventoryService& inventory, users::UsersService& users, const core::Clock& clock,
                       OrdersSettings settings)
@@ -44,7 +44,7 @@ public:
                                    std::string_view reason) override;
     core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
-private:
+  private:
     // The caller's order, or kNotFound (also for other users' orders).
     core::Result<Order> OwnOrder(const core::RequestContext& ctx, std::string_view order_id);
     core::Result<std::optional<ShippingAddress>> ResolveAddress(const core::RequestContext& ctx,

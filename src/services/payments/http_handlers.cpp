@@ -30,11 +30,15 @@ void WritePayment(core::JsonWriter& json, const Payment& p) {
         .Field("currency", p.currency)
         .EndObject()
         .Key("card");
-    if (p.card_last4.empty()) json.Null();
-    else json.BeginObject().Field("last4", p.card_last4).Field("brand", p.card_brand).EndObject();
+    if (p.card_last4.empty())
+        json.Null();
+    else
+        json.BeginObject().Field("last4", p.card_last4).Field("brand", p.card_brand).EndObject();
     json.Key("failure_code");
-    if (p.failure_code.empty()) json.Null();
-    else json.String(p.failure_code);
+    if (p.failure_code.empty())
+        json.Null();
+    else
+        json.String(p.failure_code);
     json.Field("attempts", p.attempts)
         .Field("created_at", core::FormatRfc3339(p.created_at))
         .Field("updated_at", core::FormatRfc3339(p.updated_at))
@@ -88,8 +92,8 @@ Response Pay(PaymentsService& service, Request& request) {
 }
 
 Response Webhook(PaymentsService& service, const std::string& secret, const core::Clock& clock, Request& request) {
-    if (secret.empty() ||
-        !VerifyWebhook(secret, request.Header("paygw-signature"), request.body, clock.NowSeconds(), kSignatureTolerance))
+    if (secret.empty() || !VerifyWebhook(secret, request.Header("paygw-signature"), request.body, clock.NowSeconds(),
+                                         kSignatureTolerance))
         return http::ProblemResponse(core::Error::Unauthenticated("The webhook signature is missing or invalid."),
                                      request.path);
     auto body = http::ParseJsonObject(request.body);
@@ -115,7 +119,8 @@ Response Webhook(PaymentsService& service, const std::string& secret, const core
 void RegisterPaymentsRoutes(http::Router& router, PaymentsService& service, std::string webhook_secret,
                             const core::Clock& clock) {
     PaymentsService* s = &service;
-    router.Add(Method::kPost, "/api/v1/orders/{order_id}/payment", Access::kUser, [s](Request& r) { return Pay(*s, r); });
+    router.Add(Method::kPost, "/api/v1/orders/{order_id}/payment", Access::kUser,
+               [s](Request& r) { return Pay(*s, r); });
     router.Add(Method::kGet, "/api/v1/orders/{order_id}/payment", Access::kUser, [s](Request& r) {
         return http::RenderJson(s->GetPayment(r.context, r.PathParam("order_id")), r, 200, WritePayment, kPrivate);
     });

@@ -12,7 +12,7 @@ namespace emporium::payments {
 
 // Storage port of the payments service. Blocking, thread-safe.
 class PaymentsRepository {
-public:
+  public:
     virtual ~PaymentsRepository() = default;
     // kConflict when the order already has a payment.
     virtual core::Result<void> Insert(const Payment& payment) = 0;

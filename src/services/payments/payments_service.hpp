@@ -43,7 +43,7 @@ struct PaymentMethod {
 // (unknown or other user's order), kConflict (order cannot be paid), kInvalidArgument
 // (declined or invalid card), kUnavailable (not configured).
 class PaymentsService {
-public:
+  public:
     virtual ~PaymentsService() = default;
 
     // The payment afterwards: kSucceeded (order PAID) or kProcessing (the provider could

@@ -26,7 +26,8 @@ bool IsPaidOrLater(OrderStatus status) {
 }
 
 Error Declined(const std::string& code) {
-    return Error{core::ErrorCode::kInvalidArgument, "The card was declined (" + code + "); the order is cancelled.",
+    return Error{core::ErrorCode::kInvalidArgument,
+                 "The card was declined (" + code + "); the order is cancelled.",
                  {{"card", code}}};
 }
 
@@ -73,7 +74,8 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
         auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
         if (!refunded.ok()) {
             observability::LogError("refund_needed", [&](core::JsonWriter& json) {
-                json.Field("payment_id", payment.id).Field("order_id", payment.order_id)
+                json.Field("payment_id", payment.id)
+                    .Field("order_id", payment.order_id)
                     .Field("error", refunded.error().message);
             });
             return refunded.error();
@@ -122,7 +124,8 @@ Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Pa
         auto charge = ChargeOnce(payment);
         if (charge.ok()) return Settle(ctx, std::move(payment), *charge);
         if (charge.error().code == core::ErrorCode::kInvalidArgument) {
-            ProviderCharge refused{"", false, charge.error().fields.empty() ? "declined" : charge.error().fields[0].message};
+            ProviderCharge refused{"", false,
+                                   charge.error().fields.empty() ? "declined" : charge.error().fields[0].message};
             return Settle(ctx, std::move(payment), refused);
         }
         last_error = charge.error().message;
@@ -141,14 +144,16 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     auto existing = repository_.FindByOrder(order_id);
     if (existing.ok()) {
         // Paying again (a double click, a retried request): the same payment, never a second charge.
-        if (existing->status == PaymentStatus::kSucceeded || existing->status == PaymentStatus::kProcessing) return existing;
+        if (existing->status == PaymentStatus::kSucceeded || existing->status == PaymentStatus::kProcessing)
+            return existing;
         if (existing->status == PaymentStatus::kFailed)
             return Error::Conflict("This order's payment failed (" + existing->failure_code + "); the order is " +
                                    std::string(orders::StatusName(order.status)) + ".");
         return Error::Conflict("This order's payment was refunded.");
     }
     if (existing.error().code != core::ErrorCode::kNotFound) return existing.error();
-    if (IsPaidOrLater(order.status) || order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded)
+    if (IsPaidOrLater(order.status) || order.status == OrderStatus::kCancelled ||
+        order.status == OrderStatus::kRefunded)
         return Error::Conflict("An order in state " + std::string(orders::StatusName(order.status)) +
                                " cannot be paid.");
 
@@ -238,13 +243,15 @@ Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int l
 Result<void> PaymentsServiceImpl::OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
                                                   std::string_view order_id) {
     auto payment = repository_.FindByOrder(order_id);
-    if (!payment.ok()) return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
+    if (!payment.ok())
+        return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
     if (payment->status != PaymentStatus::kProcessing) return core::Ok();  // already settled: nothing new
     if (type == "charge.succeeded" || type == "charge.failed") {
         // Ask the provider for the charge with the same key: it answers with the stored
         // outcome, which also fills in the charge id.
         auto charge = ChargeOnce(*payment);
-        if (!charge.ok()) return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
+        if (!charge.ok())
+            return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
         auto settled = Settle(ctx, *payment, *charge);
         if (!settled.ok() && settled.error().code != core::ErrorCode::kInvalidArgument &&
             settled.error().code != core::ErrorCode::kConflict)

@@ -15,14 +15,14 @@ struct PaymentsSettings {
     // Waits between inline attempts at the provider (±25 % jitter): about 100, 300, 900 ms.
     std::vector<std::chrono::milliseconds> retry_delays{std::chrono::milliseconds(100), std::chrono::milliseconds(300),
                                                         std::chrono::milliseconds(900)};
-    int64_t background_retry_seconds = 1;       // first background retry; doubles up to a minute
-    int64_t give_up_after_seconds = 30 * 60;    // then the order is cancelled (sooner if its reservation expires)
-    int64_t orphan_retry_after_seconds = 15;    // a payment left "processing" by a crash is retried then
+    int64_t background_retry_seconds = 1;     // first background retry; doubles up to a minute
+    int64_t give_up_after_seconds = 30 * 60;  // then the order is cancelled (sooner if its reservation expires)
+    int64_t orphan_retry_after_seconds = 15;  // a payment left "processing" by a crash is retried then
     resilience::CircuitBreakerSettings breaker;
 };
 
 class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds {
-public:
+  public:
     // `provider` may be null: payments are then answered kUnavailable ("not configured").
     PaymentsServiceImpl(PaymentsRepository& repository, PaymentProvider* provider, orders::OrdersService& orders,
                         const core::Clock& clock, PaymentsSettings settings)
@@ -44,7 +44,7 @@ public:
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 
-private:
+  private:
     enum class Outcome { kSucceeded, kDeclined, kUnreachable };
     // One call to the provider through the breaker.
     core::Result<ProviderCharge> ChargeOnce(const Payment& payment);

@@ -41,8 +41,10 @@ Response AddEvent(ShippingService& service, Request& request) {
     auto description = reader.String("description");
     if (auto shape = reader.Finish(); !shape.ok()) return http::ProblemResponse(shape.error(), request.path);
     ShipmentStatus parsed;
-    if (status == "in_transit") parsed = ShipmentStatus::kInTransit;
-    else if (status == "delivered") parsed = ShipmentStatus::kDelivered;
+    if (status == "in_transit")
+        parsed = ShipmentStatus::kInTransit;
+    else if (status == "delivered")
+        parsed = ShipmentStatus::kDelivered;
     else
         return http::ProblemResponse(core::Error::Invalid("status", "must be in_transit or delivered"), request.path);
     return http::RenderJson(

@@ -9,7 +9,7 @@ namespace emporium::shipping {
 
 // Storage port of the shipping service. Blocking, thread-safe.
 class ShippingRepository {
-public:
+  public:
     virtual ~ShippingRepository() = default;
     // Inserts the shipment with its first event, or returns the order's existing one.
     virtual core::Result<Shipment> InsertOrFind(const Shipment& shipment, int64_t now) = 0;

@@ -31,7 +31,7 @@ struct Shipment {
 // The shipping service: a shipment per paid order, advanced by carrier scans, which move
 // the order to SHIPPED and DELIVERED. Blocking; thread-safe.
 class ShippingService {
-public:
+  public:
     virtual ~ShippingService() = default;
     // Idempotent: the order's existing shipment if there is one. Moves the order to FULFILLING.
     virtual core::Result<Shipment> CreateShipment(const core::RequestContext& ctx, std::string_view order_id,

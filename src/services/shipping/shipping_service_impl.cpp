@@ -12,9 +12,12 @@ using orders::OrderStatus;
 
 std::string_view StatusName(ShipmentStatus status) {
     switch (status) {
-        case ShipmentStatus::kLabelCreated: return "label_created";
-        case ShipmentStatus::kInTransit: return "in_transit";
-        case ShipmentStatus::kDelivered: return "delivered";
+        case ShipmentStatus::kLabelCreated:
+            return "label_created";
+        case ShipmentStatus::kInTransit:
+            return "in_transit";
+        case ShipmentStatus::kDelivered:
+            return "delivered";
     }
     return "label_created";
 }
@@ -38,8 +41,8 @@ Result<void> Follow(orders::OrdersService& orders, const core::RequestContext& c
 
 Result<Shipment> ShippingServiceImpl::CreateShipment(const core::RequestContext& ctx, std::string_view order_id,
                                                      std::string_view user_id) {
-    Shipment shipment{NewTrackingNumber(), std::string(order_id), std::string(user_id), "Emporium Express",
-                      ShipmentStatus::kLabelCreated, {}};
+    Shipment shipment{NewTrackingNumber(), std::string(order_id),         std::string(user_id),
+                      "Emporium Express",  ShipmentStatus::kLabelCreated, {}};
     EMPORIUM_ASSIGN_OR_RETURN(Shipment stored, repository_.InsertOrFind(shipment, clock_.NowSeconds()));
     if (stored.status == ShipmentStatus::kLabelCreated)
         EMPORIUM_TRY(Follow(orders_, ctx, order_id, OrderStatus::kFulfilling, "shipping label created"));

@@ -8,7 +8,7 @@
 namespace emporium::shipping {
 
 class ShippingServiceImpl final : public ShippingService {
-public:
+  public:
     ShippingServiceImpl(ShippingRepository& repository, orders::OrdersService& orders, const core::Clock& clock)
         : repository_(repository), orders_(orders), clock_(clock) {}
 
@@ -19,7 +19,7 @@ public:
                                     ShipmentStatus status, std::string_view description) override;
     core::Result<Shipment> FindByOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
-private:
+  private:
     ShippingRepository& repository_;
     orders::OrdersService& orders_;
     const core::Clock& clock_;

@@ -11,9 +11,9 @@
 namespace emporium::users {
 
 struct PasswordHashSettings {
-    unsigned long long ops_limit = 2;        // libsodium OPSLIMIT_INTERACTIVE
-    std::size_t memory_bytes = 64ULL << 20;  // MEMLIMIT_INTERACTIVE
-    int max_concurrent = 2;                  // hashes running at once; others wait for a slot
+    unsigned long long ops_limit = 2;            // libsodium OPSLIMIT_INTERACTIVE
+    std::size_t memory_bytes = 64ULL << 20;      // MEMLIMIT_INTERACTIVE
+    int max_concurrent = 2;                      // hashes running at once; others wait for a slot
     std::chrono::milliseconds max_wait{10'000};  // then kUnavailable
 };
 
@@ -23,7 +23,7 @@ struct PasswordHashSettings {
 // (64 MiB each by default) and keeps the cores from being oversubscribed; the others wait
 // up to `max_wait` for a slot, then get kUnavailable (503, retry). Thread-safe.
 class PasswordHasher {
-public:
+  public:
     explicit PasswordHasher(PasswordHashSettings settings) : settings_(settings) {}
     PasswordHasher(const PasswordHasher& other) : settings_(other.settings_) {}
     core::Result<std::string> Hash(std::string_view password) const;
@@ -33,7 +33,7 @@ public:
     // so a login for an unknown email takes as long as one with a wrong password.
     const std::string& DummyHash() const;
 
-private:
+  private:
     // Takes a hashing slot or reports kUnavailable.
     core::Result<void> Acquire() const;
     void Release() const;

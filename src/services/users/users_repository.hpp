@@ -28,7 +28,7 @@ struct SessionRecord {
 // Storage port of the users service. One adapter per backend (storage/sqlite_*). Methods
 // block; thread-safe. kNotFound when a row does not exist, kConflict on a unique key.
 class UsersRepository {
-public:
+  public:
     virtual ~UsersRepository() = default;
 
     virtual core::Result<void> InsertUser(const UserRecord& record) = 0;

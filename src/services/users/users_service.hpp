@@ -54,7 +54,7 @@ inline constexpr int kMaxAddressesPerUser = 20;
 // taken email, kUnauthenticated for bad credentials or tokens, kNotFound for an id that
 // does not exist or belongs to someone else (never revealing which).
 class UsersService {
-public:
+  public:
     virtual ~UsersService() = default;
 
     // Creates a customer account. The email is trimmed and lower-cased.

@@ -47,9 +47,9 @@ bool ValidDomain(std::string_view domain) {
     return true;
 }
 
-constexpr std::array<std::string_view, 12> kCommonPasswords = {
-    "password", "password1", "password123", "12345678", "123456789", "1234567890",
-    "qwertyuiop", "qwerty123", "iloveyou", "11111111", "abc12345", "letmein1"};
+constexpr std::array<std::string_view, 12> kCommonPasswords = {"password",  "password1",  "password123", "12345678",
+                                                               "123456789", "1234567890", "qwertyuiop",  "qwerty123",
+                                                               "iloveyou",  "11111111",   "abc12345",    "letmein1"};
 
 void CheckText(std::vector<FieldError>& errors, const char* field, const std::optional<std::string>& value,
                bool required, std::size_t max_length) {
@@ -161,8 +161,8 @@ Result<Session> UsersServiceImpl::Login(const core::RequestContext&, std::string
     int64_t now = clock_.NowSeconds();
     session.expires_at = now + settings_.session_ttl_seconds;
     session.user = record->user;
-    SessionRecord stored{core::Sha256Hex(session.token), record->user.id, now, session.expires_at, std::nullopt,
-                         record->user.role};
+    SessionRecord stored{
+        core::Sha256Hex(session.token), record->user.id, now, session.expires_at, std::nullopt, record->user.role};
     EMPORIUM_TRY(repository_.InsertSession(stored));
     return session;
 }
@@ -220,7 +220,9 @@ Result<void> MergeAddress(Address& address, const AddressInput& input, bool crea
     CheckText(errors, "phone", input.phone, false, 30);
     if (!creating) {
         // An update may not blank a required field.
-        for (auto [field, value] : {std::pair{"name", &input.name}, {"line1", &input.line1}, {"city", &input.city},
+        for (auto [field, value] : {std::pair{"name", &input.name},
+                                    {"line1", &input.line1},
+                                    {"city", &input.city},
                                     {"postal_code", &input.postal_code}})
             if (*value && core::Trim(**value).empty()) errors.push_back({field, "must not be empty"});
     }

@@ -18,7 +18,7 @@ core::Result<std::string> NormalizeEmail(std::string_view email);
 std::string CheckPassword(std::string_view password, std::string_view normalized_email);
 
 class UsersServiceImpl final : public UsersService {
-public:
+  public:
     UsersServiceImpl(UsersRepository& repository, PasswordHasher hasher, const core::Clock& clock,
                      UsersSettings settings)
         : repository_(repository), hasher_(std::move(hasher)), clock_(clock), settings_(settings) {}
@@ -39,7 +39,7 @@ public:
                                         const AddressInput& input) override;
     core::Result<void> DeleteAddress(const core::RequestContext& ctx, std::string_view address_id) override;
 
-private:
+  private:
     core::Result<User> CreateAccount(const SignupRequest& request, core::Role role, bool promote_existing);
     static core::Result<std::string> UserId(const core::RequestContext& ctx);
 

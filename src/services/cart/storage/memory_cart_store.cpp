@@ -39,7 +39,8 @@ int64_t MemoryCartStore::Sweep(int64_t now) {
     int64_t removed = 0;
     for (auto& shard : shards_) {
         std::lock_guard lock(shard.mutex);
-        removed += static_cast<int64_t>(std::erase_if(shard.carts, [now](const auto& entry) { return entry.second.expires_at <= now; }));
+        removed += static_cast<int64_t>(
+            std::erase_if(shard.carts, [now](const auto& entry) { return entry.second.expires_at <= now; }));
     }
     return removed;
 }

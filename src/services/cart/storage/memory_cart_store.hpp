@@ -12,7 +12,7 @@ namespace emporium::cart {
 // CartStore in this process's memory (the embedded deployment): carts are lost on
 // restart, as with a cache. Sharded by key so concurrent carts rarely share a lock.
 class MemoryCartStore final : public CartStore {
-public:
+  public:
     core::Result<std::optional<StoredCart>> Load(std::string_view key, int64_t now) override;
     core::Result<StoredCart> Update(std::string_view key, int64_t now, int64_t expires_at,
                                     const std::function<core::Result<void>(StoredCart&, bool)>& change) override;
@@ -22,7 +22,7 @@ public:
     int64_t Sweep(int64_t now);
     int64_t Size() const;
 
-private:
+  private:
     struct Shard {
         mutable std::mutex mutex;
         std::unordered_map<std::string, StoredCart> carts;

@@ -10,8 +10,10 @@ using infra::sqlite::Statement;
 namespace {
 
 constexpr std::string_view kInsertCategory =
-    "INSERT INTO categories (id, slug, name, parent_id, path, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
-constexpr std::string_view kUpdateCategory = "UPDATE categories SET name = ?2, slug = ?3, updated_at = ?4 WHERE id = ?1";
+    "INSERT INTO categories (id, slug, name, parent_id, path, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+    "?6)";
+constexpr std::string_view kUpdateCategory =
+    "UPDATE categories SET name = ?2, slug = ?3, updated_at = ?4 WHERE id = ?1";
 constexpr std::string_view kSelectCategories =
     "SELECT id, slug, name, parent_id, path, created_at FROM categories ORDER BY path";
 constexpr std::string_view kSelectCategoryById =
@@ -102,8 +104,8 @@ Result<int64_t> ReadProduct(Connection& c, const Statement& row, Product& p) {
     while (true) {
         EMPORIUM_ASSIGN_OR_RETURN(bool more, variants.Step());
         if (!more) break;
-        p.variants.push_back(Variant{variants.String(0), variants.String(1),
-                                     Money{variants.Int(2), variants.String(3)}, variants.String(4)});
+        p.variants.push_back(Variant{variants.String(0), variants.String(1), Money{variants.Int(2), variants.String(3)},
+                                     variants.String(4)});
     }
     return seq;
 }
@@ -118,8 +120,10 @@ Result<std::optional<std::string>> CategoryPath(Connection& c, const std::option
 }
 
 void BindOptional(Statement& stmt, int index, const std::optional<std::string>& value) {
-    if (value) stmt.Bind(index, *value);
-    else stmt.BindNull(index);
+    if (value)
+        stmt.Bind(index, *value);
+    else
+        stmt.BindNull(index);
 }
 
 // A unique-key violation as the port promises it: kConflict naming the clashing field.
@@ -289,7 +293,9 @@ Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const P
         if (filter.price_max) stmt.Bind(index++, *filter.price_max);
         if (filter.after) {
             switch (filter.sort) {
-                case ProductSort::kNewest: stmt.Bind(index++, filter.after->seq); break;
+                case ProductSort::kNewest:
+                    stmt.Bind(index++, filter.after->seq);
+                    break;
                 case ProductSort::kPriceAsc:
                 case ProductSort::kPriceDesc:
                     stmt.Bind(index++, filter.after->price);
@@ -328,8 +334,12 @@ Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
         stmt.Bind(1, sku);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
         if (!found) return Error::NotFound("No such SKU.");
-        return VariantInfo{stmt.String(0), stmt.String(1), stmt.String(2), stmt.String(3),
-                           Money{stmt.Int(4), stmt.String(5)}, ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
+        return VariantInfo{stmt.String(0),
+                           stmt.String(1),
+                           stmt.String(2),
+                           stmt.String(3),
+                           Money{stmt.Int(4), stmt.String(5)},
+                           ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
     });
 }
 

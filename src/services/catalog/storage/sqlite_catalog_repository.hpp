@@ -7,7 +7,7 @@ namespace emporium::catalog {
 
 // CatalogRepository over the SQLite database "catalog" (schemas/sqlite/catalog).
 class SqliteCatalogRepository final : public CatalogRepository {
-public:
+  public:
     explicit SqliteCatalogRepository(infra::sqlite::Database& db) : db_(db) {}
 
     core::Result<void> InsertCategory(const Category& category) override;
@@ -21,7 +21,7 @@ public:
     core::Result<int64_t> CountProducts() override;
     core::Result<VariantInfo> FindVariant(std::string_view sku) override;
 
-private:
+  private:
     infra::sqlite::Database& db_;
 };
 

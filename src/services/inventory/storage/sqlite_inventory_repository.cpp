@@ -13,7 +13,8 @@ namespace {
 
 constexpr std::string_view kSelectStock = "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku = ?1";
 constexpr std::string_view kEnsureStock =
-    "INSERT INTO stock (sku, available, reserved, sold, updated_at) VALUES (?1, 0, 0, 0, ?2) ON CONFLICT (sku) DO NOTHING";
+    "INSERT INTO stock (sku, available, reserved, sold, updated_at) VALUES (?1, 0, 0, 0, ?2) ON CONFLICT (sku) DO "
+    "NOTHING";
 constexpr std::string_view kAdjustAvailable =
     "UPDATE stock SET available = available + ?2, updated_at = ?3 WHERE sku = ?1 AND available + ?2 >= 0";
 constexpr std::string_view kInsertAdjustment =
@@ -44,9 +45,12 @@ constexpr std::string_view kSelectExpired =
 
 const char* StatusName(ReservationStatus status) {
     switch (status) {
-        case ReservationStatus::kActive: return "active";
-        case ReservationStatus::kCommitted: return "committed";
-        case ReservationStatus::kReleased: return "released";
+        case ReservationStatus::kActive:
+            return "active";
+        case ReservationStatus::kCommitted:
+            return "committed";
+        case ReservationStatus::kReleased:
+            return "released";
     }
     return "active";
 }
@@ -67,22 +71,23 @@ Result<Stock> SqliteInventoryRepository::FindStock(std::string_view sku) {
 
 namespace {
 Result<Stock> Apply(Connection& c, Adjustment& a) {
-        EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
-        ensure.Bind(1, a.sku).Bind(2, a.created_at);
-        EMPORIUM_TRY(ensure.Run());
-        EMPORIUM_ASSIGN_OR_RETURN(auto adjust, c.Prepare(kAdjustAvailable));
-        adjust.Bind(1, a.sku).Bind(2, a.delta).Bind(3, a.created_at);
-        EMPORIUM_TRY(adjust.Run());
-        if (c.ChangedRows() == 0)
-            return Error{core::ErrorCode::kConflict, "Available stock cannot go below zero.",
-                         {{"delta", "would make available stock negative"}}};
-        EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
-        a.available_after = stock.available;
-        EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
-        record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
-        record.Bind(6, a.available_after).Bind(7, a.created_at);
-        EMPORIUM_TRY(record.Run());
-        return stock;
+    EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
+    ensure.Bind(1, a.sku).Bind(2, a.created_at);
+    EMPORIUM_TRY(ensure.Run());
+    EMPORIUM_ASSIGN_OR_RETURN(auto adjust, c.Prepare(kAdjustAvailable));
+    adjust.Bind(1, a.sku).Bind(2, a.delta).Bind(3, a.created_at);
+    EMPORIUM_TRY(adjust.Run());
+    if (c.ChangedRows() == 0)
+        return Error{core::ErrorCode::kConflict,
+                     "Available stock cannot go below zero.",
+                     {{"delta", "would make available stock negative"}}};
+    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
+    a.available_after = stock.available;
+    EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
+    record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
+    record.Bind(6, a.available_after).Bind(7, a.created_at);
+    EMPORIUM_TRY(record.Run());
+    return stock;
 }
 }  // namespace
 
@@ -133,8 +138,7 @@ Result<void> SqliteInventoryRepository::Reserve(std::string_view reservation_id,
             take.Bind(1, line.sku).Bind(2, line.quantity).Bind(3, now);
             EMPORIUM_TRY(take.Run());
             if (c.ChangedRows() == 0)  // the job's savepoint undoes the lines reserved before
-                return Error{core::ErrorCode::kConflict, "Not enough stock for " + line.sku + ".",
-                             {{"sku", line.sku}}};
+                return Error{core::ErrorCode::kConflict, "Not enough stock for " + line.sku + ".", {{"sku", line.sku}}};
             EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertReservationLine));
             record.Bind(1, reservation_id).Bind(2, line.sku).Bind(3, line.quantity);
             EMPORIUM_TRY(record.Run());
@@ -155,8 +159,7 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
             status = select.String(0);
         }
         if (status == StatusName(to)) return core::Ok();
-        if (status != "active")
-            return Error::Conflict(std::string("The reservation is already ") + status + ".");
+        if (status != "active") return Error::Conflict(std::string("The reservation is already ") + status + ".");
         std::vector<ReservationLine> lines;
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservationLines));
@@ -168,7 +171,8 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
             }
         }
         for (const auto& line : lines) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto move, c.Prepare(to == ReservationStatus::kCommitted ? kCommitStock : kReleaseStock));
+            EMPORIUM_ASSIGN_OR_RETURN(auto move,
+                                      c.Prepare(to == ReservationStatus::kCommitted ? kCommitStock : kReleaseStock));
             move.Bind(1, line.sku).Bind(2, line.quantity).Bind(3, now);
             EMPORIUM_TRY(move.Run());
         }
@@ -178,7 +182,10 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
         if (to == ReservationStatus::kReleased && released_event_reason) {
             std::string payload;
             core::JsonWriter json(payload);
-            json.BeginObject().Field("reservation_id", reservation_id).Field("reason", *released_event_reason).EndObject();
+            json.BeginObject()
+                .Field("reservation_id", reservation_id)
+                .Field("reason", *released_event_reason)
+                .EndObject();
             EMPORIUM_TRY(bus::AppendToOutbox(
                 c, bus::NewEvent("ReservationReleased", std::string(reservation_id), std::move(payload), now)));
         }

@@ -8,7 +8,7 @@ namespace emporium::inventory {
 // InventoryRepository over the SQLite database "inventory" (schemas/sqlite/inventory),
 // which also holds the bus tables for its outbox.
 class SqliteInventoryRepository final : public InventoryRepository {
-public:
+  public:
     explicit SqliteInventoryRepository(infra::sqlite::Database& db) : db_(db) {}
 
     core::Result<Stock> FindStock(std::string_view sku) override;
@@ -23,7 +23,7 @@ public:
                               std::optional<std::string> released_event_reason) override;
     core::Result<std::vector<std::string>> FindExpired(int64_t now, int limit) override;
 
-private:
+  private:
     infra::sqlite::Database& db_;
 };
 

@@ -97,7 +97,11 @@ std::string OrderEventPayload(const Order& order) {
         .Key("items")
         .BeginArray();
     for (const auto& line : order.items)
-        json.BeginObject().Field("sku", line.sku).Field("product_id", line.product_id).Field("quantity", line.quantity).EndObject();
+        json.BeginObject()
+            .Field("sku", line.sku)
+            .Field("product_id", line.product_id)
+            .Field("quantity", line.quantity)
+            .EndObject();
     json.EndArray().EndObject();
     return payload;
 }
@@ -152,15 +156,14 @@ Result<void> SqliteOrdersRepository::CreateOrder(int shard, const Order& o,
 Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency(int shard, std::string_view user_id,
                                                                                  std::string_view key) {
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
-    return db->Read<std::optional<IdempotencyRecord>>(
-        [&](Connection& c) -> Result<std::optional<IdempotencyRecord>> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectIdempotency));
-            stmt.Bind(1, user_id).Bind(2, key);
-            EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
-            if (!found) return std::optional<IdempotencyRecord>();
-            return std::optional<IdempotencyRecord>(
-                IdempotencyRecord{std::string(user_id), std::string(key), stmt.String(0), stmt.String(1)});
-        });
+    return db->Read<std::optional<IdempotencyRecord>>([&](Connection& c) -> Result<std::optional<IdempotencyRecord>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectIdempotency));
+        stmt.Bind(1, user_id).Bind(2, key);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+        if (!found) return std::optional<IdempotencyRecord>();
+        return std::optional<IdempotencyRecord>(
+            IdempotencyRecord{std::string(user_id), std::string(key), stmt.String(0), stmt.String(1)});
+    });
 }
 
 Result<Order> SqliteOrdersRepository::FindOrder(int shard, std::string_view order_id) {
@@ -169,8 +172,8 @@ Result<Order> SqliteOrdersRepository::FindOrder(int shard, std::string_view orde
 }
 
 Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrders(int shard, std::string_view user_id,
-                                                                                 std::optional<int64_t> before_seq,
-                                                                                 int limit) {
+                                                                                  std::optional<int64_t> before_seq,
+                                                                                  int limit) {
     using Rows = std::vector<std::pair<Order, int64_t>>;
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<Rows>([&](Connection& c) -> Result<Rows> {
@@ -197,8 +200,8 @@ Result<std::vector<StatusChange>> SqliteOrdersRepository::History(int shard, std
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
             if (!row) break;
-            history.push_back(
-                StatusChange{ParseStatus(stmt.Text(0)).value_or(OrderStatus::kPendingPayment), stmt.Int(1), stmt.String(2)});
+            history.push_back(StatusChange{ParseStatus(stmt.Text(0)).value_or(OrderStatus::kPendingPayment),
+                                           stmt.Int(1), stmt.String(2)});
         }
         return history;
     });

@@ -9,7 +9,7 @@ namespace emporium::orders {
 
 // OrdersRepository over one SQLite database per shard (schemas/sqlite/orders + bus tables).
 class SqliteOrdersRepository final : public OrdersRepository {
-public:
+  public:
     explicit SqliteOrdersRepository(std::vector<infra::sqlite::Database*> shards) : shards_(std::move(shards)) {}
 
     int ShardCount() const override { return static_cast<int>(shards_.size()); }
@@ -25,7 +25,7 @@ public:
     core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to, std::string_view reason,
                                    int64_t now) override;
 
-private:
+  private:
     core::Result<infra::sqlite::Database*> Shard(int shard) const;
     std::vector<infra::sqlite::Database*> shards_;
 };

@@ -34,7 +34,8 @@ Result<boost::json::object> ParseObject(const std::string& body) {
 
 }  // namespace
 
-Result<http::ClientResponse> PaygwProvider::Post(std::string target, std::string body, std::string_view idempotency_key) {
+Result<http::ClientResponse> PaygwProvider::Post(std::string target, std::string body,
+                                                 std::string_view idempotency_key) {
     http::ClientRequest request;
     request.method = "POST";
     request.target = std::move(target);
@@ -67,8 +68,9 @@ Result<CardToken> PaygwProvider::Tokenize(const CardDetails& card) {
     return CardToken{StringField(object, "id"), StringField(object, "last4"), StringField(object, "brand")};
 }
 
-Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, int64_t amount, std::string_view currency,
-                                             std::string_view card_token, std::string_view order_id) {
+Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, int64_t amount,
+                                             std::string_view currency, std::string_view card_token,
+                                             std::string_view order_id) {
     std::string body;
     core::JsonWriter json(body);
     json.BeginObject()

@@ -9,7 +9,7 @@ namespace emporium::payments {
 
 // PaymentProvider over the paygw HTTP protocol (POST /v1/tokens, /v1/charges, /v1/refunds).
 class PaygwProvider final : public PaymentProvider {
-public:
+  public:
     PaygwProvider(http::HttpClient client, std::chrono::milliseconds timeout)
         : client_(std::move(client)), timeout_(timeout) {}
 
@@ -18,7 +18,7 @@ public:
                                         std::string_view card_token, std::string_view order_id) override;
     core::Result<void> Refund(std::string_view idempotency_key, std::string_view charge_id) override;
 
-private:
+  private:
     core::Result<http::ClientResponse> Post(std::string target, std::string body, std::string_view idempotency_key);
 
     http::HttpClient client_;

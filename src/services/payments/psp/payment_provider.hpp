@@ -32,7 +32,7 @@ struct ProviderCharge {
 // may succeed on retry (timeout, refused connection, 5xx); kInvalidArgument (field
 // "card") for card data the provider rejects.
 class PaymentProvider {
-public:
+  public:
     virtual ~PaymentProvider() = default;
     virtual core::Result<CardToken> Tokenize(const CardDetails& card) = 0;
     // Charging twice with the same key charges once and answers the same.

@@ -60,8 +60,10 @@ Result<void> SqlitePaymentsRepository::Insert(const Payment& p) {
         stmt.Bind(1, p.id).Bind(2, p.order_id).Bind(3, p.user_id).Bind(4, StatusName(p.status)).Bind(5, p.amount);
         stmt.Bind(6, p.currency).Bind(7, p.card_token).Bind(8, p.card_last4).Bind(9, p.card_brand);
         stmt.Bind(10, p.retry_deadline).Bind(11, p.created_at);
-        if (p.next_retry_at) stmt.Bind(12, *p.next_retry_at);
-        else stmt.BindNull(12);
+        if (p.next_retry_at)
+            stmt.Bind(12, *p.next_retry_at);
+        else
+            stmt.BindNull(12);
         return stmt.Run();
     });
 }
@@ -81,8 +83,10 @@ Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus ex
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdate));
         stmt.Bind(1, p.id).Bind(2, StatusName(p.status)).Bind(3, p.provider_charge_id).Bind(4, p.failure_code);
         stmt.Bind(5, p.attempts);
-        if (p.next_retry_at) stmt.Bind(6, *p.next_retry_at);
-        else stmt.BindNull(6);
+        if (p.next_retry_at)
+            stmt.Bind(6, *p.next_retry_at);
+        else
+            stmt.BindNull(6);
         stmt.Bind(7, p.updated_at).Bind(8, StatusName(expected));
         EMPORIUM_TRY(stmt.Run());
         return c.ChangedRows() == 1;

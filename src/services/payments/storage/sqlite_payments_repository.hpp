@@ -7,14 +7,14 @@ namespace emporium::payments {
 
 // PaymentsRepository over the SQLite database "payments" (schemas/sqlite/payments).
 class SqlitePaymentsRepository final : public PaymentsRepository {
-public:
+  public:
     explicit SqlitePaymentsRepository(infra::sqlite::Database& db) : db_(db) {}
     core::Result<void> Insert(const Payment& payment) override;
     core::Result<Payment> FindByOrder(std::string_view order_id) override;
     core::Result<bool> Update(const Payment& payment, PaymentStatus expected) override;
     core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) override;
 
-private:
+  private:
     infra::sqlite::Database& db_;
 };
 

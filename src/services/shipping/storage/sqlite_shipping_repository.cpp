@@ -57,7 +57,10 @@ Result<Shipment> SqliteShippingRepository::InsertOrFind(const Shipment& shipment
         EMPORIUM_TRY(insert.Run());
         if (c.ChangedRows() == 1) {
             EMPORIUM_ASSIGN_OR_RETURN(auto event, c.Prepare(kInsertEvent));
-            event.Bind(1, shipment.tracking_number).Bind(2, "label_created").Bind(3, "Shipping label created").Bind(4, now);
+            event.Bind(1, shipment.tracking_number)
+                .Bind(2, "label_created")
+                .Bind(3, "Shipping label created")
+                .Bind(4, now);
             EMPORIUM_TRY(event.Run());
         }
         return Load(c, kSelectByOrder, shipment.order_id);

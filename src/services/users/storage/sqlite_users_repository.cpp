@@ -11,7 +11,8 @@ namespace {
 
 // Named statements: one constant per query.
 constexpr std::string_view kInsertUser =
-    "INSERT INTO users (id, email, password_hash, name, role, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+    "INSERT INTO users (id, email, password_hash, name, role, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+    "?6)";
 constexpr std::string_view kSelectUserByEmail =
     "SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = ?1";
 constexpr std::string_view kSelectUserById =

@@ -7,7 +7,7 @@ namespace emporium::users {
 
 // UsersRepository over the SQLite database "users" (schemas/sqlite/users).
 class SqliteUsersRepository final : public UsersRepository {
-public:
+  public:
     explicit SqliteUsersRepository(infra::sqlite::Database& db) : db_(db) {}
 
     core::Result<void> InsertUser(const UserRecord& record) override;
@@ -26,7 +26,7 @@ public:
     core::Result<void> UpdateAddress(const Address& address) override;
     core::Result<void> DeleteAddress(std::string_view user_id, std::string_view address_id) override;
 
-private:
+  private:
     infra::sqlite::Database& db_;
 };
 
