@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/cursor.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 
@@ -47,30 +48,14 @@ Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext
 
 Result<AdjustmentPage> InventoryServiceImpl::ListAdjustments(const core::RequestContext& ctx, std::string_view sku,
                                                              int limit, std::string_view cursor) {
-    if (limit < 1 || limit > 100)
-        return Error{
-            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
-    std::optional<int64_t> before;
-    if (!cursor.empty()) {
-        std::string raw;
-        int64_t seq = 0;
-        bool ok = core::Base64UrlDecode(cursor, raw) && raw.starts_with("adj|");
-        if (ok) {
-            auto [end, ec] = std::from_chars(raw.data() + 4, raw.data() + raw.size(), seq);
-            ok = ec == std::errc() && end == raw.data() + raw.size();
-        }
-        if (!ok)
-            return Error{core::ErrorCode::kMalformed,
-                         "The cursor is not valid.",
-                         {{"cursor", "is not a cursor returned by this list"}}};
-        before = seq;
-    }
+    EMPORIUM_TRY(core::CheckPageLimit(limit));
+    EMPORIUM_ASSIGN_OR_RETURN(std::optional<int64_t> before, core::DecodeSequenceCursor("adj", cursor));
     EMPORIUM_TRY(CheckSku(ctx, sku));
     EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListAdjustments(sku, before, limit + 1));
     AdjustmentPage page;
     bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(static_cast<std::size_t>(limit));
-    if (more && !rows.empty()) page.next_cursor = core::Base64UrlEncode("adj|" + std::to_string(rows.back().second));
+    if (more && !rows.empty()) page.next_cursor = core::EncodeSequenceCursor("adj", rows.back().second);
     for (auto& [adjustment, seq] : rows) page.items.push_back(std::move(adjustment));
     return page;
 }

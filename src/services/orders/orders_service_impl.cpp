@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/cursor.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 
@@ -205,30 +206,14 @@ Result<std::vector<StatusChange>> OrdersServiceImpl::GetHistory(const core::Requ
 
 Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
-    if (limit < 1 || limit > 100)
-        return Error{
-            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
-    std::optional<int64_t> before;
-    if (!cursor.empty()) {
-        std::string raw;
-        int64_t seq = 0;
-        bool ok = core::Base64UrlDecode(cursor, raw) && raw.starts_with("ord|");
-        if (ok) {
-            auto [end, ec] = std::from_chars(raw.data() + 4, raw.data() + raw.size(), seq);
-            ok = ec == std::errc() && end == raw.data() + raw.size();
-        }
-        if (!ok)
-            return Error{core::ErrorCode::kMalformed,
-                         "The cursor is not valid.",
-                         {{"cursor", "is not a cursor returned by this list"}}};
-        before = seq;
-    }
+    EMPORIUM_TRY(core::CheckPageLimit(limit));
+    EMPORIUM_ASSIGN_OR_RETURN(std::optional<int64_t> before, core::DecodeSequenceCursor("ord", cursor));
     EMPORIUM_ASSIGN_OR_RETURN(
         auto rows, repository_.ListOrders(ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
     OrderPage page;
     bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(static_cast<std::size_t>(limit));
-    if (more && !rows.empty()) page.next_cursor = core::Base64UrlEncode("ord|" + std::to_string(rows.back().second));
+    if (more && !rows.empty()) page.next_cursor = core::EncodeSequenceCursor("ord", rows.back().second);
     for (auto& [order, seq] : rows) page.items.push_back(std::move(order));
     return page;
 }
