@@ -15,4 +15,16 @@ core::Result<int> LimitParam(const Request& request, int fallback) {
     return limit;
 }
 
+core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request) {
+    std::string_view key = request.Header("idempotency-key");
+    if (key.empty()) return std::optional<std::string>();
+    bool valid = key.size() <= 255;
+    for (char c : key) valid = valid && c >= '!' && c <= '~';
+    if (!valid)
+        return core::Error{core::ErrorCode::kMalformed,
+                           "The Idempotency-Key header is not valid.",
+                           {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}};
+    return std::optional<std::string>(std::string(key));
+}
+
 }  // namespace emporium::http

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/json_writer.hpp"
@@ -12,6 +13,10 @@ namespace emporium::http {
 // The `limit` query parameter of a list: 1..100, `fallback` when absent. kMalformed (400)
 // naming "limit" otherwise.
 core::Result<int> LimitParam(const Request& request, int fallback = 20);
+
+// The Idempotency-Key header: nullopt when absent; kMalformed (400) unless 1-255 visible
+// ASCII characters.
+core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request);
 
 // The usual end of a handler: a successful result is written as JSON by `write(json, value)`
 // with `status`; an error becomes its problem response. `cache_control` is set when not empty.

@@ -37,9 +37,12 @@ struct SessionState {
 };
 
 struct Worker {
+    // Declared before the io_context: destroying the io_context destroys the coroutine
+    // frames of sessions still open at shutdown, whose registrations erase themselves
+    // from this list, so it must outlive them.
+    std::list<SessionState*> sessions;  // touched only on this worker's thread
     asio::io_context io{1};
     std::optional<tcp::acceptor> acceptor;
-    std::list<SessionState*> sessions;  // touched only on this worker's thread
     std::thread thread;
 };
 
@@ -126,15 +129,17 @@ struct Server::Impl {
     ServerOptions options;
     const Router& router;
     Authenticator authenticator;
-    // Declared before the pool so the pool is destroyed first: its last jobs post their
-    // results to the workers' io_contexts, which must still exist.
-    std::vector<std::unique_ptr<Worker>> workers;
-    runtime::BlockingPool pool;
+    // Declared before the workers: sessions still open when the workers' io_contexts are
+    // destroyed update these as their frames go.
     std::atomic<bool> draining{false};
     std::atomic<int64_t> in_flight{0};
     RouteMetrics unmatched_metrics;
     observability::Counter connections_accepted;
     observability::Gauge connections_open;
+    // Declared before the pool so the pool is destroyed first: its last jobs post their
+    // results to the workers' io_contexts, which must still exist.
+    std::vector<std::unique_ptr<Worker>> workers;
+    runtime::BlockingPool pool;
 
     Impl(ServerOptions opts, const Router& r, Authenticator auth)
         : options(std::move(opts)),

@@ -272,6 +272,9 @@ class PaymentsTest(unittest.TestCase):
         status, _, _ = self.server.json("POST", f"/api/v1/orders/{order['id']}/payment",
                                         {"card": GOOD, "extra": 1}, token=token)
         self.assertEqual(status, 400)
+        status, _, _ = self.server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
+                                        token=token, headers={"Idempotency-Key": "has space"})
+        self.assertEqual(status, 400)
         bad_luhn = {**GOOD, "number": "4242424242424241"}
         status, _, problem = self.pay(token, order["id"], bad_luhn)
         self.assertEqual(status, 422, problem)

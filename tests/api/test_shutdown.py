@@ -167,5 +167,25 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(rc2, 0, srv.log_tail())
 
 
+class IdleConnectionsAtShutdownTest(unittest.TestCase):
+    """Regression: sessions idle on keep-alive when SIGTERM arrives used to be torn down
+    after the list that registered them (a use-after-free under ASan, exit -6)."""
+
+    def test_sigterm_with_idle_keep_alive_connections_exits_cleanly(self):
+        import http.client
+        from harness import HOST, Server
+        for _ in range(3):
+            with Server() as server:
+                connections = []
+                for _ in range(24):
+                    connection = http.client.HTTPConnection(HOST, server.port, timeout=5)
+                    connection.request("GET", "/health/live")
+                    connection.getresponse().read()
+                    connections.append(connection)  # left open and idle
+                self.assertEqual(server.stop(), 0, server.log_tail())
+                for connection in connections:
+                    connection.close()
+
+
 if __name__ == "__main__":
     unittest.main()

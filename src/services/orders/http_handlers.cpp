@@ -63,22 +63,9 @@ void WriteOrder(core::JsonWriter& json, const Order& o) {
         .EndObject();
 }
 
-bool ValidIdempotencyKey(std::string_view key) {
-    if (key.empty() || key.size() > 255) return false;
-    for (char c : key)
-        if (c < '!' || c > '~') return false;
-    return true;
-}
-
 core::Result<PlaceOrderRequest> ReadPlaceOrder(const Request& request) {
     PlaceOrderRequest out;
-    if (auto key = request.Header("idempotency-key"); !key.empty()) {
-        if (!ValidIdempotencyKey(key))
-            return core::Error{core::ErrorCode::kMalformed,
-                               "The Idempotency-Key header is not valid.",
-                               {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}};
-        out.idempotency_key = std::string(key);
-    }
+    EMPORIUM_ASSIGN_OR_RETURN(out.idempotency_key, http::IdempotencyKeyHeader(request));
     out.request_fingerprint = core::Sha256Hex(request.body);
     if (request.body.empty()) return out;
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));

@@ -84,6 +84,10 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
 }
 
 Response Pay(PaymentsService& service, Request& request) {
+    // One payment per order already makes paying idempotent; a key is accepted (and
+    // checked) so that clients can send the same header everywhere.
+    if (auto key = http::IdempotencyKeyHeader(request); !key.ok())
+        return http::ProblemResponse(key.error(), request.path);
     auto method = ReadMethod(request);
     if (!method.ok()) return http::ProblemResponse(method.error(), request.path);
     auto payment = service.PayOrder(request.context, request.PathParam("order_id"), *method);
