@@ -1,10 +1,10 @@
 #include "bus/local_event_bus.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include "core/random.hpp"
 #include "observability/log.hpp"
+#include "resilience/jitter.hpp"
 
 namespace emporium::bus {
 
@@ -101,9 +101,7 @@ std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
     double delay = static_cast<double>(settings_.first_retry.count());
     for (int i = 1; i < attempts && delay < static_cast<double>(settings_.max_retry.count()); ++i) delay *= 3;
     delay = std::min(delay, static_cast<double>(settings_.max_retry.count()));
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    std::uniform_real_distribution<double> jitter(0.75, 1.25);
-    return std::chrono::milliseconds(static_cast<int64_t>(delay * jitter(random)));
+    return resilience::Jittered(std::chrono::milliseconds(static_cast<int64_t>(delay)));
 }
 
 void LocalEventBus::Loop() {

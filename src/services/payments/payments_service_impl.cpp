@@ -1,10 +1,10 @@
 #include "services/payments/payments_service_impl.hpp"
 
-#include <random>
 #include <thread>
 
 #include "core/random.hpp"
 #include "observability/log.hpp"
+#include "resilience/jitter.hpp"
 
 namespace emporium::payments {
 
@@ -13,12 +13,6 @@ using core::Result;
 using orders::OrderStatus;
 
 namespace {
-
-std::chrono::milliseconds Jittered(std::chrono::milliseconds delay) {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    std::uniform_real_distribution<double> jitter(0.75, 1.25);
-    return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(delay.count()) * jitter(random)));
-}
 
 bool IsPaidOrLater(OrderStatus status) {
     return status == OrderStatus::kPaid || status == OrderStatus::kFulfilling || status == OrderStatus::kShipped ||
@@ -118,7 +112,7 @@ Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Pa
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (attempt > 0) {
             auto delay = settings_.retry_delays[std::min<std::size_t>(attempt - 1, settings_.retry_delays.size() - 1)];
-            std::this_thread::sleep_for(Jittered(delay));
+            std::this_thread::sleep_for(resilience::Jittered(delay));
         }
         payment.attempts += 1;
         auto charge = ChargeOnce(payment);
