@@ -1,10 +1,12 @@
 #include "bus/local_event_bus.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/random.hpp"
 #include "observability/log.hpp"
 #include "resilience/jitter.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace emporium::bus {
 
@@ -55,6 +57,12 @@ DeadLetter ReadDeadLetter(const infra::sqlite::Statement& row, const std::string
 
 }  // namespace
 
+LocalEventBus::LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock)
+    : settings_(settings), clock_(clock) {
+    if (settings_.handler_threads > 0)
+        workers_ = std::make_unique<runtime::BlockingPool>(settings_.handler_threads, settings_.batch_size, "bus");
+}
+
 LocalEventBus::~LocalEventBus() { Stop(); }
 
 void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& database) {
@@ -71,7 +79,10 @@ void LocalEventBus::Start() {
     std::lock_guard lock(mutex_);
     if (thread_.joinable()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+        runtime::NameThisThread("event-bus");
+        Loop();
+    });
 }
 
 void LocalEventBus::Stop() {
@@ -128,6 +139,57 @@ void LocalEventBus::DeliverPending() {
     }
 }
 
+std::vector<Result<void>> LocalEventBus::HandleInLanes(Subscription& subscription, const std::vector<Event>& events) {
+    // Not-found-yet outcomes stay "failed" so an event a lane never reached (its aggregate
+    // failed earlier in the batch) is not counted as handled.
+    std::vector<Result<void>> outcomes(events.size(), Error::Unavailable("an earlier event of its aggregate failed"));
+    // One lane per aggregate, in outbox order: an aggregate's events stay in order while
+    // different aggregates are handled at once, so their writes share commits.
+    std::vector<std::vector<std::size_t>> lanes;
+    std::map<std::string_view, std::size_t> lane_of;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const Event& event = events[i];
+        if (std::find(subscription.types.begin(), subscription.types.end(), event.type) == subscription.types.end()) {
+            outcomes[i] = core::Ok();  // not for this consumer: passes
+            continue;
+        }
+        auto [lane, added] = lane_of.emplace(event.aggregate_id, lanes.size());
+        if (added) lanes.emplace_back();
+        lanes[lane->second].push_back(i);
+    }
+    auto run_lane = [&](const std::vector<std::size_t>& lane) {
+        for (std::size_t i : lane) {
+            try {
+                outcomes[i] = subscription.handler(events[i]);
+            } catch (const std::exception& e) {
+                outcomes[i] = Error::Internal(std::string("handler threw: ") + e.what());
+            }
+            if (!outcomes[i].ok()) return;  // the aggregate's later events wait for this one
+        }
+    };
+    if (lanes.size() <= 1 || !workers_) {
+        for (const auto& lane : lanes) run_lane(lane);
+        return outcomes;
+    }
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t pending = lanes.size();
+    for (const auto& lane : lanes) {
+        auto finish = [&] {
+            std::lock_guard lock(mutex);
+            if (--pending == 0) done.notify_one();
+        };
+        runtime::UniqueFunction job([&, finish] {
+            run_lane(lane);
+            finish();
+        });
+        if (!workers_->TrySubmit(std::move(job))) job();  // queue full: this thread does it
+    }
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return pending == 0; });
+    return outcomes;
+}
+
 bool LocalEventBus::DeliverOne(Subscription& subscription) {
     auto found = sources_.find(subscription.source);
     if (found == sources_.end()) return false;
@@ -164,37 +226,39 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     }
     if (batch->events.empty()) return false;
 
+    const std::vector<Event>& events = batch->events;
+    std::vector<Result<void>> outcomes = HandleInLanes(subscription, events);
+
+    // The consumer's position advances over every event up to the first failure. Events
+    // after it that succeeded in other lanes will be delivered again, which idempotent
+    // consumers absorb; the failed one is retried (its aggregate's later events wait) or,
+    // after the last attempt, dead-lettered.
     ConsumerState state = batch->state;
     std::optional<Event> dead;
     int dead_attempts = 0;
     std::string error_text;
     bool blocked = false;
-    for (const Event& event : batch->events) {
-        bool wanted =
-            std::find(subscription.types.begin(), subscription.types.end(), event.type) != subscription.types.end();
-        if (wanted) {
-            Result<void> handled = core::Ok();
-            try {
-                handled = subscription.handler(event);
-            } catch (const std::exception& e) {
-                handled = Error::Internal(std::string("handler threw: ") + e.what());
-            }
-            if (!handled.ok()) {
-                error_text = handled.error().message;
-                state.attempts += 1;
-                if (state.attempts < settings_.max_attempts) {
-                    state.next_attempt_at = NowMs() + RetryDelay(state.attempts).count();
-                    blocked = true;  // later events wait: delivery stays in order
-                    break;
-                }
-                dead = event;  // give up on this one; the events after it flow again
-                dead_attempts = state.attempts;
-            }
+    std::size_t first_failure = events.size();
+    for (std::size_t i = 0; i < events.size(); ++i)
+        if (!outcomes[i].ok()) {
+            first_failure = i;
+            break;
         }
-        state.position = event.sequence;
-        state.attempts = 0;
-        state.next_attempt_at = 0;
-        if (dead) break;
+    if (first_failure == events.size()) {
+        state = ConsumerState{events.back().sequence, 0, 0};
+    } else {
+        const Event& failed = events[first_failure];
+        error_text = outcomes[first_failure].error().message;
+        int attempts = (first_failure == 0 ? state.attempts : 0) + 1;
+        if (attempts < settings_.max_attempts) {
+            int64_t before = first_failure == 0 ? state.position : events[first_failure - 1].sequence;
+            state = ConsumerState{before, attempts, NowMs() + RetryDelay(attempts).count()};
+            blocked = true;
+        } else {
+            dead = failed;
+            dead_attempts = attempts;
+            state = ConsumerState{failed.sequence, 0, 0};
+        }
     }
 
     auto saved = db.Write<void>([&](Connection& c) -> Result<void> {

@@ -11,6 +11,7 @@
 #include "bus/event_bus.hpp"
 #include "core/clock.hpp"
 #include "infra/sqlite/database.hpp"
+#include "runtime/blocking_pool.hpp"
 
 namespace emporium::bus {
 
@@ -20,6 +21,9 @@ struct LocalEventBusSettings {
     std::chrono::milliseconds max_retry{60'000};
     std::chrono::milliseconds poll_interval{100};  // also the granularity of retry times; Wake() is sooner
     int batch_size = 100;
+    // Threads that handle events of different aggregates at once (their writes then share
+    // group commits); 0 handles every event on the dispatcher thread.
+    int handler_threads = 16;
 };
 
 // The embedded adapter of the EventBus: one dispatcher thread reads each source
@@ -31,7 +35,7 @@ struct LocalEventBusSettings {
 // dead-lettered after `max_attempts`.
 class LocalEventBus final : public EventBus {
   public:
-    LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock) : settings_(settings), clock_(clock) {}
+    LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock);
     ~LocalEventBus() override;
 
     // Makes `database`'s outbox available as `source`. Call before Start.
@@ -58,6 +62,8 @@ class LocalEventBus final : public EventBus {
     void Loop();
     // Delivers one batch to one consumer; true when another pass should follow at once.
     bool DeliverOne(Subscription& subscription);
+    // Runs the handler for each of `events` the consumer wants; one outcome per event.
+    std::vector<core::Result<void>> HandleInLanes(Subscription& subscription, const std::vector<Event>& events);
     std::chrono::milliseconds RetryDelay(int attempts) const;
     int64_t NowMs() const;
 
@@ -72,6 +78,7 @@ class LocalEventBus final : public EventBus {
     bool woken_ = false;
     bool stopping_ = false;
     std::thread thread_;
+    std::unique_ptr<runtime::BlockingPool> workers_;  // null when handler_threads is 0
 };
 
 }  // namespace emporium::bus

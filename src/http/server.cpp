@@ -18,6 +18,7 @@
 #include "core/text.hpp"
 #include "http/problem.hpp"
 #include "observability/log.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace emporium::http {
 
@@ -568,9 +569,13 @@ void Server::Run() {
     signals.async_wait([&impl](const beast::error_code& ec, int) {
         if (!ec) impl.BeginShutdown();
     });
-    for (auto& worker : impl.workers) {
+    for (std::size_t i = 0; i < impl.workers.size(); ++i) {
+        auto& worker = impl.workers[i];
         asio::co_spawn(worker->io, impl.AcceptLoop(*worker), LogUnexpectedException("accept"));
-        worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+        worker->thread = std::thread([w = worker.get(), i] {
+            runtime::NameThisThread("http-" + std::to_string(i));
+            w->io.run();
+        });
     }
     for (auto& worker : impl.workers) worker->thread.join();
     observability::LogInfo("server_stopped");

@@ -11,6 +11,7 @@
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
 #include "observability/log.hpp"
+#include "runtime/thread_name.hpp"
 #include "services/payments/psp/paygw_signature.hpp"
 
 namespace emporium::paygw {
@@ -303,6 +304,7 @@ void PspSimulator::QueueWebhook(const std::string& type, const std::string& data
 }
 
 void PspSimulator::WebhookLoop() {
+    runtime::NameThisThread("paygw-webhook");
     auto client = http::HttpClient::Create(options_.webhook_url);
     while (true) {
         std::string event;

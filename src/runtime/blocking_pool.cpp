@@ -1,10 +1,16 @@
 #include "runtime/blocking_pool.hpp"
 
+#include "runtime/thread_name.hpp"
+
 namespace emporium::runtime {
 
-BlockingPool::BlockingPool(int threads, int queue_limit) : queue_limit_(queue_limit) {
+BlockingPool::BlockingPool(int threads, int queue_limit, std::string name) : queue_limit_(queue_limit) {
     threads_.reserve(static_cast<std::size_t>(threads));
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+    for (int i = 0; i < threads; ++i)
+        threads_.emplace_back([this, i, name] {
+            NameThisThread(name + "-" + std::to_string(i));
+            Loop();
+        });
 }
 
 BlockingPool::~BlockingPool() {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,7 +26,8 @@ struct BlockingPoolStats {
 // of letting latency grow without bound. Thread-safe.
 class BlockingPool {
   public:
-    BlockingPool(int threads, int queue_limit);
+    // Threads are named "<name>-<i>".
+    BlockingPool(int threads, int queue_limit, std::string name = "pool");
     ~BlockingPool();  // runs every queued job, then joins
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;

@@ -5,6 +5,7 @@
 
 #include "core/embedded_files.hpp"
 #include "observability/log.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace emporium::infra::sqlite {
 
@@ -47,7 +48,10 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
         EMPORIUM_ASSIGN_OR_RETURN(auto reader, Connection::Open(opts.path, reader_options));
         database->idle_readers_.push_back(std::move(reader));
     }
-    database->writer_thread_ = std::thread([db = database.get()] { db->WriterLoop(); });
+    database->writer_thread_ = std::thread([db = database.get()] {
+        runtime::NameThisThread("db:" + db->options_.name);
+        db->WriterLoop();
+    });
     return database;
 }
 

@@ -60,17 +60,26 @@ core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::path root(directory_);
-    for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(root / sub, ec);
-    if (ec) return core::Error::Internal("cannot create the mail spool " + directory_ + ": " + ec.message());
+    if (!spool_ready_.load(std::memory_order_relaxed)) {
+        for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(root / sub, ec);
+        if (ec) return core::Error::Internal("cannot create the mail spool " + directory_ + ": " + ec.message());
+        spool_ready_ = true;
+    }
     fs::path temporary = root / "tmp" / mail.id;
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         out << FormatMessage(mail, from_);
         out.flush();
-        if (!out) return core::Error::Internal("cannot write " + temporary.string());
+        if (!out) {
+            spool_ready_ = false;  // perhaps the spool was removed: make it again on the retry
+            return core::Error::Internal("cannot write " + temporary.string());
+        }
     }
     fs::rename(temporary, root / "new" / mail.id, ec);
-    if (ec) return core::Error::Internal("cannot deliver " + mail.id + ": " + ec.message());
+    if (ec) {
+        spool_ready_ = false;
+        return core::Error::Internal("cannot deliver " + mail.id + ": " + ec.message());
+    }
     return core::Ok();
 }
 

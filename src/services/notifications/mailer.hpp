@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "core/result.hpp"
@@ -34,6 +35,7 @@ class MaildirMailer final : public Mailer {
   private:
     std::string directory_;
     std::string from_;
+    std::atomic<bool> spool_ready_{false};  // tmp/, new/ and cur/ exist (checked once, again after a failure)
 };
 
 // Sends each mail over SMTP with libcurl (url like "smtp://127.0.0.1:25"). A failed send is
