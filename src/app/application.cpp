@@ -20,6 +20,7 @@
 #include "services/payments/http_handlers.hpp"
 #include "services/payments/payments_service_impl.hpp"
 #include "services/payments/psp/paygw_provider.hpp"
+#include "services/search/http_handlers.hpp"
 #include "services/shipping/http_handlers.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
 #include "services/users/http_handlers.hpp"
@@ -41,11 +42,8 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
     options.read_connections = settings.storage.read_connections;
     options.busy_timeout_ms = settings.storage.busy_timeout_ms;
     options.write_batch_max = settings.storage.write_batch_max;
-    options.migrations = infra::sqlite::EmbeddedMigrations(schema);
-    if (with_bus) {
-        auto bus_tables = infra::sqlite::EmbeddedMigrations("bus");
-        options.migrations.insert(options.migrations.end(), bus_tables.begin(), bus_tables.end());
-    }
+    options.migrations =
+        with_bus ? infra::sqlite::EmbeddedMigrations({schema, "bus"}) : infra::sqlite::EmbeddedMigrations(schema);
     return infra::sqlite::Database::Open(std::move(options));
 }
 
@@ -97,7 +95,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
     EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
-    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments"));
     EMPORIUM_ASSIGN_OR_RETURN(app->shipping_db, OpenDatabase(settings, "shipping", "shipping"));
@@ -147,6 +145,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     orders_service_ptr->SetRefunds(payments_service.get());
     app->payments = std::move(payments_service);
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
+    app->bus->AddSource("catalog", *app->catalog_db);
     app->bus->AddSource("inventory", *app->inventory_db);
     std::vector<std::string> order_sources;
     for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard) {
@@ -170,6 +169,31 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
     app->notifications->Subscribe(*app->bus, order_sources);
     return app;
+}
+
+core::Result<void> OpenSearch(Application& app) {
+    auto directory = (std::filesystem::path(app.settings.storage.data_dir) / "search").string();
+    EMPORIUM_ASSIGN_OR_RETURN(app.search_index, search::XapianSearchIndex::Open(directory));
+    app.search_indexer = std::make_unique<search::ProductIndexer>(*app.search_index, *app.catalog, *app.inventory);
+    app.search_indexer->Subscribe(*app.bus, "catalog", "inventory");
+    app.search = std::make_unique<search::SearchService>(*app.search_index, *app.catalog);
+    return core::Ok();
+}
+
+core::Result<int64_t> RebuildSearchIndex(Application& app) {
+    if (!app.search_indexer) return core::Error::Internal("the search index is not open");
+    auto started = std::chrono::steady_clock::now();
+    auto indexed = app.search_indexer->Rebuild([](int64_t done) {
+        if (done % 10000 == 0)
+            observability::LogInfo("search_reindex_progress",
+                                   [&](core::JsonWriter& json) { json.Field("indexed", done); });
+    });
+    if (!indexed.ok()) return indexed.error();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    observability::LogInfo("search_reindexed", [&](core::JsonWriter& json) {
+        json.Field("documents", *indexed).Field("milliseconds", static_cast<int64_t>(seconds * 1000));
+    });
+    return indexed;
 }
 
 void RegisterRoutes(Application& app) {
@@ -244,6 +268,12 @@ void RegisterRoutes(Application& app) {
     payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
     shipping::RegisterShippingRoutes(app.router, *app.shipping);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
+    if (app.search) {
+        search::SearchHttpSettings search_settings;
+        search_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
+        search::RegisterSearchRoutes(app.router, *app.search, search_settings);
+        app.metrics.Add([&app](std::string& out) { app.search_indexer->RenderMetrics(out); });
+    }
 
     app.metrics.Add([&app](std::string& out) {
         RenderDatabaseMetrics(out, AllDatabases(app));

@@ -25,6 +25,9 @@
 #include "services/payments/payments_service.hpp"
 #include "services/payments/psp/payment_provider.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
+#include "services/search/product_indexer.hpp"
+#include "services/search/search_service.hpp"
+#include "services/search/xapian/xapian_search_index.hpp"
 #include "services/shipping/shipping_service.hpp"
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
@@ -64,7 +67,11 @@ struct Application {
     std::unique_ptr<payments::PaymentsService> payments;
     std::unique_ptr<shipping::ShippingService> shipping;
     std::unique_ptr<notifications::OrderNotifications> notifications;
-    // After the databases: destroyed (and stopped) before them.
+    // Opened by OpenSearch (not every command may hold the index's write lock).
+    std::unique_ptr<search::XapianSearchIndex> search_index;
+    std::unique_ptr<search::ProductIndexer> search_indexer;
+    std::unique_ptr<search::SearchService> search;
+    // After the databases and the consumers: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 
     http::Router router;
@@ -77,8 +84,15 @@ struct Application {
 // Opens (and migrates) the databases and builds the services.
 core::Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings);
 
+// Opens the search index (data_dir/search; one process at a time holds its write lock)
+// and subscribes its indexer to the bus. Call before StartBackgroundWork.
+core::Result<void> OpenSearch(Application& app);
+// Indexes every active product again (`emporium reindex`, after a seed, or at start-up
+// when the index is empty but the catalog is not). Returns the number of documents.
+core::Result<int64_t> RebuildSearchIndex(Application& app);
+
 // Registers every HTTP route: health, metrics, OpenAPI, users, catalog, inventory, cart,
-// dead letters.
+// orders, payments, shipping, dead letters, and search when it is open.
 void RegisterRoutes(Application& app);
 
 // Starts what a serving process runs beside requests: the event bus dispatcher, the

@@ -1,6 +1,7 @@
 // emporium: the shop in one binary. Subcommands:
 //   serve         run the HTTP server (every service in process)
-//   seed          fill the catalog with a deterministic demo catalog
+//   seed          fill the catalog with a deterministic demo catalog (and index it for search)
+//   reindex       rebuild the search index from the catalog
 //   admin create  create the first admin (or promote an account)
 //   routes        print every registered route as JSON (checked against the OpenAPI document)
 //   config        print every configuration key with its default
@@ -88,6 +89,17 @@ http::ServerOptions ServerOptionsFrom(const config::Settings& s) {
 int Serve(const config::Settings& settings, const std::string& port_file) {
     auto app = OpenApplication(settings);
     if (!app.ok()) return Fail(app.error());
+    if (auto opened = OpenSearch(**app); !opened.ok()) return Fail(opened.error());
+    {
+        // A missing or deleted index is rebuilt before serving, so search answers from the start.
+        auto documents = (*app)->search_index->Count();
+        auto products = (*app)->catalog_repository->CountProducts();
+        if (!documents.ok()) return Fail(documents.error());
+        if (!products.ok()) return Fail(products.error());
+        if (*documents == 0 && *products > 0) {
+            if (auto rebuilt = RebuildSearchIndex(**app); !rebuilt.ok()) return Fail(rebuilt.error());
+        }
+    }
     RegisterRoutes(**app);
     Application& application = **app;
     StartBackgroundWork(application);
@@ -145,6 +157,25 @@ int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int6
     if (!written.ok()) return Fail(written.error());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "emporium seed: wrote %lld products in %.2f s\n", static_cast<long long>(*written), seconds);
+    // The bulk load publishes no events: index it directly.
+    if (auto opened = OpenSearch(**app); !opened.ok()) return Fail(opened.error());
+    auto indexed = RebuildSearchIndex(**app);
+    if (!indexed.ok()) return Fail(indexed.error());
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "emporium seed: indexed %lld products for search; %.2f s in all\n",
+                 static_cast<long long>(*indexed), seconds);
+    return 0;
+}
+
+int Reindex(const config::Settings& settings) {
+    auto app = OpenApplication(settings);
+    if (!app.ok()) return Fail(app.error());
+    if (auto opened = OpenSearch(**app); !opened.ok()) return Fail(opened.error());
+    auto start = std::chrono::steady_clock::now();
+    auto indexed = RebuildSearchIndex(**app);
+    if (!indexed.ok()) return Fail(indexed.error());
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "emporium reindex: %lld products in %.2f s\n", static_cast<long long>(*indexed), seconds);
     return 0;
 }
 
@@ -171,6 +202,8 @@ int PrintRoutes() {
         auto app = OpenApplication(settings);
         if (!app.ok()) {
             status = Fail(app.error());
+        } else if (auto opened = OpenSearch(**app); !opened.ok()) {
+            status = Fail(opened.error());
         } else {
             RegisterRoutes(**app);
             std::string out;
@@ -273,6 +306,9 @@ int main(int argc, char** argv) {
     seed->add_option("--stock", stock, "Units of stock per SKU (0: none)")
         ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
 
+    auto* reindex = cli.add_subcommand("reindex", "Rebuild the search index from the catalog (server stopped)");
+    add_common(reindex);
+
     auto* admin = cli.add_subcommand("admin", "Operator commands");
     admin->require_subcommand(1);
     auto* admin_create = admin->add_subcommand("create", "Create an admin account, or promote an existing one");
@@ -309,6 +345,7 @@ int main(int argc, char** argv) {
 
     if (serve->parsed()) return app::Serve(*settings, port_file);
     if (seed->parsed()) return app::Seed(*settings, products, seed_value, stock);
+    if (reindex->parsed()) return app::Reindex(*settings);
     if (admin_create->parsed()) return app::CreateAdmin(*settings, email, password, name);
     return 1;
 }

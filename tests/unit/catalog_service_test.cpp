@@ -73,8 +73,12 @@ class CatalogServiceTest : public ::testing::Test {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-catalog-test-" + core::RandomToken(6));
         std::filesystem::create_directories(dir_);
-        infra::sqlite::DatabaseOptions options{
-            (dir_ / "catalog.db").string(), "catalog", 2, 5000, 64, infra::sqlite::EmbeddedMigrations("catalog")};
+        infra::sqlite::DatabaseOptions options{(dir_ / "catalog.db").string(),
+                                               "catalog",
+                                               2,
+                                               5000,
+                                               64,
+                                               infra::sqlite::EmbeddedMigrations({"catalog", "bus"})};
         auto db = infra::sqlite::Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
@@ -112,8 +116,12 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
     // Same seed in a fresh repository gives the same first product.
     auto again_dir = dir_ / "again";
     std::filesystem::create_directories(again_dir);
-    infra::sqlite::DatabaseOptions again_options{(again_dir / "catalog.db").string(),         "catalog", 1, 5000, 64,
-                                                 infra::sqlite::EmbeddedMigrations("catalog")};
+    infra::sqlite::DatabaseOptions again_options{(again_dir / "catalog.db").string(),
+                                                 "catalog",
+                                                 1,
+                                                 5000,
+                                                 64,
+                                                 infra::sqlite::EmbeddedMigrations({"catalog", "bus"})};
     auto again_db = infra::sqlite::Database::Open(again_options);
     ASSERT_TRUE(again_db.ok());
     SqliteCatalogRepository again(**again_db);

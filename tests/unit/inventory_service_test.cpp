@@ -33,11 +33,8 @@ class InventoryServiceTest : public ::testing::Test {
             EXPECT_TRUE(db.ok()) << db.error().message;
             return std::move(db).value();
         };
-        catalog_db_ = open("catalog", infra::sqlite::EmbeddedMigrations("catalog"));
-        auto migrations = infra::sqlite::EmbeddedMigrations("inventory");
-        auto bus = infra::sqlite::EmbeddedMigrations("bus");
-        migrations.insert(migrations.end(), bus.begin(), bus.end());
-        inventory_db_ = open("inventory", migrations);
+        catalog_db_ = open("catalog", infra::sqlite::EmbeddedMigrations({"catalog", "bus"}));
+        inventory_db_ = open("inventory", infra::sqlite::EmbeddedMigrations({"inventory", "bus"}));
         catalog_repository_ = std::make_unique<catalog::SqliteCatalogRepository>(*catalog_db_);
         catalog_ = std::make_unique<catalog::CatalogServiceImpl>(*catalog_repository_, clock_);
         repository_ = std::make_unique<SqliteInventoryRepository>(*inventory_db_);

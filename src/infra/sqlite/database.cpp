@@ -30,6 +30,15 @@ std::vector<Migration> EmbeddedMigrations(std::string_view database) {
     return migrations;
 }
 
+std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view> schemas) {
+    std::vector<Migration> all;
+    for (auto schema : schemas) {
+        auto migrations = EmbeddedMigrations(schema);
+        all.insert(all.end(), migrations.begin(), migrations.end());
+    }
+    return all;
+}
+
 Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     auto database = std::unique_ptr<Database>(new Database(std::move(options)));
     const auto& opts = database->options_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -140,5 +141,8 @@ inline core::Result<void> Database::Write<void>(std::function<core::Result<void>
 // Collects the migrations embedded under schemas/sqlite/<database>/, ordered by version.
 // File names are NNNN_description.sql.
 std::vector<Migration> EmbeddedMigrations(std::string_view database);
+// The migrations of several embedded schemas, in the order given (e.g. {"catalog", "bus"}
+// for a database that also publishes events; the bus tables use versions 1000+).
+std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view> schemas);
 
 }  // namespace emporium::infra::sqlite

@@ -43,10 +43,15 @@ class CatalogRepository {
     virtual core::Result<std::vector<Category>> ListCategories() = 0;
     virtual core::Result<Category> FindCategory(std::string_view id_or_slug) = 0;
 
-    // Inserts products with their variants, all in one transaction.
-    virtual core::Result<void> InsertProducts(const std::vector<Product>& products) = 0;
+    // Inserts products with their variants, all in one transaction, with a
+    // "ProductChanged" event each in the outbox unless `events` is kNone (the bulk seed,
+    // which rebuilds the search index itself).
+    enum class Events { kPublish, kNone };
+    virtual core::Result<void> InsertProducts(const std::vector<Product>& products,
+                                              Events events = Events::kPublish) = 0;
     // Replaces the product row and its variants if its stored version is still
-    // `product.version`; the stored version becomes `product.version + 1`.
+    // `product.version`; the stored version becomes `product.version + 1`. Publishes
+    // "ProductChanged" in the same transaction.
     virtual core::Result<void> UpdateProduct(const Product& product) = 0;
     virtual core::Result<Product> FindProduct(std::string_view id_or_slug) = 0;
     virtual core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) = 0;

@@ -193,7 +193,7 @@ core::Result<int64_t> SeedDemoCatalog(
         p.created_at = p.updated_at = options.created_at + i;
         batch.push_back(std::move(p));
         if (static_cast<int64_t>(batch.size()) >= options.batch_size || i + 1 == options.products) {
-            EMPORIUM_TRY(repository.InsertProducts(batch));
+            EMPORIUM_TRY(repository.InsertProducts(batch, CatalogRepository::Events::kNone));
             written += static_cast<int64_t>(batch.size());
             if (on_batch) EMPORIUM_TRY(on_batch(batch, written));
             batch.clear();

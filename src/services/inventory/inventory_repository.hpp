@@ -21,7 +21,8 @@ class InventoryRepository {
     // Applies the adjustment if available + delta >= 0 (kConflict otherwise) and records it;
     // fills `adjustment.available_after` and returns the stock after it.
     virtual core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) = 0;
-    // Many adjustments in one transaction (bulk loads); all or nothing.
+    // Many adjustments in one transaction (bulk loads); all or nothing. Publishes no
+    // StockChanged events: a bulk load is followed by a search index rebuild.
     virtual core::Result<void> ApplyAdjustments(std::vector<Adjustment>& adjustments) = 0;
     // Newest first, strictly older than `before_seq` when given. Returns (adjustment, seq).
     virtual core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,

@@ -1,5 +1,10 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
+#include <chrono>
+
+#include "bus/outbox.hpp"
+#include "core/json_writer.hpp"
+
 namespace emporium::catalog {
 
 using core::Error;
@@ -162,6 +167,18 @@ Result<void> WriteVariants(Connection& c, const Product& p) {
     return core::Ok();
 }
 
+// Consumers (search, caches) re-read the product; the payload carries when it changed,
+// in milliseconds, so they can report how far behind they are.
+Result<void> PublishProductChanged(Connection& c, const Product& product) {
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    std::string payload;
+    core::JsonWriter json(payload);
+    json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", static_cast<int64_t>(now_ms)).EndObject();
+    return bus::AppendToOutbox(c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
+}
+
 }  // namespace
 
 Result<void> SqliteCatalogRepository::InsertCategory(const Category& category) {
@@ -208,11 +225,12 @@ Result<Category> SqliteCatalogRepository::FindCategory(std::string_view id_or_sl
     });
 }
 
-Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>& products) {
+Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>& products, Events events) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const auto& product : products) {
             EMPORIUM_TRY(WriteProductRow(c, kInsertProduct, product, true));
             EMPORIUM_TRY(WriteVariants(c, product));
+            if (events == Events::kPublish) EMPORIUM_TRY(PublishProductChanged(c, product));
         }
         return core::Ok();
     });
@@ -224,7 +242,8 @@ Result<void> SqliteCatalogRepository::UpdateProduct(const Product& product) {
         EMPORIUM_ASSIGN_OR_RETURN(auto remove, c.Prepare(kDeleteVariants));
         remove.Bind(1, product.id);
         EMPORIUM_TRY(remove.Run());
-        return WriteVariants(c, product);
+        EMPORIUM_TRY(WriteVariants(c, product));
+        return PublishProductChanged(c, product);
     });
 }
 

@@ -14,7 +14,7 @@ class SqliteCatalogRepository final : public CatalogRepository {
     core::Result<void> UpdateCategory(const Category& category, int64_t now) override;
     core::Result<std::vector<Category>> ListCategories() override;
     core::Result<Category> FindCategory(std::string_view id_or_slug) override;
-    core::Result<void> InsertProducts(const std::vector<Product>& products) override;
+    core::Result<void> InsertProducts(const std::vector<Product>& products, Events events) override;
     core::Result<void> UpdateProduct(const Product& product) override;
     core::Result<Product> FindProduct(std::string_view id_or_slug) override;
     core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) override;

@@ -1,5 +1,7 @@
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 
+#include <chrono>
+
 #include "bus/outbox.hpp"
 #include "core/json_writer.hpp"
 
@@ -70,7 +72,27 @@ Result<Stock> SqliteInventoryRepository::FindStock(std::string_view sku) {
 }
 
 namespace {
-Result<Stock> Apply(Connection& c, Adjustment& a) {
+
+// Search and the storefront show "in stock" or not: publish when a SKU's available count
+// crosses zero (either way), not on every unit, so an order rush does not flood the bus.
+Result<void> PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t change, int64_t now) {
+    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, sku));
+    int64_t before = stock.available - change;
+    if ((before > 0) == (stock.available > 0)) return core::Ok();
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    std::string payload;
+    core::JsonWriter json(payload);
+    json.BeginObject()
+        .Field("sku", sku)
+        .Field("available", stock.available)
+        .Field("changed_at_ms", static_cast<int64_t>(now_ms))
+        .EndObject();
+    return bus::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
+}
+
+Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
     EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
     ensure.Bind(1, a.sku).Bind(2, a.created_at);
     EMPORIUM_TRY(ensure.Run());
@@ -81,6 +103,7 @@ Result<Stock> Apply(Connection& c, Adjustment& a) {
         return Error{core::ErrorCode::kConflict,
                      "Available stock cannot go below zero.",
                      {{"delta", "would make available stock negative"}}};
+    if (publish) EMPORIUM_TRY(PublishIfCrossedZero(c, a.sku, a.delta, a.created_at));
     EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
     a.available_after = stock.available;
     EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
@@ -92,12 +115,12 @@ Result<Stock> Apply(Connection& c, Adjustment& a) {
 }  // namespace
 
 Result<Stock> SqliteInventoryRepository::ApplyAdjustment(Adjustment& a) {
-    return db_.Write<Stock>([&](Connection& c) { return Apply(c, a); });
+    return db_.Write<Stock>([&](Connection& c) { return Apply(c, a, true); });
 }
 
 Result<void> SqliteInventoryRepository::ApplyAdjustments(std::vector<Adjustment>& adjustments) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
-        for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(c, adjustment));
+        for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(c, adjustment, false));
         return core::Ok();
     });
 }
@@ -139,6 +162,7 @@ Result<void> SqliteInventoryRepository::Reserve(std::string_view reservation_id,
             EMPORIUM_TRY(take.Run());
             if (c.ChangedRows() == 0)  // the job's savepoint undoes the lines reserved before
                 return Error{core::ErrorCode::kConflict, "Not enough stock for " + line.sku + ".", {{"sku", line.sku}}};
+            EMPORIUM_TRY(PublishIfCrossedZero(c, line.sku, -line.quantity, now));
             EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertReservationLine));
             record.Bind(1, reservation_id).Bind(2, line.sku).Bind(3, line.quantity);
             EMPORIUM_TRY(record.Run());
@@ -175,6 +199,7 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
                                       c.Prepare(to == ReservationStatus::kCommitted ? kCommitStock : kReleaseStock));
             move.Bind(1, line.sku).Bind(2, line.quantity).Bind(3, now);
             EMPORIUM_TRY(move.Run());
+            if (to == ReservationStatus::kReleased) EMPORIUM_TRY(PublishIfCrossedZero(c, line.sku, line.quantity, now));
         }
         EMPORIUM_ASSIGN_OR_RETURN(auto set, c.Prepare(kSetReservationStatus));
         set.Bind(1, reservation_id).Bind(2, StatusName(to)).Bind(3, now);

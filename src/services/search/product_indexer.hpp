@@ -1,0 +1,54 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bus/event_bus.hpp"
+#include "core/result.hpp"
+#include "observability/metrics.hpp"
+#include "services/catalog/catalog_service.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/search/search_index.hpp"
+
+namespace emporium::search {
+
+// Keeps the search index in step with the catalog and the stock: consumes ProductChanged
+// (catalog) and StockChanged (inventory) events, re-reads the product from the catalog
+// and replaces its document (or removes it when it is no longer active), so a late or
+// repeated event can never write stale data. Also rebuilds the whole index. Thread-safe.
+class ProductIndexer {
+  public:
+    ProductIndexer(SearchIndex& index, catalog::CatalogService& catalog, inventory::InventoryService& inventory)
+        : index_(index), catalog_(catalog), inventory_(inventory) {}
+
+    // Subscribes the consumers "search.products" and "search.stock".
+    void Subscribe(bus::EventBus& bus, const std::string& catalog_source, const std::string& inventory_source);
+
+    // Re-indexes one product from the catalog's current state.
+    core::Result<void> Refresh(std::string_view product_id);
+    // Indexes every active product and removes every other document; `progress` is
+    // called with the number indexed so far. Returns the number of documents.
+    core::Result<int64_t> Rebuild(const std::function<void(int64_t)>& progress = {});
+
+    // Metrics: index lag (last observed) and documents written.
+    void RenderMetrics(std::string& out) const;
+
+  private:
+    core::Result<void> OnEvent(const bus::Event& event);
+    using CategoryPaths = std::map<std::string, std::string>;  // category id → tree path
+    // `paths` (optional) saves a catalog read per product during a rebuild.
+    core::Result<SearchDocument> Document(const catalog::Product& product, const CategoryPaths* paths);
+    void ObserveLag(int64_t changed_at_ms);
+
+    SearchIndex& index_;
+    catalog::CatalogService& catalog_;
+    inventory::InventoryService& inventory_;
+    std::atomic<int64_t> lag_ms_{0};
+    observability::Counter updates_;
+    observability::Counter failures_;
+};
+
+}  // namespace emporium::search

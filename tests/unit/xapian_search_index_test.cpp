@@ -1,0 +1,134 @@
+#include "services/search/xapian/xapian_search_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "core/random.hpp"
+
+namespace emporium::search {
+namespace {
+
+SearchDocument Doc(std::string id, std::string name, std::string description, int64_t price, std::string path,
+                   bool in_stock, int64_t created_at) {
+    SearchDocument d;
+    d.product_id = std::move(id);
+    d.slug = d.product_id;
+    d.name = std::move(name);
+    d.description = std::move(description);
+    d.price_from = price;
+    d.currency = "USD";
+    d.category_path = std::move(path);
+    if (!d.category_path.empty()) {  // the last id of "/a/b/"
+        std::string trimmed = d.category_path.substr(0, d.category_path.size() - 1);
+        d.category_id = trimmed.substr(trimmed.rfind('/') + 1);
+    }
+    d.in_stock = in_stock;
+    d.created_at = created_at;
+    return d;
+}
+
+class XapianSearchIndexTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ASSERT_TRUE(core::InitCrypto());
+        dir_ = std::filesystem::temp_directory_path() / ("emporium-search-test-" + core::RandomToken(6));
+        auto index = XapianSearchIndex::Open(dir_.string());
+        ASSERT_TRUE(index.ok()) << index.error().message;
+        index_ = std::move(index).value();
+        auto written = index_->Upsert({
+            Doc("p1", "Trail Running Shoes", "Light shoes for the runner who runs trails.", 8999, "/sport/shoes/",
+                true, 100),
+            Doc("p2", "Running Socks", "Socks that breathe.", 999, "/sport/socks/", true, 200),
+            Doc("p3", "Espresso Machine", "Fifteen bar pump, steam wand.", 24999, "/home/kitchen/", false, 300),
+            Doc("p4", "Run Tracker Watch", "Tracks every run and swim.", 15999, "/sport/", true, 400),
+        });
+        ASSERT_TRUE(written.ok()) << written.error().message;
+    }
+    void TearDown() override {
+        index_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    std::vector<std::string> Ids(const SearchQuery& query) {
+        auto results = index_->Search(query);
+        EXPECT_TRUE(results.ok()) << results.error().message;
+        std::vector<std::string> ids;
+        if (results.ok())
+            for (const auto& hit : results->hits) ids.push_back(hit.document.product_id);
+        return ids;
+    }
+
+    std::filesystem::path dir_;
+    std::unique_ptr<XapianSearchIndex> index_;
+};
+
+TEST_F(XapianSearchIndexTest, StemmingFindsWordVariantsAndTheExactTitleRanksFirst) {
+    SearchQuery query;
+    query.text = "running shoes";
+    auto ids = Ids(query);
+    ASSERT_FALSE(ids.empty());
+    EXPECT_EQ(ids[0], "p1");
+    query.text = "runs";  // stems to "run": every running/run product
+    ids = Ids(query);
+    EXPECT_EQ(ids.size(), 3u);
+}
+
+TEST_F(XapianSearchIndexTest, FiltersAndExactFacets) {
+    SearchQuery query;
+    query.category_id = "sport";  // the subtree: shoes and socks too
+    query.in_stock_only = true;
+    query.price_min = 1000;
+    auto results = index_->Search(query);
+    ASSERT_TRUE(results.ok()) << results.error().message;
+    EXPECT_EQ(results->total, 2);  // p1, p4 (p2 is too cheap)
+    std::map<std::string, int64_t> categories(results->category_counts.begin(), results->category_counts.end());
+    EXPECT_EQ(categories["sport"], 2);
+    EXPECT_EQ(categories["shoes"], 1);
+    EXPECT_EQ(categories.count("home"), 0u);
+    EXPECT_EQ(results->price_counts[3], 1);  // 8999 in [5000, 10000)
+    EXPECT_EQ(results->price_counts[4], 1);  // 15999 in [10000, 25000)
+    // Empty text sorts newest first.
+    query = SearchQuery{};
+    EXPECT_EQ(Ids(query), (std::vector<std::string>{"p4", "p3", "p2", "p1"}));
+    query.sort = SearchSort::kPriceAsc;
+    EXPECT_EQ(Ids(query), (std::vector<std::string>{"p2", "p1", "p4", "p3"}));
+}
+
+TEST_F(XapianSearchIndexTest, SpellingSnippetsSuggestionsAndRemoval) {
+    SearchQuery query;
+    query.text = "espreso";
+    auto results = index_->Search(query);
+    ASSERT_TRUE(results.ok());
+    EXPECT_EQ(results->total, 0);
+    ASSERT_TRUE(results->did_you_mean.has_value());
+    EXPECT_EQ(*results->did_you_mean, "espresso");
+
+    query.text = "steam";
+    results = index_->Search(query);
+    ASSERT_TRUE(results.ok());
+    ASSERT_EQ(results->hits.size(), 1u);
+    EXPECT_NE(results->hits[0].snippet.find("<mark>steam</mark>"), std::string::npos) << results->hits[0].snippet;
+
+    auto suggestions = index_->Suggest("runn", 10);
+    ASSERT_TRUE(suggestions.ok());
+    ASSERT_EQ(suggestions->size(), 2u);  // Trail Running Shoes, Running Socks; not "Run Tracker"
+    suggestions = index_->Suggest("trail runn", 10);
+    ASSERT_TRUE(suggestions.ok());
+    ASSERT_EQ(suggestions->size(), 1u);
+    EXPECT_EQ((*suggestions)[0].text, "Trail Running Shoes");
+
+    ASSERT_TRUE(index_->Remove({"p3"}).ok());
+    query.text = "espresso";
+    EXPECT_TRUE(Ids(query).empty());
+    EXPECT_EQ(*index_->Count(), 3);
+}
+
+TEST_F(XapianSearchIndexTest, ASecondWriterIsRefused) {
+    auto second = XapianSearchIndex::Open(dir_.string());
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, core::ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace emporium::search
