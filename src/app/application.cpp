@@ -168,13 +168,26 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     app->notifications = std::make_unique<notifications::OrderNotifications>(
         *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
     app->notifications->Subscribe(*app->bus, order_sources);
+
+    cache::MemoryCacheSettings cache_settings;
+    cache_settings.max_bytes = static_cast<std::size_t>(settings.cache.max_bytes);
+    cache_settings.ttl = std::chrono::milliseconds(settings.cache.ttl_ms);
+    cache_settings.stale_for = std::chrono::milliseconds(settings.cache.stale_ms);
+    app->page_cache = std::make_unique<cache::MemoryCache>(
+        cache_settings, std::vector<std::string>{std::string(catalog::kProductPages), std::string(catalog::kListPages),
+                                                 std::string(catalog::kHomePages), std::string(search::kSearchPages)});
+    app->pages = std::make_unique<cache::CacheAside>(*app->page_cache);
+    catalog::SubscribeCacheInvalidation(*app->bus, "catalog", *app->page_cache);
     return app;
 }
 
 core::Result<void> OpenSearch(Application& app) {
     auto directory = (std::filesystem::path(app.settings.storage.data_dir) / "search").string();
     EMPORIUM_ASSIGN_OR_RETURN(app.search_index, search::XapianSearchIndex::Open(directory));
-    app.search_indexer = std::make_unique<search::ProductIndexer>(*app.search_index, *app.catalog, *app.inventory);
+    app.search_indexer = std::make_unique<search::ProductIndexer>(
+        *app.search_index, *app.catalog, *app.inventory,
+        // Cached search answers are dropped once the index has the change, not before.
+        [cache = app.page_cache.get()] { cache->InvalidateNamespace(search::kSearchPages); });
     app.search_indexer->Subscribe(*app.bus, "catalog", "inventory");
     app.search = std::make_unique<search::SearchService>(*app.search_index, *app.catalog);
     return core::Ok();
@@ -258,9 +271,8 @@ void RegisterRoutes(Application& app) {
 
     catalog::CatalogHttpSettings catalog_settings;
     catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
-    catalog_settings.page_cache_bytes = static_cast<std::size_t>(app.settings.catalog.page_cache_bytes);
-    catalog_settings.page_cache_ttl = std::chrono::milliseconds(app.settings.catalog.page_cache_ttl_ms);
-    app.page_cache = catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, app.metrics);
+    catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, *app.pages);
+    app.metrics.Add([&app](std::string& out) { app.pages->RenderMetrics(out, "pages"); });
 
     inventory::RegisterInventoryRoutes(app.router, *app.inventory);
     cart::RegisterCartRoutes(app.router, *app.cart);
@@ -271,7 +283,7 @@ void RegisterRoutes(Application& app) {
     if (app.search) {
         search::SearchHttpSettings search_settings;
         search_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
-        search::RegisterSearchRoutes(app.router, *app.search, search_settings);
+        search::RegisterSearchRoutes(app.router, *app.search, search_settings, *app.pages);
         app.metrics.Add([&app](std::string& out) { app.search_indexer->RenderMetrics(out); });
     }
 

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "bus/local_event_bus.hpp"
+#include "cache/cache_aside.hpp"
+#include "cache/memory_cache.hpp"
 #include "config/settings.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -67,6 +69,9 @@ struct Application {
     std::unique_ptr<payments::PaymentsService> payments;
     std::unique_ptr<shipping::ShippingService> shipping;
     std::unique_ptr<notifications::OrderNotifications> notifications;
+    // Ready-to-send public pages (product, list, search, home), shared by their routes.
+    std::unique_ptr<cache::MemoryCache> page_cache;
+    std::unique_ptr<cache::CacheAside> pages;
     // Opened by OpenSearch (not every command may hold the index's write lock).
     std::unique_ptr<search::XapianSearchIndex> search_index;
     std::unique_ptr<search::ProductIndexer> search_indexer;
@@ -75,7 +80,6 @@ struct Application {
     std::unique_ptr<bus::LocalEventBus> bus;
 
     http::Router router;
-    std::shared_ptr<catalog::CatalogPageCache> page_cache;
 
     // Background sweepers, last so they stop first.
     std::vector<std::unique_ptr<runtime::PeriodicTask>> background;

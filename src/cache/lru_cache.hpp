@@ -11,18 +11,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/cache.hpp"
+
 namespace emporium::cache {
 
-struct CacheStats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    uint64_t evictions = 0;
-    int64_t bytes = 0;
-    int64_t entries = 0;
+template <typename Value>
+struct LruLookup {
+    std::shared_ptr<const Value> value;  // null: nothing usable
+    bool fresh = false;                  // false: past its ttl but kept for serve-stale
 };
 
 // In-process cache: keys spread over shards (each its own mutex and LRU list) so
-// event-loop threads rarely contend; bounded in bytes; entries expire after `ttl`.
+// event-loop threads rarely contend; bounded in bytes; entries are fresh for `ttl`, then
+// kept `stale_for` longer as a fallback for when reloading fails.
 // Values are immutable and shared: a lookup copies a pointer under the shard lock, never
 // the bytes (the HTTP layer copies them once, into the response).
 //
@@ -34,23 +35,33 @@ class LruCache {
   public:
     using Clock = std::chrono::steady_clock;
 
-    LruCache(std::size_t max_bytes, std::chrono::milliseconds ttl, std::size_t shards = 16)
-        : shards_(shards), max_bytes_per_shard_(max_bytes / shards), ttl_(ttl) {}
+    LruCache(std::size_t max_bytes, std::chrono::milliseconds ttl, std::chrono::milliseconds stale_for = {},
+             std::size_t shards = 16)
+        : shards_(shards), max_bytes_per_shard_(max_bytes / shards), ttl_(ttl), stale_for_(stale_for) {}
 
     bool enabled() const { return max_bytes_per_shard_ > 0; }
 
-    std::shared_ptr<const Value> Get(std::string_view key) {
-        if (!enabled()) return nullptr;
+    // A fresh entry counts as a hit; a stale one (returned with fresh = false) as a miss.
+    LruLookup<Value> Lookup(std::string_view key) {
+        if (!enabled()) return {};
         Shard& shard = ShardFor(key);
         std::lock_guard lock(shard.mutex);
         auto found = shard.index.find(key);
-        if (found == shard.index.end() || found->second->expires_at <= Clock::now()) {
+        auto now = Clock::now();
+        if (found == shard.index.end() || found->second->expires_at + stale_for_ <= now) {
             misses_.fetch_add(1, std::memory_order_relaxed);
-            return nullptr;
+            return {};
         }
         shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
-        hits_.fetch_add(1, std::memory_order_relaxed);
-        return found->second->value;
+        bool fresh = found->second->expires_at > now;
+        (fresh ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+        return {found->second->value, fresh};
+    }
+
+    // Fresh entries only.
+    std::shared_ptr<const Value> Get(std::string_view key) {
+        auto found = Lookup(key);
+        return found.fresh ? found.value : nullptr;
     }
 
     uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
@@ -119,6 +130,7 @@ class LruCache {
     std::vector<Shard> shards_;
     std::size_t max_bytes_per_shard_;
     std::chrono::milliseconds ttl_;
+    std::chrono::milliseconds stale_for_;
     std::atomic<uint64_t> generation_{0};
     std::atomic<uint64_t> hits_{0}, misses_{0}, evictions_{0};
 };

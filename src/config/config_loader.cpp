@@ -135,16 +135,19 @@ const std::vector<KeySpec>& Keys() {
             "argon2id computations at once (logins, signups); others wait up to 10 s, then 503. 0 = two per core.",
             [](Settings & s) -> auto& { return s.security.max_concurrent_hashes; }),
         MakeIntKey<int>(
-            "catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog reads.",
+            "catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog and search reads.",
             [](Settings & s) -> auto& { return s.catalog.cache_max_age_seconds; }),
         MakeIntKey<int64_t>(
-            "catalog", "page_cache_bytes",
-            "Memory bound of the in-process cache of public product and list pages; 0 disables it.",
-            [](Settings & s) -> auto& { return s.catalog.page_cache_bytes; }),
+            "cache", "max_bytes",
+            "Memory bound of the in-process cache of product, list, search and home pages; 0 disables it.",
+            [](Settings & s) -> auto& { return s.cache.max_bytes; }),
         MakeIntKey<int>(
-            "catalog", "page_cache_ttl_ms",
-            "Longest a cached page is served (writes through this process invalidate at once).",
-            [](Settings & s) -> auto& { return s.catalog.page_cache_ttl_ms; }),
+            "cache", "ttl_ms",
+            "Longest a cached page is fresh (product writes through this process invalidate at once).",
+            [](Settings & s) -> auto& { return s.cache.ttl_ms; }),
+        MakeIntKey<int>(
+            "cache", "stale_ms", "How long an expired page is kept to be served when reloading it fails.",
+            [](Settings & s) -> auto& { return s.cache.stale_ms; }),
         MakeIntKey<int>(
             "inventory", "reservation_ttl_seconds",
             "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
@@ -278,8 +281,9 @@ Result<void> Validate(const Settings& s) {
           "must be 8..4194304");
     check(s.security.max_concurrent_hashes >= 0, "security.max_concurrent_hashes", "must not be negative");
     check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
-    check(s.catalog.page_cache_bytes >= 0, "catalog.page_cache_bytes", "must not be negative");
-    check(s.catalog.page_cache_ttl_ms >= 0, "catalog.page_cache_ttl_ms", "must not be negative");
+    check(s.cache.max_bytes >= 0, "cache.max_bytes", "must not be negative");
+    check(s.cache.ttl_ms >= 0, "cache.ttl_ms", "must not be negative");
+    check(s.cache.stale_ms >= 0, "cache.stale_ms", "must not be negative");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
     check(s.payments.provider_timeout_ms >= 1, "payments.provider_timeout_ms", "must be positive");

@@ -40,9 +40,13 @@ struct SecuritySettings {
 };
 
 struct CatalogSettings {
-    int cache_max_age_seconds = 60;         // Cache-Control max-age on public catalog reads
-    int64_t page_cache_bytes = 64LL << 20;  // in-process cache of serialised product and list pages
-    int page_cache_ttl_ms = 5'000;          // bounds staleness from writes by other processes
+    int cache_max_age_seconds = 60;  // Cache-Control max-age on public catalog and search reads
+};
+
+struct CacheSettings {
+    int64_t max_bytes = 64LL << 20;  // in-process cache of product, list, search and home pages
+    int ttl_ms = 5'000;              // bounds staleness from writes by other processes
+    int stale_ms = 300'000;          // an expired page is kept this long, served only if reloading fails
 };
 
 struct InventorySettings {
@@ -73,6 +77,7 @@ struct Settings {
     StorageSettings storage;
     SecuritySettings security;
     CatalogSettings catalog;
+    CacheSettings cache;
     InventorySettings inventory;
     OrdersSettings orders;
     PaymentsSettings payments;

@@ -43,7 +43,7 @@ TEST(BlockingPool, RefusesWorkBeyondItsQueueAndLeavesTheJobIntact) {
 }
 
 TEST(LruCache, EvictsLeastRecentlyUsedWithinByteBound) {
-    cache::LruCache<std::string> cache(300, std::chrono::seconds(60), 1);
+    cache::LruCache<std::string> cache(300, std::chrono::seconds(60), {}, 1);
     auto gen = cache.Generation();
     cache.Put("a", std::make_shared<std::string>("A"), 100, gen);
     cache.Put("b", std::make_shared<std::string>("B"), 100, gen);
@@ -56,7 +56,7 @@ TEST(LruCache, EvictsLeastRecentlyUsedWithinByteBound) {
 }
 
 TEST(LruCache, EntriesExpire) {
-    cache::LruCache<std::string> cache(1000, std::chrono::milliseconds(20), 1);
+    cache::LruCache<std::string> cache(1000, std::chrono::milliseconds(20), {}, 1);
     cache.Put("k", std::make_shared<std::string>("v"), 10, cache.Generation());
     EXPECT_NE(cache.Get("k"), nullptr);
     std::this_thread::sleep_for(std::chrono::milliseconds(40));
@@ -64,7 +64,7 @@ TEST(LruCache, EntriesExpire) {
 }
 
 TEST(LruCache, StoreAfterClearIsRefused) {
-    cache::LruCache<std::string> cache(1000, std::chrono::seconds(60), 4);
+    cache::LruCache<std::string> cache(1000, std::chrono::seconds(60), {}, 4);
     auto before = cache.Generation();  // a loader starts reading
     cache.Clear();                     // a write invalidates meanwhile
     cache.Put("k", std::make_shared<std::string>("stale"), 10, before);

@@ -38,8 +38,8 @@ class XapianSearchIndexTest : public ::testing::Test {
         ASSERT_TRUE(index.ok()) << index.error().message;
         index_ = std::move(index).value();
         auto written = index_->Upsert({
-            Doc("p1", "Trail Running Shoes", "Light shoes for the runner who runs trails.", 8999, "/sport/shoes/",
-                true, 100),
+            Doc("p1", "Trail Running Shoes", "Light shoes for the runner who runs trails.", 8999, "/sport/shoes/", true,
+                100),
             Doc("p2", "Running Socks", "Socks that breathe.", 999, "/sport/socks/", true, 200),
             Doc("p3", "Espresso Machine", "Fifteen bar pump, steam wand.", 24999, "/home/kitchen/", false, 300),
             Doc("p4", "Run Tracker Watch", "Tracks every run and swim.", 15999, "/sport/", true, 400),

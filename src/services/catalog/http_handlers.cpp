@@ -4,7 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
-#include "cache/lru_cache.hpp"
+#include "cache/cache_aside.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
 #include "core/text.hpp"
@@ -20,16 +20,6 @@ using http::Execution;
 using http::Method;
 using http::Request;
 using http::Response;
-
-struct CachedPage {
-    std::string body;
-    std::string etag;
-};
-
-class CatalogPageCache : public cache::LruCache<CachedPage> {
-  public:
-    using LruCache::LruCache;
-};
 
 namespace {
 
@@ -187,70 +177,70 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
     return query;
 }
 
+void WriteProductPageJson(core::JsonWriter& json, const ProductPage& p) {
+    json.BeginObject().Key("items").BeginArray();
+    for (const auto& product : p.items) WriteProduct(json, product);
+    json.EndArray().Key("next_cursor");
+    if (p.next_cursor)
+        json.String(*p.next_cursor);
+    else
+        json.Null();
+    json.EndObject();
+}
+
 Response WriteProductPage(const core::Result<ProductPage>& page, const Request& request, std::string cache_control) {
-    return RenderJson(
-        page, request, 200,
-        [](core::JsonWriter& json, const ProductPage& p) {
-            json.BeginObject().Key("items").BeginArray();
-            for (const auto& product : p.items) WriteProduct(json, product);
-            json.EndArray().Key("next_cursor");
-            if (p.next_cursor)
-                json.String(*p.next_cursor);
-            else
-                json.Null();
-            json.EndObject();
-        },
-        std::move(cache_control));
+    return RenderJson(page, request, 200, WriteProductPageJson, std::move(cache_control));
 }
 
 struct CatalogRoutes {
     CatalogService& service;
     CatalogHttpSettings settings;
-    std::shared_ptr<CatalogPageCache> cache;
+    cache::CacheAside& pages;
     std::string public_cache_control;
 
-    Response FromPage(const CachedPage& page) const {
-        Response response = Response::Json(200, page.body);
-        response.SetHeader("ETag", page.etag);
+    Response FromItem(const cache::CachedItem& item) const {
+        Response response = Response::Json(200, item.body);
+        response.SetHeader("ETag", item.etag);
         response.SetHeader("Cache-Control", public_cache_control);
         return response;
     }
 
-    // Fast path of a cached public GET: a hit is answered on the event-loop thread.
-    std::optional<Response> Cached(const std::string& key) const {
-        auto page = cache->Get(key);
-        if (!page) return std::nullopt;
-        return FromPage(*page);
+    // Fast path of a cached public GET: a fresh hit is answered on the event-loop thread.
+    std::optional<Response> Cached(std::string_view ns, const std::string& rest) const {
+        auto found = pages.cache().Get(pages.cache().Key(ns, rest));
+        if (!found.fresh) return std::nullopt;
+        return FromItem(*found.item);
     }
 
-    // Slow path: runs `load` on the blocking pool and keeps a successful answer under `key`.
-    template <typename Load>
-    Response LoadAndCache(Request& request, std::string key, Load load) const {
-        uint64_t generation = cache->Generation();
-        Response loaded = load(request);
-        if (loaded.status != 200) return loaded;
-        auto page = std::make_shared<CachedPage>();
-        page->body = std::move(loaded.body);
-        page->etag = core::EtagFor(page->body);
-        Response response = FromPage(*page);
-        std::size_t bytes = page->body.size() + page->etag.size() + sizeof(CachedPage);
-        cache->Put(std::move(key), std::move(page), bytes, generation);
-        return response;
+    // Slow path, on the blocking pool: one load per key at a time, stale on failure.
+    Response LoadAndCache(const Request& request, std::string_view ns, const std::string& rest,
+                          const cache::CacheAside::Loader& load) const {
+        auto item = pages.GetOrLoad(pages.cache().Key(ns, rest), load);
+        if (!item.ok()) return http::ProblemResponse(item.error(), request.path);
+        return FromItem(**item);
+    }
+
+    template <typename T, typename Writer>
+    static core::Result<std::string> Body(const core::Result<T>& result, Writer write) {
+        if (!result.ok()) return result.error();
+        std::string body;
+        core::JsonWriter json(body);
+        write(json, *result);
+        return body;
     }
 
     Response GetProduct(Request& request) const {
-        return LoadAndCache(request, request.path, [this](Request& r) {
-            return RenderJson(service.GetProduct(r.context, r.PathParam("product_id_or_slug"), false), r, 200,
-                              WriteProduct, "");
+        return LoadAndCache(request, kProductPages, request.path, [&] {
+            return Body(service.GetProduct(request.context, request.PathParam("product_id_or_slug"), false),
+                        WriteProduct);
         });
     }
 
     Response ListProducts(Request& request) const {
-        return LoadAndCache(request, ListCacheKey(request), [this](Request& r) {
-            auto query = ReadProductQuery(r, false);
-            if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
-            return WriteProductPage(service.ListProducts(r.context, *query), r, "");
-        });
+        auto query = ReadProductQuery(request, false);
+        if (!query.ok()) return http::ProblemResponse(query.error(), request.path);
+        return LoadAndCache(request, kListPages, ListCacheKey(request),
+                            [&] { return Body(service.ListProducts(request.context, *query), WriteProductPageJson); });
     }
 
     // The list's cache key from the parameters it understands, in a fixed order: unknown or
@@ -270,22 +260,32 @@ struct CatalogRoutes {
         return key;
     }
 
-    // Runs an admin write and, when it succeeded, drops every cached page.
+    // Runs an admin write and, when it succeeded, drops the cached catalog pages at once
+    // (other processes learn of it from the ProductChanged event).
     template <typename T, typename Writer>
     Response Mutate(const core::Result<T>& result, const Request& request, int status, Writer write) const {
-        if (result.ok()) cache->Clear();
+        if (result.ok()) InvalidateCatalogPages(pages.cache());
         return RenderJson(result, request, status, write, "no-store");
     }
 };
 
 }  // namespace
 
-std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, CatalogService& service,
-                                                        CatalogHttpSettings settings,
-                                                        observability::MetricsRegistry& metrics) {
-    auto cache = std::make_shared<CatalogPageCache>(settings.page_cache_bytes, settings.page_cache_ttl);
+void InvalidateCatalogPages(cache::Cache& cache) {
+    for (auto ns : {kProductPages, kListPages, kHomePages}) cache.InvalidateNamespace(ns);
+}
+
+void SubscribeCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source, cache::Cache& cache) {
+    bus.Subscribe(catalog_source, "cache.catalog_pages", {"ProductChanged"}, [&cache](const bus::Event&) {
+        InvalidateCatalogPages(cache);
+        return core::Result<void>(core::Ok());
+    });
+}
+
+void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,
+                           cache::CacheAside& pages) {
     auto routes = std::make_shared<CatalogRoutes>(
-        CatalogRoutes{service, settings, cache, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
+        CatalogRoutes{service, settings, pages, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
     const std::string& public_cc = routes->public_cache_control;
 
     router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
@@ -322,10 +322,10 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
                                      [routes](Request& r) { return routes->ListProducts(r); });
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
-    if (cache->enabled()) {
-        list_products.fast_path = [routes](Request& r) { return routes->Cached(CatalogRoutes::ListCacheKey(r)); };
-        get_product.fast_path = [routes](Request& r) { return routes->Cached(r.path); };
-    }
+    list_products.fast_path = [routes](Request& r) {
+        return routes->Cached(kListPages, CatalogRoutes::ListCacheKey(r));
+    };
+    get_product.fast_path = [routes](Request& r) { return routes->Cached(kProductPages, r.path); };
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto query = ReadProductQuery(r, true);
@@ -356,23 +356,6 @@ std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, Ca
         return routes->Mutate(routes->service.ArchiveProduct(r.context, r.PathParam("product_id")), r, 200,
                               WriteProduct);
     });
-
-    metrics.Add([cache](std::string& out) {
-        using observability::AppendFamilyHeader;
-        using observability::AppendSample;
-        auto stats = cache->Stats();
-        AppendFamilyHeader(out, "emporium_cache_hits_total", "counter", "Cache lookups that found a fresh entry.");
-        AppendSample(out, "emporium_cache_hits_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.hits));
-        AppendFamilyHeader(out, "emporium_cache_misses_total", "counter", "Cache lookups that found nothing fresh.");
-        AppendSample(out, "emporium_cache_misses_total", "cache=\"catalog_pages\"", static_cast<int64_t>(stats.misses));
-        AppendFamilyHeader(out, "emporium_cache_evictions_total", "counter",
-                           "Entries evicted to stay within the memory bound.");
-        AppendSample(out, "emporium_cache_evictions_total", "cache=\"catalog_pages\"",
-                     static_cast<int64_t>(stats.evictions));
-        AppendFamilyHeader(out, "emporium_cache_bytes", "gauge", "Bytes held by the cache.");
-        AppendSample(out, "emporium_cache_bytes", "cache=\"catalog_pages\"", stats.bytes);
-    });
-    return cache;
 }
 
 }  // namespace emporium::catalog

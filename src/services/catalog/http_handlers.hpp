@@ -1,30 +1,34 @@
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <memory>
+#include <string>
+#include <string_view>
 
+#include "bus/event_bus.hpp"
+#include "cache/cache_aside.hpp"
 #include "http/router.hpp"
-#include "observability/metrics.hpp"
 #include "services/catalog/catalog_service.hpp"
 
 namespace emporium::catalog {
 
 struct CatalogHttpSettings {
     int cache_max_age_seconds = 60;  // Cache-Control on public reads
-    std::size_t page_cache_bytes = 64 << 20;
-    std::chrono::milliseconds page_cache_ttl{5000};
 };
 
-class CatalogPageCache;
+// Cache namespaces of the catalog's public pages (see cache::Cache).
+inline constexpr std::string_view kProductPages = "product";
+inline constexpr std::string_view kListPages = "list";
+inline constexpr std::string_view kHomePages = "home";
+
+// Drops every cached product, list and home page (a product changed).
+void InvalidateCatalogPages(cache::Cache& cache);
+// Invalidates the pages on every ProductChanged event (writes by other processes).
+void SubscribeCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source, cache::Cache& cache);
 
 // Registers the public catalog routes and the /api/v1/admin/ catalog routes. Product
-// pages and product list pages are cached in-process as ready-to-send bytes with their
-// ETag (keyed by path and query) and served from the event-loop thread on a hit; admin
-// writes through these routes invalidate the cache.
-// Returns the cache so the caller can keep it alive and export its metrics.
-std::shared_ptr<CatalogPageCache> RegisterCatalogRoutes(http::Router& router, CatalogService& service,
-                                                        CatalogHttpSettings settings,
-                                                        observability::MetricsRegistry& metrics);
+// pages and product list pages are cached as ready-to-send bytes with their ETag (keyed
+// by path and query), served from the event-loop thread on a fresh hit, loaded once per
+// key on a miss; admin writes through these routes invalidate them at once.
+void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,
+                           cache::CacheAside& pages);
 
 }  // namespace emporium::catalog

@@ -1,5 +1,6 @@
 #include "services/search/http_handlers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
@@ -69,7 +70,8 @@ core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
             errors.push_back({key, "is not a parameter of this endpoint"});
         }
     }
-    if (!errors.empty()) return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
+    if (!errors.empty())
+        return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
     return out;
 }
 
@@ -127,16 +129,72 @@ void WritePage(core::JsonWriter& json, const SearchPage& page) {
     json.EndArray().EndObject().EndObject();
 }
 
-}  // namespace
+// The cache key of a search request: the endpoint and its parameters in a fixed order, so
+// reordered parameters share an entry.
+std::string CanonicalQuery(const Request& request) {
+    auto params = request.QueryParams();
+    std::sort(params.begin(), params.end());
+    std::string key = request.path;
+    key += '?';
+    for (const auto& [name, value] : params) {
+        key += name;
+        key += '=';
+        key += value;
+        key += '\x1f';
+    }
+    return key;
+}
 
-void RegisterSearchRoutes(http::Router& router, SearchService& service, SearchHttpSettings settings) {
-    std::string cache_control = "public, max-age=" + std::to_string(settings.cache_max_age_seconds);
-    router.Add(Method::kGet, "/api/v1/search", http::Access::kPublic, [&service, cache_control](Request& r) {
+core::Result<std::string> SuggestionsBody(const core::Result<std::vector<Suggestion>>& suggestions) {
+    if (!suggestions.ok()) return suggestions.error();
+    std::string body;
+    core::JsonWriter json(body);
+    json.BeginObject().Key("items").BeginArray();
+    for (const auto& s : *suggestions)
+        json.BeginObject().Field("text", s.text).Field("product_id", s.product_id).Field("slug", s.slug).EndObject();
+    json.EndArray().Key("next_cursor").Null().EndObject();
+    return body;
+}
+
+core::Result<std::string> PageBody(const core::Result<SearchPage>& page) {
+    if (!page.ok()) return page.error();
+    std::string body;
+    core::JsonWriter json(body);
+    WritePage(json, *page);
+    return body;
+}
+
+struct SearchRoutes {
+    SearchService& service;
+    cache::CacheAside& pages;
+    std::string cache_control;
+
+    Response FromItem(const cache::CachedItem& item) const {
+        Response response = Response::Json(200, item.body);
+        response.SetHeader("ETag", item.etag);
+        response.SetHeader("Cache-Control", cache_control);
+        return response;
+    }
+
+    std::optional<Response> Cached(const Request& request) const {
+        auto found = pages.cache().Get(pages.cache().Key(kSearchPages, CanonicalQuery(request)));
+        if (!found.fresh) return std::nullopt;
+        return FromItem(*found.item);
+    }
+
+    Response Load(const Request& request, const cache::CacheAside::Loader& load) const {
+        auto item = pages.GetOrLoad(pages.cache().Key(kSearchPages, CanonicalQuery(request)), load);
+        if (!item.ok()) return http::ProblemResponse(item.error(), request.path);
+        return FromItem(**item);
+    }
+
+    Response Search(Request& r) const {
         auto request = ReadSearchRequest(r);
         if (!request.ok()) return http::ProblemResponse(request.error(), r.path);
-        return http::RenderJson(service.Search(r.context, *request), r, 200, WritePage, cache_control);
-    });
-    router.Add(Method::kGet, "/api/v1/search/suggest", http::Access::kPublic, [&service, cache_control](Request& r) {
+        return Load(r, [&] { return PageBody(service.Search(r.context, *request)); });
+    }
+
+    Response Suggest(Request& r) const {
         std::string prefix;
         int limit = 10;
         std::vector<core::FieldError> errors;
@@ -156,20 +214,22 @@ void RegisterSearchRoutes(http::Router& router, SearchService& service, SearchHt
         if (!errors.empty())
             return http::ProblemResponse(
                 core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)}, r.path);
-        return http::RenderJson(
-            service.Suggest(r.context, prefix, limit), r, 200,
-            [](core::JsonWriter& json, const std::vector<Suggestion>& suggestions) {
-                json.BeginObject().Key("items").BeginArray();
-                for (const auto& s : suggestions)
-                    json.BeginObject()
-                        .Field("text", s.text)
-                        .Field("product_id", s.product_id)
-                        .Field("slug", s.slug)
-                        .EndObject();
-                json.EndArray().Key("next_cursor").Null().EndObject();
-            },
-            cache_control);
-    });
+        return Load(r, [&] { return SuggestionsBody(service.Suggest(r.context, prefix, limit)); });
+    }
+};
+
+}  // namespace
+
+void RegisterSearchRoutes(http::Router& router, SearchService& service, SearchHttpSettings settings,
+                          cache::CacheAside& pages) {
+    auto routes = std::make_shared<SearchRoutes>(
+        SearchRoutes{service, pages, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
+    auto& search = router.Add(Method::kGet, "/api/v1/search", http::Access::kPublic,
+                              [routes](Request& r) { return routes->Search(r); });
+    auto& suggest = router.Add(Method::kGet, "/api/v1/search/suggest", http::Access::kPublic,
+                               [routes](Request& r) { return routes->Suggest(r); });
+    search.fast_path = [routes](Request& r) { return routes->Cached(r); };
+    suggest.fast_path = [routes](Request& r) { return routes->Cached(r); };
 }
 
 }  // namespace emporium::search

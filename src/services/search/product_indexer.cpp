@@ -1,12 +1,11 @@
 #include "services/search/product_indexer.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <map>
 #include <set>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include "observability/log.hpp"
 
@@ -118,12 +117,12 @@ Result<void> ProductIndexer::Refresh(std::string_view product_id) {
     if (!product.ok() && product.error().code != core::ErrorCode::kNotFound) return product.error();
     if (!product.ok() || product->status != catalog::ProductStatus::kActive) {
         EMPORIUM_TRY(index_.Remove({std::string(product_id)}));
-        updates_.Add();
-        return core::Ok();
+    } else {
+        EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(*product, nullptr));
+        EMPORIUM_TRY(index_.Upsert({document}));
     }
-    EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(*product, nullptr));
-    EMPORIUM_TRY(index_.Upsert({document}));
     updates_.Add();
+    if (on_indexed_) on_indexed_();
     return core::Ok();
 }
 
@@ -156,6 +155,7 @@ Result<int64_t> ProductIndexer::Rebuild(const std::function<void(int64_t)>& prog
         query.cursor = *page.next_cursor;
     }
     if (!stale.empty()) EMPORIUM_TRY(index_.Remove(std::vector<std::string>(stale.begin(), stale.end())));
+    if (on_indexed_) on_indexed_();
     return indexed;
 }
 

@@ -21,8 +21,10 @@ namespace emporium::search {
 // repeated event can never write stale data. Also rebuilds the whole index. Thread-safe.
 class ProductIndexer {
   public:
-    ProductIndexer(SearchIndex& index, catalog::CatalogService& catalog, inventory::InventoryService& inventory)
-        : index_(index), catalog_(catalog), inventory_(inventory) {}
+    // `on_indexed` runs after every change committed to the index (cache invalidation).
+    ProductIndexer(SearchIndex& index, catalog::CatalogService& catalog, inventory::InventoryService& inventory,
+                   std::function<void()> on_indexed = {})
+        : index_(index), catalog_(catalog), inventory_(inventory), on_indexed_(std::move(on_indexed)) {}
 
     // Subscribes the consumers "search.products" and "search.stock".
     void Subscribe(bus::EventBus& bus, const std::string& catalog_source, const std::string& inventory_source);
@@ -46,6 +48,7 @@ class ProductIndexer {
     SearchIndex& index_;
     catalog::CatalogService& catalog_;
     inventory::InventoryService& inventory_;
+    std::function<void()> on_indexed_;
     std::atomic<int64_t> lag_ms_{0};
     observability::Counter updates_;
     observability::Counter failures_;

@@ -29,8 +29,8 @@ struct SearchDocument {
 enum class SearchSort { kRelevance, kPriceAsc, kPriceDesc, kNewest };
 
 struct SearchQuery {
-    std::string text;                  // may be empty: every document
-    std::optional<std::string> category_id;  // includes sub-categories
+    std::string text;                             // may be empty: every document
+    std::optional<std::string> category_id;       // includes sub-categories
     std::optional<int64_t> price_min, price_max;  // inclusive, on price_from
     bool in_stock_only = false;
     SearchSort sort = SearchSort::kRelevance;

@@ -65,7 +65,8 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
     page.did_you_mean = std::move(results.did_you_mean);
     page.hits = std::move(results.hits);
     if (query.offset + static_cast<int64_t>(page.hits.size()) < results.total && !page.hits.empty())
-        page.next_cursor = core::EncodeSequenceCursor(kCursorList, query.offset + static_cast<int64_t>(page.hits.size()));
+        page.next_cursor =
+            core::EncodeSequenceCursor(kCursorList, query.offset + static_cast<int64_t>(page.hits.size()));
     page.prices = PriceFacets(results.price_counts);
     if (!results.category_counts.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto categories, catalog_.ListCategories(ctx));
@@ -84,7 +85,8 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
 Result<std::vector<Suggestion>> SearchService::Suggest(const core::RequestContext&, std::string_view prefix,
                                                        int limit) {
     std::vector<core::FieldError> errors;
-    if (prefix.empty() || core::Utf8Length(prefix) > kMaxSuggestLength) errors.push_back({"q", "must be 1 to 100 characters"});
+    if (prefix.empty() || core::Utf8Length(prefix) > kMaxSuggestLength)
+        errors.push_back({"q", "must be 1 to 100 characters"});
     if (limit < 1 || limit > kMaxSuggestions) errors.push_back({"limit", "must be between 1 and 20"});
     if (!errors.empty()) return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
     return index_.Suggest(prefix, limit);

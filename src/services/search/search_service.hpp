@@ -53,8 +53,7 @@ class SearchService {
     SearchService(SearchIndex& index, catalog::CatalogService& catalog) : index_(index), catalog_(catalog) {}
 
     core::Result<SearchPage> Search(const core::RequestContext& ctx, const SearchRequest& request);
-    core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix,
-                                                  int limit);
+    core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix, int limit);
 
   private:
     SearchIndex& index_;

@@ -3,10 +3,9 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <map>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <map>
 
 #include "core/json_writer.hpp"
 
@@ -38,8 +37,8 @@ constexpr std::size_t kSnippetBytes = 160;
 constexpr int kSearchRetries = 3;  // a reader overtaken by two commits reopens and tries again
 
 // Words too common to narrow an AND query; without a stopper "the" would have to match.
-const char* const kStopWords[] = {"a",  "an",  "and", "are", "as",   "at",   "be",  "by",   "for", "from",
-                                  "in", "is",  "it",  "of",  "on",   "or",   "the", "this", "to",  "with"};
+const char* const kStopWords[] = {"a",  "an", "and", "are", "as", "at", "be",  "by",   "for", "from",
+                                  "in", "is", "it",  "of",  "on", "or", "the", "this", "to",  "with"};
 
 std::string IdTerm(std::string_view product_id) { return std::string(kIdPrefix) + std::string(product_id); }
 
@@ -146,7 +145,8 @@ Result<std::unique_ptr<XapianSearchIndex>> XapianSearchIndex::Open(const std::st
         writer->names.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
         index->writer_ = std::move(writer);
     } catch (const Xapian::DatabaseLockError&) {
-        return Error::Unavailable("the search index " + directory + " is in use by another process (a running server?)");
+        return Error::Unavailable("the search index " + directory +
+                                  " is in use by another process (a running server?)");
     } catch (const Xapian::Error& e) {
         return IndexError("cannot open " + directory, e);
     }
@@ -201,7 +201,8 @@ Result<std::vector<std::string>> XapianSearchIndex::ProductIds() {
     std::lock_guard lock(write_mutex_);
     std::vector<std::string> ids;
     try {
-        for (auto it = writer_->db.allterms_begin(std::string(kIdPrefix)); it != writer_->db.allterms_end(std::string(kIdPrefix)); ++it)
+        for (auto it = writer_->db.allterms_begin(std::string(kIdPrefix));
+             it != writer_->db.allterms_end(std::string(kIdPrefix)); ++it)
             ids.push_back((*it).substr(kIdPrefix.size()));
     } catch (const Xapian::Error& e) {
         return IndexError("cannot list", e);

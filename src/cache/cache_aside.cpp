@@ -1,0 +1,103 @@
+#include "cache/cache_aside.hpp"
+
+#include "core/text.hpp"
+
+namespace emporium::cache {
+
+using core::Result;
+
+namespace {
+
+bool IsInfrastructureFailure(const core::Error& error) {
+    return error.code == core::ErrorCode::kUnavailable || error.code == core::ErrorCode::kInternal;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::string& key, const Loader& load) {
+    CacheLookup found = cache_.Get(key);
+    if (found.fresh) return found.item;
+
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    {
+        std::lock_guard lock(flights_mutex_);
+        auto [it, added] = flights_.try_emplace(key);
+        if (added) it->second = std::make_shared<Flight>();
+        flight = it->second;
+        leader = added;
+    }
+    if (!leader) {
+        coalesced_.Add();
+        std::unique_lock lock(flight->mutex);
+        if (!flight->done_signal.wait_for(lock, wait_limit_, [&] { return flight->done; }))
+            return core::Error::Unavailable("the page is still being loaded; try again");
+        return flight->outcome;
+    }
+
+    loads_.Add();
+    Result<std::shared_ptr<const CachedItem>> outcome = core::Error::Internal("not loaded");
+    auto loaded = load();
+    if (loaded.ok()) {
+        auto item = std::make_shared<CachedItem>();
+        item->etag = core::EtagFor(*loaded);
+        item->body = std::move(*loaded);
+        cache_.Put(key, item);
+        outcome = std::shared_ptr<const CachedItem>(std::move(item));
+    } else if (IsInfrastructureFailure(loaded.error()) && found.item) {
+        load_failures_.Add();
+        stale_served_.Add();
+        outcome = found.item;
+    } else {
+        if (IsInfrastructureFailure(loaded.error())) load_failures_.Add();
+        outcome = loaded.error();
+    }
+    {
+        std::lock_guard lock(flight->mutex);
+        flight->outcome = outcome;
+        flight->done = true;
+    }
+    flight->done_signal.notify_all();
+    {
+        std::lock_guard lock(flights_mutex_);
+        flights_.erase(key);
+    }
+    return outcome;
+}
+
+void CacheAside::RenderMetrics(std::string& out, std::string_view label) const {
+    using observability::AppendFamilyHeader;
+    using observability::AppendSample;
+    std::string labels = "cache=\"" + std::string(label) + "\"";
+    auto stats = cache_.Stats();
+    struct Family {
+        const char* name;
+        const char* type;
+        const char* help;
+        int64_t value;
+    };
+    const Family families[] = {
+        {"emporium_cache_hits_total", "counter", "Cache lookups that found a fresh entry.",
+         static_cast<int64_t>(stats.hits)},
+        {"emporium_cache_misses_total", "counter", "Cache lookups that found nothing fresh.",
+         static_cast<int64_t>(stats.misses)},
+        {"emporium_cache_evictions_total", "counter", "Entries evicted to stay within the memory bound.",
+         static_cast<int64_t>(stats.evictions)},
+        {"emporium_cache_bytes", "gauge", "Bytes held by the cache.", stats.bytes},
+        {"emporium_cache_entries", "gauge", "Entries held by the cache.", stats.entries},
+        {"emporium_cache_loads_total", "counter", "Loads after a miss (one per key at a time).",
+         static_cast<int64_t>(loads_.Value())},
+        {"emporium_cache_coalesced_total", "counter", "Misses that waited for another caller's load.",
+         static_cast<int64_t>(coalesced_.Value())},
+        {"emporium_cache_stale_served_total", "counter", "Expired entries served because their reload failed.",
+         static_cast<int64_t>(stale_served_.Value())},
+        {"emporium_cache_load_failures_total", "counter", "Loads that failed for a reason of the infrastructure.",
+         static_cast<int64_t>(load_failures_.Value())},
+    };
+    for (const auto& family : families) {
+        AppendFamilyHeader(out, family.name, family.type, family.help);
+        AppendSample(out, family.name, labels, family.value);
+    }
+}
+
+}  // namespace emporium::cache

@@ -1,0 +1,87 @@
+#include "cache/cache_aside.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "cache/memory_cache.hpp"
+
+namespace emporium::cache {
+namespace {
+
+MemoryCacheSettings Settings(std::chrono::milliseconds ttl, std::chrono::milliseconds stale_for) {
+    MemoryCacheSettings settings;
+    settings.max_bytes = 1 << 20;
+    settings.ttl = ttl;
+    settings.stale_for = stale_for;
+    return settings;
+}
+
+TEST(CacheAside, AMissStormMakesOneLoad) {
+    MemoryCache cache(Settings(std::chrono::seconds(60), {}), {"product"});
+    CacheAside pages(cache);
+    std::atomic<int> loads{0};
+    std::atomic<bool> release{false};
+    const std::string key = cache.Key("product", "/p/1");
+    std::vector<std::thread> threads;
+    std::atomic<int> answered{0};
+    for (int i = 0; i < 200; ++i)
+        threads.emplace_back([&] {
+            auto item = pages.GetOrLoad(key, [&]() -> core::Result<std::string> {
+                loads.fetch_add(1);
+                while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                return std::string("{\"id\":1}");
+            });
+            if (item.ok() && (*item)->body == "{\"id\":1}") answered.fetch_add(1);
+        });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the others pile up behind the load
+    release = true;
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(loads.load(), 1);
+    EXPECT_EQ(answered.load(), 200);
+}
+
+TEST(CacheAside, ServesStaleWhenTheReloadFailsButPassesOnAnswers) {
+    MemoryCache cache(Settings(std::chrono::milliseconds(1), std::chrono::seconds(60)), {"product"});
+    CacheAside pages(cache);
+    const std::string key = cache.Key("product", "/p/1");
+    ASSERT_TRUE(pages.GetOrLoad(key, [] { return core::Result<std::string>(std::string("v1")); }).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // now stale
+    auto stale = pages.GetOrLoad(key, [] { return core::Result<std::string>(core::Error::Unavailable("db down")); });
+    ASSERT_TRUE(stale.ok());
+    EXPECT_EQ((*stale)->body, "v1");
+    // "Not found" is an answer, not a failure: never hidden behind a stale page.
+    auto gone = pages.GetOrLoad(key, [] { return core::Result<std::string>(core::Error::NotFound("gone")); });
+    ASSERT_FALSE(gone.ok());
+    EXPECT_EQ(gone.error().code, core::ErrorCode::kNotFound);
+    // A fresh load replaces the stale page.
+    auto fresh = pages.GetOrLoad(key, [] { return core::Result<std::string>(std::string("v2")); });
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ((*fresh)->body, "v2");
+}
+
+TEST(CacheAside, InvalidatingANamespaceHidesItsEntriesAndALoadInFlight) {
+    MemoryCache cache(Settings(std::chrono::seconds(60), std::chrono::seconds(60)), {"product", "list"});
+    CacheAside pages(cache);
+    auto product_key = cache.Key("product", "/p/1");
+    auto list_key = cache.Key("list", "/p");
+    ASSERT_TRUE(pages.GetOrLoad(product_key, [] { return core::Result<std::string>(std::string("old")); }).ok());
+    ASSERT_TRUE(pages.GetOrLoad(list_key, [] { return core::Result<std::string>(std::string("list")); }).ok());
+    // A load that read the old price, finishing after the write's invalidation...
+    auto racing_key = cache.Key("product", "/p/2");
+    cache.InvalidateNamespace("product");
+    ASSERT_TRUE(pages.GetOrLoad(racing_key, [] { return core::Result<std::string>(std::string("old")); }).ok());
+    // ...is stored where nobody looks, and neither is the old page found.
+    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/2")).item);
+    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/1")).item);
+    EXPECT_TRUE(cache.Get(cache.Key("list", "/p")).fresh);  // other namespaces untouched
+    // And a failing reload after invalidation does not serve the invalidated page.
+    auto after = pages.GetOrLoad(cache.Key("product", "/p/1"),
+                                 [] { return core::Result<std::string>(core::Error::Unavailable("db down")); });
+    EXPECT_FALSE(after.ok());
+}
+
+}  // namespace
+}  // namespace emporium::cache
