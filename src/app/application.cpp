@@ -12,6 +12,7 @@
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
+#include "services/home/http_handlers.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
 #include "services/orders/event_consumers.hpp"
@@ -20,6 +21,7 @@
 #include "services/payments/http_handlers.hpp"
 #include "services/payments/payments_service_impl.hpp"
 #include "services/payments/psp/paygw_provider.hpp"
+#include "services/recommendations/http_handlers.hpp"
 #include "services/search/http_handlers.hpp"
 #include "services/shipping/http_handlers.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
@@ -48,9 +50,9 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
 }
 
 std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
-    std::vector<infra::sqlite::Database*> all = {app.users_db.get(),     app.catalog_db.get(),
-                                                 app.inventory_db.get(), app.payments_db.get(),
-                                                 app.shipping_db.get(),  app.notifications_db.get()};
+    std::vector<infra::sqlite::Database*> all = {
+        app.users_db.get(),    app.catalog_db.get(),       app.inventory_db.get(),      app.payments_db.get(),
+        app.shipping_db.get(), app.notifications_db.get(), app.recommendations_db.get()};
     for (auto& shard : app.order_shards) all.push_back(shard.get());
     return all;
 }
@@ -100,6 +102,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments"));
     EMPORIUM_ASSIGN_OR_RETURN(app->shipping_db, OpenDatabase(settings, "shipping", "shipping"));
     EMPORIUM_ASSIGN_OR_RETURN(app->notifications_db, OpenDatabase(settings, "notifications", "notifications", true));
+    EMPORIUM_ASSIGN_OR_RETURN(app->recommendations_db,
+                              OpenDatabase(settings, "recommendations", "recommendations", true));
     std::vector<infra::sqlite::Database*> shards;
     for (int shard = 0; shard < settings.orders.shards; ++shard) {
         EMPORIUM_ASSIGN_OR_RETURN(auto db, OpenDatabase(settings, "orders_" + std::to_string(shard), "orders", true));
@@ -169,6 +173,14 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
     app->notifications->Subscribe(*app->bus, order_sources);
 
+    app->recommendations_repository =
+        std::make_unique<recommendations::SqliteRecommendationsRepository>(*app->recommendations_db);
+    app->recommendations = std::make_unique<recommendations::RecommendationsService>(
+        *app->recommendations_repository, *app->catalog, app->clock,
+        recommendations::RecommendationsSettings{settings.recommendations.enabled,
+                                                 settings.recommendations.trending_window_hours});
+    app->recommendations->Subscribe(*app->bus, order_sources);
+
     cache::MemoryCacheSettings cache_settings;
     cache_settings.max_bytes = static_cast<std::size_t>(settings.cache.max_bytes);
     cache_settings.ttl = std::chrono::milliseconds(settings.cache.ttl_ms);
@@ -190,6 +202,7 @@ core::Result<void> OpenSearch(Application& app) {
         [cache = app.page_cache.get()] { cache->InvalidateNamespace(search::kSearchPages); });
     app.search_indexer->Subscribe(*app.bus, "catalog", "inventory");
     app.search = std::make_unique<search::SearchService>(*app.search_index, *app.catalog);
+    app.home = std::make_unique<home::HomeService>(*app.catalog, *app.search, *app.recommendations);
     return core::Ok();
 }
 
@@ -280,10 +293,13 @@ void RegisterRoutes(Application& app) {
     payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
     shipping::RegisterShippingRoutes(app.router, *app.shipping);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
+    recommendations::RegisterRecommendationsRoutes(app.router, *app.recommendations);
     if (app.search) {
         search::SearchHttpSettings search_settings;
         search_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
         search::RegisterSearchRoutes(app.router, *app.search, search_settings, *app.pages);
+        home::RegisterHomeRoutes(app.router, *app.home, *app.recommendations, *app.pages,
+                                 app.settings.catalog.cache_max_age_seconds);
         app.metrics.Add([&app](std::string& out) { app.search_indexer->RenderMetrics(out); });
     }
 

@@ -18,6 +18,7 @@
 #include "services/catalog/catalog_service.hpp"
 #include "services/catalog/http_handlers.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
+#include "services/home/home_service.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 #include "services/notifications/mailer.hpp"
@@ -27,6 +28,8 @@
 #include "services/payments/payments_service.hpp"
 #include "services/payments/psp/payment_provider.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
+#include "services/recommendations/recommendations_service.hpp"
+#include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 #include "services/search/product_indexer.hpp"
 #include "services/search/search_service.hpp"
 #include "services/search/xapian/xapian_search_index.hpp"
@@ -52,6 +55,7 @@ struct Application {
     std::unique_ptr<infra::sqlite::Database> payments_db;
     std::unique_ptr<infra::sqlite::Database> shipping_db;
     std::unique_ptr<infra::sqlite::Database> notifications_db;
+    std::unique_ptr<infra::sqlite::Database> recommendations_db;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
     std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
@@ -69,6 +73,8 @@ struct Application {
     std::unique_ptr<payments::PaymentsService> payments;
     std::unique_ptr<shipping::ShippingService> shipping;
     std::unique_ptr<notifications::OrderNotifications> notifications;
+    std::unique_ptr<recommendations::SqliteRecommendationsRepository> recommendations_repository;
+    std::unique_ptr<recommendations::RecommendationsService> recommendations;
     // Ready-to-send public pages (product, list, search, home), shared by their routes.
     std::unique_ptr<cache::MemoryCache> page_cache;
     std::unique_ptr<cache::CacheAside> pages;
@@ -76,6 +82,7 @@ struct Application {
     std::unique_ptr<search::XapianSearchIndex> search_index;
     std::unique_ptr<search::ProductIndexer> search_indexer;
     std::unique_ptr<search::SearchService> search;
+    std::unique_ptr<home::HomeService> home;
     // After the databases and the consumers: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 
@@ -88,8 +95,9 @@ struct Application {
 // Opens (and migrates) the databases and builds the services.
 core::Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings);
 
-// Opens the search index (data_dir/search; one process at a time holds its write lock)
-// and subscribes its indexer to the bus. Call before StartBackgroundWork.
+// Opens the search index (data_dir/search; one process at a time holds its write lock),
+// subscribes its indexer to the bus and builds what reads it (search, home). Call before
+// StartBackgroundWork.
 core::Result<void> OpenSearch(Application& app);
 // Indexes every active product again (`emporium reindex`, after a seed, or at start-up
 // when the index is empty but the catalog is not). Returns the number of documents.

@@ -36,7 +36,9 @@ class Cache {
   public:
     virtual ~Cache() = default;
 
-    virtual CacheLookup Get(std::string_view key) = 0;
+    // Counts a hit or a miss; `count_miss` false leaves a miss uncounted, for a quick first
+    // look (on the event loop) that is followed by a counted one when it misses.
+    virtual CacheLookup Get(std::string_view key, bool count_miss = true) = 0;
     virtual void Put(std::string key, std::shared_ptr<const CachedItem> item) = 0;
     virtual uint64_t NamespaceVersion(std::string_view ns) = 0;
     virtual void InvalidateNamespace(std::string_view ns) = 0;

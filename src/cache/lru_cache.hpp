@@ -41,20 +41,21 @@ class LruCache {
 
     bool enabled() const { return max_bytes_per_shard_ > 0; }
 
-    // A fresh entry counts as a hit; a stale one (returned with fresh = false) as a miss.
-    LruLookup<Value> Lookup(std::string_view key) {
+    // A fresh entry counts as a hit; a stale one (returned with fresh = false) or none as a
+    // miss, unless `count_miss` is false (a first look whose miss is counted by the next).
+    LruLookup<Value> Lookup(std::string_view key, bool count_miss = true) {
         if (!enabled()) return {};
         Shard& shard = ShardFor(key);
         std::lock_guard lock(shard.mutex);
         auto found = shard.index.find(key);
         auto now = Clock::now();
         if (found == shard.index.end() || found->second->expires_at + stale_for_ <= now) {
-            misses_.fetch_add(1, std::memory_order_relaxed);
+            if (count_miss) misses_.fetch_add(1, std::memory_order_relaxed);
             return {};
         }
         shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
         bool fresh = found->second->expires_at > now;
-        (fresh ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+        if (fresh || count_miss) (fresh ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
         return {found->second->value, fresh};
     }
 

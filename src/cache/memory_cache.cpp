@@ -17,8 +17,8 @@ MemoryCache::Namespace* MemoryCache::Find(std::string_view ns) {
     return nullptr;
 }
 
-CacheLookup MemoryCache::Get(std::string_view key) {
-    auto found = lru_.Lookup(key);
+CacheLookup MemoryCache::Get(std::string_view key, bool count_miss) {
+    auto found = lru_.Lookup(key, count_miss);
     return CacheLookup{std::move(found.value), found.fresh};
 }
 
@@ -36,8 +36,6 @@ void MemoryCache::InvalidateNamespace(std::string_view ns) {
     if (Namespace* found = Find(ns)) found->version.fetch_add(1, std::memory_order_acq_rel);
 }
 
-CacheStats MemoryCache::Stats() const {
-    return lru_.Stats();
-}
+CacheStats MemoryCache::Stats() const { return lru_.Stats(); }
 
 }  // namespace emporium::cache

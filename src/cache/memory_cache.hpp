@@ -23,7 +23,7 @@ class MemoryCache final : public Cache {
     MemoryCache(MemoryCacheSettings settings, std::vector<std::string> namespaces);
 
     bool enabled() const { return lru_.enabled(); }
-    CacheLookup Get(std::string_view key) override;
+    CacheLookup Get(std::string_view key, bool count_miss = true) override;
     void Put(std::string key, std::shared_ptr<const CachedItem> item) override;
     uint64_t NamespaceVersion(std::string_view ns) override;
     void InvalidateNamespace(std::string_view ns) override;

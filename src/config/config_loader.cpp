@@ -148,6 +148,13 @@ const std::vector<KeySpec>& Keys() {
         MakeIntKey<int>(
             "cache", "stale_ms", "How long an expired page is kept to be served when reloading it fails.",
             [](Settings & s) -> auto& { return s.cache.stale_ms; }),
+        MakeBoolKey(
+            "recommendations", "enabled",
+            "Serve recommendations; when false they answer 200 with an empty list and X-Recommendations: unavailable.",
+            [](Settings & s) -> auto& { return s.recommendations.enabled; }),
+        MakeIntKey<int>(
+            "recommendations", "trending_window_hours", "Hours of orders that make a product trending.",
+            [](Settings & s) -> auto& { return s.recommendations.trending_window_hours; }),
         MakeIntKey<int>(
             "inventory", "reservation_ttl_seconds",
             "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
@@ -284,6 +291,8 @@ Result<void> Validate(const Settings& s) {
     check(s.cache.max_bytes >= 0, "cache.max_bytes", "must not be negative");
     check(s.cache.ttl_ms >= 0, "cache.ttl_ms", "must not be negative");
     check(s.cache.stale_ms >= 0, "cache.stale_ms", "must not be negative");
+    check(s.recommendations.trending_window_hours >= 1 && s.recommendations.trending_window_hours <= 24 * 365,
+          "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
     check(s.payments.provider_timeout_ms >= 1, "payments.provider_timeout_ms", "must be positive");

@@ -49,6 +49,11 @@ struct CacheSettings {
     int stale_ms = 300'000;          // an expired page is kept this long, served only if reloading fails
 };
 
+struct RecommendationsSettings {
+    bool enabled = true;             // false: recommendation answers are empty, marked unavailable
+    int trending_window_hours = 24;  // "trending" sums the units ordered over this window
+};
+
 struct InventorySettings {
     int reservation_ttl_seconds = 15 * 60;  // unpaid orders hold their stock this long
 };
@@ -78,6 +83,7 @@ struct Settings {
     SecuritySettings security;
     CatalogSettings catalog;
     CacheSettings cache;
+    RecommendationsSettings recommendations;
     InventorySettings inventory;
     OrdersSettings orders;
     PaymentsSettings payments;

@@ -1,6 +1,7 @@
 #include "services/cart/cart_service_impl.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -37,13 +38,19 @@ Result<Cart> CartServiceImpl::View(const core::RequestContext& ctx, const CartOw
     if (!owner.user_id) cart.guest_token = owner.guest_token;
     cart.updated_at = stored.updated_at;
     cart.expires_at = stored.expires_at;
-    for (const auto& line : stored.lines) {
-        auto variant = catalog_.GetVariant(ctx, line.sku);
-        if (!variant.ok()) {
-            if (variant.error().code == core::ErrorCode::kNotFound) continue;  // no longer sold at all
-            return variant.error();
-        }
-        EMPORIUM_ASSIGN_OR_RETURN(auto stock, inventory_.GetStock(ctx, line.sku));
+    // Two reads for the whole cart (prices and stock), however many lines it has.
+    std::vector<std::string> skus;
+    for (const auto& line : stored.lines) skus.push_back(line.sku);
+    EMPORIUM_ASSIGN_OR_RETURN(auto variants, catalog_.GetVariants(ctx, skus));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stocks, inventory_.GetStocks(ctx, skus));
+    std::unordered_map<std::string_view, const catalog::VariantInfo*> variant_of;
+    for (const auto& v : variants) variant_of.emplace(v.sku, &v);
+    for (std::size_t i = 0; i < stored.lines.size(); ++i) {
+        const auto& line = stored.lines[i];
+        auto found = variant_of.find(line.sku);
+        if (found == variant_of.end()) continue;  // no longer sold at all
+        const catalog::VariantInfo* variant = found->second;
+        const inventory::Stock& stock = stocks[i];
         CartLine out;
         out.sku = line.sku;
         out.product_id = variant->product_id;

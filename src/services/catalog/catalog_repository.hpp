@@ -57,6 +57,8 @@ class CatalogRepository {
     virtual core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) = 0;
     virtual core::Result<int64_t> CountProducts() = 0;
     virtual core::Result<VariantInfo> FindVariant(std::string_view sku) = 0;
+    // The variants of `skus` that exist, in one read (unknown SKUs are left out).
+    virtual core::Result<std::vector<VariantInfo>> FindVariants(const std::vector<std::string>& skus) = 0;
 };
 
 }  // namespace emporium::catalog

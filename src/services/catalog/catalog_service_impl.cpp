@@ -420,4 +420,9 @@ Result<VariantInfo> CatalogServiceImpl::GetVariant(const core::RequestContext&, 
     return repository_.FindVariant(sku);
 }
 
+Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::RequestContext&,
+                                                                 const std::vector<std::string>& skus) {
+    return repository_.FindVariants(skus);
+}
+
 }  // namespace emporium::catalog

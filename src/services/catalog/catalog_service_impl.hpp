@@ -33,6 +33,8 @@ class CatalogServiceImpl final : public CatalogService {
                                      bool include_hidden) override;
     core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) override;
     core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) override;
+    core::Result<std::vector<VariantInfo>> GetVariants(const core::RequestContext& ctx,
+                                                       const std::vector<std::string>& skus) override;
 
   private:
     // Copies the fields present in `input` onto `product`; collects shape errors.

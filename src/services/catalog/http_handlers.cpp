@@ -12,6 +12,7 @@
 #include "http/problem.hpp"
 #include "http/render.hpp"
 #include "services/catalog/money_json.hpp"
+#include "services/catalog/product_json.hpp"
 
 namespace emporium::catalog {
 
@@ -22,45 +23,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-void WriteProduct(core::JsonWriter& json, const Product& p) {
-    json.BeginObject()
-        .Field("id", p.id)
-        .Field("slug", p.slug)
-        .Field("name", p.name)
-        .Field("description", p.description)
-        .Field("status", StatusName(p.status));
-    json.Key("category_id");
-    if (p.category_id)
-        json.String(*p.category_id);
-    else
-        json.Null();
-    json.Key("attributes").Raw(p.attributes_json);
-    json.Key("images").BeginArray();
-    for (const auto& image : p.images) json.String(image);
-    json.EndArray();
-    json.Key("variants").BeginArray();
-    for (const auto& v : p.variants) {
-        json.BeginObject().Field("sku", v.sku).Field("name", v.name).Key("price");
-        WriteMoney(json, v.price);
-        json.Key("attributes").Raw(v.attributes_json).EndObject();
-    }
-    json.EndArray();
-    json.Key("price_from");
-    WriteMoney(json, p.price_from);
-    json.Field("created_at", core::FormatRfc3339(p.created_at))
-        .Field("updated_at", core::FormatRfc3339(p.updated_at))
-        .EndObject();
-}
-
-void WriteCategory(core::JsonWriter& json, const Category& c) {
-    json.BeginObject().Field("id", c.id).Field("slug", c.slug).Field("name", c.name).Key("parent_id");
-    if (c.parent_id)
-        json.String(*c.parent_id);
-    else
-        json.Null();
-    json.Field("created_at", core::FormatRfc3339(c.created_at)).EndObject();
-}
 
 using http::RenderJson;
 
@@ -207,7 +169,7 @@ struct CatalogRoutes {
 
     // Fast path of a cached public GET: a fresh hit is answered on the event-loop thread.
     std::optional<Response> Cached(std::string_view ns, const std::string& rest) const {
-        auto found = pages.cache().Get(pages.cache().Key(ns, rest));
+        auto found = pages.cache().Get(pages.cache().Key(ns, rest), false);
         if (!found.fresh) return std::nullopt;
         return FromItem(*found.item);
     }

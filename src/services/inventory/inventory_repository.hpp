@@ -18,6 +18,8 @@ class InventoryRepository {
 
     // A SKU without a row has all counts 0.
     virtual core::Result<Stock> FindStock(std::string_view sku) = 0;
+    // The stock of each of `skus`, in that order, in one read.
+    virtual core::Result<std::vector<Stock>> FindStocks(const std::vector<std::string>& skus) = 0;
     // Applies the adjustment if available + delta >= 0 (kConflict otherwise) and records it;
     // fills `adjustment.available_after` and returns the stock after it.
     virtual core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) = 0;

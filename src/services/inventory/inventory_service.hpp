@@ -56,6 +56,10 @@ class InventoryService {
     virtual ~InventoryService() = default;
 
     virtual core::Result<Stock> GetStock(const core::RequestContext& ctx, std::string_view sku) = 0;
+    // The stock of each of `skus` (SKUs the caller got from the catalog), in that order, in
+    // one read; a SKU never stocked has all counts 0.
+    virtual core::Result<std::vector<Stock>> GetStocks(const core::RequestContext& ctx,
+                                                       const std::vector<std::string>& skus) = 0;
     // Adds `delta` (may be negative) to available stock, recording who and why.
     // kConflict when available would drop below zero.
     virtual core::Result<AdjustmentResult> Adjust(const core::RequestContext& ctx, std::string_view sku, int64_t delta,

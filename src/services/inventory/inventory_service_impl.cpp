@@ -25,6 +25,11 @@ Result<Stock> InventoryServiceImpl::GetStock(const core::RequestContext& ctx, st
     return repository_.FindStock(sku);
 }
 
+Result<std::vector<Stock>> InventoryServiceImpl::GetStocks(const core::RequestContext&,
+                                                           const std::vector<std::string>& skus) {
+    return repository_.FindStocks(skus);
+}
+
 Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext& ctx, std::string_view sku,
                                                       int64_t delta, std::string_view reason) {
     std::vector<core::FieldError> errors;

@@ -14,6 +14,8 @@ class InventoryServiceImpl final : public InventoryService {
         : repository_(repository), catalog_(catalog), clock_(clock) {}
 
     core::Result<Stock> GetStock(const core::RequestContext& ctx, std::string_view sku) override;
+    core::Result<std::vector<Stock>> GetStocks(const core::RequestContext& ctx,
+                                               const std::vector<std::string>& skus) override;
     core::Result<AdjustmentResult> Adjust(const core::RequestContext& ctx, std::string_view sku, int64_t delta,
                                           std::string_view reason) override;
     core::Result<AdjustmentPage> ListAdjustments(const core::RequestContext& ctx, std::string_view sku, int limit,

@@ -177,7 +177,7 @@ struct SearchRoutes {
     }
 
     std::optional<Response> Cached(const Request& request) const {
-        auto found = pages.cache().Get(pages.cache().Key(kSearchPages, CanonicalQuery(request)));
+        auto found = pages.cache().Get(pages.cache().Key(kSearchPages, CanonicalQuery(request)), false);
         if (!found.fresh) return std::nullopt;
         return FromItem(*found.item);
     }

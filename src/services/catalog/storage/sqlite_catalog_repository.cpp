@@ -55,6 +55,20 @@ constexpr std::string_view kSelectVariant =
     "SELECT v.sku, v.product_id, p.name, v.name, v.price, v.currency, p.status FROM variants v "
     "JOIN products p ON p.id = v.product_id WHERE v.sku = ?1";
 
+// One statement for any number of SKUs: they arrive as one JSON array parameter.
+constexpr std::string_view kSelectVariantsBySku =
+    "SELECT v.sku, v.product_id, p.name, v.name, v.price, v.currency, p.status FROM variants v "
+    "JOIN products p ON p.id = v.product_id WHERE v.sku IN (SELECT value FROM json_each(?1))";
+
+VariantInfo ReadVariantInfo(const Statement& stmt) {
+    return VariantInfo{stmt.String(0),
+                       stmt.String(1),
+                       stmt.String(2),
+                       stmt.String(3),
+                       Money{stmt.Int(4), stmt.String(5)},
+                       ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
+}
+
 bool IsCategoryId(std::string_view text) { return text.starts_with("cat_"); }
 bool IsProductId(std::string_view text) { return text.starts_with("prd_"); }
 
@@ -353,12 +367,26 @@ Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
         stmt.Bind(1, sku);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
         if (!found) return Error::NotFound("No such SKU.");
-        return VariantInfo{stmt.String(0),
-                           stmt.String(1),
-                           stmt.String(2),
-                           stmt.String(3),
-                           Money{stmt.Int(4), stmt.String(5)},
-                           ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
+        return ReadVariantInfo(stmt);
+    });
+}
+
+Result<std::vector<VariantInfo>> SqliteCatalogRepository::FindVariants(const std::vector<std::string>& skus) {
+    std::string list;
+    core::JsonWriter json(list);
+    json.BeginArray();
+    for (const auto& sku : skus) json.String(sku);
+    json.EndArray();
+    return db_.Read<std::vector<VariantInfo>>([&](Connection& c) -> Result<std::vector<VariantInfo>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariantsBySku));
+        stmt.Bind(1, list);
+        std::vector<VariantInfo> out;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            out.push_back(ReadVariantInfo(stmt));
+        }
+        return out;
     });
 }
 

@@ -20,6 +20,7 @@ class SqliteCatalogRepository final : public CatalogRepository {
     core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) override;
     core::Result<int64_t> CountProducts() override;
     core::Result<VariantInfo> FindVariant(std::string_view sku) override;
+    core::Result<std::vector<VariantInfo>> FindVariants(const std::vector<std::string>& skus) override;
 
   private:
     infra::sqlite::Database& db_;

@@ -1,6 +1,7 @@
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 
 #include <chrono>
+#include <unordered_map>
 
 #include "bus/outbox.hpp"
 #include "core/json_writer.hpp"
@@ -14,6 +15,8 @@ using infra::sqlite::Connection;
 namespace {
 
 constexpr std::string_view kSelectStock = "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku = ?1";
+constexpr std::string_view kSelectStocks =
+    "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku IN (SELECT value FROM json_each(?1))";
 constexpr std::string_view kEnsureStock =
     "INSERT INTO stock (sku, available, reserved, sold, updated_at) VALUES (?1, 0, 0, 0, ?2) ON CONFLICT (sku) DO "
     "NOTHING";
@@ -66,6 +69,32 @@ Result<Stock> ReadStock(Connection& c, std::string_view sku) {
 }
 
 }  // namespace
+
+Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const std::vector<std::string>& skus) {
+    std::string list;
+    core::JsonWriter json(list);
+    json.BeginArray();
+    for (const auto& sku : skus) json.String(sku);
+    json.EndArray();
+    return db_.Read<std::vector<Stock>>([&](Connection& c) -> Result<std::vector<Stock>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectStocks));
+        stmt.Bind(1, list);
+        std::unordered_map<std::string, Stock> found;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            Stock stock{stmt.String(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), stmt.Int(4)};
+            found.emplace(stock.sku, stock);
+        }
+        std::vector<Stock> out;
+        out.reserve(skus.size());
+        for (const auto& sku : skus) {
+            auto it = found.find(sku);
+            out.push_back(it != found.end() ? it->second : Stock{sku, 0, 0, 0, 0});
+        }
+        return out;
+    });
+}
 
 Result<Stock> SqliteInventoryRepository::FindStock(std::string_view sku) {
     return db_.Read<Stock>([&](Connection& c) { return ReadStock(c, sku); });

@@ -12,6 +12,7 @@ class SqliteInventoryRepository final : public InventoryRepository {
     explicit SqliteInventoryRepository(infra::sqlite::Database& db) : db_(db) {}
 
     core::Result<Stock> FindStock(std::string_view sku) override;
+    core::Result<std::vector<Stock>> FindStocks(const std::vector<std::string>& skus) override;
     core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) override;
     core::Result<void> ApplyAdjustments(std::vector<Adjustment>& adjustments) override;
     core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <vector>
+
+#include "core/request_context.hpp"
+#include "core/result.hpp"
+#include "services/catalog/catalog_service.hpp"
+#include "services/recommendations/recommendations_service.hpp"
+#include "services/search/search_service.hpp"
+
+namespace emporium::home {
+
+struct FeaturedCategory {
+    catalog::Category category;
+    int64_t product_count = 0;  // active products in its subtree
+};
+
+struct HomePage {
+    std::vector<FeaturedCategory> featured_categories;
+    std::vector<catalog::Product> trending;
+    std::vector<catalog::Product> new_arrivals;
+};
+
+inline constexpr int kFeaturedCategories = 6;
+inline constexpr int kHomeProducts = 8;
+
+// The storefront's front page, assembled from the catalog (new arrivals), the search
+// index (category counts, one facet query) and the recommender (trending). Blocking;
+// thread-safe.
+class HomeService {
+  public:
+    HomeService(catalog::CatalogService& catalog, search::SearchService& search,
+                recommendations::RecommendationsService& recommendations)
+        : catalog_(catalog), search_(search), recommendations_(recommendations) {}
+
+    core::Result<HomePage> Get(const core::RequestContext& ctx);
+
+  private:
+    catalog::CatalogService& catalog_;
+    search::SearchService& search_;
+    recommendations::RecommendationsService& recommendations_;
+};
+
+}  // namespace emporium::home
