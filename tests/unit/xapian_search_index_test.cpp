@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "core/random.hpp"
 
@@ -122,6 +124,45 @@ TEST_F(XapianSearchIndexTest, SpellingSnippetsSuggestionsAndRemoval) {
     query.text = "espresso";
     EXPECT_TRUE(Ids(query).empty());
     EXPECT_EQ(*index_->Count(), 3);
+}
+
+TEST_F(XapianSearchIndexTest, SearchesRunWhileTheIndexIsWritten) {
+    std::atomic<bool> writing{true};
+    std::atomic<int> failures{0}, searches{0};
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 2; ++r)
+        readers.emplace_back([&] {
+            SearchQuery query;
+            query.text = "shoes";
+            while (writing.load()) {
+                auto results = index_->Search(query);
+                if (!results.ok() || results->total < 1) failures.fetch_add(1);
+                searches.fetch_add(1);
+            }
+        });
+    // Concurrent writers share commits; each call is durable when it returns.
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w)
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < 10; ++i) {
+                std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
+                auto written = index_->Upsert(
+                    {Doc(id, "Walking Shoes " + id, "Shoes for walks.", 4999, "/sport/shoes/", true, 500 + i)});
+                if (!written.ok()) failures.fetch_add(1);
+            }
+        });
+    for (auto& t : writers) t.join();
+    writing = false;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_GT(searches.load(), 0);
+    EXPECT_EQ(*index_->Count(), 44);
+    SearchQuery query;
+    query.text = "walking";
+    auto results = index_->Search(query);
+    ASSERT_TRUE(results.ok());
+    EXPECT_EQ(results->total, 40);
+    EXPECT_EQ(results->category_counts.size(), 2u);  // sport, shoes
 }
 
 TEST_F(XapianSearchIndexTest, ASecondWriterIsRefused) {

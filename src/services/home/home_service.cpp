@@ -13,8 +13,9 @@ Result<HomePage> HomeService::Get(const core::RequestContext& ctx) {
     EMPORIUM_ASSIGN_OR_RETURN(auto counts, search_.Search(ctx, everything));
     for (const auto& facet : counts.categories)
         if (!facet.category.parent_id) page.featured_categories.push_back({facet.category, facet.count});
-    std::stable_sort(page.featured_categories.begin(), page.featured_categories.end(),
-                     [](const FeaturedCategory& a, const FeaturedCategory& b) { return a.product_count > b.product_count; });
+    std::stable_sort(
+        page.featured_categories.begin(), page.featured_categories.end(),
+        [](const FeaturedCategory& a, const FeaturedCategory& b) { return a.product_count > b.product_count; });
     if (static_cast<int>(page.featured_categories.size()) > kFeaturedCategories)
         page.featured_categories.resize(kFeaturedCategories);
 

@@ -44,13 +44,13 @@ void RegisterHomeRoutes(http::Router& router, HomeService& service, recommendati
         response.SetHeader(recommendations::kAvailabilityHeader, recommendations::AvailabilityValue(recs.healthy()));
         return response;
     };
-    auto& route = router.Add(http::Method::kGet, "/api/v1/home", http::Access::kPublic,
-                             [&service, &pages, respond](Request& r) {
-                                 auto item = pages.GetOrLoad(pages.cache().Key(catalog::kHomePages, r.path),
-                                                             [&] { return HomeBody(service.Get(r.context)); });
-                                 if (!item.ok()) return http::ProblemResponse(item.error(), r.path);
-                                 return respond(**item);
-                             });
+    auto& route =
+        router.Add(http::Method::kGet, "/api/v1/home", http::Access::kPublic, [&service, &pages, respond](Request& r) {
+            auto item = pages.GetOrLoad(pages.cache().Key(catalog::kHomePages, r.path),
+                                        [&] { return HomeBody(service.Get(r.context)); });
+            if (!item.ok()) return http::ProblemResponse(item.error(), r.path);
+            return respond(**item);
+        });
     route.fast_path = [&pages, respond](Request& r) -> std::optional<Response> {
         auto found = pages.cache().Get(pages.cache().Key(catalog::kHomePages, r.path), false);
         if (!found.fresh) return std::nullopt;

@@ -22,7 +22,8 @@ core::Result<int> ReadLimit(const Request& r) {
         int parsed = 0;
         auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
         if (key != "limit")
-            return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.",
+            return core::Error{core::ErrorCode::kMalformed,
+                               "Invalid query parameters.",
                                {{key, "is not a parameter of this endpoint"}}};
         if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 || parsed > kMaxRecommendations)
             return core::Error{

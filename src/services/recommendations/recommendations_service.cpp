@@ -1,10 +1,9 @@
 #include "services/recommendations/recommendations_service.hpp"
 
 #include <algorithm>
-#include <map>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <map>
 
 #include "observability/log.hpp"
 
@@ -51,8 +50,7 @@ Result<void> RecommendationsService::OnOrderPlaced(const bus::Event& event) {
 }
 
 void RecommendationsService::AppendProducts(const core::RequestContext& ctx, const std::vector<ScoredProduct>& scored,
-                                            std::string_view exclude, int limit,
-                                            std::vector<catalog::Product>& out) {
+                                            std::string_view exclude, int limit, std::vector<catalog::Product>& out) {
     for (const auto& candidate : scored) {
         if (static_cast<int>(out.size()) >= limit) return;
         if (candidate.product_id == exclude) continue;
