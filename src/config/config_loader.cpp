@@ -116,6 +116,10 @@ const std::vector<KeySpec>& Keys() {
             "storage", "read_connections", "SQLite read connections per database.",
             [](Settings & s) -> auto& { return s.storage.read_connections; }),
         MakeIntKey<int>(
+            "storage", "page_cache_kib",
+            "SQLite page cache per connection in KiB (each reader keeps its own; the OS caches the files too).",
+            [](Settings & s) -> auto& { return s.storage.page_cache_kib; }),
+        MakeIntKey<int>(
             "storage", "busy_timeout_ms", "How long SQLite waits for a lock held by another process.",
             [](Settings & s) -> auto& { return s.storage.busy_timeout_ms; }),
         MakeIntKey<int>(
@@ -278,6 +282,8 @@ Result<void> Validate(const Settings& s) {
     check(s.storage.blocking_threads >= 1 && s.storage.blocking_threads <= 1024, "storage.blocking_threads",
           "must be 1..1024");
     check(s.storage.blocking_queue_limit >= 0, "storage.blocking_queue_limit", "must not be negative");
+    check(s.storage.page_cache_kib >= 64 && s.storage.page_cache_kib <= 1 << 20, "storage.page_cache_kib",
+          "must be 64..1048576");
     check(s.storage.read_connections >= 1 && s.storage.read_connections <= 256, "storage.read_connections",
           "must be 1..256");
     check(s.storage.busy_timeout_ms >= 0, "storage.busy_timeout_ms", "must not be negative");

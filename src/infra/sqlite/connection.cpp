@@ -76,7 +76,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, co
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, options.busy_timeout_ms);
     auto connection = std::unique_ptr<Connection>(new Connection(db));
-    EMPORIUM_TRY(connection->Execute("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"));
+    EMPORIUM_TRY(connection->Execute("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-" +
+                                     std::to_string(options.cache_kib) + ";"));
     if (options.read_only) EMPORIUM_TRY(connection->Execute("PRAGMA query_only=ON;"));
     return connection;
 }

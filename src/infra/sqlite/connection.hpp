@@ -55,6 +55,7 @@ class Statement {
 struct ConnectionOptions {
     bool read_only = false;
     int busy_timeout_ms = 5000;
+    int cache_kib = 4096;  // SQLite's page cache of this connection (each has its own)
 };
 
 // One SQLite connection. Not thread-safe: used by one thread at a time (the pool hands it out).

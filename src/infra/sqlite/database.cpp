@@ -42,7 +42,8 @@ std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view
 Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     auto database = std::unique_ptr<Database>(new Database(std::move(options)));
     const auto& opts = database->options_;
-    ConnectionOptions writer_options{.read_only = false, .busy_timeout_ms = opts.busy_timeout_ms};
+    ConnectionOptions writer_options{
+        .read_only = false, .busy_timeout_ms = opts.busy_timeout_ms, .cache_kib = opts.cache_kib};
     EMPORIUM_ASSIGN_OR_RETURN(database->writer_, Connection::Open(opts.path, writer_options));
     EMPORIUM_TRY(database->writer_->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
     {
@@ -53,7 +54,8 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     }
     EMPORIUM_TRY(database->Migrate(*database->writer_));
     for (int i = 0; i < opts.read_connections; ++i) {
-        ConnectionOptions reader_options{.read_only = true, .busy_timeout_ms = opts.busy_timeout_ms};
+        ConnectionOptions reader_options{
+            .read_only = true, .busy_timeout_ms = opts.busy_timeout_ms, .cache_kib = opts.cache_kib};
         EMPORIUM_ASSIGN_OR_RETURN(auto reader, Connection::Open(opts.path, reader_options));
         database->idle_readers_.push_back(std::move(reader));
     }

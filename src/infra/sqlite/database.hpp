@@ -31,6 +31,9 @@ struct DatabaseOptions {
     int busy_timeout_ms = 5000;
     int write_batch_max = 256;
     std::vector<Migration> migrations;
+    // Page cache per connection: the readers each hold their own copy of hot pages, so
+    // this times (read_connections + 1) times the databases bounds SQLite's memory.
+    int cache_kib = 4096;
 };
 
 struct DatabaseStats {

@@ -436,13 +436,13 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
         Xapian::MSet mset =
             counting.get_mset(static_cast<Xapian::doccount>(query.offset),
                               static_cast<Xapian::doccount>(by_relevance ? 0 : query.limit), db.get_doccount());
-        facet_lock.unlock();
         results.total = mset.get_matches_estimated();
         std::map<std::string, int64_t> per_category;
         for (std::size_t code = 0; code < facets.per_path().size(); ++code) {
             if (facets.per_path()[code] == 0) continue;
             for (const auto& id : PathCategories(facets_->paths[code])) per_category[id] += facets.per_path()[code];
         }
+        facet_lock.unlock();  // only now: a writer may grow `paths`
         results.category_counts.assign(per_category.begin(), per_category.end());
         for (int i = 0; i < kPriceBuckets; ++i) results.price_counts[i] = facets.per_bucket()[i];
         if (by_relevance) {
