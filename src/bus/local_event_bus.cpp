@@ -163,6 +163,8 @@ std::vector<Result<void>> LocalEventBus::HandleInLanes(Subscription& subscriptio
                 outcomes[i] = subscription.handler(events[i]);
             } catch (const std::exception& e) {
                 outcomes[i] = Error::Internal(std::string("handler threw: ") + e.what());
+            } catch (...) {  // e.g. a library's own exception type: never let it end the thread
+                outcomes[i] = Error::Internal("handler threw an exception of an unknown type");
             }
             if (!outcomes[i].ok()) return;  // the aggregate's later events wait for this one
         }

@@ -370,7 +370,10 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
         Xapian::Database& db = reader.db;
         SearchResults results;
 
-        Xapian::Query match = Xapian::Query::MatchAll;
+        // A fresh match-all query, never a copy of Xapian::Query::MatchAll: that one is a
+        // process-wide object whose reference count is not atomic, so copying it from
+        // several threads at once corrupts it.
+        Xapian::Query match{std::string()};
         if (!query.text.empty()) {
             Xapian::QueryParser parser;
             parser.set_database(db);
@@ -387,7 +390,7 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
             }
             std::string corrected = parser.get_corrected_query_string();
             if (!corrected.empty() && corrected != query.text) results.did_you_mean = corrected;
-            if (match.empty()) match = Xapian::Query::MatchAll;  // only stop words
+            if (match.empty()) match = Xapian::Query(std::string());  // only stop words: everything
         }
         std::vector<Xapian::Query> filters;
         if (query.category_id) filters.emplace_back(std::string(kCategoryPrefix) + *query.category_id);
