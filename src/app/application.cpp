@@ -100,7 +100,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
     EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
-    EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments"));
+    EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->shipping_db, OpenDatabase(settings, "shipping", "shipping"));
     EMPORIUM_ASSIGN_OR_RETURN(app->notifications_db, OpenDatabase(settings, "notifications", "notifications", true));
     EMPORIUM_ASSIGN_OR_RETURN(app->recommendations_db,
@@ -148,9 +148,11 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
         *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock, payments::PaymentsSettings{});
     orders_service_ptr->SetRefunds(payments_service.get());
+    payments::PaymentsServiceImpl* payments_service_ptr = payments_service.get();
     app->payments = std::move(payments_service);
     app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
     app->bus->AddSource("catalog", *app->catalog_db);
+    app->bus->AddSource("payments", *app->payments_db);
     app->bus->AddSource("inventory", *app->inventory_db);
     std::vector<std::string> order_sources;
     for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard) {
@@ -158,6 +160,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         app->bus->AddSource(order_sources.back(), *app->order_shards[shard]);
     }
     orders::SubscribeOrderConsumers(*app->bus, *app->orders);
+    payments_service_ptr->Subscribe(*app->bus, "payments");
 
     app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
     app->shipping =

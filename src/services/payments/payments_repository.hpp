@@ -20,6 +20,8 @@ class PaymentsRepository {
     // Replaces the mutable fields (status, charge id, failure code, attempts, retry time) if
     // the stored status is still `expected`: true when it did. Settling is a compare-and-set,
     // so of two concurrent settlers (request, webhook, background retry) only one acts.
+    // Settling to kSucceeded also publishes "PaymentSucceeded" in the same transaction: the
+    // order is marked paid right after, and the event repairs it if the process dies between.
     virtual core::Result<bool> Update(const Payment& payment, PaymentStatus expected) = 0;
     virtual core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) = 0;
 };

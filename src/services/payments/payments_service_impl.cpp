@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "core/failpoint.hpp"
 #include "core/random.hpp"
 #include "observability/log.hpp"
 #include "resilience/jitter.hpp"
@@ -59,29 +60,68 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     }
     payment.status = PaymentStatus::kSucceeded;
     payment.failure_code.clear();
+    // Also publishes PaymentSucceeded: if this process dies before the order is marked
+    // paid below, the event's consumer (OnPaymentSucceeded) does it.
     EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
     if (!won) return Outcome(payment.order_id);
+    core::Failpoint("payments.after_settle");
     // PAID commits the stock first; it refuses (kConflict) when the order can no longer be
     // paid — cancelled, or its reservation expired — and is idempotent for a paid order.
     auto paid = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaid, "payment succeeded");
     if (!paid.ok() && paid.error().code == core::ErrorCode::kConflict) {
-        auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
-        if (!refunded.ok()) {
-            observability::LogError("refund_needed", [&](core::JsonWriter& json) {
-                json.Field("payment_id", payment.id)
-                    .Field("order_id", payment.order_id)
-                    .Field("error", refunded.error().message);
-            });
-            return refunded.error();
-        }
-        Payment refund = payment;
-        refund.status = PaymentStatus::kRefunded;
-        refund.updated_at = clock_.NowSeconds();
-        EMPORIUM_TRY(repository_.Update(refund, PaymentStatus::kSucceeded));
+        EMPORIUM_TRY(RefundUnpaidOrder(payment));
         return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
     }
     if (!paid.ok()) return paid.error();
     return payment;
+}
+
+Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
+    auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
+    if (!refunded.ok()) {
+        observability::LogError("refund_needed", [&](core::JsonWriter& json) {
+            json.Field("payment_id", payment.id)
+                .Field("order_id", payment.order_id)
+                .Field("error", refunded.error().message);
+        });
+        return refunded.error();
+    }
+    Payment refund = payment;
+    refund.status = PaymentStatus::kRefunded;
+    refund.updated_at = clock_.NowSeconds();
+    EMPORIUM_TRY(repository_.Update(refund, PaymentStatus::kSucceeded));
+    return core::Ok();
+}
+
+void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payments_source) {
+    bus.Subscribe(payments_source, "payments.order_paid", {"PaymentSucceeded"},
+                  [this](const bus::Event& event) { return OnPaymentSucceeded(event); });
+}
+
+Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const bus::Event& event) {
+    if (!provider_) return core::Ok();
+    core::RequestContext ctx;
+    const std::string& order_id = event.aggregate_id;
+    auto payment = repository_.FindByOrder(order_id);
+    if (!payment.ok())
+        return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
+    if (payment->status != PaymentStatus::kSucceeded) return core::Ok();  // refunded since
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, order_id));
+        // Usually the paying request got there first.
+        if (IsPaidOrLater(order.status) || order.status == OrderStatus::kRefunded) return core::Ok();
+        if (order.status == OrderStatus::kCancelled) return RefundUnpaidOrder(*payment);
+        auto paid = orders_.Transition(ctx, order_id, OrderStatus::kPaid, "payment succeeded (recovered)");
+        if (paid.ok()) {
+            observability::LogWarn("order_paid_by_recovery", [&](core::JsonWriter& json) {
+                json.Field("order_id", order_id).Field("payment_id", payment->id);
+            });
+            return core::Ok();
+        }
+        if (paid.error().code != core::ErrorCode::kConflict) return paid.error();
+        // Moved meanwhile (paid by the request, or cancelled): look again.
+    }
+    return Error::Unavailable("order " + order_id + " keeps changing; retried later");
 }
 
 Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, Payment payment,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "bus/event_bus.hpp"
 #include "core/clock.hpp"
 #include "resilience/circuit_breaker.hpp"
 #include "services/orders/orders_service.hpp"
@@ -42,6 +43,12 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
 
     core::Result<void> RefundOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
+    // Subscribes "payments.order_paid" to PaymentSucceeded: marks the order paid (or
+    // refunds the charge if it was cancelled meanwhile) when the paying request did not
+    // get to it — the process died between settling the payment and the order.
+    void Subscribe(bus::EventBus& bus, const std::string& payments_source);
+    core::Result<void> OnPaymentSucceeded(const bus::Event& event);
+
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 
   private:
@@ -55,6 +62,8 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     // The stored result of a payment someone else settled, as PayOrder would answer it.
     core::Result<Payment> Outcome(std::string_view order_id);
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
+    // Refunds a succeeded charge whose order can no longer be paid and records it.
+    core::Result<void> RefundUnpaidOrder(const Payment& payment);
 
     PaymentsRepository& repository_;
     PaymentProvider* provider_;

@@ -1,5 +1,8 @@
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 
+#include "bus/outbox.hpp"
+#include "core/json_writer.hpp"
+
 namespace emporium::payments {
 
 using core::Error;
@@ -89,7 +92,15 @@ Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus ex
             stmt.BindNull(6);
         stmt.Bind(7, p.updated_at).Bind(8, StatusName(expected));
         EMPORIUM_TRY(stmt.Run());
-        return c.ChangedRows() == 1;
+        if (c.ChangedRows() != 1) return false;
+        if (p.status == PaymentStatus::kSucceeded && expected == PaymentStatus::kProcessing) {
+            std::string payload;
+            core::JsonWriter json(payload);
+            json.BeginObject().Field("payment_id", p.id).Field("order_id", p.order_id).EndObject();
+            EMPORIUM_TRY(bus::AppendToOutbox(
+                c, bus::NewEvent("PaymentSucceeded", p.order_id, std::move(payload), p.updated_at)));
+        }
+        return true;
     });
 }
 
