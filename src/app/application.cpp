@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "bus/http_handlers.hpp"
+#include "bus/outbox.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
@@ -330,6 +331,20 @@ void StartBackgroundWork(Application& app) {
     }));
     app.background.push_back(std::make_unique<runtime::PeriodicTask>(
         std::chrono::seconds(60), [&app] { app.cart_store->Sweep(app.clock.NowSeconds()); }));
+    // Delivered events are kept a day (for operators, and for a new consumer to catch up
+    // on), then deleted with the consumers' records of having handled them.
+    app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::seconds(60), [&app] {
+        constexpr int64_t kEventRetentionSeconds = 24 * 3600;
+        int64_t before = app.clock.NowSeconds() - kEventRetentionSeconds;
+        auto pruned = app.bus->PruneDelivered(before);
+        for (auto* db : {app.notifications_db.get(), app.recommendations_db.get()})
+            if (pruned.ok()) (void)bus::PruneHandledEvents(*db, before);
+        if (!pruned.ok())
+            observability::LogError("event_prune_failed",
+                                    [&](core::JsonWriter& json) { json.Field("error", pruned.error().message); });
+        else if (*pruned > 0)
+            observability::LogInfo("events_pruned", [&](core::JsonWriter& json) { json.Field("events", *pruned); });
+    }));
     app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::milliseconds(500), [&app] {
         auto retried = app.payments->RetryDue(core::RequestContext{}, 50);
         if (!retried.ok())

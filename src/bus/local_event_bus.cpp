@@ -35,6 +35,7 @@ constexpr std::string_view kSelectDeadLetter =
     "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
     "replayed_at FROM dead_letters WHERE id = ?1";
 constexpr std::string_view kMarkReplayed = "UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1";
+constexpr std::string_view kPruneOutbox = "DELETE FROM outbox WHERE sequence <= ?1 AND occurred_at < ?2";
 
 struct ConsumerState {
     int64_t position = 0;
@@ -292,6 +293,38 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     }
     // Go again at once if it advanced, or if the retry it just scheduled is already due.
     return state.position > batch->state.position || (blocked && state.next_attempt_at <= NowMs());
+}
+
+Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
+    int64_t deleted = 0;
+    for (auto& [source, db] : sources_) {
+        std::vector<std::string> consumers;
+        for (const auto& subscription : subscriptions_)
+            if (subscription->source == source) consumers.push_back(subscription->consumer);
+        if (consumers.empty()) continue;
+        // The lowest position among this source's consumers (0 when one has not started).
+        auto lowest = db->Read<int64_t>([&](Connection& c) -> Result<int64_t> {
+            int64_t low = INT64_MAX;
+            for (const auto& consumer : consumers) {
+                EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectConsumer));
+                stmt.Bind(1, consumer);
+                EMPORIUM_ASSIGN_OR_RETURN(bool known, stmt.Step());
+                low = std::min(low, known ? stmt.Int(0) : int64_t{0});
+            }
+            return low;
+        });
+        if (!lowest.ok()) return lowest.error();
+        if (*lowest <= 0) continue;
+        auto pruned = db->Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneOutbox));
+            stmt.Bind(1, *lowest).Bind(2, before);
+            EMPORIUM_TRY(stmt.Run());
+            return c.ChangedRows();
+        });
+        if (!pruned.ok()) return pruned.error();
+        deleted += *pruned;
+    }
+    return deleted;
 }
 
 Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {

@@ -51,6 +51,11 @@ class LocalEventBus final : public EventBus {
     // Delivers everything currently deliverable once, on the calling thread (tests).
     void DeliverPending();
 
+    // Deletes outbox events that every consumer subscribed to their source has passed and
+    // that occurred before `before` (Unix seconds); a source with a consumer that has not
+    // started keeps everything. Returns the number of events deleted.
+    core::Result<int64_t> PruneDelivered(int64_t before);
+
   private:
     struct Subscription {
         std::string source;

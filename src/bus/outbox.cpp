@@ -10,6 +10,7 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kInsertHandled =
     "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (consumer, event_id) DO NOTHING";
+constexpr std::string_view kPruneHandled = "DELETE FROM handled_events WHERE handled_at < ?1";
 }  // namespace
 
 Event NewEvent(std::string type, std::string aggregate_id, std::string payload, int64_t occurred_at) {
@@ -29,6 +30,15 @@ core::Result<bool> MarkHandled(infra::sqlite::Connection& connection, std::strin
     stmt.Bind(1, consumer).Bind(2, event_id).Bind(3, now);
     EMPORIUM_TRY(stmt.Run());
     return connection.ChangedRows() == 1;
+}
+
+core::Result<int64_t> PruneHandledEvents(infra::sqlite::Database& db, int64_t before) {
+    return db.Write<int64_t>([&](infra::sqlite::Connection& c) -> core::Result<int64_t> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneHandled));
+        stmt.Bind(1, before);
+        EMPORIUM_TRY(stmt.Run());
+        return c.ChangedRows();
+    });
 }
 
 }  // namespace emporium::bus

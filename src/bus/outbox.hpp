@@ -6,6 +6,7 @@
 #include "bus/event.hpp"
 #include "core/result.hpp"
 #include "infra/sqlite/connection.hpp"
+#include "infra/sqlite/database.hpp"
 
 namespace emporium::bus {
 
@@ -22,5 +23,9 @@ core::Result<void> AppendToOutbox(infra::sqlite::Connection& connection, const E
 // the caller skips its work (and its write job commits nothing new).
 core::Result<bool> MarkHandled(infra::sqlite::Connection& connection, std::string_view consumer,
                                std::string_view event_id, int64_t now);
+
+// Forgets handled events recorded before `before` (Unix seconds). Call it only for events
+// older than the outbox retention: they can no longer be delivered again.
+core::Result<int64_t> PruneHandledEvents(infra::sqlite::Database& db, int64_t before);
 
 }  // namespace emporium::bus

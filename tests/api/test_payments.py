@@ -248,6 +248,21 @@ class PaymentsTest(unittest.TestCase):
         status, _, again = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
         self.assertEqual((status, again["status"]), (200, "REFUNDED"))
 
+    def test_a_refunded_orders_parcel_cannot_be_scanned(self):
+        sku = self.product(stock=3)
+        token, order = self.order(sku)
+        self.assertEqual(self.pay(token, order["id"])[0], 200)
+        tracking = self.wait_for(
+            lambda: self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[0] == 200)
+        self.assertTrue(tracking, "no shipment was created for the paid order")
+        number = self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[2]["tracking_number"]
+        status, _, cancelled = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
+        self.assertEqual((status, cancelled["status"]), (200, "REFUNDED"))
+        status, _, problem = self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
+                                              {"status": "in_transit"}, token=self.admin)
+        self.assertEqual(status, 409, problem)
+        self.assertEqual(self.order_status(token, order["id"]), "REFUNDED")
+
     def test_webhook_needs_a_valid_signature(self):
         body = json.dumps({"id": "evt_x", "type": "charge.succeeded", "data": {}})
         status, _, _ = self.server.request("POST", "/api/v1/webhooks/paygw", body.encode(),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -104,6 +105,24 @@ TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     auto letters = bus_->ListDeadLetters(10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
+}
+
+TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
+    std::atomic<int> handled{0};
+    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
+        handled.fetch_add(1);
+        return core::Ok();
+    });
+    for (int i = 0; i < 3; ++i) Publish("A", "x", "{}");  // occurred_at = 1
+    auto pruned = bus_->PruneDelivered(100);
+    ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+    EXPECT_EQ(*pruned, 0);  // the consumer has not started: keep everything
+    bus_->DeliverPending();
+    EXPECT_EQ(*bus_->PruneDelivered(1), 0);  // not older than the retention yet
+    EXPECT_EQ(*bus_->PruneDelivered(100), 3);
+    Publish("A", "x", "{}");
+    bus_->DeliverPending();
+    EXPECT_EQ(handled.load(), 4);  // nothing delivered twice, nothing lost
 }
 
 TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {

@@ -46,7 +46,7 @@ bool CanTransition(OrderStatus from, OrderStatus to) {
         case S::kShipped:
             return to == S::kDelivered;
         case S::kDelivered:
-            return to == S::kRefunded;
+            return false;  // returns are not modelled: a delivered order is final
         case S::kCancelled:
         case S::kRefunded:
             return false;

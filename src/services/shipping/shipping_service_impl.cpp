@@ -64,6 +64,12 @@ Result<Shipment> ShippingServiceImpl::AddEvent(const core::RequestContext& ctx, 
     if (text.empty()) text = status == ShipmentStatus::kInTransit ? "In transit" : "Delivered";
     if (auto problem = core::TextLengthProblem(text, 1, 200); !problem.empty())
         return Error::Invalid("description", problem);
+    // A cancelled or refunded order's parcel must not go out: refuse the scan (409).
+    EMPORIUM_ASSIGN_OR_RETURN(Shipment current, repository_.FindByTracking(tracking_number));
+    EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, current.order_id));
+    if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded)
+        return Error::Conflict("Order " + order.id + " is " + std::string(orders::StatusName(order.status)) +
+                               "; its parcel must not be shipped.");
     EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment,
                               repository_.AddEvent(tracking_number, TrackingEvent{status, text, clock_.NowSeconds()}));
     if (status == ShipmentStatus::kInTransit) {
