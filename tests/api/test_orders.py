@@ -370,6 +370,13 @@ class OrdersTest(ServerTestCase):
         self.assertEqual([o["id"] for o in self.list_orders(token)], [second["id"], first["id"]])
         self.assert_stock(sku, 2, 3)
 
+        # The order moves on (cancelled): a replay still answers exactly as the first time.
+        status, _, raw = self.server.request("POST", f"/api/v1/orders/{first['id']}/cancel", token=token)
+        self.assertEqual(status, 200, raw)
+        status4, h4, raw4 = self.place(token, body, key)
+        self.assertEqual(status4, 201, raw4)
+        self.assertEqual(parse_json(raw4, "replay after cancel"), first)
+
     def test_bad_idempotency_key_400(self):
         sku, _ = self.new_sku(stock=5)
         user, token = self.server.new_customer()

@@ -92,6 +92,10 @@ Result<PlacedOrder> OrdersServiceImpl::Replay(int shard, const IdempotencyRecord
     if (record.request_hash != request.request_fingerprint)
         return Error::Invalid("Idempotency-Key", "was used before with a different request body");
     EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(shard, record.order_id));
+    // The first answer again, as the Idempotency-Key convention asks, even if the order has
+    // moved on since: everything but the status and its time is fixed at placement.
+    order.status = OrderStatus::kPendingPayment;
+    order.updated_at = order.created_at;
     return PlacedOrder{std::move(order), true};
 }
 
