@@ -316,8 +316,9 @@ void PspSimulator::WebhookLoop() {
             webhooks_.pop_front();
         }
         if (!client.ok()) continue;
-        // Up to 3 attempts, like a real provider's (shortened) retry schedule.
-        for (int attempt = 0; attempt < 3; ++attempt) {
+        // Up to 6 attempts over about 6 s, 200 ms doubling: a real provider's retry schedule
+        // (hours, days) shortened.
+        for (int attempt = 0; attempt < 6; ++attempt) {
             http::ClientRequest request{
                 "POST",
                 "/api/v1/webhooks/paygw",
@@ -325,7 +326,9 @@ void PspSimulator::WebhookLoop() {
                 event};
             auto sent = client->Send(request, std::chrono::seconds(2));
             if (sent.ok() && sent->status < 300) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(200 * (attempt + 1)));
+            std::unique_lock lock(webhook_mutex_);  // a pause that shutdown cuts short
+            if (webhook_wakeup_.wait_for(lock, std::chrono::milliseconds(200 << attempt), [&] { return stopping_; }))
+                return;
         }
     }
 }

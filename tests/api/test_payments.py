@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -20,10 +21,10 @@ DECLINED = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cv
 class Paygw:
     """`emporium paygw` on a free port."""
 
-    def __init__(self, webhook_url=""):
+    def __init__(self, webhook_url="", port=0):
         self.dir = tempfile.mkdtemp(prefix="emporium-paygw-")
         port_file = os.path.join(self.dir, "port")
-        cmd = [emporium_bin(), "paygw", "--port", "0", "--port-file", port_file, "--webhook-secret", SECRET]
+        cmd = [emporium_bin(), "paygw", "--port", str(port), "--port-file", port_file, "--webhook-secret", SECRET]
         if webhook_url:
             cmd += ["--webhook-url", webhook_url]
         self.proc = subprocess.Popen(cmd, env=base_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -344,6 +345,50 @@ class PaymentAfterExpiryTest(unittest.TestCase):
                 self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (1, 0, 0))
         finally:
             paygw.stop()
+
+
+class GaveUpThenChargedTest(unittest.TestCase):
+    """The provider does not answer in time, so the shop gives up when the reservation
+    expires and cancels the order; the provider charged after all and says so by webhook.
+    The charge must be refunded: never money taken for a cancelled order."""
+
+    def test_a_charge_reported_after_giving_up_is_refunded(self):
+        with socket.socket() as probe:  # the provider's port, known before the shop starts
+            probe.bind((HOST, 0))
+            paygw_port = probe.getsockname()[1]
+        env = {"EMPORIUM_PAYMENTS_PROVIDER_URL": f"http://{HOST}:{paygw_port}",
+               "EMPORIUM_PAYMENTS_WEBHOOK_SECRET": SECRET, "EMPORIUM_INVENTORY_RESERVATION_TTL_SECONDS": "2"}
+        with Server(env=env) as server:
+            paygw = Paygw(webhook_url=f"http://{HOST}:{server.port}", port=paygw_port)
+            try:
+                paygw.settings(latency_ms=5000)  # longer than the timeout and every inline retry
+                admin = server.make_admin()
+                _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+                sku = product["variants"][0]["sku"]
+                server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"},
+                            token=admin)
+                _, token = server.new_customer()
+                server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+                _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+                # Answered once the shop gave up (the reservation expired meanwhile).
+                server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD}, token=token)
+                self.assertEqual(server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)[2]["status"],
+                                 "failed")
+                paygw.settings(latency_ms=0)  # the provider recovers; its webhook retries now get through
+                deadline = time.monotonic() + 20
+                payment = {}
+                while time.monotonic() < deadline:
+                    payment = server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)[2]
+                    if payment.get("status") == "refunded":
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(payment.get("status"), "refunded", payment)
+                _, _, state = server.json("GET", f"/api/v1/orders/{order['id']}/status", token=token)
+                self.assertEqual(state["status"], "CANCELLED")
+                _, _, stock = server.json("GET", f"/api/v1/admin/inventory/{sku}", token=admin)
+                self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (1, 0, 0))
+            finally:
+                paygw.stop()
 
 
 if __name__ == "__main__":

@@ -102,9 +102,11 @@ Response Webhook(PaymentsService& service, const std::string& secret, const core
                                      request.path);
     auto body = http::ParseJsonObject(request.body);
     if (!body.ok()) return http::ProblemResponse(body.error(), request.path);
-    std::string type, order_id;
+    std::string type, order_id, charge_id;
     if (const auto* value = body->if_contains("type"); value && value->is_string()) type = value->as_string();
     if (const auto* data = body->if_contains("data"); data && data->is_object()) {
+        if (const auto* id = data->as_object().if_contains("id"); id && id->is_string() && type.starts_with("charge."))
+            charge_id = id->as_string();
         if (const auto* metadata = data->as_object().if_contains("metadata"); metadata && metadata->is_object()) {
             if (const auto* id = metadata->as_object().if_contains("order_id"); id && id->is_string())
                 order_id = id->as_string();
@@ -112,7 +114,7 @@ Response Webhook(PaymentsService& service, const std::string& secret, const core
     }
     if (type.empty()) return http::ProblemResponse(core::Error::Malformed("The event has no type."), request.path);
     if (!order_id.empty()) {
-        auto handled = service.OnProviderEvent(request.context, type, order_id);
+        auto handled = service.OnProviderEvent(request.context, type, order_id, charge_id);
         if (!handled.ok()) return http::ProblemResponse(handled.error(), request.path);
     }
     return Response::NoContent();

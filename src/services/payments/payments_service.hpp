@@ -56,7 +56,7 @@ class PaymentsService {
     virtual core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) = 0;
     // A verified provider event (charge.succeeded / charge.failed) for the order it names.
     virtual core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
-                                               std::string_view order_id) = 0;
+                                               std::string_view order_id, std::string_view charge_id) = 0;
 };
 
 }  // namespace emporium::payments

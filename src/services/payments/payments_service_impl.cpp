@@ -20,6 +20,9 @@ bool IsPaidOrLater(OrderStatus status) {
            status == OrderStatus::kDelivered;
 }
 
+// The failure code of a payment we stopped retrying because the provider did not answer.
+constexpr std::string_view kGaveUp = "provider_unavailable";
+
 Error Declined(const std::string& code) {
     return Error{core::ErrorCode::kInvalidArgument,
                  "The card was declined (" + code + "); the order is cancelled.",
@@ -76,6 +79,31 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     return payment;
 }
 
+Result<void> PaymentsServiceImpl::RefundLateCharge(Payment payment, std::string_view charge_id) {
+    // We gave up while the provider did not answer, and cancelled the order; the provider
+    // has now told us (in a signed webhook) that the charge went through after all: give
+    // the money back. Without the charge id, ask the provider for it (same idempotency
+    // key: the stored outcome).
+    std::string id(charge_id);
+    if (id.empty()) {
+        auto charge = ChargeOnce(payment);
+        if (!charge.ok())
+            return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
+        if (!charge->succeeded) return core::Ok();
+        id = charge->id;
+    }
+    auto refunded = provider_->Refund("refund-" + payment.id, id);
+    if (!refunded.ok()) return refunded.error();
+    payment.provider_charge_id = id;
+    payment.status = PaymentStatus::kRefunded;
+    payment.updated_at = clock_.NowSeconds();
+    EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kFailed));
+    observability::LogWarn("late_charge_refunded", [&](core::JsonWriter& json) {
+        json.Field("payment_id", payment.id).Field("order_id", payment.order_id);
+    });
+    return core::Ok();
+}
+
 Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
     auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
     if (!refunded.ok()) {
@@ -130,7 +158,7 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
     payment.updated_at = now;
     if (now >= payment.retry_deadline) {
         payment.status = PaymentStatus::kFailed;
-        payment.failure_code = "provider_unavailable";
+        payment.failure_code = std::string(kGaveUp);
         payment.next_retry_at.reset();
         EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
         if (!won) return Outcome(payment.order_id);
@@ -275,10 +303,12 @@ Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int l
 }
 
 Result<void> PaymentsServiceImpl::OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
-                                                  std::string_view order_id) {
+                                                  std::string_view order_id, std::string_view charge_id) {
     auto payment = repository_.FindByOrder(order_id);
     if (!payment.ok())
         return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
+    if (payment->status == PaymentStatus::kFailed && payment->failure_code == kGaveUp && type == "charge.succeeded")
+        return RefundLateCharge(*payment, charge_id);
     if (payment->status != PaymentStatus::kProcessing) return core::Ok();  // already settled: nothing new
     if (type == "charge.succeeded" || type == "charge.failed") {
         // Ask the provider for the charge with the same key: it answers with the stored

@@ -39,7 +39,7 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) override;
     core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
-                                       std::string_view order_id) override;
+                                       std::string_view order_id, std::string_view charge_id) override;
 
     core::Result<void> RefundOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
@@ -64,6 +64,9 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
     // Refunds a succeeded charge whose order can no longer be paid and records it.
     core::Result<void> RefundUnpaidOrder(const Payment& payment);
+    // Refunds a charge the provider reports as succeeded after we gave up on it.
+    // `charge_id` comes from the provider's verified webhook (empty: ask the provider).
+    core::Result<void> RefundLateCharge(Payment payment, std::string_view charge_id);
 
     PaymentsRepository& repository_;
     PaymentProvider* provider_;
