@@ -161,7 +161,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         app->bus->AddSource(order_sources.back(), *app->order_shards[shard]);
     }
     orders::SubscribeOrderConsumers(*app->bus, *app->orders);
-    payments_service_ptr->Subscribe(*app->bus, "payments");
+    payments_service_ptr->Subscribe(*app->bus, "payments", order_sources);
 
     app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
     app->shipping =

@@ -249,6 +249,18 @@ class PaymentsTest(unittest.TestCase):
         status, _, again = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
         self.assertEqual((status, again["status"]), (200, "REFUNDED"))
 
+    def test_cancel_while_the_provider_fails_refunds_once_it_is_back(self):
+        sku = self.product(stock=3)
+        token, order = self.order(sku)
+        self.assertEqual(self.pay(token, order["id"])[0], 200)
+        self.paygw.settings(error_rate=1)
+        status, _, cancelled = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
+        self.assertEqual((status, cancelled["status"]), (200, "REFUNDED"))  # the order at once
+        self.paygw.settings(error_rate=0)  # the money as soon as the provider answers again
+        refunded = self.wait_for(lambda: self.server.json(
+            "GET", f"/api/v1/orders/{order['id']}/payment", token=token)[2]["status"] == "refunded")
+        self.assertTrue(refunded, "the refund was not retried after the provider came back")
+
     def test_a_refunded_orders_parcel_cannot_be_scanned(self):
         sku = self.product(stock=3)
         token, order = self.order(sku)

@@ -5,6 +5,7 @@
 #include "core/cursor.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
+#include "observability/log.hpp"
 
 namespace emporium::orders {
 
@@ -228,8 +229,18 @@ Result<Order> OrdersServiceImpl::CancelOrder(const core::RequestContext& ctx, st
     if (order.status == OrderStatus::kPendingPayment || order.status == OrderStatus::kPaymentPending)
         return Transition(ctx, order_id, OrderStatus::kCancelled, "cancelled by the customer");
     if ((order.status == OrderStatus::kPaid || order.status == OrderStatus::kFulfilling) && refunds_) {
-        EMPORIUM_TRY(refunds_->RefundOrder(ctx, order_id));
-        return Transition(ctx, order_id, OrderStatus::kRefunded, "cancelled by the customer; payment refunded");
+        // The order first: once it is REFUNDED the parcel can no longer ship (shipping
+        // refuses the carrier's scans), and a scan that won the race makes this a 409 with
+        // no money moved. Then the money: if the provider fails now, the payments service
+        // refunds from this transition's OrderStatusChanged event, retried until it works.
+        EMPORIUM_ASSIGN_OR_RETURN(Order refunded, Transition(ctx, order_id, OrderStatus::kRefunded,
+                                                             "cancelled by the customer; payment refunded"));
+        auto money = refunds_->RefundOrder(ctx, order_id);
+        if (!money.ok())
+            observability::LogWarn("refund_deferred", [&](core::JsonWriter& json) {
+                json.Field("order_id", order_id).Field("error", money.error().message);
+            });
+        return refunded;
     }
     return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot be cancelled.");
 }

@@ -46,8 +46,13 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     // Subscribes "payments.order_paid" to PaymentSucceeded: marks the order paid (or
     // refunds the charge if it was cancelled meanwhile) when the paying request did not
     // get to it — the process died between settling the payment and the order.
-    void Subscribe(bus::EventBus& bus, const std::string& payments_source);
+    // Also subscribes "payments.order_refunded" to OrderStatusChanged on every order shard:
+    // an order cancelled after payment (REFUNDED) has its charge refunded, retried by the
+    // bus if the provider fails when the customer cancels.
+    void Subscribe(bus::EventBus& bus, const std::string& payments_source,
+                   const std::vector<std::string>& order_sources);
     core::Result<void> OnPaymentSucceeded(const bus::Event& event);
+    core::Result<void> OnOrderStatusChanged(const bus::Event& event);
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 
