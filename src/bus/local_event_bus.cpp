@@ -253,6 +253,11 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
         const Event& failed = events[first_failure];
         error_text = outcomes[first_failure].error().message;
         int attempts = (first_failure == 0 ? state.attempts : 0) + 1;
+        // A dependency that is down (kUnavailable: a provider outage, a busy database) is
+        // not a poison event: keep retrying at the longest delay instead of dead-lettering,
+        // so money-moving consumers (refunds) never stop on their own.
+        if (outcomes[first_failure].error().code == core::ErrorCode::kUnavailable)
+            attempts = std::min(attempts, settings_.max_attempts - 1);
         if (attempts < settings_.max_attempts) {
             int64_t before = first_failure == 0 ? state.position : events[first_failure - 1].sequence;
             state = ConsumerState{before, attempts, NowMs() + RetryDelay(attempts).count()};
@@ -370,7 +375,14 @@ Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
         for (auto& candidate : subscriptions_)
             if (candidate->source == source && candidate->consumer == letter->consumer) subscription = candidate.get();
         if (!subscription) return Error::Conflict("The consumer of this dead letter is no longer subscribed.");
-        auto handled = subscription->handler(letter->event);
+        Result<void> handled = core::Ok();
+        try {
+            handled = subscription->handler(letter->event);
+        } catch (const std::exception& e) {
+            handled = Error::Internal(std::string("handler threw: ") + e.what());
+        } catch (...) {
+            handled = Error::Internal("handler threw an exception of an unknown type");
+        }
         if (!handled.ok()) return Error::Conflict("The consumer failed again: " + handled.error().message);
         int64_t now = NowMs() / 1000;
         EMPORIUM_TRY(db->Write<void>([&](Connection& c) -> Result<void> {

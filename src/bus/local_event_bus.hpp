@@ -32,7 +32,8 @@ struct LocalEventBusSettings {
 // (outbox_consumers), so delivery resumes where it stopped after a crash; an event is
 // marked delivered only after its handler succeeded (at least once). A failing event
 // holds back that consumer's later events (ordering) until it succeeds or is
-// dead-lettered after `max_attempts`.
+// dead-lettered after `max_attempts` — unless it failed with kUnavailable (a dependency is
+// down), which is retried at `max_retry` for as long as it takes.
 class LocalEventBus final : public EventBus {
   public:
     LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock);

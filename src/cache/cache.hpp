@@ -42,6 +42,9 @@ class Cache {
     virtual void Put(std::string key, std::shared_ptr<const CachedItem> item) = 0;
     virtual uint64_t NamespaceVersion(std::string_view ns) = 0;
     virtual void InvalidateNamespace(std::string_view ns) = 0;
+    // Every namespace (a change whose reach is not worth tracing, e.g. a category rename
+    // shown in search facets and product pages alike).
+    virtual void InvalidateAll() = 0;
     virtual CacheStats Stats() const = 0;
 
     // "<ns>#<version>#<rest>" with the namespace's current version.

@@ -37,7 +37,14 @@ Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::strin
 
     loads_.Add();
     Result<std::shared_ptr<const CachedItem>> outcome = core::Error::Internal("not loaded");
-    auto loaded = load();
+    Result<std::string> loaded = core::Error::Internal("not loaded");
+    try {
+        loaded = load();
+    } catch (const std::exception& e) {  // the flight must end, or this key would stay blocked
+        loaded = core::Error::Internal(std::string("page loader threw: ") + e.what());
+    } catch (...) {
+        loaded = core::Error::Internal("page loader threw an exception of an unknown type");
+    }
     if (loaded.ok()) {
         auto item = std::make_shared<CachedItem>();
         item->etag = core::EtagFor(*loaded);

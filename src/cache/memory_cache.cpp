@@ -36,6 +36,10 @@ void MemoryCache::InvalidateNamespace(std::string_view ns) {
     if (Namespace* found = Find(ns)) found->version.fetch_add(1, std::memory_order_acq_rel);
 }
 
+void MemoryCache::InvalidateAll() {
+    for (auto& ns : namespaces_) ns->version.fetch_add(1, std::memory_order_acq_rel);
+}
+
 CacheStats MemoryCache::Stats() const { return lru_.Stats(); }
 
 }  // namespace emporium::cache

@@ -27,6 +27,7 @@ class MemoryCache final : public Cache {
     void Put(std::string key, std::shared_ptr<const CachedItem> item) override;
     uint64_t NamespaceVersion(std::string_view ns) override;
     void InvalidateNamespace(std::string_view ns) override;
+    void InvalidateAll() override;
     CacheStats Stats() const override;
 
   private:

@@ -4,6 +4,17 @@
 
 namespace emporium::http {
 
+core::Result<void> CheckNoRepeatedParams(const Request& request) {
+    auto params = request.QueryParams();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (params[i].first == params[j].first)
+                return core::Error{core::ErrorCode::kMalformed,
+                                   "Invalid query parameters.",
+                                   {{params[i].first, "is given more than once"}}};
+    return core::Ok();
+}
+
 core::Result<int> LimitParam(const Request& request, int fallback) {
     auto text = request.QueryParam("limit");
     if (!text) return fallback;

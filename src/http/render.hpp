@@ -14,6 +14,11 @@ namespace emporium::http {
 // naming "limit" otherwise.
 core::Result<int> LimitParam(const Request& request, int fallback = 20);
 
+// kMalformed (400) naming the first query parameter given more than once: a repeated
+// parameter has no single meaning, and a cache keyed by one of its values must never store
+// an answer computed from another.
+core::Result<void> CheckNoRepeatedParams(const Request& request);
+
 // The Idempotency-Key header: nullopt when absent; kMalformed (400) unless 1-255 visible
 // ASCII characters.
 core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request);

@@ -212,6 +212,19 @@ class CacheCountersTest(CacheAssertions, ServerTestCase):
         self.assertEqual(self.metered_get(base)[2]["hits_total"], 1)
         self.assertEqual(self.metered_get(other)[2]["hits_total"], 1)
 
+    def test_a_repeated_parameter_is_400_and_cannot_poison_a_page(self):
+        # ?limit=3&limit=7 has no single meaning; answered with one value's page, it would be
+        # cached under the other's key and served to everyone asking for that one.
+        base = cold_list_url(limit=3)
+        status, h, raw = self.server.request("GET", base + "&limit=7")
+        assert_problem(self, status, h, raw, 400)
+        status, _, page = self.server.json("GET", base)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(page["items"]), 3)
+        for path in ("/api/v1/search?q=a&q=b", "/api/v1/search/suggest?q=ab&q=cd"):
+            status, h, raw = self.server.request("GET", path)
+            assert_problem(self, status, h, raw, 400)
+
     def test_not_found_is_still_404_when_repeated(self):
         path = f"{PRODUCTS}/prd_{uniq('nosuch')}"
         for _ in range(3):

@@ -125,6 +125,21 @@ TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
     EXPECT_EQ(handled.load(), 4);  // nothing delivered twice, nothing lost
 }
 
+TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
+    int calls = 0;
+    bus_->Subscribe("source", "refunds", {"A"}, [&](const Event&) -> core::Result<void> {
+        // The provider is down for longer than max_attempts (3 here) tries.
+        if (++calls < 10) return core::Error::Unavailable("provider down");
+        return core::Ok();
+    });
+    Publish("A", "x", "{}");
+    bus_->DeliverPending();
+    EXPECT_EQ(calls, 10);
+    auto letters = bus_->ListDeadLetters(10);
+    ASSERT_TRUE(letters.ok());
+    EXPECT_TRUE(letters->empty());
+}
+
 TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
     int calls = 0;
     std::vector<std::string> delivered;

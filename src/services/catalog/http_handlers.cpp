@@ -93,6 +93,7 @@ core::Result<CategoryInput> ReadCategoryInput(const Request& request) {
 }
 
 core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) {
+    EMPORIUM_TRY(http::CheckNoRepeatedParams(request));
     ProductQuery query;
     query.include_hidden = admin;
     std::vector<core::FieldError> errors;
@@ -168,7 +169,8 @@ struct CatalogRoutes {
     }
 
     // Fast path of a cached public GET: a fresh hit is answered on the event-loop thread.
-    std::optional<Response> Cached(std::string_view ns, const std::string& rest) const {
+    std::optional<Response> Cached(std::string_view ns, const std::string& rest, const Request& request) const {
+        if (!http::CheckNoRepeatedParams(request).ok()) return std::nullopt;  // the slow path answers 400
         auto found = pages.cache().Get(pages.cache().Key(ns, rest), false);
         if (!found.fresh) return std::nullopt;
         return FromItem(*found.item);
@@ -229,6 +231,14 @@ struct CatalogRoutes {
         if (result.ok()) InvalidateCatalogPages(pages.cache());
         return RenderJson(result, request, status, write, "no-store");
     }
+
+    // A category write: its name and slug also appear in search facets and on the home
+    // page, so every cached page goes.
+    template <typename T, typename Writer>
+    Response MutateCategory(const core::Result<T>& result, const Request& request, int status, Writer write) const {
+        if (result.ok()) pages.cache().InvalidateAll();
+        return RenderJson(result, request, status, write, "no-store");
+    }
 };
 
 }  // namespace
@@ -269,15 +279,15 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
         auto input = ReadCategoryInput(r);
         if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
         auto created = routes->service.CreateCategory(r.context, *input);
-        Response response = routes->Mutate(created, r, 201, WriteCategory);
+        Response response = routes->MutateCategory(created, r, 201, WriteCategory);
         if (created.ok()) response.SetHeader("Location", "/api/v1/categories/" + created->id);
         return response;
     });
     router.Add(Method::kPatch, "/api/v1/admin/categories/{category_id}", Access::kAdmin, [routes](Request& r) {
         auto input = ReadCategoryInput(r);
         if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
-        return routes->Mutate(routes->service.UpdateCategory(r.context, r.PathParam("category_id"), *input), r, 200,
-                              WriteCategory);
+        return routes->MutateCategory(routes->service.UpdateCategory(r.context, r.PathParam("category_id"), *input), r,
+                                      200, WriteCategory);
     });
 
     auto& list_products = router.Add(Method::kGet, "/api/v1/products", Access::kPublic,
@@ -285,9 +295,9 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
     list_products.fast_path = [routes](Request& r) {
-        return routes->Cached(kListPages, CatalogRoutes::ListCacheKey(r));
+        return routes->Cached(kListPages, CatalogRoutes::ListCacheKey(r), r);
     };
-    get_product.fast_path = [routes](Request& r) { return routes->Cached(kProductPages, r.path); };
+    get_product.fast_path = [routes](Request& r) { return routes->Cached(kProductPages, r.path, r); };
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto query = ReadProductQuery(r, true);

@@ -327,7 +327,9 @@ Result<void> PaymentsServiceImpl::OnProviderEvent(const core::RequestContext& ct
     auto payment = repository_.FindByOrder(order_id);
     if (!payment.ok())
         return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
-    if (payment->status == PaymentStatus::kFailed && payment->failure_code == kGaveUp && type == "charge.succeeded")
+    // We hold it as failed (we gave up, or the order was cancelled while we retried) but
+    // the provider charged: a decline never produces charge.succeeded, so give it back.
+    if (payment->status == PaymentStatus::kFailed && type == "charge.succeeded")
         return RefundLateCharge(*payment, charge_id);
     if (payment->status != PaymentStatus::kProcessing) return core::Ok();  // already settled: nothing new
     if (type == "charge.succeeded" || type == "charge.failed") {

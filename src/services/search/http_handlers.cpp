@@ -34,6 +34,7 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
 
 // Every parameter is checked: an unknown name is a 400, so a typo never silently widens a search.
 core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
+    EMPORIUM_TRY(http::CheckNoRepeatedParams(request));
     SearchRequest out;
     std::vector<core::FieldError> errors;
     for (const auto& [key, value] : request.QueryParams()) {
@@ -177,6 +178,7 @@ struct SearchRoutes {
     }
 
     std::optional<Response> Cached(const Request& request) const {
+        if (!http::CheckNoRepeatedParams(request).ok()) return std::nullopt;  // the slow path answers 400
         auto found = pages.cache().Get(pages.cache().Key(kSearchPages, CanonicalQuery(request)), false);
         if (!found.fresh) return std::nullopt;
         return FromItem(*found.item);
@@ -195,6 +197,8 @@ struct SearchRoutes {
     }
 
     Response Suggest(Request& r) const {
+        if (auto repeated = http::CheckNoRepeatedParams(r); !repeated.ok())
+            return http::ProblemResponse(repeated.error(), r.path);
         std::string prefix;
         int limit = 10;
         std::vector<core::FieldError> errors;

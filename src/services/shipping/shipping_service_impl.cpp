@@ -64,21 +64,23 @@ Result<Shipment> ShippingServiceImpl::AddEvent(const core::RequestContext& ctx, 
     if (text.empty()) text = status == ShipmentStatus::kInTransit ? "In transit" : "Delivered";
     if (auto problem = core::TextLengthProblem(text, 1, 200); !problem.empty())
         return Error::Invalid("description", problem);
-    // A cancelled or refunded order's parcel must not go out: refuse the scan (409).
+    // The order moves first, so a cancellation racing this scan is decided in one place
+    // (the order's state): if the order was cancelled or refunded, the parcel must not go
+    // out and the scan is refused (409) before anything is recorded.
     EMPORIUM_ASSIGN_OR_RETURN(Shipment current, repository_.FindByTracking(tracking_number));
-    EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, current.order_id));
-    if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded)
-        return Error::Conflict("Order " + order.id + " is " + std::string(orders::StatusName(order.status)) +
-                               "; its parcel must not be shipped.");
+    auto shipped = orders_.Transition(ctx, current.order_id, OrderStatus::kShipped, "handed to the carrier");
+    if (!shipped.ok()) {
+        if (shipped.error().code != core::ErrorCode::kConflict) return shipped.error();
+        EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, current.order_id));
+        if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded)
+            return Error::Conflict("Order " + order.id + " is " + std::string(orders::StatusName(order.status)) +
+                                   "; its parcel must not be shipped.");
+        // Otherwise it is further along already (shipped or delivered): the scan decides.
+    }
     EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment,
                               repository_.AddEvent(tracking_number, TrackingEvent{status, text, clock_.NowSeconds()}));
-    if (status == ShipmentStatus::kInTransit) {
-        EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kShipped, "handed to the carrier"));
-    } else {
-        // A parcel may be scanned "delivered" without an in-transit scan first.
-        EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kShipped, "handed to the carrier"));
+    if (status == ShipmentStatus::kDelivered)
         EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kDelivered, "delivered"));
-    }
     return shipment;
 }
 

@@ -6,7 +6,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <map>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -122,8 +121,10 @@ Error IndexError(const std::string& what, const Xapian::Error& e) {
 }  // namespace
 
 // Per document id: the interned category path and the price bucket of the document.
+// Immutable once published: a write copies it (a few hundred KiB at 100 k products) and
+// swaps the pointer, so searches hold no lock while they count (a reader-preferring lock
+// held through every match starved the index writer under steady search load).
 struct XapianSearchIndex::FacetTable {
-    std::shared_mutex mutex;
     std::vector<uint32_t> entries;   // 0: no document; else (path code + 1) << 4 | bucket
     std::vector<std::string> paths;  // path code → category path ("" for none)
     std::unordered_map<std::string, uint32_t> codes;
@@ -141,8 +142,7 @@ struct XapianSearchIndex::FacetTable {
 
 namespace {
 
-// Counts matches per category path and price bucket from the facet table (held under a
-// shared lock by the caller for the whole match).
+// Counts matches per category path and price bucket from a facet table snapshot.
 class FacetSpy final : public Xapian::MatchSpy {
   public:
     explicit FacetSpy(const XapianSearchIndex::FacetTable& table) : table_(table), per_path_(table.paths.size(), 0) {}
@@ -194,7 +194,7 @@ Result<std::unique_ptr<XapianSearchIndex>> XapianSearchIndex::Open(const std::st
         writer->text.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
         writer->names.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
         // The facet table from the value streams: one pass over two slots.
-        auto facets = std::make_unique<FacetTable>();
+        auto facets = std::make_shared<FacetTable>();
         std::unordered_map<Xapian::docid, std::string> paths;
         for (auto it = writer->db.valuestream_begin(kCategoryPathSlot);
              it != writer->db.valuestream_end(kCategoryPathSlot); ++it)
@@ -220,6 +220,7 @@ Result<void> XapianSearchIndex::Upsert(const std::vector<SearchDocument>& docume
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
+        auto next = std::make_shared<FacetTable>(*Facets());
         try {
             for (const auto& d : documents) {
                 Xapian::Document doc;
@@ -242,12 +243,13 @@ Result<void> XapianSearchIndex::Upsert(const std::vector<SearchDocument>& docume
                 doc.add_value(kPriceBucketSlot, std::string(1, static_cast<char>('0' + bucket)));
                 doc.set_data(EncodeData(d));
                 Xapian::docid id = writer_->db.replace_document(IdTerm(d.product_id), doc);
-                std::unique_lock facets(facets_->mutex);
-                facets_->Set(id, d.category_path, bucket);
+                next->Set(id, d.category_path, bucket);
             }
         } catch (const Xapian::Error& e) {
+            PublishFacets(std::move(next));  // what was written will be committed with the next change
             return IndexError("cannot index", e);
         }
+        PublishFacets(std::move(next));
         change = ++changes_;
     }
     return CommitThrough(change);
@@ -257,6 +259,7 @@ Result<void> XapianSearchIndex::Remove(const std::vector<std::string>& product_i
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
+        auto next = std::make_shared<FacetTable>(*Facets());
         try {
             for (const auto& id : product_ids) {
                 std::string term = IdTerm(id);
@@ -264,15 +267,26 @@ Result<void> XapianSearchIndex::Remove(const std::vector<std::string>& product_i
                 if (posting == writer_->db.postlist_end(term)) continue;
                 Xapian::docid docid = *posting;
                 writer_->db.delete_document(term);
-                std::unique_lock facets(facets_->mutex);
-                facets_->Clear(docid);
+                next->Clear(docid);
             }
         } catch (const Xapian::Error& e) {
+            PublishFacets(std::move(next));
             return IndexError("cannot remove", e);
         }
+        PublishFacets(std::move(next));
         change = ++changes_;
     }
     return CommitThrough(change);
+}
+
+std::shared_ptr<const XapianSearchIndex::FacetTable> XapianSearchIndex::Facets() {
+    std::lock_guard lock(facets_mutex_);
+    return facets_;
+}
+
+void XapianSearchIndex::PublishFacets(std::shared_ptr<const FacetTable> table) {
+    std::lock_guard lock(facets_mutex_);
+    facets_ = std::move(table);
 }
 
 Result<void> XapianSearchIndex::CommitThrough(uint64_t change) {
@@ -432,8 +446,8 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
                 counting.set_sort_by_value(kCreatedSlot, true);
                 break;
         }
-        std::shared_lock facet_lock(facets_->mutex);
-        FacetSpy facets(*facets_);
+        std::shared_ptr<const FacetTable> table = Facets();
+        FacetSpy facets(*table);
         counting.add_matchspy(&facets);
         bool by_relevance = sort == SearchSort::kRelevance;
         Xapian::MSet mset =
@@ -443,9 +457,8 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
         std::map<std::string, int64_t> per_category;
         for (std::size_t code = 0; code < facets.per_path().size(); ++code) {
             if (facets.per_path()[code] == 0) continue;
-            for (const auto& id : PathCategories(facets_->paths[code])) per_category[id] += facets.per_path()[code];
+            for (const auto& id : PathCategories(table->paths[code])) per_category[id] += facets.per_path()[code];
         }
-        facet_lock.unlock();  // only now: a writer may grow `paths`
         results.category_counts.assign(per_category.begin(), per_category.end());
         for (int i = 0; i < kPriceBuckets; ++i) results.price_counts[i] = facets.per_bucket()[i];
         if (by_relevance) {

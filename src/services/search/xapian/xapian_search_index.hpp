@@ -62,7 +62,10 @@ class XapianSearchIndex final : public SearchIndex {
     std::mutex commit_mutex_;                            // one committer at a time
     uint64_t committed_ = 0;                             // guarded by commit_mutex_
     std::chrono::steady_clock::time_point last_commit_;  // guarded by commit_mutex_
-    std::unique_ptr<FacetTable> facets_;
+    std::shared_ptr<const FacetTable> Facets();
+    void PublishFacets(std::shared_ptr<const FacetTable> table);
+    std::mutex facets_mutex_;  // guards the pointer only
+    std::shared_ptr<const FacetTable> facets_;
     std::atomic<uint64_t> generation_{0};  // bumped by every commit
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Reader>> idle_readers_;
