@@ -6,6 +6,7 @@
 //   routes        print every registered route as JSON (checked against the OpenAPI document)
 //   config        print every configuration key with its default
 #include <curl/curl.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "app/application.hpp"
 #include "config/config_loader.hpp"
@@ -87,6 +89,11 @@ http::ServerOptions ServerOptionsFrom(const config::Settings& s) {
 }
 
 int Serve(const config::Settings& settings, const std::string& port_file) {
+    // glibc gives each thread that allocates its own arena, up to 8 per core, and keeps
+    // freed memory in each: with ~40 threads (event loops, blocking pool, bus lanes, database
+    // writers) that fragmentation was ~70 MiB of peak RSS. Two arenas per core cost no
+    // measurable contention on this load (only `cores` threads run at once).
+    mallopt(M_ARENA_MAX, 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
     auto app = OpenApplication(settings);
     if (!app.ok()) return Fail(app.error());
     if (auto opened = OpenSearch(**app); !opened.ok()) return Fail(opened.error());

@@ -28,7 +28,7 @@ struct StorageSettings {
     int blocking_threads = 16;        // threads that run database work and password hashing
     int blocking_queue_limit = 1024;  // waiting jobs beyond this are refused with 503
     int read_connections = 8;         // SQLite read connections per database
-    int page_cache_kib = 4096;        // SQLite page cache per connection
+    int page_cache_kib = 2048;        // SQLite page cache per connection
     int busy_timeout_ms = 5'000;
     int write_batch_max = 256;  // most write jobs committed in one group commit
 };
