@@ -1,5 +1,6 @@
 #include "core/text.hpp"
 
+#include <charconv>
 #include <cstdint>
 
 namespace emporium::core {
@@ -16,6 +17,13 @@ std::string ToLowerAscii(std::string_view text) {
     for (char& c : out)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
+}
+
+std::optional<int64_t> ParseInteger(std::string_view text) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
 }
 
 std::size_t Utf8Length(std::string_view text) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,9 @@ std::string_view Trim(std::string_view text);
 std::string ToLowerAscii(std::string_view text);
 // Number of Unicode code points, or npos when `text` is not valid UTF-8.
 std::size_t Utf8Length(std::string_view text);
+// A whole decimal integer (optional leading '-'), e.g. a query parameter; nullopt for
+// anything else, including an empty text, trailing characters or an overflow.
+std::optional<int64_t> ParseInteger(std::string_view text);
 // "Blue Cotton T-Shirt (XL)" -> "blue-cotton-t-shirt-xl"; only [a-z0-9-], at most `max_length`.
 std::string Slugify(std::string_view text, std::size_t max_length = 100);
 bool IsValidSlug(std::string_view slug);

@@ -1,6 +1,6 @@
 #include "http/render.hpp"
 
-#include <charconv>
+#include "core/text.hpp"
 
 namespace emporium::http {
 
@@ -18,12 +18,11 @@ core::Result<void> CheckNoRepeatedParams(const Request& request) {
 core::Result<int> LimitParam(const Request& request, int fallback) {
     auto text = request.QueryParam("limit");
     if (!text) return fallback;
-    int limit = 0;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-    if (ec != std::errc() || end != text->data() + text->size() || text->empty() || limit < 1 || limit > 100)
+    auto limit = core::ParseInteger(*text);
+    if (!limit || *limit < 1 || *limit > 100)
         return core::Error{
             core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
-    return limit;
+    return static_cast<int>(*limit);
 }
 
 core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request) {

@@ -2,7 +2,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 
 #include "cache/cache_aside.hpp"
 #include "core/clock.hpp"
@@ -98,12 +97,8 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
     query.include_hidden = admin;
     std::vector<core::FieldError> errors;
     auto integer = [&](const std::string& name, const std::string& text) -> std::optional<int64_t> {
-        int64_t value = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-            errors.push_back({name, "must be an integer"});
-            return std::nullopt;
-        }
+        auto value = core::ParseInteger(text);
+        if (!value) errors.push_back({name, "must be an integer"});
         return value;
     };
     for (auto& [key, value] : request.QueryParams()) {

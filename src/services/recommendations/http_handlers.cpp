@@ -1,7 +1,6 @@
 #include "services/recommendations/http_handlers.hpp"
 
-#include <charconv>
-
+#include "core/text.hpp"
 #include "http/render.hpp"
 #include "services/catalog/product_json.hpp"
 
@@ -19,16 +18,15 @@ constexpr int kDefaultRecommendations = 8;
 core::Result<int> ReadLimit(const Request& r) {
     int limit = kDefaultRecommendations;
     for (const auto& [key, value] : r.QueryParams()) {
-        int parsed = 0;
-        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
         if (key != "limit")
             return core::Error{core::ErrorCode::kMalformed,
                                "Invalid query parameters.",
                                {{key, "is not a parameter of this endpoint"}}};
-        if (ec != std::errc() || end != value.data() + value.size() || parsed < 1 || parsed > kMaxRecommendations)
+        auto parsed = core::ParseInteger(value);
+        if (!parsed || *parsed < 1 || *parsed > kMaxRecommendations)
             return core::Error{
                 core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 20"}}};
-        limit = parsed;
+        limit = static_cast<int>(*parsed);
     }
     return limit;
 }

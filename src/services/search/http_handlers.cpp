@@ -1,11 +1,11 @@
 #include "services/search/http_handlers.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <memory>
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "core/text.hpp"
 #include "http/render.hpp"
 #include "services/catalog/money_json.hpp"
 
@@ -25,13 +25,6 @@ std::optional<SearchSort> ParseSearchSort(std::string_view text) {
     return std::nullopt;
 }
 
-std::optional<int64_t> ParseInteger(std::string_view text) {
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
-}
-
 // Every parameter is checked: an unknown name is a 400, so a typo never silently widens a search.
 core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
     EMPORIUM_TRY(http::CheckNoRepeatedParams(request));
@@ -43,7 +36,7 @@ core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
         } else if (key == "category") {
             if (!value.empty()) out.category = value;
         } else if (key == "price_min" || key == "price_max") {
-            auto number = ParseInteger(value);
+            auto number = core::ParseInteger(value);
             if (!number)
                 errors.push_back({key, "must be an integer (minor units)"});
             else
@@ -62,7 +55,7 @@ core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
         } else if (key == "cursor") {
             out.cursor = value;
         } else if (key == "limit") {
-            auto number = ParseInteger(value);
+            auto number = core::ParseInteger(value);
             if (!number || *number < 1 || *number > 100)
                 errors.push_back({"limit", "must be an integer between 1 and 100"});
             else
@@ -206,7 +199,7 @@ struct SearchRoutes {
             if (key == "q") {
                 prefix = value;
             } else if (key == "limit") {
-                auto number = ParseInteger(value);
+                auto number = core::ParseInteger(value);
                 if (!number || *number < 1 || *number > kMaxSuggestions)
                     errors.push_back({"limit", "must be an integer between 1 and 20"});
                 else
