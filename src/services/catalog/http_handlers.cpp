@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
 #include "core/text.hpp"
+#include "http/cached_pages.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
 #include "http/render.hpp"
@@ -154,52 +155,21 @@ struct CatalogRoutes {
     CatalogService& service;
     CatalogHttpSettings settings;
     cache::CacheAside& pages;
-    std::string public_cache_control;
-
-    Response FromItem(const cache::CachedItem& item) const {
-        Response response = Response::Json(200, item.body);
-        response.SetHeader("ETag", item.etag);
-        response.SetHeader("Cache-Control", public_cache_control);
-        return response;
-    }
-
-    // Fast path of a cached public GET: a fresh hit is answered on the event-loop thread.
-    std::optional<Response> Cached(std::string_view ns, const std::string& rest, const Request& request) const {
-        if (!http::CheckNoRepeatedParams(request).ok()) return std::nullopt;  // the slow path answers 400
-        auto found = pages.cache().Get(pages.cache().Key(ns, rest), false);
-        if (!found.fresh) return std::nullopt;
-        return FromItem(*found.item);
-    }
-
-    // Slow path, on the blocking pool: one load per key at a time, stale on failure.
-    Response LoadAndCache(const Request& request, std::string_view ns, const std::string& rest,
-                          const cache::CacheAside::Loader& load) const {
-        auto item = pages.GetOrLoad(pages.cache().Key(ns, rest), load);
-        if (!item.ok()) return http::ProblemResponse(item.error(), request.path);
-        return FromItem(**item);
-    }
-
-    template <typename T, typename Writer>
-    static core::Result<std::string> Body(const core::Result<T>& result, Writer write) {
-        if (!result.ok()) return result.error();
-        std::string body;
-        core::JsonWriter json(body);
-        write(json, *result);
-        return body;
-    }
+    http::CachedPages cached;
 
     Response GetProduct(Request& request) const {
-        return LoadAndCache(request, kProductPages, request.path, [&] {
-            return Body(service.GetProduct(request.context, request.PathParam("product_id_or_slug"), false),
-                        WriteProduct);
+        return cached.Load(request, kProductPages, request.path, [&] {
+            return http::JsonBody(service.GetProduct(request.context, request.PathParam("product_id_or_slug"), false),
+                                  WriteProduct);
         });
     }
 
     Response ListProducts(Request& request) const {
         auto query = ReadProductQuery(request, false);
         if (!query.ok()) return http::ProblemResponse(query.error(), request.path);
-        return LoadAndCache(request, kListPages, ListCacheKey(request),
-                            [&] { return Body(service.ListProducts(request.context, *query), WriteProductPageJson); });
+        return cached.Load(request, kListPages, ListCacheKey(request), [&] {
+            return http::JsonBody(service.ListProducts(request.context, *query), WriteProductPageJson);
+        });
     }
 
     // The list's cache key from the parameters it understands, in a fixed order: unknown or
@@ -251,9 +221,9 @@ void SubscribeCacheInvalidation(bus::EventBus& bus, const std::string& catalog_s
 
 void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,
                            cache::CacheAside& pages) {
-    auto routes = std::make_shared<CatalogRoutes>(
-        CatalogRoutes{service, settings, pages, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
-    const std::string& public_cc = routes->public_cache_control;
+    std::string public_cc = "public, max-age=" + std::to_string(settings.cache_max_age_seconds);
+    auto routes =
+        std::make_shared<CatalogRoutes>(CatalogRoutes{service, settings, pages, http::CachedPages(pages, public_cc)});
 
     router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
         return RenderJson(
@@ -290,9 +260,9 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
     list_products.fast_path = [routes](Request& r) {
-        return routes->Cached(kListPages, CatalogRoutes::ListCacheKey(r), r);
+        return routes->cached.Fresh(kListPages, CatalogRoutes::ListCacheKey(r), r);
     };
-    get_product.fast_path = [routes](Request& r) { return routes->Cached(kProductPages, r.path, r); };
+    get_product.fast_path = [routes](Request& r) { return routes->cached.Fresh(kProductPages, r.path, r); };
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto query = ReadProductQuery(r, true);

@@ -1,5 +1,6 @@
 #include "services/home/http_handlers.hpp"
 
+#include "http/cached_pages.hpp"
 #include "http/render.hpp"
 #include "services/catalog/http_handlers.hpp"
 #include "services/catalog/product_json.hpp"
@@ -12,12 +13,9 @@ using http::Response;
 
 namespace {
 
-core::Result<std::string> HomeBody(const core::Result<HomePage>& page) {
-    if (!page.ok()) return page.error();
-    std::string body;
-    core::JsonWriter json(body);
+void WriteHome(core::JsonWriter& json, const HomePage& page) {
     json.BeginObject().Key("featured_categories").BeginArray();
-    for (const auto& featured : page->featured_categories)
+    for (const auto& featured : page.featured_categories)
         json.BeginObject()
             .Field("id", featured.category.id)
             .Field("slug", featured.category.slug)
@@ -25,36 +23,34 @@ core::Result<std::string> HomeBody(const core::Result<HomePage>& page) {
             .Field("product_count", featured.product_count)
             .EndObject();
     json.EndArray().Key("trending").BeginArray();
-    for (const auto& product : page->trending) catalog::WriteProduct(json, product);
+    for (const auto& product : page.trending) catalog::WriteProduct(json, product);
     json.EndArray().Key("new_arrivals").BeginArray();
-    for (const auto& product : page->new_arrivals) catalog::WriteProduct(json, product);
+    for (const auto& product : page.new_arrivals) catalog::WriteProduct(json, product);
     json.EndArray().EndObject();
-    return body;
 }
 
 }  // namespace
 
 void RegisterHomeRoutes(http::Router& router, HomeService& service, recommendations::RecommendationsService& recs,
                         cache::CacheAside& pages, int cache_max_age_seconds) {
-    std::string cache_control = "public, max-age=" + std::to_string(cache_max_age_seconds);
-    auto respond = [&recs, cache_control](const cache::CachedItem& item) {
-        Response response = Response::Json(200, item.body);
-        response.SetHeader("ETag", item.etag);
-        response.SetHeader("Cache-Control", cache_control);
-        response.SetHeader(recommendations::kAvailabilityHeader, recommendations::AvailabilityValue(recs.healthy()));
+    auto cached =
+        std::make_shared<http::CachedPages>(pages, "public, max-age=" + std::to_string(cache_max_age_seconds));
+    // Trending comes from the recommender: the storefront hides it when that is unavailable.
+    auto with_availability = [&recs](Response response) {
+        if (response.status == 200)
+            response.SetHeader(recommendations::kAvailabilityHeader,
+                               recommendations::AvailabilityValue(recs.healthy()));
         return response;
     };
-    auto& route =
-        router.Add(http::Method::kGet, "/api/v1/home", http::Access::kPublic, [&service, &pages, respond](Request& r) {
-            auto item = pages.GetOrLoad(pages.cache().Key(catalog::kHomePages, r.path),
-                                        [&] { return HomeBody(service.Get(r.context)); });
-            if (!item.ok()) return http::ProblemResponse(item.error(), r.path);
-            return respond(**item);
+    auto& route = router.Add(
+        http::Method::kGet, "/api/v1/home", http::Access::kPublic, [&service, cached, with_availability](Request& r) {
+            return with_availability(cached->Load(r, catalog::kHomePages, r.path,
+                                                  [&] { return http::JsonBody(service.Get(r.context), WriteHome); }));
         });
-    route.fast_path = [&pages, respond](Request& r) -> std::optional<Response> {
-        auto found = pages.cache().Get(pages.cache().Key(catalog::kHomePages, r.path), false);
-        if (!found.fresh) return std::nullopt;
-        return respond(*found.item);
+    route.fast_path = [cached, with_availability](Request& r) -> std::optional<Response> {
+        auto fresh = cached->Fresh(catalog::kHomePages, r.path, r);
+        if (!fresh) return std::nullopt;
+        return with_availability(std::move(*fresh));
     };
 }
 

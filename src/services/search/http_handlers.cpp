@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
 #include "core/text.hpp"
+#include "http/cached_pages.hpp"
 #include "http/render.hpp"
 #include "services/catalog/money_json.hpp"
 
@@ -139,54 +140,22 @@ std::string CanonicalQuery(const Request& request) {
     return key;
 }
 
-core::Result<std::string> SuggestionsBody(const core::Result<std::vector<Suggestion>>& suggestions) {
-    if (!suggestions.ok()) return suggestions.error();
-    std::string body;
-    core::JsonWriter json(body);
+void WriteSuggestions(core::JsonWriter& json, const std::vector<Suggestion>& suggestions) {
     json.BeginObject().Key("items").BeginArray();
-    for (const auto& s : *suggestions)
+    for (const auto& s : suggestions)
         json.BeginObject().Field("text", s.text).Field("product_id", s.product_id).Field("slug", s.slug).EndObject();
     json.EndArray().Key("next_cursor").Null().EndObject();
-    return body;
-}
-
-core::Result<std::string> PageBody(const core::Result<SearchPage>& page) {
-    if (!page.ok()) return page.error();
-    std::string body;
-    core::JsonWriter json(body);
-    WritePage(json, *page);
-    return body;
 }
 
 struct SearchRoutes {
     SearchService& service;
-    cache::CacheAside& pages;
-    std::string cache_control;
-
-    Response FromItem(const cache::CachedItem& item) const {
-        Response response = Response::Json(200, item.body);
-        response.SetHeader("ETag", item.etag);
-        response.SetHeader("Cache-Control", cache_control);
-        return response;
-    }
-
-    std::optional<Response> Cached(const Request& request) const {
-        if (!http::CheckNoRepeatedParams(request).ok()) return std::nullopt;  // the slow path answers 400
-        auto found = pages.cache().Get(pages.cache().Key(kSearchPages, CanonicalQuery(request)), false);
-        if (!found.fresh) return std::nullopt;
-        return FromItem(*found.item);
-    }
-
-    Response Load(const Request& request, const cache::CacheAside::Loader& load) const {
-        auto item = pages.GetOrLoad(pages.cache().Key(kSearchPages, CanonicalQuery(request)), load);
-        if (!item.ok()) return http::ProblemResponse(item.error(), request.path);
-        return FromItem(**item);
-    }
+    http::CachedPages cached;
 
     Response Search(Request& r) const {
         auto request = ReadSearchRequest(r);
         if (!request.ok()) return http::ProblemResponse(request.error(), r.path);
-        return Load(r, [&] { return PageBody(service.Search(r.context, *request)); });
+        return cached.Load(r, kSearchPages, CanonicalQuery(r),
+                           [&] { return http::JsonBody(service.Search(r.context, *request), WritePage); });
     }
 
     Response Suggest(Request& r) const {
@@ -211,7 +180,8 @@ struct SearchRoutes {
         if (!errors.empty())
             return http::ProblemResponse(
                 core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)}, r.path);
-        return Load(r, [&] { return SuggestionsBody(service.Suggest(r.context, prefix, limit)); });
+        return cached.Load(r, kSearchPages, CanonicalQuery(r),
+                           [&] { return http::JsonBody(service.Suggest(r.context, prefix, limit), WriteSuggestions); });
     }
 };
 
@@ -219,14 +189,15 @@ struct SearchRoutes {
 
 void RegisterSearchRoutes(http::Router& router, SearchService& service, SearchHttpSettings settings,
                           cache::CacheAside& pages) {
-    auto routes = std::make_shared<SearchRoutes>(
-        SearchRoutes{service, pages, "public, max-age=" + std::to_string(settings.cache_max_age_seconds)});
+    auto routes = std::make_shared<SearchRoutes>(SearchRoutes{
+        service, http::CachedPages(pages, "public, max-age=" + std::to_string(settings.cache_max_age_seconds))});
     auto& search = router.Add(Method::kGet, "/api/v1/search", http::Access::kPublic,
                               [routes](Request& r) { return routes->Search(r); });
     auto& suggest = router.Add(Method::kGet, "/api/v1/search/suggest", http::Access::kPublic,
                                [routes](Request& r) { return routes->Suggest(r); });
-    search.fast_path = [routes](Request& r) { return routes->Cached(r); };
-    suggest.fast_path = [routes](Request& r) { return routes->Cached(r); };
+    auto fresh = [routes](Request& r) { return routes->cached.Fresh(kSearchPages, CanonicalQuery(r), r); };
+    search.fast_path = fresh;
+    suggest.fast_path = fresh;
 }
 
 }  // namespace emporium::search

@@ -1,0 +1,30 @@
+#include "http/cached_pages.hpp"
+
+#include "http/problem.hpp"
+#include "http/render.hpp"
+
+namespace emporium::http {
+
+Response CachedPages::FromItem(const cache::CachedItem& item) const {
+    Response response = Response::Json(200, item.body);
+    response.SetHeader("ETag", item.etag);
+    response.SetHeader("Cache-Control", cache_control_);
+    return response;
+}
+
+std::optional<Response> CachedPages::Fresh(std::string_view ns, std::string_view key, const Request& request) const {
+    if (!CheckNoRepeatedParams(request).ok()) return std::nullopt;
+    // An uncounted look: on a miss, Load counts it.
+    auto found = pages_.cache().Get(pages_.cache().Key(ns, key), false);
+    if (!found.fresh) return std::nullopt;
+    return FromItem(*found.item);
+}
+
+Response CachedPages::Load(const Request& request, std::string_view ns, std::string_view key,
+                           const cache::CacheAside::Loader& load) const {
+    auto item = pages_.GetOrLoad(pages_.cache().Key(ns, key), load);
+    if (!item.ok()) return ProblemResponse(item.error(), request.path);
+    return FromItem(**item);
+}
+
+}  // namespace emporium::http
