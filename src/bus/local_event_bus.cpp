@@ -103,10 +103,7 @@ void LocalEventBus::Wake() {
     wakeup_.notify_all();
 }
 
-int64_t LocalEventBus::NowMs() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+int64_t LocalEventBus::NowMs() const { return core::UnixMillisNow(); }
 
 std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
     // first_retry × 3^(attempts-1), capped, with ±25 % jitter so retries of many consumers spread out.

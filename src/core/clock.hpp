@@ -24,6 +24,13 @@ class SystemClock final : public Clock {
     }
 };
 
+// Wall-clock Unix milliseconds: timestamps carried in events to measure lags, and retry
+// times (not for durations: use steady_clock).
+inline int64_t UnixMillisNow() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // "2026-11-24T10:00:00Z"
 std::string FormatRfc3339(int64_t unix_seconds);
 std::optional<int64_t> ParseRfc3339(std::string_view text);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace emporium::core {
 
@@ -43,5 +44,15 @@ class JsonWriter {
 
 // Appends `value` as a quoted, escaped JSON string.
 void AppendJsonString(std::string& out, std::string_view value);
+
+// ["a","b",...]: e.g. a list bound as one SQL parameter and read with json_each.
+inline std::string JsonStringArray(const std::vector<std::string>& values) {
+    std::string out;
+    JsonWriter json(out);
+    json.BeginArray();
+    for (const auto& value : values) json.String(value);
+    json.EndArray();
+    return out;
+}
 
 }  // namespace emporium::core

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <chrono>
 #include <map>
 #include <set>
 
+#include "core/clock.hpp"
 #include "observability/log.hpp"
 
 namespace emporium::search {
@@ -15,11 +15,6 @@ using core::Error;
 using core::Result;
 
 namespace {
-
-int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Attribute values as searchable text: strings and numbers of the attributes object.
 std::string AttributesText(const std::string& attributes_json) {
@@ -72,7 +67,9 @@ Result<void> ProductIndexer::OnEvent(const bus::Event& event) {
     return core::Ok();
 }
 
-void ProductIndexer::ObserveLag(int64_t changed_at_ms) { lag_ms_.store(std::max<int64_t>(0, NowMs() - changed_at_ms)); }
+void ProductIndexer::ObserveLag(int64_t changed_at_ms) {
+    lag_ms_.store(std::max<int64_t>(0, core::UnixMillisNow() - changed_at_ms));
+}
 
 Result<SearchDocument> ProductIndexer::Document(const catalog::Product& product, const CategoryPaths* paths) {
     SearchDocument d;

@@ -1,8 +1,7 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
-#include <chrono>
-
 #include "bus/outbox.hpp"
+#include "core/clock.hpp"
 #include "core/json_writer.hpp"
 
 namespace emporium::catalog {
@@ -184,12 +183,10 @@ Result<void> WriteVariants(Connection& c, const Product& p) {
 // Consumers (search, caches) re-read the product; the payload carries when it changed,
 // in milliseconds, so they can report how far behind they are.
 Result<void> PublishProductChanged(Connection& c, const Product& product) {
-    auto now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    int64_t now_ms = core::UnixMillisNow();
     std::string payload;
     core::JsonWriter json(payload);
-    json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", static_cast<int64_t>(now_ms)).EndObject();
+    json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", now_ms).EndObject();
     return bus::AppendToOutbox(c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
 }
 
@@ -372,11 +369,7 @@ Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
 }
 
 Result<std::vector<VariantInfo>> SqliteCatalogRepository::FindVariants(const std::vector<std::string>& skus) {
-    std::string list;
-    core::JsonWriter json(list);
-    json.BeginArray();
-    for (const auto& sku : skus) json.String(sku);
-    json.EndArray();
+    std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<VariantInfo>>([&](Connection& c) -> Result<std::vector<VariantInfo>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariantsBySku));
         stmt.Bind(1, list);

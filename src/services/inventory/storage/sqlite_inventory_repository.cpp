@@ -1,9 +1,9 @@
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 
-#include <chrono>
 #include <unordered_map>
 
 #include "bus/outbox.hpp"
+#include "core/clock.hpp"
 #include "core/json_writer.hpp"
 
 namespace emporium::inventory {
@@ -71,11 +71,7 @@ Result<Stock> ReadStock(Connection& c, std::string_view sku) {
 }  // namespace
 
 Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const std::vector<std::string>& skus) {
-    std::string list;
-    core::JsonWriter json(list);
-    json.BeginArray();
-    for (const auto& sku : skus) json.String(sku);
-    json.EndArray();
+    std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<Stock>>([&](Connection& c) -> Result<std::vector<Stock>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectStocks));
         stmt.Bind(1, list);
@@ -108,16 +104,10 @@ Result<void> PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t c
     EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, sku));
     int64_t before = stock.available - change;
     if ((before > 0) == (stock.available > 0)) return core::Ok();
-    auto now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    int64_t now_ms = core::UnixMillisNow();
     std::string payload;
     core::JsonWriter json(payload);
-    json.BeginObject()
-        .Field("sku", sku)
-        .Field("available", stock.available)
-        .Field("changed_at_ms", static_cast<int64_t>(now_ms))
-        .EndObject();
+    json.BeginObject().Field("sku", sku).Field("available", stock.available).Field("changed_at_ms", now_ms).EndObject();
     return bus::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
 }
 
