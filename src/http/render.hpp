@@ -10,6 +10,9 @@
 
 namespace emporium::http {
 
+// Cache-Control of answers that belong to one user (or operator): never shared, always revalidated.
+inline const std::string kPrivateNoCache = "private, no-cache";
+
 // The `limit` query parameter of a list: 1..100, `fallback` when absent. kMalformed (400)
 // naming "limit" otherwise.
 core::Result<int> LimitParam(const Request& request, int fallback = 20);

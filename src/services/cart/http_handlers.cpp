@@ -15,8 +15,6 @@ using http::Response;
 
 namespace {
 
-const std::string kPrivate = "private, no-cache";
-
 using catalog::WriteMoney;
 
 void WriteCart(core::JsonWriter& json, const Cart& cart) {
@@ -68,7 +66,7 @@ CartOwner OwnerOf(const Request& request) {
 }
 
 Response RenderCart(const core::Result<Cart>& cart, const Request& request, int status) {
-    Response response = http::RenderJson(cart, request, status, WriteCart, kPrivate);
+    Response response = http::RenderJson(cart, request, status, WriteCart, http::kPrivateNoCache);
     if (cart.ok() && cart->guest_token) response.SetHeader("X-Cart-Token", *cart->guest_token);
     return response;
 }

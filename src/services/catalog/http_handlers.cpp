@@ -267,13 +267,13 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto query = ReadProductQuery(r, true);
         if (!query.ok()) return http::ProblemResponse(query.error(), r.path);
-        return WriteProductPage(routes->service.ListProducts(r.context, *query), r, "private, no-cache");
+        return WriteProductPage(routes->service.ListProducts(r.context, *query), r, http::kPrivateNoCache);
     });
     router.Add(Method::kGet, "/api/v1/admin/products/{product_id}", Access::kAdmin, [routes](Request& r) {
         auto id = r.PathParam("product_id");
         auto product = routes->service.GetProduct(r.context, id, true);
         if (product.ok() && product->id != id) product = core::Error::NotFound("No such product.");
-        return RenderJson(product, r, 200, WriteProduct, "private, no-cache");
+        return RenderJson(product, r, 200, WriteProduct, http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {
         auto input = ReadProductInput(r);

@@ -18,8 +18,6 @@ using http::Response;
 
 namespace {
 
-const std::string kPrivate = "private, no-cache";
-
 using catalog::WriteMoney;
 
 void WriteOrder(core::JsonWriter& json, const Order& o) {
@@ -99,7 +97,8 @@ Response PlaceOrder(OrdersService& service, Request& request) {
     if (!input.ok()) return http::ProblemResponse(input.error(), request.path);
     auto placed = service.PlaceOrder(request.context, *input);
     if (!placed.ok()) return http::ProblemResponse(placed.error(), request.path);
-    Response response = http::RenderJson(core::Result<Order>(placed->order), request, 201, WriteOrder, kPrivate);
+    Response response =
+        http::RenderJson(core::Result<Order>(placed->order), request, 201, WriteOrder, http::kPrivateNoCache);
     response.SetHeader("Location", "/api/v1/orders/" + placed->order.id);
     if (placed->replayed) response.SetHeader("Idempotent-Replayed", "true");
     return response;
@@ -120,7 +119,7 @@ Response ListOrders(OrdersService& service, Request& request) {
                 json.Null();
             json.EndObject();
         },
-        kPrivate);
+        http::kPrivateNoCache);
 }
 
 Response GetStatus(OrdersService& service, Request& request) {
@@ -141,7 +140,7 @@ Response GetStatus(OrdersService& service, Request& request) {
                     .EndObject();
             json.EndArray().EndObject();
         },
-        kPrivate);
+        http::kPrivateNoCache);
 }
 
 }  // namespace
@@ -151,12 +150,14 @@ void RegisterOrdersRoutes(http::Router& router, OrdersService& service) {
     router.Add(Method::kPost, "/api/v1/orders", Access::kUser, [s](Request& r) { return PlaceOrder(*s, r); });
     router.Add(Method::kGet, "/api/v1/orders", Access::kUser, [s](Request& r) { return ListOrders(*s, r); });
     router.Add(Method::kGet, "/api/v1/orders/{order_id}", Access::kUser, [s](Request& r) {
-        return http::RenderJson(s->GetOrder(r.context, r.PathParam("order_id")), r, 200, WriteOrder, kPrivate);
+        return http::RenderJson(s->GetOrder(r.context, r.PathParam("order_id")), r, 200, WriteOrder,
+                                http::kPrivateNoCache);
     });
     router.Add(Method::kGet, "/api/v1/orders/{order_id}/status", Access::kUser,
                [s](Request& r) { return GetStatus(*s, r); });
     router.Add(Method::kPost, "/api/v1/orders/{order_id}/cancel", Access::kUser, [s](Request& r) {
-        return http::RenderJson(s->CancelOrder(r.context, r.PathParam("order_id")), r, 200, WriteOrder, kPrivate);
+        return http::RenderJson(s->CancelOrder(r.context, r.PathParam("order_id")), r, 200, WriteOrder,
+                                http::kPrivateNoCache);
     });
 }
 

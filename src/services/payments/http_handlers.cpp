@@ -16,7 +16,6 @@ using http::Response;
 
 namespace {
 
-const std::string kPrivate = "private, no-cache";
 constexpr int64_t kSignatureTolerance = 300;
 
 void WritePayment(core::JsonWriter& json, const Payment& p) {
@@ -92,7 +91,7 @@ Response Pay(PaymentsService& service, Request& request) {
     if (!method.ok()) return http::ProblemResponse(method.error(), request.path);
     auto payment = service.PayOrder(request.context, request.PathParam("order_id"), *method);
     int status = payment.ok() && payment->status == PaymentStatus::kProcessing ? 202 : 200;
-    return http::RenderJson(payment, request, status, WritePayment, kPrivate);
+    return http::RenderJson(payment, request, status, WritePayment, http::kPrivateNoCache);
 }
 
 Response Webhook(PaymentsService& service, const std::string& secret, const core::Clock& clock, Request& request) {
@@ -128,7 +127,8 @@ void RegisterPaymentsRoutes(http::Router& router, PaymentsService& service, std:
     router.Add(Method::kPost, "/api/v1/orders/{order_id}/payment", Access::kUser,
                [s](Request& r) { return Pay(*s, r); });
     router.Add(Method::kGet, "/api/v1/orders/{order_id}/payment", Access::kUser, [s](Request& r) {
-        return http::RenderJson(s->GetPayment(r.context, r.PathParam("order_id")), r, 200, WritePayment, kPrivate);
+        return http::RenderJson(s->GetPayment(r.context, r.PathParam("order_id")), r, 200, WritePayment,
+                                http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/webhooks/paygw", Access::kPublic,
                [s, secret = std::move(webhook_secret), &clock](Request& r) { return Webhook(*s, secret, clock, r); });

@@ -71,7 +71,7 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
     ShippingService* s = &service;
     router.Add(Method::kGet, "/api/v1/orders/{order_id}/tracking", Access::kUser, [s](Request& r) {
         return http::RenderJson(s->GetTracking(r.context, r.PathParam("order_id")), r, 200, WriteTracking,
-                                "private, no-cache");
+                                http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/admin/shipments/{tracking_number}/events", Access::kAdmin,
                [s](Request& r) { return AddEvent(*s, r); });

@@ -15,8 +15,6 @@ using http::Response;
 
 namespace {
 
-const std::string kPrivate = "private, no-cache";
-
 void WriteUser(core::JsonWriter& json, const User& user) {
     json.BeginObject()
         .Field("id", user.id)
@@ -46,7 +44,7 @@ void WriteAddress(core::JsonWriter& json, const Address& a) {
 
 template <typename T, typename Writer>
 Response Render(const core::Result<T>& result, const Request& request, int status, Writer write,
-                const std::string& cache_control = kPrivate) {
+                const std::string& cache_control = http::kPrivateNoCache) {
     return http::RenderJson(result, request, status, write, cache_control);
 }
 
