@@ -158,7 +158,8 @@ int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int6
             std::vector<inventory::Adjustment> adjustments;
             for (const auto& product : batch)
                 for (const auto& variant : product.variants)
-                    adjustments.push_back({core::NewId("adj"), variant.sku, stock, "demo stock", "seed", 0, now});
+                    adjustments.push_back(
+                        {core::NewTimeOrderedId("adj"), variant.sku, stock, "demo stock", "seed", 0, now});
             return (*app)->inventory_repository->ApplyAdjustments(adjustments);
         });
     if (!written.ok()) return Fail(written.error());

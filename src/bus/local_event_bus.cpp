@@ -269,7 +269,10 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     auto saved = db.Write<void>([&](Connection& c) -> Result<void> {
         if (dead) {
             EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertDeadLetter));
-            insert.Bind(1, core::NewId("dlq")).Bind(2, subscription.consumer).Bind(3, dead->id).Bind(4, dead->type);
+            insert.Bind(1, core::NewTimeOrderedId("dlq"))
+                .Bind(2, subscription.consumer)
+                .Bind(3, dead->id)
+                .Bind(4, dead->type);
             insert.Bind(5, dead->aggregate_id).Bind(6, dead->payload).Bind(7, dead->occurred_at);
             insert.Bind(8, dead->sequence).Bind(9, dead_attempts).Bind(10, error_text).Bind(11, NowMs() / 1000);
             EMPORIUM_TRY(insert.Run());

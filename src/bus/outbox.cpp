@@ -14,7 +14,8 @@ constexpr std::string_view kPruneHandled = "DELETE FROM handled_events WHERE han
 }  // namespace
 
 Event NewEvent(std::string type, std::string aggregate_id, std::string payload, int64_t occurred_at) {
-    return Event{core::NewId("evt"), std::move(type), std::move(aggregate_id), std::move(payload), occurred_at, 0};
+    return Event{
+        core::NewTimeOrderedId("evt"), std::move(type), std::move(aggregate_id), std::move(payload), occurred_at, 0};
 }
 
 core::Result<void> AppendToOutbox(infra::sqlite::Connection& connection, const Event& event) {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <random>
 
@@ -38,6 +39,27 @@ std::string NewId(std::string_view prefix) {
     std::string id(prefix);
     id += '_';
     id += RandomToken(12);
+    return id;
+}
+
+std::string TimeOrderedToken() {
+    static constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    auto millis = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    std::string token(8, '0');  // 62^8 ms: until the year 8888
+    for (int i = 7; i >= 0; --i) {
+        token[static_cast<std::size_t>(i)] = kBase62[millis % 62];
+        millis /= 62;
+    }
+    token += RandomToken(12);
+    return token;
+}
+
+std::string NewTimeOrderedId(std::string_view prefix) {
+    std::string id(prefix);
+    id += '_';
+    id += TimeOrderedToken();
     return id;
 }
 

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
 #include "core/random.hpp"
@@ -39,6 +42,23 @@ TEST(Random, TokensAreUrlSafeAndDistinct) {
     ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode("hello|world"), decoded));
     EXPECT_EQ(decoded, "hello|world");
     EXPECT_FALSE(Base64UrlDecode("not base64!", decoded));
+}
+
+TEST(Random, TimeOrderedIdsSortByCreationTimeAndStayUnguessable) {
+    ASSERT_TRUE(InitCrypto());
+    std::string first = NewTimeOrderedId("evt");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    std::string second = NewTimeOrderedId("evt");
+    ASSERT_EQ(first.size(), 4u + 8u + 16u);
+    EXPECT_EQ(first.substr(0, 4), "evt_");
+    // Later ids sort after earlier ones as plain text (that is what keeps index inserts at the
+    // right edge), and the random part still differs between ids of the same millisecond.
+    EXPECT_LT(first, second);
+    EXPECT_NE(first.substr(4, 8), second.substr(4, 8));
+    std::string a = TimeOrderedToken(), b = TimeOrderedToken();
+    EXPECT_NE(a.substr(8), b.substr(8));
+    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
 }
 
 TEST(Random, Sha256MatchesKnownVector) {

@@ -41,7 +41,7 @@ Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext
     if (!errors.empty()) return Error::Invalid(std::move(errors));
     EMPORIUM_TRY(CheckSku(ctx, sku));
     Adjustment adjustment;
-    adjustment.id = core::NewId("adj");
+    adjustment.id = core::NewTimeOrderedId("adj");
     adjustment.sku = std::string(sku);
     adjustment.delta = delta;
     adjustment.reason = std::move(trimmed);

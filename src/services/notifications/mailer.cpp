@@ -1,11 +1,13 @@
 #include "services/notifications/mailer.hpp"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "core/clock.hpp"
 
@@ -58,6 +60,8 @@ core::Result<void> SmtpMailer::Deliver(const Mail& mail) {
 
 core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
     namespace fs = std::filesystem;
+    std::string text = FormatMessage(mail, from_);
+    std::lock_guard lock(spool_mutex_);
     std::error_code ec;
     fs::path root(directory_);
     if (!spool_ready_.load(std::memory_order_relaxed)) {
@@ -66,14 +70,18 @@ core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
         spool_ready_ = true;
     }
     fs::path temporary = root / "tmp" / mail.id;
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << FormatMessage(mail, from_);
-        out.flush();
-        if (!out) {
-            spool_ready_ = false;  // perhaps the spool was removed: make it again on the retry
-            return core::Error::Internal("cannot write " + temporary.string());
-        }
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool written = fd >= 0;
+    for (std::size_t done = 0; written && done < text.size();) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        written = n > 0;
+        if (written) done += static_cast<std::size_t>(n);
+    }
+    if (fd >= 0 && ::close(fd) != 0) written = false;
+    if (!written) {
+        spool_ready_ = false;  // perhaps the spool was removed: make it again on the retry
+        return core::Error::Internal("cannot write " + temporary.string());
     }
     fs::rename(temporary, root / "new" / mail.id, ec);
     if (ec) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "core/result.hpp"
@@ -36,6 +37,10 @@ class MaildirMailer final : public Mailer {
     std::string directory_;
     std::string from_;
     std::atomic<bool> spool_ready_{false};  // tmp/, new/ and cur/ exist (checked once, again after a failure)
+    // One mail file at a time: creating a file holds its directory's lock, and the bus's
+    // handler threads queued on it would otherwise spin on that kernel lock (measured:
+    // a sixth of the server's CPU in a checkout run) instead of sleeping here.
+    std::mutex spool_mutex_;
 };
 
 // Sends each mail over SMTP with libcurl (url like "smtp://127.0.0.1:25"). A failed send is

@@ -122,7 +122,7 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     }
     Order order;
     order.user_id = user_id;
-    order.id = "ord_" + std::to_string(shard) + "_" + core::RandomToken(12);
+    order.id = "ord_" + std::to_string(shard) + "_" + core::TimeOrderedToken();
     std::vector<FieldError> errors;
     std::vector<inventory::ReservationLine> reservation;
     for (std::size_t i = 0; i < cart.items.size(); ++i) {

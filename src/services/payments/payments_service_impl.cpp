@@ -250,7 +250,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
         return Error::Invalid("card", "is required (or card_token)");
     }
     Payment payment;
-    payment.id = core::NewId("pay");
+    payment.id = core::NewTimeOrderedId("pay");
     payment.order_id = order.id;
     payment.user_id = order.user_id;
     payment.amount = order.total.amount;
