@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include "core/random.hpp"
@@ -66,9 +68,55 @@ TEST_F(DatabaseTest, ConcurrentWritesAllCommitAndAreBatched) {
     for (auto& thread : threads) thread.join();
     EXPECT_EQ(failures.load(), 0);
     EXPECT_EQ(Count(), kThreads * kPerThread);
-    auto stats = db_->Stats();
-    EXPECT_EQ(stats.write_jobs, kThreads * kPerThread);
-    EXPECT_LE(stats.write_batches, stats.write_jobs);
+    EXPECT_EQ(db_->Stats().write_jobs, kThreads * kPerThread);
+}
+
+TEST_F(DatabaseTest, WritesQueuedBehindACommitShareTheNextOneAndFailAlone) {
+    // The first writer leads and holds its batch open until eight more writers have queued
+    // behind it; the next leader must then take all eight into one transaction, in which
+    // the failing one (a duplicate name) and the throwing one roll back alone.
+    ASSERT_TRUE(Insert("taken").ok());
+    int64_t batches_before = db_->Stats().write_batches;
+    std::atomic<bool> release{false};
+    std::thread leader([&] {
+        auto written = db_->Write<void>([&](Connection& c) -> core::Result<void> {
+            while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO items (name) VALUES ('leader')"));
+            return stmt.Run();
+        });
+        EXPECT_TRUE(written.ok());
+    });
+    while (db_->Stats().write_queue_depth < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::vector<std::thread> followers;
+    std::atomic<int> succeeded{0}, conflicts{0}, internal{0};
+    for (int i = 0; i < 8; ++i) {
+        followers.emplace_back([&, i] {
+            core::Result<void> outcome = core::Ok();
+            if (i == 3) {
+                outcome = Insert("taken");
+            } else if (i == 5) {
+                outcome = db_->Write<void>([](Connection&) -> core::Result<void> { throw std::runtime_error("boom"); });
+            } else {
+                outcome = Insert("follower-" + std::to_string(i));
+            }
+            if (outcome.ok())
+                ++succeeded;
+            else if (outcome.error().code == core::ErrorCode::kConflict)
+                ++conflicts;
+            else if (outcome.error().code == core::ErrorCode::kInternal)
+                ++internal;
+        });
+    }
+    while (db_->Stats().write_queue_depth < 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    release = true;
+    leader.join();
+    for (auto& follower : followers) follower.join();
+    EXPECT_EQ(succeeded.load(), 6);
+    EXPECT_EQ(conflicts.load(), 1);
+    EXPECT_EQ(internal.load(), 1);
+    EXPECT_EQ(Count(), 1 + 1 + 6);
+    EXPECT_EQ(db_->Stats().write_batches - batches_before, 2);  // the leader's, then all eight together
+    EXPECT_EQ(db_->Stats().write_queue_depth, 0);
 }
 
 TEST_F(DatabaseTest, FailingJobRollsBackAloneWithConflict) {

@@ -5,7 +5,6 @@
 
 #include "core/embedded_files.hpp"
 #include "observability/log.hpp"
-#include "runtime/thread_name.hpp"
 
 namespace emporium::infra::sqlite {
 
@@ -59,20 +58,14 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
         EMPORIUM_ASSIGN_OR_RETURN(auto reader, Connection::Open(opts.path, reader_options));
         database->idle_readers_.push_back(std::move(reader));
     }
-    database->writer_thread_ = std::thread([db = database.get()] {
-        runtime::NameThisThread("db:" + db->options_.name);
-        db->WriterLoop();
-    });
     return database;
 }
 
 Database::~Database() {
-    {
-        std::lock_guard lock(write_mutex_);
-        stopping_ = true;
-    }
-    write_wakeup_.notify_all();
-    if (writer_thread_.joinable()) writer_thread_.join();
+    // Refuse new writes and let the ones in flight finish: their callers wait for them.
+    std::unique_lock lock(write_mutex_);
+    stopping_ = true;
+    write_queue_empty_.wait(lock, [&] { return write_queue_.empty(); });
 }
 
 Result<void> Database::Migrate(Connection& connection) {
@@ -168,79 +161,80 @@ Result<void> Database::Ping() {
 }
 
 Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work) {
-    auto job = std::make_shared<WriteJob>();
-    job->work = std::move(work);
+    PendingWrite self;
+    self.work = std::move(work);
     std::unique_lock lock(write_mutex_);
     if (stopping_) return Error::Unavailable("database " + options_.name + " is closing");
-    write_queue_.push_back(job);
-    write_wakeup_.notify_one();
-    write_done_.wait(lock, [&] { return job->result.has_value(); });
-    return std::move(*job->result);
+    write_queue_.push_back(&self);
+    self.turn.wait(lock, [&] { return self.result.has_value() || write_queue_.front() == &self; });
+    if (self.result) return std::move(*self.result);  // a leader committed it for us
+
+    // This caller leads: everything queued now (itself first) shares one commit.
+    std::size_t take = std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
+    std::vector<PendingWrite*> batch(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    lock.unlock();
+    std::vector<Result<void>> outcomes = CommitBatch(batch);
+    write_batches_.fetch_add(1, std::memory_order_relaxed);
+    write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    lock.lock();
+    write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    // Signalled under the lock: a follower returns (and its PendingWrite ends) as soon as
+    // it sees its result, so nothing may touch it after the lock is released.
+    for (std::size_t i = 1; i < batch.size(); ++i) {
+        batch[i]->result.emplace(std::move(outcomes[i]));
+        batch[i]->turn.notify_one();
+    }
+    if (!write_queue_.empty())
+        write_queue_.front()->turn.notify_one();  // the next leader
+    else
+        write_queue_empty_.notify_all();
+    return std::move(outcomes[0]);
 }
 
-void Database::WriterLoop() {
-    std::vector<std::shared_ptr<WriteJob>> batch;
+std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>& batch) {
     std::vector<Result<void>> outcomes;
-    for (;;) {
-        {
-            std::unique_lock lock(write_mutex_);
-            write_wakeup_.wait(lock, [&] { return stopping_ || !write_queue_.empty(); });
-            if (write_queue_.empty()) return;  // stopping, and nothing left to commit
-            std::size_t take =
-                std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
-            batch.assign(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
-            write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    outcomes.reserve(batch.size());
+    Result<void> begun = writer_->Execute("BEGIN IMMEDIATE");
+    for (PendingWrite* job : batch) {
+        if (!begun.ok()) {
+            outcomes.push_back(begun.error());
+            continue;
         }
-        outcomes.clear();
-        Result<void> begun = writer_->Execute("BEGIN IMMEDIATE");
-        for (auto& job : batch) {
-            if (!begun.ok()) {
-                outcomes.push_back(begun.error());
-                continue;
+        Result<void> outcome = writer_->Execute("SAVEPOINT job");
+        if (outcome.ok()) {
+            try {
+                outcome = job->work(*writer_);
+            } catch (const std::exception& e) {
+                outcome = Error::Internal(std::string("write job threw: ") + e.what());
+            } catch (...) {
+                outcome = Error::Internal("write job threw");
             }
-            Result<void> outcome = writer_->Execute("SAVEPOINT job");
-            if (outcome.ok()) {
-                try {
-                    outcome = job->work(*writer_);
-                } catch (const std::exception& e) {
-                    outcome = Error::Internal(std::string("write job threw: ") + e.what());
-                } catch (...) {
-                    outcome = Error::Internal("write job threw");
-                }
-                if (!outcome.ok()) (void)writer_->Execute("ROLLBACK TO job");
-                auto released = writer_->Execute("RELEASE job");
-                if (outcome.ok() && !released.ok()) outcome = released;
-            }
-            outcomes.push_back(std::move(outcome));
-            if (!writer_->InTransaction()) {
-                // SQLite rolled the whole batch back by itself (disk full, I/O error): the
-                // jobs before this one are gone too, and the next SAVEPOINT would silently
-                // start a new transaction. Fail everything in this batch; callers may retry.
-                begun = Error::Unavailable("database " + options_.name + " rolled back a write batch");
-                for (auto& earlier : outcomes)
-                    if (earlier.ok()) earlier = begun.error();
-            }
+            if (!outcome.ok()) (void)writer_->Execute("ROLLBACK TO job");
+            auto released = writer_->Execute("RELEASE job");
+            if (outcome.ok() && !released.ok()) outcome = released;
         }
-        if (begun.ok()) {
-            auto committed = writer_->Execute("COMMIT");
-            if (!committed.ok()) {
-                (void)writer_->Execute("ROLLBACK");
-                observability::LogError("commit_failed", [&](core::JsonWriter& json) {
-                    json.Field("database", options_.name).Field("error", committed.error().message);
-                });
-                for (auto& outcome : outcomes)
-                    if (outcome.ok()) outcome = committed.error();
-            }
+        outcomes.push_back(std::move(outcome));
+        if (!writer_->InTransaction()) {
+            // SQLite rolled the whole batch back by itself (disk full, I/O error): the
+            // jobs before this one are gone too, and the next SAVEPOINT would silently
+            // start a new transaction. Fail everything in this batch; callers may retry.
+            begun = Error::Unavailable("database " + options_.name + " rolled back a write batch");
+            for (auto& earlier : outcomes)
+                if (earlier.ok()) earlier = begun.error();
         }
-        write_batches_.fetch_add(1, std::memory_order_relaxed);
-        write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-        {
-            std::lock_guard lock(write_mutex_);
-            for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result.emplace(std::move(outcomes[i]));
-        }
-        write_done_.notify_all();
-        batch.clear();
     }
+    if (begun.ok()) {
+        auto committed = writer_->Execute("COMMIT");
+        if (!committed.ok()) {
+            (void)writer_->Execute("ROLLBACK");
+            observability::LogError("commit_failed", [&](core::JsonWriter& json) {
+                json.Field("database", options_.name).Field("error", committed.error().message);
+            });
+            for (auto& outcome : outcomes)
+                if (outcome.ok()) outcome = committed.error();
+        }
+    }
+    return outcomes;
 }
 
 DatabaseStats Database::Stats() const {
