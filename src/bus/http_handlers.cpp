@@ -41,6 +41,8 @@ void WriteDeadLetter(core::JsonWriter& json, const DeadLetter& d) {
 void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
     EventBus* b = &bus;
     router.Add(Method::kGet, "/api/v1/admin/dead-letters", Access::kAdmin, [b](Request& r) {
+        if (auto known = http::CheckQueryParams(r, {"limit"}); !known.ok())
+            return http::ProblemResponse(known.error(), r.path);
         auto limit = http::LimitParam(r);
         if (!limit.ok()) return http::ProblemResponse(limit.error(), r.path);
         return http::RenderJson(

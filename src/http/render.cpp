@@ -1,5 +1,7 @@
 #include "http/render.hpp"
 
+#include <algorithm>
+
 #include "core/text.hpp"
 
 namespace emporium::http {
@@ -13,6 +15,21 @@ core::Result<void> CheckNoRepeatedParams(const Request& request) {
                                    "Invalid query parameters.",
                                    {{params[i].first, "is given more than once"}}};
     return core::Ok();
+}
+
+core::Result<void> CheckQueryParams(const Request& request, std::initializer_list<std::string_view> known) {
+    EMPORIUM_TRY(CheckNoRepeatedParams(request));
+    for (const auto& [name, value] : request.QueryParams())
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            return core::Error{
+                core::ErrorCode::kMalformed, "Invalid query parameters.", {{name, "is not a parameter of this list"}}};
+    return core::Ok();
+}
+
+core::Result<PageParams> ReadPageParams(const Request& request) {
+    EMPORIUM_TRY(CheckQueryParams(request, {"limit", "cursor"}));
+    EMPORIUM_ASSIGN_OR_RETURN(int limit, LimitParam(request));
+    return PageParams{limit, request.QueryParam("cursor").value_or("")};
 }
 
 core::Result<int> LimitParam(const Request& request, int fallback) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,17 @@ core::Result<int> LimitParam(const Request& request, int fallback = 20);
 // parameter has no single meaning, and a cache keyed by one of its values must never store
 // an answer computed from another.
 core::Result<void> CheckNoRepeatedParams(const Request& request);
+
+// kMalformed (400) naming the first query parameter that is repeated or not one of `known`:
+// a typo such as ?limt=5 must not silently give the default answer.
+core::Result<void> CheckQueryParams(const Request& request, std::initializer_list<std::string_view> known);
+
+// The parameters of a plain list: `limit` (LimitParam) and the opaque `cursor`, nothing else.
+struct PageParams {
+    int limit = 20;
+    std::string cursor;
+};
+core::Result<PageParams> ReadPageParams(const Request& request);
 
 // The Idempotency-Key header: nullopt when absent; kMalformed (400) unless 1-255 visible
 // ASCII characters.

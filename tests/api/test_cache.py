@@ -225,6 +225,22 @@ class CacheCountersTest(CacheAssertions, ServerTestCase):
             status, h, raw = self.server.request("GET", path)
             assert_problem(self, status, h, raw, 400)
 
+    def test_an_unknown_parameter_is_400_even_when_the_plain_list_is_cached(self):
+        # ?limt=5 (a typo) must not quietly answer the default page, least of all from the
+        # cache on the event-loop fast path, which knows only the page's own key.
+        base = cold_list_url(limit=4)
+        self.assertEqual(self.server.json("GET", base)[0], 200)
+        self.assertEqual(self.server.json("GET", base)[0], 200)  # now a fresh cache entry
+        for extra, name in (("&limt=5", "limt"), ("&status=draft", "status"), ("&q=shoe", "q")):
+            with self.subTest(extra=extra):
+                status, h, raw = self.server.request("GET", base + extra)
+                body = assert_problem(self, status, h, raw, 400)
+                self.assertIn(name, [e.get("field") for e in body.get("errors", [])], body)
+        for path in ("/api/v1/orders?limt=5", "/api/v1/orders?limit=5&page=2"):
+            with self.subTest(path=path):
+                status, h, raw = self.server.request("GET", path, token=self.server.new_customer()[1])
+                assert_problem(self, status, h, raw, 400)
+
     def test_not_found_is_still_404_when_repeated(self):
         path = f"{PRODUCTS}/prd_{uniq('nosuch')}"
         for _ in range(3):

@@ -1,5 +1,6 @@
 #include "services/catalog/http_handlers.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -129,6 +130,8 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
                 errors.push_back({"status", "must be draft, active or archived"});
             else
                 query.status = status;
+        } else {
+            errors.push_back({key, "is not a parameter of this list"});
         }
     }
     if (!errors.empty())
@@ -172,19 +175,20 @@ struct CatalogRoutes {
         });
     }
 
-    // The list's cache key from the parameters it understands, in a fixed order: unknown or
-    // reordered parameters map to the same entry, so junk URLs cannot flood the cache.
+    // The list's cache key: every parameter, in name order, so reordered parameters share
+    // an entry. A URL with an unknown or repeated parameter gets a key of its own that is
+    // never filled (it is answered 400 before anything is cached), so the event-loop fast
+    // path cannot answer it from the plain list's entry.
     static std::string ListCacheKey(const Request& request) {
-        static constexpr std::string_view kKnown[] = {"category", "cursor", "limit", "price_max", "price_min", "sort"};
+        auto params = request.QueryParams();
+        std::sort(params.begin(), params.end());
         std::string key = request.path;
         key += '?';
-        for (auto name : kKnown) {
-            if (auto value = request.QueryParam(name)) {
-                key += name;
-                key += '=';
-                key += *value;
-                key += '\x1f';
-            }
+        for (const auto& [name, value] : params) {
+            key += name;
+            key += '=';
+            key += value;
+            key += '\x1f';
         }
         return key;
     }

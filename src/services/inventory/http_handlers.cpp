@@ -72,10 +72,9 @@ Response Adjust(InventoryService& service, Request& request) {
 }
 
 Response ListAdjustments(InventoryService& service, Request& request) {
-    auto limit = http::LimitParam(request);
-    if (!limit.ok()) return http::ProblemResponse(limit.error(), request.path);
-    auto page = service.ListAdjustments(request.context, request.PathParam("sku"), *limit,
-                                        request.QueryParam("cursor").value_or(""));
+    auto params = http::ReadPageParams(request);
+    if (!params.ok()) return http::ProblemResponse(params.error(), request.path);
+    auto page = service.ListAdjustments(request.context, request.PathParam("sku"), params->limit, params->cursor);
     return http::RenderJson(
         page, request, 200,
         [](core::JsonWriter& json, const AdjustmentPage& p) {

@@ -105,10 +105,10 @@ Response PlaceOrder(OrdersService& service, Request& request) {
 }
 
 Response ListOrders(OrdersService& service, Request& request) {
-    auto limit = http::LimitParam(request);
-    if (!limit.ok()) return http::ProblemResponse(limit.error(), request.path);
+    auto params = http::ReadPageParams(request);
+    if (!params.ok()) return http::ProblemResponse(params.error(), request.path);
     return http::RenderJson(
-        service.ListOrders(request.context, *limit, request.QueryParam("cursor").value_or("")), request, 200,
+        service.ListOrders(request.context, params->limit, params->cursor), request, 200,
         [](core::JsonWriter& json, const OrderPage& page) {
             json.BeginObject().Key("items").BeginArray();
             for (const auto& order : page.items) WriteOrder(json, order);
