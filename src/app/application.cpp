@@ -160,7 +160,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         order_sources.push_back("orders_" + std::to_string(shard));
         app->bus->AddSource(order_sources.back(), *app->order_shards[shard]);
     }
-    orders::SubscribeOrderConsumers(*app->bus, *app->orders);
+    orders::SubscribeOrderConsumers(*app->bus, *app->orders, *app->inventory, order_sources);
     payments_service_ptr->Subscribe(*app->bus, "payments", order_sources);
 
     app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);

@@ -249,6 +249,25 @@ class PaymentsTest(unittest.TestCase):
         status, _, again = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
         self.assertEqual((status, again["status"]), (200, "REFUNDED"))
 
+    def test_a_refunded_order_puts_its_units_back_on_sale_once(self):
+        sku = self.product(stock=5)
+        token, order = self.order(sku, 2)
+        self.assertEqual(self.pay(token, order["id"])[0], 200)
+        self.assertEqual(self.stock(sku), {**self.stock(sku), "available": 3, "reserved": 0, "sold": 2})
+        status, _, cancelled = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
+        self.assertEqual((status, cancelled["status"]), (200, "REFUNDED"), cancelled)
+        # The parcel never left: both units can be sold again, at once, and only once even
+        # when the cancel is repeated and the refund event is delivered.
+        self.assertEqual(self.stock(sku), {**self.stock(sku), "available": 5, "reserved": 0, "sold": 0})
+        self.assertEqual(self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)[0], 200)
+        time.sleep(0.5)
+        self.assertEqual(self.stock(sku), {**self.stock(sku), "available": 5, "reserved": 0, "sold": 0})
+        status, _, page = self.server.json("GET", f"/api/v1/admin/inventory/{sku}/adjustments", token=self.admin)
+        self.assertEqual(status, 200, page)
+        returned = [a for a in page["items"] if order["id"] in a["reason"]]
+        self.assertEqual(len(returned), 1, page["items"])
+        self.assertEqual((returned[0]["delta"], returned[0]["available_after"]), (2, 5), returned[0])
+
     def test_cancel_while_the_provider_fails_refunds_once_it_is_back(self):
         sku = self.product(stock=3)
         token, order = self.order(sku)

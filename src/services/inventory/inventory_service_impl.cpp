@@ -81,6 +81,11 @@ Result<void> InventoryServiceImpl::Release(const core::RequestContext&, std::str
     return repository_.Finish(reservation_id, ReservationStatus::kReleased, clock_.NowSeconds(), std::nullopt);
 }
 
+Result<void> InventoryServiceImpl::Restock(const core::RequestContext&, std::string_view reservation_id) {
+    return repository_.Restock(reservation_id, "order " + std::string(reservation_id) + " refunded: back on sale",
+                               clock_.NowSeconds());
+}
+
 Result<int> InventoryServiceImpl::ReleaseExpired(const core::RequestContext&, int limit) {
     int64_t now = clock_.NowSeconds();
     EMPORIUM_ASSIGN_OR_RETURN(auto expired, repository_.FindExpired(now, limit));

@@ -24,6 +24,7 @@ class InventoryServiceImpl final : public InventoryService {
                                const std::vector<ReservationLine>& lines, int64_t expires_at) override;
     core::Result<void> Commit(const core::RequestContext& ctx, std::string_view reservation_id) override;
     core::Result<void> Release(const core::RequestContext& ctx, std::string_view reservation_id) override;
+    core::Result<void> Restock(const core::RequestContext& ctx, std::string_view reservation_id) override;
     core::Result<int> ReleaseExpired(const core::RequestContext& ctx, int limit) override;
 
   private:

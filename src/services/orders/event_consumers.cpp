@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "services/orders/orders_service_impl.hpp"
+
 namespace emporium::orders {
 
 namespace {
@@ -22,11 +24,24 @@ core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event
     return cancelled.error();
 }
 
+core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, const bus::Event& event) {
+    boost::system::error_code ec;
+    auto payload = boost::json::parse(event.payload, ec);
+    if (ec || !payload.is_object()) return core::Error::Internal("OrderStatusChanged payload is not an object");
+    const auto* to = payload.as_object().if_contains("to");
+    if (!to || !to->is_string() || to->as_string() != "REFUNDED") return core::Ok();
+    return RestockRefunded(inventory, core::RequestContext{}, event.aggregate_id);
+}
+
 }  // namespace
 
-void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders) {
+void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory,
+                             const std::vector<std::string>& order_sources) {
     bus.Subscribe("inventory", "orders.reservation_expiry", {"ReservationReleased"},
                   [&orders](const bus::Event& event) { return OnReservationReleased(orders, event); });
+    for (const auto& source : order_sources)
+        bus.Subscribe(source, "orders.restock_refunded", {"OrderStatusChanged"},
+                      [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); });
 }
 
 }  // namespace emporium::orders

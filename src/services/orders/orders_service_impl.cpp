@@ -184,6 +184,17 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     return PlacedOrder{std::move(order), false};
 }
 
+Result<void> RestockRefunded(inventory::InventoryService& inventory, const core::RequestContext& ctx,
+                             std::string_view order_id) {
+    auto restocked = inventory.Restock(ctx, order_id);
+    // No reservation (an order from before reservations) or one that was never sold
+    // (released): nothing went out, nothing comes back.
+    if (!restocked.ok() &&
+        (restocked.error().code == core::ErrorCode::kNotFound || restocked.error().code == core::ErrorCode::kConflict))
+        return core::Ok();
+    return restocked;
+}
+
 Result<Order> OrdersServiceImpl::OwnOrder(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
     int shard = ShardOfOrder(order_id);
@@ -274,6 +285,16 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
     if (to == OrderStatus::kCancelled) {
         auto released = inventory_.Release(ctx, order_id);
         if (!released.ok() && released.error().code != core::ErrorCode::kNotFound) return released.error();
+    }
+    if (to == OrderStatus::kRefunded) {
+        // Refunded before it shipped (a shipped order cannot be cancelled): the units are
+        // still here and go back on sale. A failure here is retried by the
+        // orders.restock_refunded consumer of this transition's event.
+        auto restocked = RestockRefunded(inventory_, ctx, order_id);
+        if (!restocked.ok())
+            observability::LogWarn("restock_deferred", [&](core::JsonWriter& json) {
+                json.Field("order_id", order_id).Field("error", restocked.error().message);
+            });
     }
     return order;
 }

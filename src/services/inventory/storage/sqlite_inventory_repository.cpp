@@ -5,6 +5,7 @@
 #include "bus/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "core/random.hpp"
 
 namespace emporium::inventory {
 
@@ -44,6 +45,11 @@ constexpr std::string_view kCommitStock =
     "UPDATE stock SET reserved = reserved - ?2, sold = sold + ?2, updated_at = ?3 WHERE sku = ?1";
 constexpr std::string_view kReleaseStock =
     "UPDATE stock SET reserved = reserved - ?2, available = available + ?2, updated_at = ?3 WHERE sku = ?1";
+constexpr std::string_view kRestockStock =
+    "UPDATE stock SET sold = sold - ?2, available = available + ?2, updated_at = ?3 WHERE sku = ?1 AND sold >= ?2";
+constexpr std::string_view kMarkRestocked =
+    "INSERT INTO restocked_reservations (reservation_id, restocked_at) VALUES (?1, ?2) "
+    "ON CONFLICT (reservation_id) DO NOTHING";
 constexpr std::string_view kSetReservationStatus = "UPDATE reservations SET status = ?2, updated_at = ?3 WHERE id = ?1";
 constexpr std::string_view kSelectExpired =
     "SELECT id FROM reservations WHERE status = 'active' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2";
@@ -111,6 +117,25 @@ Result<void> PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t c
     return bus::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
 }
 
+Result<std::vector<ReservationLine>> ReadReservationLines(Connection& c, std::string_view reservation_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservationLines));
+    select.Bind(1, reservation_id);
+    std::vector<ReservationLine> lines;
+    while (true) {
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        lines.push_back({select.String(0), select.Int(1)});
+    }
+    return lines;
+}
+
+Result<void> RecordAdjustment(Connection& c, const Adjustment& a) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
+    record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
+    record.Bind(6, a.available_after).Bind(7, a.created_at);
+    return record.Run();
+}
+
 Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
     EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
     ensure.Bind(1, a.sku).Bind(2, a.created_at);
@@ -125,10 +150,7 @@ Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
     if (publish) EMPORIUM_TRY(PublishIfCrossedZero(c, a.sku, a.delta, a.created_at));
     EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
     a.available_after = stock.available;
-    EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
-    record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
-    record.Bind(6, a.available_after).Bind(7, a.created_at);
-    EMPORIUM_TRY(record.Run());
+    EMPORIUM_TRY(RecordAdjustment(c, a));
     return stock;
 }
 }  // namespace
@@ -203,16 +225,7 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
         }
         if (status == StatusName(to)) return core::Ok();
         if (status != "active") return Error::Conflict(std::string("The reservation is already ") + status + ".");
-        std::vector<ReservationLine> lines;
-        {
-            EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservationLines));
-            select.Bind(1, reservation_id);
-            while (true) {
-                EMPORIUM_ASSIGN_OR_RETURN(bool row, select.Step());
-                if (!row) break;
-                lines.push_back({select.String(0), select.Int(1)});
-            }
-        }
+        EMPORIUM_ASSIGN_OR_RETURN(auto lines, ReadReservationLines(c, reservation_id));
         for (const auto& line : lines) {
             EMPORIUM_ASSIGN_OR_RETURN(auto move,
                                       c.Prepare(to == ReservationStatus::kCommitted ? kCommitStock : kReleaseStock));
@@ -232,6 +245,36 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
                 .EndObject();
             EMPORIUM_TRY(bus::AppendToOutbox(
                 c, bus::NewEvent("ReservationReleased", std::string(reservation_id), std::move(payload), now)));
+        }
+        return core::Ok();
+    });
+}
+
+Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id, std::string_view reason, int64_t now) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        {
+            EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservation));
+            select.Bind(1, reservation_id);
+            EMPORIUM_ASSIGN_OR_RETURN(bool found, select.Step());
+            if (!found) return Error::NotFound("No such reservation.");
+            if (select.String(0) != "committed")
+                return Error::Conflict("The reservation is " + select.String(0) + ", not sold.");
+        }
+        EMPORIUM_ASSIGN_OR_RETURN(auto mark, c.Prepare(kMarkRestocked));
+        mark.Bind(1, reservation_id).Bind(2, now);
+        EMPORIUM_TRY(mark.Run());
+        if (c.ChangedRows() == 0) return core::Ok();  // restocked before
+        EMPORIUM_ASSIGN_OR_RETURN(auto lines, ReadReservationLines(c, reservation_id));
+        for (const auto& line : lines) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto back, c.Prepare(kRestockStock));
+            back.Bind(1, line.sku).Bind(2, line.quantity).Bind(3, now);
+            EMPORIUM_TRY(back.Run());
+            if (c.ChangedRows() == 0)
+                return Error::Internal("stock of " + line.sku + " has fewer units sold than the reservation holds");
+            EMPORIUM_TRY(PublishIfCrossedZero(c, line.sku, line.quantity, now));
+            EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, line.sku));
+            EMPORIUM_TRY(RecordAdjustment(c, Adjustment{core::NewTimeOrderedId("adj"), line.sku, line.quantity,
+                                                        std::string(reason), "system", stock.available, now}));
         }
         return core::Ok();
     });
