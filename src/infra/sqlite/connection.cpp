@@ -112,6 +112,11 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     return Statement(*this, stmt);
 }
 
+Result<void> Connection::Run(std::string_view sql) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+    return stmt.Run();
+}
+
 int64_t Connection::ChangedRows() const { return sqlite3_changes64(db_); }
 
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -70,6 +70,10 @@ class Connection {
     core::Result<void> Execute(std::string_view sql);
     // Returns the cached prepared statement for `sql` (prepared on first use).
     core::Result<Statement> Prepare(std::string_view sql);
+    // Runs one statement of trusted SQL that returns no rows through the statement cache:
+    // transaction control on hot paths (BEGIN, SAVEPOINT, COMMIT … around every read and
+    // write), which Execute would parse and compile again each time.
+    core::Result<void> Run(std::string_view sql);
     int64_t ChangedRows() const;
     // True while a transaction is open (SQLite is not in autocommit mode).
     bool InTransaction() const;

@@ -135,15 +135,15 @@ Result<void> Database::ReadErased(const std::function<Result<void>(Connection&)>
         std::unique_ptr<Connection> connection;
         bool in_transaction = false;
         ~Lease() {
-            if (in_transaction) (void)connection->Execute("ROLLBACK");
+            if (in_transaction) (void)connection->Run("ROLLBACK");
             db.ReleaseReader(std::move(connection));
         }
     } lease{*this, AcquireReader()};
-    EMPORIUM_TRY(lease.connection->Execute("BEGIN"));
+    EMPORIUM_TRY(lease.connection->Run("BEGIN"));
     lease.in_transaction = true;
     Result<void> result = work(*lease.connection);
     lease.in_transaction = false;
-    auto end = lease.connection->Execute("COMMIT");
+    auto end = lease.connection->Run("COMMIT");
     if (!end.ok()) {
         lease.in_transaction = true;
         if (result.ok()) result = end;
@@ -194,13 +194,13 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
 std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>& batch) {
     std::vector<Result<void>> outcomes;
     outcomes.reserve(batch.size());
-    Result<void> begun = writer_->Execute("BEGIN IMMEDIATE");
+    Result<void> begun = writer_->Run("BEGIN IMMEDIATE");
     for (PendingWrite* job : batch) {
         if (!begun.ok()) {
             outcomes.push_back(begun.error());
             continue;
         }
-        Result<void> outcome = writer_->Execute("SAVEPOINT job");
+        Result<void> outcome = writer_->Run("SAVEPOINT job");
         if (outcome.ok()) {
             try {
                 outcome = job->work(*writer_);
@@ -209,8 +209,8 @@ std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>
             } catch (...) {
                 outcome = Error::Internal("write job threw");
             }
-            if (!outcome.ok()) (void)writer_->Execute("ROLLBACK TO job");
-            auto released = writer_->Execute("RELEASE job");
+            if (!outcome.ok()) (void)writer_->Run("ROLLBACK TO job");
+            auto released = writer_->Run("RELEASE job");
             if (outcome.ok() && !released.ok()) outcome = released;
         }
         outcomes.push_back(std::move(outcome));
@@ -224,9 +224,9 @@ std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>
         }
     }
     if (begun.ok()) {
-        auto committed = writer_->Execute("COMMIT");
+        auto committed = writer_->Run("COMMIT");
         if (!committed.ok()) {
-            (void)writer_->Execute("ROLLBACK");
+            (void)writer_->Run("ROLLBACK");
             observability::LogError("commit_failed", [&](core::JsonWriter& json) {
                 json.Field("database", options_.name).Field("error", committed.error().message);
             });
