@@ -10,7 +10,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import HOST, Server, base_env, emporium_bin, product_body, uniq
+from harness import HOST, Server, assert_problem, base_env, emporium_bin, product_body, uniq
 
 SECRET = "test-webhook-secret"
 PAID_OR_LATER = ("PAID", "FULFILLING")  # the shipping consumer moves a paid order on shortly after
@@ -248,6 +248,43 @@ class PaymentsTest(unittest.TestCase):
         self.assertEqual((status, payment["status"]), (200, "refunded"))
         status, _, again = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
         self.assertEqual((status, again["status"]), (200, "REFUNDED"))
+
+    def keyed_pay(self, token, order_id, key, body):
+        return self.server.request("POST", f"/api/v1/orders/{order_id}/payment", body,
+                                   headers={"Idempotency-Key": key}, token=token)
+
+    def test_a_keyed_payment_repeated_gets_the_first_answer_and_one_charge(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        before = self.paygw.call("GET", "/admin/stats")["charges"]
+        key = uniq("pay-key")
+        status, h1, first = self.keyed_pay(token, order["id"], key, {"card": GOOD})
+        self.assertEqual(status, 200, first)
+        status, h2, again = self.keyed_pay(token, order["id"], key, {"card": GOOD})
+        self.assertEqual(status, 200, again)
+        self.assertEqual(again, first, "a repeat with the same key and body must return the first body")
+        self.assertEqual(h2.get("idempotent-replayed"), "true")
+        self.assertEqual(self.paygw.call("GET", "/admin/stats")["charges"] - before, 1)
+        # The same key with another request (another body, or another order) is refused.
+        for other_order, body in ((order["id"], {"card_token": "tok_other"}),
+                                  (self.order(sku)[1]["id"], {"card": GOOD})):
+            status, h, raw = self.keyed_pay(token, other_order, key, body)
+            problem = assert_problem(self, status, h, raw, 422)
+            self.assertIn("Idempotency-Key", [e.get("field") for e in problem.get("errors", [])], problem)
+        # Another user's identical key is theirs alone.
+        other_token, other = self.order(sku)
+        status, _, theirs = self.keyed_pay(other_token, other["id"], key, {"card": GOOD})
+        self.assertEqual(status, 200, theirs)
+
+    def test_a_keyed_decline_is_answered_the_same_again(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        key = uniq("pay-key")
+        status, h1, first = self.keyed_pay(token, order["id"], key, {"card": DECLINED})
+        assert_problem(self, status, h1, first, 422)
+        status, h2, again = self.keyed_pay(token, order["id"], key, {"card": DECLINED})
+        self.assertEqual((status, again), (422, first))
+        self.assertTrue(h2.get("content-type", "").startswith("application/problem+json"), h2)
 
     def test_a_refunded_order_puts_its_units_back_on_sale_once(self):
         sku = self.product(stock=5)

@@ -3,8 +3,10 @@
 #include <boost/json/parse.hpp>
 
 #include "core/json_writer.hpp"
+#include "core/random.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
+#include "observability/log.hpp"
 #include "services/payments/psp/paygw_signature.hpp"
 
 namespace emporium::payments {
@@ -82,16 +84,46 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
     return method;
 }
 
-Response Pay(PaymentsService& service, Request& request) {
-    // One payment per order already makes paying idempotent; a key is accepted (and
-    // checked) so that clients can send the same header everywhere.
-    if (auto key = http::IdempotencyKeyHeader(request); !key.ok())
-        return http::ProblemResponse(key.error(), request.path);
+Response PayOnce(PaymentsService& service, Request& request) {
     auto method = ReadMethod(request);
     if (!method.ok()) return http::ProblemResponse(method.error(), request.path);
     auto payment = service.PayOrder(request.context, request.PathParam("order_id"), *method);
     int status = payment.ok() && payment->status == PaymentStatus::kProcessing ? 202 : 200;
     return http::RenderJson(payment, request, status, WritePayment, http::kPrivateNoCache);
+}
+
+Response Pay(PaymentsService& service, Request& request) {
+    // One payment per order already means one charge however often the shopper clicks. A
+    // request with an Idempotency-Key also gets the first answer again, byte for byte, and
+    // the same key with another request is refused (API conventions).
+    auto key = http::IdempotencyKeyHeader(request);
+    if (!key.ok()) return http::ProblemResponse(key.error(), request.path);
+    if (!*key) return PayOnce(service, request);
+    std::string fingerprint = core::Sha256Hex(std::string(request.PathParam("order_id")) + '\n' + request.body);
+    auto earlier = service.FindKeyedRequest(request.context, **key);
+    if (!earlier.ok()) return http::ProblemResponse(earlier.error(), request.path);
+    if (*earlier) {
+        if ((*earlier)->fingerprint != fingerprint)
+            return http::ProblemResponse(
+                core::Error::Invalid("Idempotency-Key", "was used before with a different request"), request.path);
+        Response replay;
+        replay.status = (*earlier)->status;
+        replay.content_type = (*earlier)->content_type;
+        replay.body = (*earlier)->body;
+        replay.SetHeader("Cache-Control", http::kPrivateNoCache);
+        replay.SetHeader("Idempotent-Replayed", "true");
+        return replay;
+    }
+    Response response = PayOnce(service, request);
+    if (response.status < 500) {  // a server-side failure may go differently when retried
+        auto recorded = service.RecordKeyedRequest(
+            request.context, KeyedRequest{**key, fingerprint, response.status, response.content_type, response.body});
+        if (!recorded.ok())  // the payment stands; only an exact replay of this answer is lost
+            observability::LogWarn("keyed_request_not_recorded", [&](core::JsonWriter& json) {
+                json.Field("order_id", request.PathParam("order_id")).Field("error", recorded.error().message);
+            });
+    }
+    return response;
 }
 
 Response Webhook(PaymentsService& service, const std::string& secret, const core::Clock& clock, Request& request) {

@@ -24,6 +24,11 @@ class PaymentsRepository {
     // order is marked paid right after, and the event repairs it if the process dies between.
     virtual core::Result<bool> Update(const Payment& payment, PaymentStatus expected) = 0;
     virtual core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) = 0;
+    virtual core::Result<std::optional<KeyedRequest>> FindKeyedRequest(std::string_view user_id,
+                                                                       std::string_view key) = 0;
+    // Does nothing when the user already has a request with that key.
+    virtual core::Result<void> InsertKeyedRequest(std::string_view user_id, const KeyedRequest& request,
+                                                  int64_t now) = 0;
 };
 
 }  // namespace emporium::payments

@@ -38,6 +38,16 @@ struct PaymentMethod {
     std::optional<std::string> card_token;
 };
 
+// A payment request sent with an Idempotency-Key and the answer it got, kept so that a
+// repeat gets exactly that answer (API conventions), whatever happened to the payment since.
+struct KeyedRequest {
+    std::string key;
+    std::string fingerprint;  // of what was asked (the order and the body)
+    int status = 0;
+    std::string content_type;
+    std::string body;
+};
+
 // The payments service: charges an order once, however often the shopper clicks, and
 // drives the order to PAID or CANCELLED. Blocking; thread-safe. Errors: kNotFound
 // (unknown or other user's order), kConflict (order cannot be paid), kInvalidArgument
@@ -52,6 +62,11 @@ class PaymentsService {
     virtual core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                            const PaymentMethod& method) = 0;
     virtual core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    // The caller's request made earlier with `key`, if any.
+    virtual core::Result<std::optional<KeyedRequest>> FindKeyedRequest(const core::RequestContext& ctx,
+                                                                       std::string_view key) = 0;
+    // Keeps the caller's answer to a keyed request; when two race, the first one stays.
+    virtual core::Result<void> RecordKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& request) = 0;
     // Background work: one attempt for each payment whose retry is due. Returns how many.
     virtual core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) = 0;
     // A verified provider event (charge.succeeded / charge.failed) for the order it names.

@@ -293,6 +293,17 @@ Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx,
     return repository_.FindByOrder(order_id);
 }
 
+Result<std::optional<KeyedRequest>> PaymentsServiceImpl::FindKeyedRequest(const core::RequestContext& ctx,
+                                                                          std::string_view key) {
+    if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
+    return repository_.FindKeyedRequest(ctx.principal->user_id, key);
+}
+
+Result<void> PaymentsServiceImpl::RecordKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& request) {
+    if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
+    return repository_.InsertKeyedRequest(ctx.principal->user_id, request, clock_.NowSeconds());
+}
+
 Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int limit) {
     if (!provider_) return 0;
     EMPORIUM_ASSIGN_OR_RETURN(auto due, repository_.FindDue(clock_.NowSeconds(), limit));

@@ -27,6 +27,12 @@ constexpr std::string_view kUpdate =
     "UPDATE payments SET status = ?2, psp_charge_id = ?3, failure_code = ?4, attempts = ?5, next_retry_at = ?6, "
     "updated_at = ?7 WHERE id = ?1 AND status = ?8";
 
+constexpr std::string_view kSelectKeyedRequest =
+    "SELECT key, fingerprint, status, content_type, body FROM keyed_requests WHERE user_id = ?1 AND key = ?2";
+constexpr std::string_view kInsertKeyedRequest =
+    "INSERT INTO keyed_requests (user_id, key, fingerprint, status, content_type, body, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_id, key) DO NOTHING";
+
 PaymentStatus ParseStatus(std::string_view text) {
     if (text == "succeeded") return PaymentStatus::kSucceeded;
     if (text == "failed") return PaymentStatus::kFailed;
@@ -115,6 +121,28 @@ Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(int64_t now, int 
             due.push_back(ReadPayment(stmt));
         }
         return due;
+    });
+}
+
+Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::FindKeyedRequest(std::string_view user_id,
+                                                                               std::string_view key) {
+    return db_.Read<std::optional<KeyedRequest>>([&](Connection& c) -> Result<std::optional<KeyedRequest>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectKeyedRequest));
+        stmt.Bind(1, user_id).Bind(2, key);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+        if (!found) return std::optional<KeyedRequest>();
+        return std::optional<KeyedRequest>(KeyedRequest{stmt.String(0), stmt.String(1), static_cast<int>(stmt.Int(2)),
+                                                        stmt.String(3), stmt.String(4)});
+    });
+}
+
+Result<void> SqlitePaymentsRepository::InsertKeyedRequest(std::string_view user_id, const KeyedRequest& r,
+                                                          int64_t now) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertKeyedRequest));
+        stmt.Bind(1, user_id).Bind(2, r.key).Bind(3, r.fingerprint).Bind(4, r.status).Bind(5, r.content_type);
+        stmt.Bind(6, r.body).Bind(7, now);
+        return stmt.Run();
     });
 }
 

@@ -13,6 +13,8 @@ class SqlitePaymentsRepository final : public PaymentsRepository {
     core::Result<Payment> FindByOrder(std::string_view order_id) override;
     core::Result<bool> Update(const Payment& payment, PaymentStatus expected) override;
     core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) override;
+    core::Result<std::optional<KeyedRequest>> FindKeyedRequest(std::string_view user_id, std::string_view key) override;
+    core::Result<void> InsertKeyedRequest(std::string_view user_id, const KeyedRequest& request, int64_t now) override;
 
   private:
     infra::sqlite::Database& db_;

@@ -1,0 +1,12 @@
+-- Payment requests sent with an Idempotency-Key and the answer each got: a repeat with the
+-- same key and request gets that answer again; the same key with another request is 422.
+CREATE TABLE keyed_requests (
+    user_id      TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,   -- SHA-256 of the order id and the request body
+    status       INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
