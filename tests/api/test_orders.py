@@ -750,6 +750,26 @@ class OrdersTest(ServerTestCase):
         self.assertEqual(order["shipping_address"], expected,
                          "absent optional strings come back as \"\"")
 
+    def test_inline_address_follows_the_address_book_rules(self):
+        # One set of rules for both: what the address book accepts (and how it trims) an
+        # order's shipping address accepts the same way, and what it refuses is refused.
+        sku, _ = self.new_sku(stock=5)
+        user, token = self.server.new_customer()
+        padded = address_input(name="  Dana Scully ", country=" US ", phone=" +1 555 0199 ")
+        kept = self.create_address(token, **padded)
+        self.add_to_cart(token, sku, 1)
+        order, h = self.place_ok(token, {"shipping_address": padded}, uniq("idem-"))
+        self.assertEqual(order["shipping_address"], self.shipping_of(kept))
+        self.assertEqual((order["shipping_address"]["name"], order["shipping_address"]["country"]),
+                         ("Dana Scully", "US"))
+        self.add_to_cart(token, sku, 1)
+        for over, field in (({"phone": "call me maybe"}, "phone"), ({"city": "   "}, "city")):
+            with self.subTest(field=field):
+                status, h, raw = self.server.request("POST", ADDRESSES, address_input(**over), token=token)
+                assert_field_error(self, assert_problem(self, status, h, raw, 422), field)
+                status, h, raw = self.place(token, {"shipping_address": address_input(**over)}, uniq("idem-"))
+                assert_field_error(self, assert_problem(self, status, h, raw, 422), f"shipping_address.{field}")
+
     def test_shipping_address_from_address_book(self):
         sku, _ = self.new_sku(stock=10)
         user, token = self.server.new_customer()

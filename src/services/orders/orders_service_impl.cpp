@@ -6,6 +6,7 @@
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "observability/log.hpp"
+#include "services/users/postal_address.hpp"
 
 namespace emporium::orders {
 
@@ -33,32 +34,6 @@ Result<std::string> CallerId(const core::RequestContext& ctx) {
     return ctx.principal->user_id;
 }
 
-void CheckAddressText(std::vector<FieldError>& errors, const std::string& field, const std::string& value,
-                      bool required, std::size_t max) {
-    if (required && core::Trim(value).empty()) {
-        errors.push_back({field, "is required"});
-    } else if (auto problem = core::TextLengthProblem(value, 0, max); !problem.empty()) {
-        errors.push_back({field, std::move(problem)});
-    }
-}
-
-Result<void> ValidateShippingAddress(const ShippingAddress& a) {
-    std::vector<FieldError> errors;
-    CheckAddressText(errors, "shipping_address.name", a.name, true, 100);
-    CheckAddressText(errors, "shipping_address.line1", a.line1, true, 200);
-    CheckAddressText(errors, "shipping_address.line2", a.line2, false, 200);
-    CheckAddressText(errors, "shipping_address.city", a.city, true, 100);
-    CheckAddressText(errors, "shipping_address.region", a.region, false, 100);
-    CheckAddressText(errors, "shipping_address.postal_code", a.postal_code, true, 20);
-    CheckAddressText(errors, "shipping_address.phone", a.phone, false, 30);
-    bool country_ok = a.country.size() == 2 && a.country[0] >= 'A' && a.country[0] <= 'Z' && a.country[1] >= 'A' &&
-                      a.country[1] <= 'Z';
-    if (!country_ok)
-        errors.push_back({"shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
-    if (!errors.empty()) return Error::Invalid(std::move(errors));
-    return core::Ok();
-}
-
 ShippingAddress FromAddress(const users::Address& a) {
     return ShippingAddress{a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.phone};
 }
@@ -70,8 +45,10 @@ Result<std::optional<ShippingAddress>> OrdersServiceImpl::ResolveAddress(const c
     if (request.address_id && request.shipping_address)
         return Error::Invalid("address_id", "give either address_id or shipping_address, not both");
     if (request.shipping_address) {
-        EMPORIUM_TRY(ValidateShippingAddress(*request.shipping_address));
-        return std::optional<ShippingAddress>(*request.shipping_address);
+        ShippingAddress address = *request.shipping_address;  // the address book's rules, trimmed like it
+        auto errors = users::NormalizePostalAddress(address, "shipping_address.");
+        if (!errors.empty()) return Error::Invalid(std::move(errors));
+        return std::optional<ShippingAddress>(std::move(address));
     }
     if (request.address_id) {
         auto address = users_.GetAddress(ctx, *request.address_id);

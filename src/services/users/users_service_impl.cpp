@@ -4,6 +4,7 @@
 
 #include "core/random.hpp"
 #include "core/text.hpp"
+#include "services/users/postal_address.hpp"
 
 namespace emporium::users {
 
@@ -60,17 +61,6 @@ void CheckText(std::vector<FieldError>& errors, const char* field, const std::op
     std::string problem = core::TextLengthProblem(*value, 0, max_length);
     if (problem.empty() && required && core::Trim(*value).empty()) problem = "must not be empty";
     if (!problem.empty()) errors.push_back({field, std::move(problem)});
-}
-
-bool ValidPhone(std::string_view phone) {
-    for (char c : phone)
-        if (!((c >= '0' && c <= '9') || c == ' ' || c == '+' || c == '-' || c == '(' || c == ')' || c == '.'))
-            return false;
-    return true;
-}
-
-std::string TrimmedOr(const std::optional<std::string>& value, const std::string& fallback) {
-    return value ? std::string(core::Trim(*value)) : fallback;
 }
 
 }  // namespace
@@ -209,44 +199,21 @@ Result<User> UsersServiceImpl::UpdateMe(const core::RequestContext& ctx, std::op
 
 namespace {
 // Applies `input` over `address` and checks every rule; `address` holds the result.
-Result<void> MergeAddress(Address& address, const AddressInput& input, bool creating) {
-    std::vector<FieldError> errors;
-    CheckText(errors, "name", input.name, creating, 100);
-    CheckText(errors, "line1", input.line1, creating, 200);
-    CheckText(errors, "line2", input.line2, false, 200);
-    CheckText(errors, "city", input.city, creating, 100);
-    CheckText(errors, "region", input.region, false, 100);
-    CheckText(errors, "postal_code", input.postal_code, creating, 20);
-    CheckText(errors, "phone", input.phone, false, 30);
-    if (!creating) {
-        // An update may not blank a required field.
-        for (auto [field, value] : {std::pair{"name", &input.name},
-                                    {"line1", &input.line1},
-                                    {"city", &input.city},
-                                    {"postal_code", &input.postal_code}})
-            if (*value && core::Trim(**value).empty()) errors.push_back({field, "must not be empty"});
-    }
-    std::optional<std::string> country;
-    if (input.country) {
-        country = core::Trim(*input.country);
-        bool valid = country->size() == 2 && (*country)[0] >= 'A' && (*country)[0] <= 'Z' && (*country)[1] >= 'A' &&
-                     (*country)[1] <= 'Z';
-        if (!valid) errors.push_back({"country", "must be an ISO 3166-1 alpha-2 code such as \"US\""});
-    } else if (creating) {
-        errors.push_back({"country", "is required"});
-    }
-    if (input.phone && !ValidPhone(*input.phone))
-        errors.push_back({"phone", "may contain only digits, spaces and + - ( ) ."});
+Result<void> MergeAddress(Address& address, const AddressInput& input) {
+    Address merged = address;
+    for (auto [field, value] : {std::pair{&merged.name, &input.name},
+                                {&merged.line1, &input.line1},
+                                {&merged.line2, &input.line2},
+                                {&merged.city, &input.city},
+                                {&merged.region, &input.region},
+                                {&merged.postal_code, &input.postal_code},
+                                {&merged.country, &input.country},
+                                {&merged.phone, &input.phone}})
+        if (*value) *field = **value;
+    auto errors = NormalizePostalAddress(merged, "");
     if (!errors.empty()) return Error::Invalid(std::move(errors));
-    address.name = TrimmedOr(input.name, address.name);
-    address.line1 = TrimmedOr(input.line1, address.line1);
-    address.line2 = TrimmedOr(input.line2, address.line2);
-    address.city = TrimmedOr(input.city, address.city);
-    address.region = TrimmedOr(input.region, address.region);
-    address.postal_code = TrimmedOr(input.postal_code, address.postal_code);
-    address.country = country.value_or(address.country);
-    address.phone = TrimmedOr(input.phone, address.phone);
-    if (input.is_default) address.is_default = *input.is_default;
+    if (input.is_default) merged.is_default = *input.is_default;
+    address = std::move(merged);
     return core::Ok();
 }
 }  // namespace
@@ -259,7 +226,7 @@ Result<std::vector<Address>> UsersServiceImpl::ListAddresses(const core::Request
 Result<Address> UsersServiceImpl::CreateAddress(const core::RequestContext& ctx, const AddressInput& input) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
     Address address;
-    EMPORIUM_TRY(MergeAddress(address, input, true));
+    EMPORIUM_TRY(MergeAddress(address, input));
     address.id = core::NewId("adr");
     address.user_id = user_id;
     address.created_at = address.updated_at = clock_.NowSeconds();
@@ -282,7 +249,7 @@ Result<Address> UsersServiceImpl::UpdateAddress(const core::RequestContext& ctx,
                                                 const AddressInput& input) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(Address address, repository_.FindAddress(user_id, address_id));
-    EMPORIUM_TRY(MergeAddress(address, input, false));
+    EMPORIUM_TRY(MergeAddress(address, input));
     address.updated_at = clock_.NowSeconds();
     EMPORIUM_TRY(repository_.UpdateAddress(address));
     return address;
