@@ -1,9 +1,27 @@
 #include "http/cached_pages.hpp"
 
+#include <algorithm>
+
 #include "http/problem.hpp"
 #include "http/render.hpp"
 
 namespace emporium::http {
+
+std::string PageKey(const Request& request) {
+    auto params = request.QueryParams();
+    std::sort(params.begin(), params.end());
+    std::string key = request.path;
+    key += '?';
+    for (const auto& [name, value] : params) {
+        key += std::to_string(name.size());
+        key += ':';
+        key += name;
+        key += std::to_string(value.size());
+        key += ':';
+        key += value;
+    }
+    return key;
+}
 
 Response CachedPages::FromItem(const cache::CachedItem& item) const {
     Response response = Response::Json(200, item.body);

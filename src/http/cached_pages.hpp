@@ -21,6 +21,11 @@ core::Result<std::string> JsonBody(const core::Result<T>& result, Writer write) 
     return body;
 }
 
+// The cache key of a GET: its path and every query parameter in name order (reordered
+// parameters share an entry), each value prefixed with its length so that no value can
+// spell out further parameters (?category=a%1Fsort%3Dx is not ?category=a&sort=x).
+std::string PageKey(const Request& request);
+
 // Public GETs answered from the page cache, one per route family (product pages, search,
 // home): a fresh hit on the event-loop thread (Fresh), a miss through CacheAside on the
 // blocking pool (Load: one load per key at a time, stale on failure). Answers carry the

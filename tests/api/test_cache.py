@@ -241,6 +241,19 @@ class CacheCountersTest(CacheAssertions, ServerTestCase):
                 status, h, raw = self.server.request("GET", path, token=self.server.new_customer()[1])
                 assert_problem(self, status, h, raw, 400)
 
+    def test_a_value_cannot_spell_out_other_parameters_of_a_cached_page(self):
+        # ?category=<c>%1Flimit%3D<n> is one (unknown) category and an empty page; it must
+        # not be stored where ?category=<c>&limit=<n> (a full page) is looked up.
+        category = self.seeded[0]["category_id"]
+        limit = random.randrange(50, 99)
+        forged = f"{PRODUCTS}?category={category}%1Flimit%3D{limit}"
+        status, _, page = self.server.json("GET", forged)
+        self.assertEqual((status, page["items"]), (200, []), page)
+        real = f"{PRODUCTS}?category={category}&limit={limit}"
+        status, _, page = self.server.json("GET", real)
+        self.assertEqual(status, 200, page)
+        self.assertTrue(page["items"], "the real page was answered from the forged URL's cache entry")
+
     def test_not_found_is_still_404_when_repeated(self):
         path = f"{PRODUCTS}/prd_{uniq('nosuch')}"
         for _ in range(3):

@@ -86,7 +86,18 @@ TEST_F(DatabaseTest, WritesQueuedBehindACommitShareTheNextOneAndFailAlone) {
         });
         EXPECT_TRUE(written.ok());
     });
-    while (db_->Stats().write_queue_depth < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Bounded waits: a lost wake-up must fail the test, not hang the suite.
+    auto wait_for_depth = [&](int64_t depth) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (db_->Stats().write_queue_depth < depth && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return db_->Stats().write_queue_depth >= depth;
+    };
+    if (!wait_for_depth(1)) {
+        release = true;
+        leader.join();
+        FAIL() << "the first writer never queued";
+    }
     std::vector<std::thread> followers;
     std::atomic<int> succeeded{0}, conflicts{0}, internal{0};
     for (int i = 0; i < 8; ++i) {
@@ -107,16 +118,29 @@ TEST_F(DatabaseTest, WritesQueuedBehindACommitShareTheNextOneAndFailAlone) {
                 ++internal;
         });
     }
-    while (db_->Stats().write_queue_depth < 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    bool all_queued = wait_for_depth(9);
     release = true;
     leader.join();
     for (auto& follower : followers) follower.join();
+    ASSERT_TRUE(all_queued) << "the followers never queued behind the leader";
     EXPECT_EQ(succeeded.load(), 6);
     EXPECT_EQ(conflicts.load(), 1);
     EXPECT_EQ(internal.load(), 1);
     EXPECT_EQ(Count(), 1 + 1 + 6);
     EXPECT_EQ(db_->Stats().write_batches - batches_before, 2);  // the leader's, then all eight together
     EXPECT_EQ(db_->Stats().write_queue_depth, 0);
+}
+
+TEST_F(DatabaseTest, AWriteJobWritingToItsOwnDatabaseFailsInsteadOfWaitingForItself) {
+    auto outer = db_->Write<void>([&](Connection& c) -> core::Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO items (name) VALUES ('outer')"));
+        EMPORIUM_TRY(stmt.Run());
+        return Insert("inner");  // would deadlock: this thread leads the batch it waits for
+    });
+    ASSERT_FALSE(outer.ok());
+    EXPECT_EQ(outer.error().code, core::ErrorCode::kInternal);
+    EXPECT_EQ(Count(), 0);  // the outer job failed, so its own insert rolled back too
+    EXPECT_TRUE(Insert("after").ok());
 }
 
 TEST_F(DatabaseTest, FailingJobRollsBackAloneWithConflict) {

@@ -3,8 +3,8 @@
 CREATE TABLE keyed_requests (
     user_id      TEXT NOT NULL,
     key          TEXT NOT NULL,
-    fingerprint  TEXT NOT NULL,   -- SHA-256 of the order id and the request body
-    status       INTEGER NOT NULL,
+    fingerprint  TEXT NOT NULL,   -- SHA-256 of the order and the payment method, never of card data
+    status       INTEGER NOT NULL, -- 0 while the first request runs (a claim), then the HTTP status
     content_type TEXT NOT NULL,
     body         TEXT NOT NULL,
     created_at   INTEGER NOT NULL,

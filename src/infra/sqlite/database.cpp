@@ -160,7 +160,15 @@ Result<void> Database::Ping() {
     });
 }
 
+namespace {
+// The database whose batch this thread is running: a job that writes to it again would
+// queue behind itself and wait forever.
+thread_local const Database* t_leading = nullptr;
+}  // namespace
+
 Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work) {
+    if (t_leading == this)
+        return Error::Internal("a write job of database " + options_.name + " wrote to the same database");
     PendingWrite self;
     self.work = std::move(work);
     std::unique_lock lock(write_mutex_);
@@ -169,26 +177,43 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
     self.turn.wait(lock, [&] { return self.result.has_value() || write_queue_.front() == &self; });
     if (self.result) return std::move(*self.result);  // a leader committed it for us
 
-    // This caller leads: everything queued now (itself first) shares one commit.
-    std::size_t take = std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
-    std::vector<PendingWrite*> batch(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
-    lock.unlock();
-    std::vector<Result<void>> outcomes = CommitBatch(batch);
+    // This caller leads: everything queued now (itself first) shares one commit. Whatever
+    // happens, the batch leaves the queue with a result for each member and the next
+    // caller is woken to lead, or every later writer would wait forever.
+    std::vector<PendingWrite*> batch;
+    std::vector<Result<void>> outcomes;
+    try {
+        std::size_t take =
+            std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
+        batch.assign(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        lock.unlock();
+        t_leading = this;
+        outcomes = CommitBatch(batch);
+    } catch (...) {  // out of memory: fail the batch rather than strand the queue
+        if (!lock.owns_lock() && writer_->InTransaction()) (void)writer_->Run("ROLLBACK");
+        outcomes.clear();
+    }
+    t_leading = nullptr;
+    if (!lock.owns_lock()) lock.lock();
     write_batches_.fetch_add(1, std::memory_order_relaxed);
     write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-    lock.lock();
-    write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    std::size_t done = std::max<std::size_t>(batch.size(), 1);  // at least the leader itself
+    write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(done));
+    auto outcome = [&](std::size_t i) -> Result<void> {
+        if (i < outcomes.size()) return std::move(outcomes[i]);
+        return Error::Internal("database " + options_.name + " failed a write batch");
+    };
     // Signalled under the lock: a follower returns (and its PendingWrite ends) as soon as
     // it sees its result, so nothing may touch it after the lock is released.
     for (std::size_t i = 1; i < batch.size(); ++i) {
-        batch[i]->result.emplace(std::move(outcomes[i]));
+        batch[i]->result.emplace(outcome(i));
         batch[i]->turn.notify_one();
     }
     if (!write_queue_.empty())
         write_queue_.front()->turn.notify_one();  // the next leader
     else
         write_queue_empty_.notify_all();
-    return std::move(outcomes[0]);
+    return outcome(0);
 }
 
 std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>& batch) {

@@ -58,7 +58,9 @@ struct DatabaseStats {
 // WAL.
 //
 // Read and Write block the calling thread: call them from the blocking pool, never from
-// an event-loop thread. A write job must not write to the same database itself. Thread-safe.
+// an event-loop thread. A write job that writes to the same database again gets an error
+// (it would wait for itself). Every caller must be done before the Database is destroyed.
+// Thread-safe.
 class Database {
   public:
     static core::Result<std::unique_ptr<Database>> Open(DatabaseOptions options);

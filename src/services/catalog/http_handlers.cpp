@@ -1,6 +1,5 @@
 #include "services/catalog/http_handlers.hpp"
 
-#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -170,27 +169,9 @@ struct CatalogRoutes {
     Response ListProducts(Request& request) const {
         auto query = ReadProductQuery(request, false);
         if (!query.ok()) return http::ProblemResponse(query.error(), request.path);
-        return cached.Load(request, kListPages, ListCacheKey(request), [&] {
+        return cached.Load(request, kListPages, http::PageKey(request), [&] {
             return http::JsonBody(service.ListProducts(request.context, *query), WriteProductPageJson);
         });
-    }
-
-    // The list's cache key: every parameter, in name order, so reordered parameters share
-    // an entry. A URL with an unknown or repeated parameter gets a key of its own that is
-    // never filled (it is answered 400 before anything is cached), so the event-loop fast
-    // path cannot answer it from the plain list's entry.
-    static std::string ListCacheKey(const Request& request) {
-        auto params = request.QueryParams();
-        std::sort(params.begin(), params.end());
-        std::string key = request.path;
-        key += '?';
-        for (const auto& [name, value] : params) {
-            key += name;
-            key += '=';
-            key += value;
-            key += '\x1f';
-        }
-        return key;
     }
 
     // Runs an admin write and, when it succeeded, drops the cached catalog pages at once
@@ -263,9 +244,7 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
                                      [routes](Request& r) { return routes->ListProducts(r); });
     auto& get_product = router.Add(Method::kGet, "/api/v1/products/{product_id_or_slug}", Access::kPublic,
                                    [routes](Request& r) { return routes->GetProduct(r); });
-    list_products.fast_path = [routes](Request& r) {
-        return routes->cached.Fresh(kListPages, CatalogRoutes::ListCacheKey(r), r);
-    };
+    list_products.fast_path = [routes](Request& r) { return routes->cached.Fresh(kListPages, http::PageKey(r), r); };
     get_product.fast_path = [routes](Request& r) { return routes->cached.Fresh(kProductPages, r.path, r); };
 
     router.Add(Method::kGet, "/api/v1/admin/products", Access::kAdmin, [routes](Request& r) {

@@ -40,10 +40,10 @@ class InventoryRepository {
     virtual core::Result<void> Finish(std::string_view reservation_id, ReservationStatus to, int64_t now,
                                       std::optional<std::string> released_event_reason) = 0;
     virtual core::Result<std::vector<std::string>> FindExpired(int64_t now, int limit) = 0;
-    // Moves a committed reservation's units from sold back to available, recording one
-    // adjustment per SKU (actor "system", `reason`). Once per reservation: again is a no-op.
-    // kNotFound if unknown; kConflict unless committed.
-    virtual core::Result<void> Restock(std::string_view reservation_id, std::string_view reason, int64_t now) = 0;
+    // Moves a committed reservation's units from sold back to available (the total stays:
+    // not an adjustment; restocked_reservations records it). Once per reservation: again
+    // is a no-op. kNotFound if unknown; kConflict unless committed.
+    virtual core::Result<void> Restock(std::string_view reservation_id, int64_t now) = 0;
 };
 
 }  // namespace emporium::inventory

@@ -78,7 +78,7 @@ class InventoryService {
     // Reserved → available (cancelled). Idempotent; kConflict if already committed.
     virtual core::Result<void> Release(const core::RequestContext& ctx, std::string_view reservation_id) = 0;
     // Sold → available again for a committed reservation whose order was refunded before it
-    // shipped, with an adjustment per SKU in the audit trail. Idempotent; kConflict unless
+    // shipped (available + reserved + sold stays the same). Idempotent; kConflict unless
     // committed; kNotFound if unknown.
     virtual core::Result<void> Restock(const core::RequestContext& ctx, std::string_view reservation_id) = 0;
     // Releases active reservations past their expiry; returns how many. Each release also

@@ -82,8 +82,7 @@ Result<void> InventoryServiceImpl::Release(const core::RequestContext&, std::str
 }
 
 Result<void> InventoryServiceImpl::Restock(const core::RequestContext&, std::string_view reservation_id) {
-    return repository_.Restock(reservation_id, "order " + std::string(reservation_id) + " refunded: back on sale",
-                               clock_.NowSeconds());
+    return repository_.Restock(reservation_id, clock_.NowSeconds());
 }
 
 Result<int> InventoryServiceImpl::ReleaseExpired(const core::RequestContext&, int limit) {

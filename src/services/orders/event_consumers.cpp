@@ -2,8 +2,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include "services/orders/orders_service_impl.hpp"
-
 namespace emporium::orders {
 
 namespace {
@@ -34,6 +32,17 @@ core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, 
 }
 
 }  // namespace
+
+core::Result<void> RestockRefunded(inventory::InventoryService& inventory, const core::RequestContext& ctx,
+                                   std::string_view order_id) {
+    auto restocked = inventory.Restock(ctx, order_id);
+    // No reservation (an order from before reservations) or one that was never sold
+    // (released): nothing went out, nothing comes back.
+    if (!restocked.ok() &&
+        (restocked.error().code == core::ErrorCode::kNotFound || restocked.error().code == core::ErrorCode::kConflict))
+        return core::Ok();
+    return restocked;
+}
 
 void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory,
                              const std::vector<std::string>& order_sources) {

@@ -6,6 +6,7 @@
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "observability/log.hpp"
+#include "services/orders/event_consumers.hpp"
 #include "services/users/postal_address.hpp"
 
 namespace emporium::orders {
@@ -159,17 +160,6 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     }
     (void)cart_.Clear(ctx, cart::CartOwner{user_id, std::nullopt});  // the order stands even if this fails
     return PlacedOrder{std::move(order), false};
-}
-
-Result<void> RestockRefunded(inventory::InventoryService& inventory, const core::RequestContext& ctx,
-                             std::string_view order_id) {
-    auto restocked = inventory.Restock(ctx, order_id);
-    // No reservation (an order from before reservations) or one that was never sold
-    // (released): nothing went out, nothing comes back.
-    if (!restocked.ok() &&
-        (restocked.error().code == core::ErrorCode::kNotFound || restocked.error().code == core::ErrorCode::kConflict))
-        return core::Ok();
-    return restocked;
 }
 
 Result<Order> OrdersServiceImpl::OwnOrder(const core::RequestContext& ctx, std::string_view order_id) {

@@ -18,11 +18,6 @@ struct OrdersSettings {
 int ShardOf(std::string_view user_id, int shard_count);
 int ShardOfOrder(std::string_view order_id);
 
-// Puts a refunded order's sold units back on sale (idempotent); OK when there is nothing to
-// put back (no reservation, or one that was released rather than sold).
-core::Result<void> RestockRefunded(inventory::InventoryService& inventory, const core::RequestContext& ctx,
-                                   std::string_view order_id);
-
 class OrdersServiceImpl final : public OrdersService {
   public:
     OrdersServiceImpl(OrdersRepository& repository, cart::CartService& cart, catalog::CatalogService& catalog,

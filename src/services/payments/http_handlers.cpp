@@ -1,5 +1,6 @@
 #include "services/payments/http_handlers.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 
 #include "core/json_writer.hpp"
@@ -84,12 +85,25 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
     return method;
 }
 
-Response PayOnce(PaymentsService& service, Request& request) {
-    auto method = ReadMethod(request);
-    if (!method.ok()) return http::ProblemResponse(method.error(), request.path);
-    auto payment = service.PayOrder(request.context, request.PathParam("order_id"), *method);
+Response PayWith(PaymentsService& service, Request& request, const PaymentMethod& method) {
+    auto payment = service.PayOrder(request.context, request.PathParam("order_id"), method);
     int status = payment.ok() && payment->status == PaymentStatus::kProcessing ? 202 : 200;
     return http::RenderJson(payment, request, status, WritePayment, http::kPrivateNoCache);
+}
+
+// What a keyed request asks, without card data: the order, and the token or the card's
+// last four digits and expiry.
+std::string Fingerprint(std::string_view order_id, const PaymentMethod& method) {
+    std::string what(order_id);
+    if (method.card_token) {
+        what += "\ntoken:" + *method.card_token;
+    } else if (method.card) {
+        const std::string& number = method.card->number;
+        what += "\ncard:" + number.substr(number.size() - std::min<std::size_t>(4, number.size())) + ":" +
+                std::to_string(number.size()) + ":" + std::to_string(method.card->exp_month) + "/" +
+                std::to_string(method.card->exp_year);
+    }
+    return core::Sha256Hex(what);
 }
 
 Response Pay(PaymentsService& service, Request& request) {
@@ -98,14 +112,18 @@ Response Pay(PaymentsService& service, Request& request) {
     // the same key with another request is refused (API conventions).
     auto key = http::IdempotencyKeyHeader(request);
     if (!key.ok()) return http::ProblemResponse(key.error(), request.path);
-    if (!*key) return PayOnce(service, request);
-    std::string fingerprint = core::Sha256Hex(std::string(request.PathParam("order_id")) + '\n' + request.body);
-    auto earlier = service.FindKeyedRequest(request.context, **key);
-    if (!earlier.ok()) return http::ProblemResponse(earlier.error(), request.path);
+    auto method = ReadMethod(request);
+    if (!method.ok()) return http::ProblemResponse(method.error(), request.path);
+    if (!*key) return PayWith(service, request, *method);
+
+    std::string fingerprint = Fingerprint(request.PathParam("order_id"), *method);
+    auto earlier = service.ClaimKeyedRequest(request.context, **key, fingerprint);
+    if (!earlier.ok()) {
+        Response refused = http::ProblemResponse(earlier.error(), request.path);
+        if (earlier.error().code == core::ErrorCode::kConflict) refused.SetHeader("Retry-After", "1");
+        return refused;
+    }
     if (*earlier) {
-        if ((*earlier)->fingerprint != fingerprint)
-            return http::ProblemResponse(
-                core::Error::Invalid("Idempotency-Key", "was used before with a different request"), request.path);
         Response replay;
         replay.status = (*earlier)->status;
         replay.content_type = (*earlier)->content_type;
@@ -114,15 +132,13 @@ Response Pay(PaymentsService& service, Request& request) {
         replay.SetHeader("Idempotent-Replayed", "true");
         return replay;
     }
-    Response response = PayOnce(service, request);
-    if (response.status < 500) {  // a server-side failure may go differently when retried
-        auto recorded = service.RecordKeyedRequest(
-            request.context, KeyedRequest{**key, fingerprint, response.status, response.content_type, response.body});
-        if (!recorded.ok())  // the payment stands; only an exact replay of this answer is lost
-            observability::LogWarn("keyed_request_not_recorded", [&](core::JsonWriter& json) {
-                json.Field("order_id", request.PathParam("order_id")).Field("error", recorded.error().message);
-            });
-    }
+    Response response = PayWith(service, request, *method);
+    auto finished = service.FinishKeyedRequest(
+        request.context, KeyedRequest{**key, fingerprint, response.status, response.content_type, response.body});
+    if (!finished.ok())  // the payment stands; a repeat within a minute is told to retry
+        observability::LogWarn("keyed_request_not_recorded", [&](core::JsonWriter& json) {
+            json.Field("order_id", request.PathParam("order_id")).Field("error", finished.error().message);
+        });
     return response;
 }
 

@@ -24,11 +24,15 @@ class PaymentsRepository {
     // order is marked paid right after, and the event repairs it if the process dies between.
     virtual core::Result<bool> Update(const Payment& payment, PaymentStatus expected) = 0;
     virtual core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) = 0;
-    virtual core::Result<std::optional<KeyedRequest>> FindKeyedRequest(std::string_view user_id,
-                                                                       std::string_view key) = 0;
-    // Does nothing when the user already has a request with that key.
-    virtual core::Result<void> InsertKeyedRequest(std::string_view user_id, const KeyedRequest& request,
-                                                  int64_t now) = 0;
+    // Inserts a running claim (status 0) for (user_id, key) and answers nullopt; if the user
+    // already has that key, answers the stored row instead, unless it is a claim made before
+    // `stale_before`, which is taken over (fingerprint and time replaced) as if new.
+    virtual core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(std::string_view user_id, std::string_view key,
+                                                                        std::string_view fingerprint, int64_t now,
+                                                                        int64_t stale_before) = 0;
+    // Stores the answer of a claimed request; `forget` deletes the claim instead.
+    virtual core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
+                                                  bool forget) = 0;
 };
 
 }  // namespace emporium::payments

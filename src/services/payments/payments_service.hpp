@@ -42,8 +42,10 @@ struct PaymentMethod {
 // repeat gets exactly that answer (API conventions), whatever happened to the payment since.
 struct KeyedRequest {
     std::string key;
-    std::string fingerprint;  // of what was asked (the order and the body)
-    int status = 0;
+    // What was asked: the order and the payment method, without card data (a hash of a
+    // card number, expiry and CVC could be reversed by trying them all).
+    std::string fingerprint;
+    int status = 0;  // 0 while the first request is still running
     std::string content_type;
     std::string body;
 };
@@ -62,11 +64,17 @@ class PaymentsService {
     virtual core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                            const PaymentMethod& method) = 0;
     virtual core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) = 0;
-    // The caller's request made earlier with `key`, if any.
-    virtual core::Result<std::optional<KeyedRequest>> FindKeyedRequest(const core::RequestContext& ctx,
-                                                                       std::string_view key) = 0;
-    // Keeps the caller's answer to a keyed request; when two race, the first one stays.
-    virtual core::Result<void> RecordKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& request) = 0;
+    // Claims `key` for the caller's request before it runs: nullopt when claimed (run it,
+    // then FinishKeyedRequest). Otherwise the earlier request's answer to send again;
+    // kInvalidArgument (field "Idempotency-Key") if the earlier request asked something
+    // else; kConflict while the earlier one is still running. A claim whose request never
+    // finished (the process died) can be taken over after a minute.
+    virtual core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(const core::RequestContext& ctx,
+                                                                        std::string_view key,
+                                                                        std::string_view fingerprint) = 0;
+    // Keeps the answer of a claimed request; an answer >= 500 gives the key up instead, so a
+    // retry runs the request again.
+    virtual core::Result<void> FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) = 0;
     // Background work: one attempt for each payment whose retry is due. Returns how many.
     virtual core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) = 0;
     // A verified provider event (charge.succeeded / charge.failed) for the order it names.

@@ -293,15 +293,26 @@ Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx,
     return repository_.FindByOrder(order_id);
 }
 
-Result<std::optional<KeyedRequest>> PaymentsServiceImpl::FindKeyedRequest(const core::RequestContext& ctx,
-                                                                          std::string_view key) {
+Result<std::optional<KeyedRequest>> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestContext& ctx,
+                                                                           std::string_view key,
+                                                                           std::string_view fingerprint) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    return repository_.FindKeyedRequest(ctx.principal->user_id, key);
+    // A payment request ends within seconds (2 s per provider call, three retries): a claim
+    // a minute old belongs to a process that died.
+    int64_t now = clock_.NowSeconds();
+    EMPORIUM_ASSIGN_OR_RETURN(auto earlier,
+                              repository_.ClaimKeyedRequest(ctx.principal->user_id, key, fingerprint, now, now - 60));
+    if (!earlier) return earlier;
+    if (earlier->fingerprint != fingerprint)
+        return Error::Invalid("Idempotency-Key", "was used before with a different request");
+    if (earlier->status == 0)
+        return Error::Conflict("A request with this Idempotency-Key is still being processed; retry shortly.");
+    return earlier;
 }
 
-Result<void> PaymentsServiceImpl::RecordKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& request) {
+Result<void> PaymentsServiceImpl::FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    return repository_.InsertKeyedRequest(ctx.principal->user_id, request, clock_.NowSeconds());
+    return repository_.FinishKeyedRequest(ctx.principal->user_id, answer, answer.status >= 500);
 }
 
 Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int limit) {

@@ -37,9 +37,9 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                    const PaymentMethod& method) override;
     core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) override;
-    core::Result<std::optional<KeyedRequest>> FindKeyedRequest(const core::RequestContext& ctx,
-                                                               std::string_view key) override;
-    core::Result<void> RecordKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& request) override;
+    core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
+                                                                std::string_view fingerprint) override;
+    core::Result<void> FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) override;
     core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) override;
     core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
                                        std::string_view order_id, std::string_view charge_id) override;

@@ -124,22 +124,6 @@ void WritePage(core::JsonWriter& json, const SearchPage& page) {
     json.EndArray().EndObject().EndObject();
 }
 
-// The cache key of a search request: the endpoint and its parameters in a fixed order, so
-// reordered parameters share an entry.
-std::string CanonicalQuery(const Request& request) {
-    auto params = request.QueryParams();
-    std::sort(params.begin(), params.end());
-    std::string key = request.path;
-    key += '?';
-    for (const auto& [name, value] : params) {
-        key += name;
-        key += '=';
-        key += value;
-        key += '\x1f';
-    }
-    return key;
-}
-
 void WriteSuggestions(core::JsonWriter& json, const std::vector<Suggestion>& suggestions) {
     json.BeginObject().Key("items").BeginArray();
     for (const auto& s : suggestions)
@@ -154,7 +138,7 @@ struct SearchRoutes {
     Response Search(Request& r) const {
         auto request = ReadSearchRequest(r);
         if (!request.ok()) return http::ProblemResponse(request.error(), r.path);
-        return cached.Load(r, kSearchPages, CanonicalQuery(r),
+        return cached.Load(r, kSearchPages, http::PageKey(r),
                            [&] { return http::JsonBody(service.Search(r.context, *request), WritePage); });
     }
 
@@ -180,7 +164,7 @@ struct SearchRoutes {
         if (!errors.empty())
             return http::ProblemResponse(
                 core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)}, r.path);
-        return cached.Load(r, kSearchPages, CanonicalQuery(r),
+        return cached.Load(r, kSearchPages, http::PageKey(r),
                            [&] { return http::JsonBody(service.Suggest(r.context, prefix, limit), WriteSuggestions); });
     }
 };
@@ -195,7 +179,7 @@ void RegisterSearchRoutes(http::Router& router, SearchService& service, SearchHt
                               [routes](Request& r) { return routes->Search(r); });
     auto& suggest = router.Add(Method::kGet, "/api/v1/search/suggest", http::Access::kPublic,
                                [routes](Request& r) { return routes->Suggest(r); });
-    auto fresh = [routes](Request& r) { return routes->cached.Fresh(kSearchPages, CanonicalQuery(r), r); };
+    auto fresh = [routes](Request& r) { return routes->cached.Fresh(kSearchPages, http::PageKey(r), r); };
     search.fast_path = fresh;
     suggest.fast_path = fresh;
 }

@@ -26,12 +26,9 @@ std::vector<core::FieldError> NormalizePostalAddress(const PostalAddressFields& 
         bool required;
         std::size_t max;
     };
-    const Rule rules[] = {{"name", fields.name, true, 100},
-                          {"line1", fields.line1, true, 200},
-                          {"line2", fields.line2, false, 200},
-                          {"city", fields.city, true, 100},
-                          {"region", fields.region, false, 100},
-                          {"postal_code", fields.postal_code, true, 20},
+    const Rule rules[] = {{"name", fields.name, true, 100},      {"line1", fields.line1, true, 200},
+                          {"line2", fields.line2, false, 200},   {"city", fields.city, true, 100},
+                          {"region", fields.region, false, 100}, {"postal_code", fields.postal_code, true, 20},
                           {"phone", fields.phone, false, 30}};
     std::vector<core::FieldError> errors;
     auto named = [&](const char* field) { return std::string(prefix) + field; };

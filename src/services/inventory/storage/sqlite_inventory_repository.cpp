@@ -5,7 +5,6 @@
 #include "bus/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
-#include "core/random.hpp"
 
 namespace emporium::inventory {
 
@@ -129,13 +128,6 @@ Result<std::vector<ReservationLine>> ReadReservationLines(Connection& c, std::st
     return lines;
 }
 
-Result<void> RecordAdjustment(Connection& c, const Adjustment& a) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
-    record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
-    record.Bind(6, a.available_after).Bind(7, a.created_at);
-    return record.Run();
-}
-
 Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
     EMPORIUM_ASSIGN_OR_RETURN(auto ensure, c.Prepare(kEnsureStock));
     ensure.Bind(1, a.sku).Bind(2, a.created_at);
@@ -150,7 +142,10 @@ Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
     if (publish) EMPORIUM_TRY(PublishIfCrossedZero(c, a.sku, a.delta, a.created_at));
     EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
     a.available_after = stock.available;
-    EMPORIUM_TRY(RecordAdjustment(c, a));
+    EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
+    record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
+    record.Bind(6, a.available_after).Bind(7, a.created_at);
+    EMPORIUM_TRY(record.Run());
     return stock;
 }
 }  // namespace
@@ -250,7 +245,7 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
     });
 }
 
-Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id, std::string_view reason, int64_t now) {
+Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id, int64_t now) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservation));
@@ -272,9 +267,6 @@ Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id,
             if (c.ChangedRows() == 0)
                 return Error::Internal("stock of " + line.sku + " has fewer units sold than the reservation holds");
             EMPORIUM_TRY(PublishIfCrossedZero(c, line.sku, line.quantity, now));
-            EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, line.sku));
-            EMPORIUM_TRY(RecordAdjustment(c, Adjustment{core::NewTimeOrderedId("adj"), line.sku, line.quantity,
-                                                        std::string(reason), "system", stock.available, now}));
         }
         return core::Ok();
     });

@@ -23,7 +23,7 @@ class SqliteInventoryRepository final : public InventoryRepository {
     core::Result<void> Finish(std::string_view reservation_id, ReservationStatus to, int64_t now,
                               std::optional<std::string> released_event_reason) override;
     core::Result<std::vector<std::string>> FindExpired(int64_t now, int limit) override;
-    core::Result<void> Restock(std::string_view reservation_id, std::string_view reason, int64_t now) override;
+    core::Result<void> Restock(std::string_view reservation_id, int64_t now) override;
 
   private:
     infra::sqlite::Database& db_;

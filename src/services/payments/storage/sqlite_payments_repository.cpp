@@ -27,11 +27,19 @@ constexpr std::string_view kUpdate =
     "UPDATE payments SET status = ?2, psp_charge_id = ?3, failure_code = ?4, attempts = ?5, next_retry_at = ?6, "
     "updated_at = ?7 WHERE id = ?1 AND status = ?8";
 
-constexpr std::string_view kSelectKeyedRequest =
-    "SELECT key, fingerprint, status, content_type, body FROM keyed_requests WHERE user_id = ?1 AND key = ?2";
-constexpr std::string_view kInsertKeyedRequest =
+constexpr std::string_view kClaimKeyedRequest =
     "INSERT INTO keyed_requests (user_id, key, fingerprint, status, content_type, body, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_id, key) DO NOTHING";
+    "VALUES (?1, ?2, ?3, 0, '', '', ?4) ON CONFLICT (user_id, key) DO NOTHING";
+constexpr std::string_view kSelectKeyedRequest =
+    "SELECT key, fingerprint, status, content_type, body, created_at FROM keyed_requests WHERE user_id = ?1 AND key = "
+    "?2";
+constexpr std::string_view kTakeOverKeyedRequest =
+    "UPDATE keyed_requests SET fingerprint = ?3, created_at = ?4 WHERE user_id = ?1 AND key = ?2 AND status = 0";
+constexpr std::string_view kFinishKeyedRequest =
+    "UPDATE keyed_requests SET status = ?3, content_type = ?4, body = ?5 WHERE user_id = ?1 AND key = ?2 AND status = "
+    "0";
+constexpr std::string_view kForgetKeyedRequest =
+    "DELETE FROM keyed_requests WHERE user_id = ?1 AND key = ?2 AND status = 0";
 
 PaymentStatus ParseStatus(std::string_view text) {
     if (text == "succeeded") return PaymentStatus::kSucceeded;
@@ -124,24 +132,41 @@ Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(int64_t now, int 
     });
 }
 
-Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::FindKeyedRequest(std::string_view user_id,
-                                                                               std::string_view key) {
-    return db_.Read<std::optional<KeyedRequest>>([&](Connection& c) -> Result<std::optional<KeyedRequest>> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectKeyedRequest));
-        stmt.Bind(1, user_id).Bind(2, key);
-        EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
-        if (!found) return std::optional<KeyedRequest>();
-        return std::optional<KeyedRequest>(KeyedRequest{stmt.String(0), stmt.String(1), static_cast<int>(stmt.Int(2)),
-                                                        stmt.String(3), stmt.String(4)});
+Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(std::string_view user_id,
+                                                                                std::string_view key,
+                                                                                std::string_view fingerprint,
+                                                                                int64_t now, int64_t stale_before) {
+    using Answer = std::optional<KeyedRequest>;
+    return db_.Write<Answer>([&](Connection& c) -> Result<Answer> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto claim, c.Prepare(kClaimKeyedRequest));
+        claim.Bind(1, user_id).Bind(2, key).Bind(3, fingerprint).Bind(4, now);
+        EMPORIUM_TRY(claim.Run());
+        if (c.ChangedRows() == 1) return Answer();
+        EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectKeyedRequest));
+        select.Bind(1, user_id).Bind(2, key);
+        EMPORIUM_ASSIGN_OR_RETURN(bool found, select.Step());
+        if (!found) return Error::Internal("keyed request vanished inside its transaction");
+        KeyedRequest earlier{select.String(0), select.String(1), static_cast<int>(select.Int(2)), select.String(3),
+                             select.String(4)};
+        if (earlier.status != 0 || select.Int(5) >= stale_before) return Answer(std::move(earlier));
+        EMPORIUM_ASSIGN_OR_RETURN(auto take, c.Prepare(kTakeOverKeyedRequest));
+        take.Bind(1, user_id).Bind(2, key).Bind(3, fingerprint).Bind(4, now);
+        EMPORIUM_TRY(take.Run());
+        return Answer();
     });
 }
 
-Result<void> SqlitePaymentsRepository::InsertKeyedRequest(std::string_view user_id, const KeyedRequest& r,
-                                                          int64_t now) {
+Result<void> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
+                                                          bool forget) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertKeyedRequest));
-        stmt.Bind(1, user_id).Bind(2, r.key).Bind(3, r.fingerprint).Bind(4, r.status).Bind(5, r.content_type);
-        stmt.Bind(6, r.body).Bind(7, now);
+        if (forget) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kForgetKeyedRequest));
+            stmt.Bind(1, user_id).Bind(2, answer.key);
+            return stmt.Run();
+        }
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kFinishKeyedRequest));
+        stmt.Bind(1, user_id).Bind(2, answer.key).Bind(3, answer.status).Bind(4, answer.content_type);
+        stmt.Bind(5, answer.body);
         return stmt.Run();
     });
 }

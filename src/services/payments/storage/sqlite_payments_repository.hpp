@@ -13,8 +13,10 @@ class SqlitePaymentsRepository final : public PaymentsRepository {
     core::Result<Payment> FindByOrder(std::string_view order_id) override;
     core::Result<bool> Update(const Payment& payment, PaymentStatus expected) override;
     core::Result<std::vector<Payment>> FindDue(int64_t now, int limit) override;
-    core::Result<std::optional<KeyedRequest>> FindKeyedRequest(std::string_view user_id, std::string_view key) override;
-    core::Result<void> InsertKeyedRequest(std::string_view user_id, const KeyedRequest& request, int64_t now) override;
+    core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(std::string_view user_id, std::string_view key,
+                                                                std::string_view fingerprint, int64_t now,
+                                                                int64_t stale_before) override;
+    core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer, bool forget) override;
 
   private:
     infra::sqlite::Database& db_;
