@@ -182,6 +182,7 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
     // caller is woken to lead, or every later writer would wait forever.
     std::vector<PendingWrite*> batch;
     std::vector<Result<void>> outcomes;
+    const Database* outer = t_leading;  // a job of another database's batch may lead this one
     try {
         std::size_t take =
             std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
@@ -193,7 +194,7 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
         if (!lock.owns_lock() && writer_->InTransaction()) (void)writer_->Run("ROLLBACK");
         outcomes.clear();
     }
-    t_leading = nullptr;
+    t_leading = outer;
     if (!lock.owns_lock()) lock.lock();
     write_batches_.fetch_add(1, std::memory_order_relaxed);
     write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
