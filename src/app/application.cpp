@@ -345,6 +345,32 @@ void StartBackgroundWork(Application& app) {
         else if (*pruned > 0)
             observability::LogInfo("events_pruned", [&](core::JsonWriter& json) { json.Field("events", *pruned); });
     }));
+    // Idempotency keys (orders, keyed payment requests) are remembered for a day, like a
+    // payment provider's: a retry comes within minutes, and the tables must not grow forever.
+    app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::hours(1), [&app] {
+        constexpr int64_t kIdempotencyRetentionSeconds = 24 * 3600;
+        int64_t before = app.clock.NowSeconds() - kIdempotencyRetentionSeconds;
+        int64_t forgotten = 0;
+        std::string error;
+        for (int shard = 0; shard < app.orders_repository->ShardCount(); ++shard) {
+            auto pruned = app.orders_repository->PruneIdempotency(shard, before);
+            if (pruned.ok())
+                forgotten += *pruned;
+            else
+                error = pruned.error().message;
+        }
+        auto pruned = app.payments_repository->PruneKeyedRequests(before);
+        if (pruned.ok())
+            forgotten += *pruned;
+        else
+            error = pruned.error().message;
+        if (!error.empty())
+            observability::LogError("idempotency_prune_failed",
+                                    [&](core::JsonWriter& json) { json.Field("error", error); });
+        else if (forgotten > 0)
+            observability::LogInfo("idempotency_keys_pruned",
+                                   [&](core::JsonWriter& json) { json.Field("keys", forgotten); });
+    }));
     app.background.push_back(std::make_unique<runtime::PeriodicTask>(std::chrono::milliseconds(500), [&app] {
         auto retried = app.payments->RetryDue(core::RequestContext{}, 50);
         if (!retried.ok())

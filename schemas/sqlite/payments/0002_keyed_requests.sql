@@ -1,5 +1,6 @@
 -- Payment requests sent with an Idempotency-Key and the answer each got: a repeat with the
 -- same key and request gets that answer again; the same key with another request is 422.
+-- Kept for a day (the index serves the hourly clean-up).
 CREATE TABLE keyed_requests (
     user_id      TEXT NOT NULL,
     key          TEXT NOT NULL,
@@ -10,3 +11,4 @@ CREATE TABLE keyed_requests (
     created_at   INTEGER NOT NULL,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
+CREATE INDEX keyed_requests_by_time ON keyed_requests(created_at);

@@ -31,6 +31,9 @@ class OrdersRepository {
     // record exists already (a concurrent request with the same key won).
     virtual core::Result<void> CreateOrder(int shard, const Order& order,
                                            const std::optional<IdempotencyRecord>& idempotency) = 0;
+    // Forgets the idempotency records of `shard` created before `before` (Unix seconds);
+    // returns how many.
+    virtual core::Result<int64_t> PruneIdempotency(int shard, int64_t before) = 0;
     virtual core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
                                                                            std::string_view key) = 0;
     virtual core::Result<Order> FindOrder(int shard, std::string_view order_id) = 0;

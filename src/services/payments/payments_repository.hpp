@@ -30,6 +30,8 @@ class PaymentsRepository {
     virtual core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(std::string_view user_id, std::string_view key,
                                                                         std::string_view fingerprint, int64_t now,
                                                                         int64_t stale_before) = 0;
+    // Forgets the finished keyed requests made before `before` (Unix seconds); returns how many.
+    virtual core::Result<int64_t> PruneKeyedRequests(int64_t before) = 0;
     // Stores the answer of a claimed request; `forget` deletes the claim instead.
     virtual core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
                                                   bool forget) = 0;

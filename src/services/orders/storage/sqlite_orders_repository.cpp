@@ -153,6 +153,16 @@ Result<void> SqliteOrdersRepository::CreateOrder(int shard, const Order& o,
     });
 }
 
+Result<int64_t> SqliteOrdersRepository::PruneIdempotency(int shard, int64_t before) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare("DELETE FROM idempotency_keys WHERE created_at < ?1"));
+        stmt.Bind(1, before);
+        EMPORIUM_TRY(stmt.Run());
+        return c.ChangedRows();
+    });
+}
+
 Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency(int shard, std::string_view user_id,
                                                                                  std::string_view key) {
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));

@@ -15,6 +15,7 @@ class SqliteOrdersRepository final : public OrdersRepository {
     int ShardCount() const override { return static_cast<int>(shards_.size()); }
     core::Result<void> CreateOrder(int shard, const Order& order,
                                    const std::optional<IdempotencyRecord>& idempotency) override;
+    core::Result<int64_t> PruneIdempotency(int shard, int64_t before) override;
     core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
                                                                    std::string_view key) override;
     core::Result<Order> FindOrder(int shard, std::string_view order_id) override;

@@ -156,6 +156,16 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
     });
 }
 
+Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(int64_t before) {
+    return db_.Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
+                                  c.Prepare("DELETE FROM keyed_requests WHERE created_at < ?1 AND status <> 0"));
+        stmt.Bind(1, before);
+        EMPORIUM_TRY(stmt.Run());
+        return c.ChangedRows();
+    });
+}
+
 Result<void> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
                                                           bool forget) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {

@@ -16,6 +16,7 @@ class SqlitePaymentsRepository final : public PaymentsRepository {
     core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(std::string_view user_id, std::string_view key,
                                                                 std::string_view fingerprint, int64_t now,
                                                                 int64_t stale_before) override;
+    core::Result<int64_t> PruneKeyedRequests(int64_t before) override;
     core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer, bool forget) override;
 
   private:

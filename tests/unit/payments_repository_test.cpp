@@ -1,0 +1,79 @@
+#include "services/payments/storage/sqlite_payments_repository.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/random.hpp"
+#include "infra/sqlite/database.hpp"
+
+namespace emporium::payments {
+namespace {
+
+class KeyedRequestsTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ASSERT_TRUE(core::InitCrypto());
+        dir_ = std::filesystem::temp_directory_path() / ("emporium-payments-test-" + core::RandomToken(6));
+        std::filesystem::create_directories(dir_);
+        infra::sqlite::DatabaseOptions options{(dir_ / "payments.db").string(), "payments", 2, 5000, 256,
+                                               infra::sqlite::EmbeddedMigrations({"payments", "bus"})};
+        auto db = infra::sqlite::Database::Open(options);
+        ASSERT_TRUE(db.ok()) << db.error().message;
+        db_ = std::move(db).value();
+        repository_ = std::make_unique<SqlitePaymentsRepository>(*db_);
+    }
+    void TearDown() override {
+        repository_.reset();
+        db_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    // nullopt when the claim was taken, else the stored request.
+    std::optional<KeyedRequest> Claim(const std::string& key, int64_t now, const std::string& fingerprint = "f") {
+        auto claimed = repository_->ClaimKeyedRequest("usr_1", key, fingerprint, now, now - 60);
+        EXPECT_TRUE(claimed.ok()) << claimed.error().message;
+        return claimed.ok() ? *claimed : std::nullopt;
+    }
+
+    std::filesystem::path dir_;
+    std::unique_ptr<infra::sqlite::Database> db_;
+    std::unique_ptr<SqlitePaymentsRepository> repository_;
+};
+
+TEST_F(KeyedRequestsTest, AClaimIsHeldUntilFinishedAndTakenOverOnlyWhenStale) {
+    EXPECT_FALSE(Claim("k", 1000));                      // claimed
+    auto running = Claim("k", 1010);                     // the first request still runs
+    ASSERT_TRUE(running);
+    EXPECT_EQ(running->status, 0);
+    EXPECT_FALSE(Claim("k", 1061, "g"));                 // a minute on: the first process died
+    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "g", 200, "application/json", "{}"},
+                                                false)
+                    .ok());
+    auto done = Claim("k", 5000);
+    ASSERT_TRUE(done);
+    EXPECT_EQ((std::tuple{done->fingerprint, done->status, done->body}), (std::tuple{"g", 200, "{}"}));
+}
+
+TEST_F(KeyedRequestsTest, AnAnswerOf5xxGivesTheKeyUp) {
+    EXPECT_FALSE(Claim("k", 1000));
+    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "f", 503, "x", "y"}, true).ok());
+    EXPECT_FALSE(Claim("k", 1001));  // free again: the retry runs
+}
+
+TEST_F(KeyedRequestsTest, PruningForgetsOldFinishedRequestsOnly) {
+    EXPECT_FALSE(Claim("old", 1000));
+    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"old", "f", 200, "j", "{}"}, false).ok());
+    EXPECT_FALSE(Claim("old-running", 1000));
+    EXPECT_FALSE(Claim("new", 9000));
+    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"new", "f", 200, "j", "{}"}, false).ok());
+    auto pruned = repository_->PruneKeyedRequests(5000);
+    ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+    EXPECT_EQ(*pruned, 1);
+    EXPECT_FALSE(Claim("old", 9001));           // forgotten: a new request
+    EXPECT_TRUE(Claim("new", 9001));            // still answered
+    EXPECT_TRUE(Claim("old-running", 1001));    // a running claim is never pruned under its request
+}
+
+}  // namespace
+}  // namespace emporium::payments
