@@ -147,11 +147,15 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
             std::move(client), std::chrono::milliseconds(settings.payments.provider_timeout_ms));
     }
     auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
-        *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock, payments::PaymentsSettings{});
+        *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock,
+        payments::PaymentsSettings{.give_up_after_seconds = settings.payments.give_up_after_seconds});
     orders_service_ptr->SetRefunds(payments_service.get());
     payments::PaymentsServiceImpl* payments_service_ptr = payments_service.get();
     app->payments = std::move(payments_service);
-    app->bus = std::make_unique<bus::LocalEventBus>(bus::LocalEventBusSettings{}, app->clock);
+    app->bus = std::make_unique<bus::LocalEventBus>(
+        bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
+                                   .handler_threads = settings.events.handler_threads},
+        app->clock);
     app->bus->AddSource("catalog", *app->catalog_db);
     app->bus->AddSource("payments", *app->payments_db);
     app->bus->AddSource("inventory", *app->inventory_db);

@@ -177,6 +177,20 @@ const std::vector<KeySpec>& Keys() {
         MakeIntKey<int>(
             "payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
             [](Settings & s) -> auto& { return s.payments.provider_timeout_ms; }),
+        MakeIntKey<int>(
+            "payments", "give_up_after_seconds",
+            "How long a payment the provider could not take is retried in the background before the order is "
+            "cancelled (sooner when its stock reservation expires).",
+            [](Settings & s) -> auto& { return s.payments.give_up_after_seconds; }),
+        MakeIntKey<int>(
+            "events", "handler_threads",
+            "Threads that handle events of different orders at once on the event bus (their writes share commits).",
+            [](Settings & s) -> auto& { return s.events.handler_threads; }),
+        MakeIntKey<int>(
+            "events", "max_attempts",
+            "Attempts at an event before it is dead-lettered (an event whose dependency is down is retried "
+            "for as long as it takes instead).",
+            [](Settings & s) -> auto& { return s.events.max_attempts; }),
         MakeStringKey(
             "notifications", "smtp_url",
             "SMTP server for outgoing mail (smtp://host:port); empty writes mail to <data_dir>/mail (Maildir).",
@@ -302,6 +316,9 @@ Result<void> Validate(const Settings& s) {
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
     check(s.payments.provider_timeout_ms >= 1, "payments.provider_timeout_ms", "must be positive");
+    check(s.payments.give_up_after_seconds >= 1, "payments.give_up_after_seconds", "must be at least 1");
+    check(s.events.handler_threads >= 0 && s.events.handler_threads <= 256, "events.handler_threads", "must be 0..256");
+    check(s.events.max_attempts >= 1 && s.events.max_attempts <= 100, "events.max_attempts", "must be 1..100");
     check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",
           "log.level", "must be debug, info, warn or error");
     if (!errors.empty()) return Error::Invalid(std::move(errors));

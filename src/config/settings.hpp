@@ -67,6 +67,14 @@ struct PaymentsSettings {
     std::string provider_url;    // paygw base URL, e.g. "http://127.0.0.1:9100"; empty: payments off (503)
     std::string webhook_secret;  // shared with the provider; verifies Paygw-Signature
     int provider_timeout_ms = 2'000;
+    // A payment the provider could not take is retried in the background this long, then
+    // the order is cancelled (sooner if its stock reservation expires first).
+    int give_up_after_seconds = 30 * 60;
+};
+
+struct EventsSettings {
+    int handler_threads = 16;  // events of different orders handled at once (their writes share commits)
+    int max_attempts = 8;      // then the event is dead-lettered (not when a dependency is down)
 };
 
 struct NotificationsSettings {
@@ -88,6 +96,7 @@ struct Settings {
     InventorySettings inventory;
     OrdersSettings orders;
     PaymentsSettings payments;
+    EventsSettings events;
     NotificationsSettings notifications;
     LogSettings log;
 };

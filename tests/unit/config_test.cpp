@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "config/config_loader.hpp"
 
@@ -59,6 +60,24 @@ TEST(Config, ValidateRejectsOutOfRangeValues) {
     auto result = Validate(settings);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().fields.size(), 2u);
+}
+
+TEST(Config, EventBusAndPaymentRetryAreOperatorSettings) {
+    Settings settings;
+    auto result = ApplyEnvironment({{"EMPORIUM_EVENTS_HANDLER_THREADS", "4"},
+                                    {"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
+                                    {"EMPORIUM_PAYMENTS_GIVE_UP_AFTER_SECONDS", "600"}},
+                                   settings);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ((std::tuple{settings.events.handler_threads, settings.events.max_attempts,
+                          settings.payments.give_up_after_seconds}),
+              (std::tuple{4, 3, 600}));
+    EXPECT_TRUE(Validate(settings).ok());
+    settings.events.max_attempts = 0;
+    settings.payments.give_up_after_seconds = 0;
+    auto invalid = Validate(settings);
+    ASSERT_FALSE(invalid.ok());
+    EXPECT_EQ(invalid.error().fields.size(), 2u);
 }
 
 }  // namespace

@@ -1,11 +1,10 @@
-#include "services/payments/storage/sqlite_payments_repository.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
+#include "services/payments/storage/sqlite_payments_repository.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -16,7 +15,11 @@ class KeyedRequestsTest : public ::testing::Test {
         ASSERT_TRUE(core::InitCrypto());
         dir_ = std::filesystem::temp_directory_path() / ("emporium-payments-test-" + core::RandomToken(6));
         std::filesystem::create_directories(dir_);
-        infra::sqlite::DatabaseOptions options{(dir_ / "payments.db").string(), "payments", 2, 5000, 256,
+        infra::sqlite::DatabaseOptions options{(dir_ / "payments.db").string(),
+                                               "payments",
+                                               2,
+                                               5000,
+                                               256,
                                                infra::sqlite::EmbeddedMigrations({"payments", "bus"})};
         auto db = infra::sqlite::Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
@@ -42,14 +45,13 @@ class KeyedRequestsTest : public ::testing::Test {
 };
 
 TEST_F(KeyedRequestsTest, AClaimIsHeldUntilFinishedAndTakenOverOnlyWhenStale) {
-    EXPECT_FALSE(Claim("k", 1000));                      // claimed
-    auto running = Claim("k", 1010);                     // the first request still runs
+    EXPECT_FALSE(Claim("k", 1000));   // claimed
+    auto running = Claim("k", 1010);  // the first request still runs
     ASSERT_TRUE(running);
     EXPECT_EQ(running->status, 0);
-    EXPECT_FALSE(Claim("k", 1061, "g"));                 // a minute on: the first process died
-    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "g", 200, "application/json", "{}"},
-                                                false)
-                    .ok());
+    EXPECT_FALSE(Claim("k", 1061, "g"));  // a minute on: the first process died
+    ASSERT_TRUE(
+        repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "g", 200, "application/json", "{}"}, false).ok());
     auto done = Claim("k", 5000);
     ASSERT_TRUE(done);
     EXPECT_EQ((std::tuple{done->fingerprint, done->status, done->body}), (std::tuple{"g", 200, "{}"}));
@@ -70,9 +72,9 @@ TEST_F(KeyedRequestsTest, PruningForgetsOldFinishedRequestsOnly) {
     auto pruned = repository_->PruneKeyedRequests(5000);
     ASSERT_TRUE(pruned.ok()) << pruned.error().message;
     EXPECT_EQ(*pruned, 1);
-    EXPECT_FALSE(Claim("old", 9001));           // forgotten: a new request
-    EXPECT_TRUE(Claim("new", 9001));            // still answered
-    EXPECT_TRUE(Claim("old-running", 1001));    // a running claim is never pruned under its request
+    EXPECT_FALSE(Claim("old", 9001));         // forgotten: a new request
+    EXPECT_TRUE(Claim("new", 9001));          // still answered
+    EXPECT_TRUE(Claim("old-running", 1001));  // a running claim is never pruned under its request
 }
 
 }  // namespace
