@@ -253,11 +253,17 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
         // A dependency that is down (kUnavailable: a provider outage, a busy database) is
         // not a poison event: keep retrying at the longest delay instead of dead-lettering,
         // so money-moving consumers (refunds) never stop on their own.
-        if (outcomes[first_failure].error().code == core::ErrorCode::kUnavailable)
-            attempts = std::min(attempts, settings_.max_attempts - 1);
+        // Once it has used up the attempts a poison event gets, it waits the longest delay
+        // (however few attempts are configured, so a down provider is not hammered).
+        std::chrono::milliseconds delay = RetryDelay(attempts);
+        if (outcomes[first_failure].error().code == core::ErrorCode::kUnavailable &&
+            attempts >= settings_.max_attempts - 1) {
+            attempts = settings_.max_attempts - 1;
+            delay = resilience::Jittered(settings_.max_retry);
+        }
         if (attempts < settings_.max_attempts) {
             int64_t before = first_failure == 0 ? state.position : events[first_failure - 1].sequence;
-            state = ConsumerState{before, attempts, NowMs() + RetryDelay(attempts).count()};
+            state = ConsumerState{before, attempts, NowMs() + delay.count()};
             blocked = true;
         } else {
             dead = failed;

@@ -175,7 +175,7 @@ const std::vector<KeySpec>& Keys() {
             "payments", "webhook_secret", "Shared secret that signs the provider's webhooks.",
             [](Settings & s) -> auto& { return s.payments.webhook_secret; }),
         MakeIntKey<int>(
-            "payments", "provider_timeout_ms", "Deadline of one call to the payment provider.",
+            "payments", "provider_timeout_ms", "Deadline of one call to the payment provider (at most 10000).",
             [](Settings & s) -> auto& { return s.payments.provider_timeout_ms; }),
         MakeIntKey<int>(
             "payments", "give_up_after_seconds",
@@ -315,7 +315,10 @@ Result<void> Validate(const Settings& s) {
           "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
-    check(s.payments.provider_timeout_ms >= 1, "payments.provider_timeout_ms", "must be positive");
+    // Capped so that a payment request (four calls and the waits between them) ends within
+    // the minute after which its Idempotency-Key claim may be taken over.
+    check(s.payments.provider_timeout_ms >= 1 && s.payments.provider_timeout_ms <= 10'000,
+          "payments.provider_timeout_ms", "must be 1..10000");
     check(s.payments.give_up_after_seconds >= 1, "payments.give_up_after_seconds", "must be at least 1");
     check(s.events.handler_threads >= 0 && s.events.handler_threads <= 256, "events.handler_threads", "must be 0..256");
     check(s.events.max_attempts >= 1 && s.events.max_attempts <= 100, "events.max_attempts", "must be 1..100");

@@ -38,6 +38,7 @@ class LocalEventBusTest : public ::testing::Test {
         LocalEventBusSettings settings;
         settings.max_attempts = 3;
         settings.first_retry = std::chrono::milliseconds(0);
+        settings.max_retry = max_retry_;
         bus_ = std::make_unique<LocalEventBus>(settings, clock_);
         bus_->AddSource("source", *db_);
     }
@@ -47,6 +48,7 @@ class LocalEventBusTest : public ::testing::Test {
         ASSERT_TRUE(written.ok()) << written.error().message;
     }
 
+    std::chrono::milliseconds max_retry_{0};  // retries due at once, so DeliverPending sees them
     core::SystemClock clock_;
     std::filesystem::path dir_;
     std::unique_ptr<infra::sqlite::Database> db_;
@@ -135,6 +137,25 @@ TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 10);
+    auto letters = bus_->ListDeadLetters(10);
+    ASSERT_TRUE(letters.ok());
+    EXPECT_TRUE(letters->empty());
+}
+
+TEST_F(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
+    max_retry_ = std::chrono::seconds(30);
+    Open();
+    int calls = 0;
+    bus_->Subscribe("source", "refunds", {"A"}, [&](const Event&) -> core::Result<void> {
+        ++calls;
+        return core::Error::Unavailable("provider down");
+    });
+    Publish("A", "x", "{}");
+    // Attempt 1 and its retry are due at once (first_retry 0); from the attempt that would
+    // have dead-lettered a poison event (max_attempts 3) on, the wait is max_retry, so the
+    // provider is not asked again within this pass.
+    bus_->DeliverPending();
+    EXPECT_EQ(calls, 2);
     auto letters = bus_->ListDeadLetters(10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());

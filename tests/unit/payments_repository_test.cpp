@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
@@ -44,37 +45,47 @@ class KeyedRequestsTest : public ::testing::Test {
     std::unique_ptr<SqlitePaymentsRepository> repository_;
 };
 
+// Finishes the claim made at `claimed_at` with `status`; true when it was still that claim.
+bool Finish(SqlitePaymentsRepository& repository, const std::string& key, int64_t claimed_at, int status,
+            bool forget = false) {
+    auto finished = repository.FinishKeyedRequest(
+        "usr_1", KeyedRequest{key, "f", status, "application/json", std::to_string(claimed_at), claimed_at}, forget);
+    EXPECT_TRUE(finished.ok()) << finished.error().message;
+    return finished.ok() && *finished;
+}
+
 TEST_F(KeyedRequestsTest, AClaimIsHeldUntilFinishedAndTakenOverOnlyWhenStale) {
-    EXPECT_FALSE(Claim("k", 1000));   // claimed
+    EXPECT_FALSE(Claim("k", 1000));   // claimed at 1000
     auto running = Claim("k", 1010);  // the first request still runs
     ASSERT_TRUE(running);
     EXPECT_EQ(running->status, 0);
-    EXPECT_FALSE(Claim("k", 1061, "g"));  // a minute on: the first process died
-    ASSERT_TRUE(
-        repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "g", 200, "application/json", "{}"}, false).ok());
+    EXPECT_FALSE(Claim("k", 1061, "g"));  // a minute on: the first process died; claimed at 1061
+    // The first request turns up late: its answer must not land under the new claim.
+    EXPECT_FALSE(Finish(*repository_, "k", 1000, 200));
+    EXPECT_FALSE(Finish(*repository_, "k", 1000, 503, true));
+    EXPECT_TRUE(Finish(*repository_, "k", 1061, 201));
     auto done = Claim("k", 5000);
     ASSERT_TRUE(done);
-    EXPECT_EQ((std::tuple{done->fingerprint, done->status, done->body}), (std::tuple{"g", 200, "{}"}));
+    EXPECT_EQ((std::tuple{done->fingerprint, done->status, done->body}), (std::tuple{"g", 201, "1061"}));
 }
 
 TEST_F(KeyedRequestsTest, AnAnswerOf5xxGivesTheKeyUp) {
     EXPECT_FALSE(Claim("k", 1000));
-    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"k", "f", 503, "x", "y"}, true).ok());
+    EXPECT_TRUE(Finish(*repository_, "k", 1000, 503, true));
     EXPECT_FALSE(Claim("k", 1001));  // free again: the retry runs
 }
 
-TEST_F(KeyedRequestsTest, PruningForgetsOldFinishedRequestsOnly) {
+TEST_F(KeyedRequestsTest, PruningForgetsEverythingOlderThanTheRetention) {
     EXPECT_FALSE(Claim("old", 1000));
-    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"old", "f", 200, "j", "{}"}, false).ok());
-    EXPECT_FALSE(Claim("old-running", 1000));
+    EXPECT_TRUE(Finish(*repository_, "old", 1000, 200));
+    EXPECT_FALSE(Claim("old-abandoned", 1000));  // its process died; nobody retried
     EXPECT_FALSE(Claim("new", 9000));
-    ASSERT_TRUE(repository_->FinishKeyedRequest("usr_1", KeyedRequest{"new", "f", 200, "j", "{}"}, false).ok());
+    EXPECT_TRUE(Finish(*repository_, "new", 9000, 200));
     auto pruned = repository_->PruneKeyedRequests(5000);
     ASSERT_TRUE(pruned.ok()) << pruned.error().message;
-    EXPECT_EQ(*pruned, 1);
-    EXPECT_FALSE(Claim("old", 9001));         // forgotten: a new request
-    EXPECT_TRUE(Claim("new", 9001));          // still answered
-    EXPECT_TRUE(Claim("old-running", 1001));  // a running claim is never pruned under its request
+    EXPECT_EQ(*pruned, 2);
+    EXPECT_FALSE(Claim("old", 9001));  // forgotten: a new request
+    EXPECT_TRUE(Claim("new", 9001));   // still answered
 }
 
 }  // namespace

@@ -117,24 +117,25 @@ Response Pay(PaymentsService& service, Request& request) {
     if (!*key) return PayWith(service, request, *method);
 
     std::string fingerprint = Fingerprint(request.PathParam("order_id"), *method);
-    auto earlier = service.ClaimKeyedRequest(request.context, **key, fingerprint);
-    if (!earlier.ok()) {
-        Response refused = http::ProblemResponse(earlier.error(), request.path);
-        if (earlier.error().code == core::ErrorCode::kConflict) refused.SetHeader("Retry-After", "1");
+    auto claim = service.ClaimKeyedRequest(request.context, **key, fingerprint);
+    if (!claim.ok()) {
+        Response refused = http::ProblemResponse(claim.error(), request.path);
+        if (claim.error().code == core::ErrorCode::kConflict) refused.SetHeader("Retry-After", "1");
         return refused;
     }
-    if (*earlier) {
+    if (claim->status != 0) {  // answered before
         Response replay;
-        replay.status = (*earlier)->status;
-        replay.content_type = (*earlier)->content_type;
-        replay.body = (*earlier)->body;
+        replay.status = claim->status;
+        replay.content_type = claim->content_type;
+        replay.body = claim->body;
         replay.SetHeader("Cache-Control", http::kPrivateNoCache);
         replay.SetHeader("Idempotent-Replayed", "true");
         return replay;
     }
     Response response = PayWith(service, request, *method);
     auto finished = service.FinishKeyedRequest(
-        request.context, KeyedRequest{**key, fingerprint, response.status, response.content_type, response.body});
+        request.context,
+        KeyedRequest{**key, fingerprint, response.status, response.content_type, response.body, claim->claimed_at});
     if (!finished.ok())  // the payment stands; a repeat within a minute is told to retry
         observability::LogWarn("keyed_request_not_recorded", [&](core::JsonWriter& json) {
             json.Field("order_id", request.PathParam("order_id")).Field("error", finished.error().message);

@@ -30,10 +30,12 @@ class PaymentsRepository {
     virtual core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(std::string_view user_id, std::string_view key,
                                                                         std::string_view fingerprint, int64_t now,
                                                                         int64_t stale_before) = 0;
-    // Forgets the finished keyed requests made before `before` (Unix seconds); returns how many.
+    // Forgets the keyed requests made before `before` (Unix seconds; long past any running
+    // request), a bounded number per transaction; returns how many.
     virtual core::Result<int64_t> PruneKeyedRequests(int64_t before) = 0;
-    // Stores the answer of a claimed request; `forget` deletes the claim instead.
-    virtual core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
+    // Stores the answer of the claim made at `answer.claimed_at`; `forget` deletes the claim
+    // instead. False (and nothing changed) when that claim was taken over meanwhile.
+    virtual core::Result<bool> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
                                                   bool forget) = 0;
 };
 

@@ -48,6 +48,7 @@ struct KeyedRequest {
     int status = 0;  // 0 while the first request is still running
     std::string content_type;
     std::string body;
+    int64_t claimed_at = 0;  // when its request claimed the key: the claim's token
 };
 
 // The payments service: charges an order once, however often the shopper clicks, and
@@ -64,16 +65,15 @@ class PaymentsService {
     virtual core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                            const PaymentMethod& method) = 0;
     virtual core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) = 0;
-    // Claims `key` for the caller's request before it runs: nullopt when claimed (run it,
-    // then FinishKeyedRequest). Otherwise the earlier request's answer to send again;
-    // kInvalidArgument (field "Idempotency-Key") if the earlier request asked something
-    // else; kConflict while the earlier one is still running. A claim whose request never
-    // finished (the process died) can be taken over after a minute.
-    virtual core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(const core::RequestContext& ctx,
-                                                                        std::string_view key,
-                                                                        std::string_view fingerprint) = 0;
+    // Claims `key` for the caller's request before it runs: the claim (status 0; run the
+    // request, then FinishKeyedRequest with the claim's claimed_at), or the earlier request's
+    // answer to send again (status != 0); kInvalidArgument (field "Idempotency-Key") if the
+    // earlier request asked something else; kConflict while the earlier one is still running.
+    // A claim whose request never finished (the process died) is taken over after a minute.
+    virtual core::Result<KeyedRequest> ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
+                                                         std::string_view fingerprint) = 0;
     // Keeps the answer of a claimed request; an answer >= 500 gives the key up instead, so a
-    // retry runs the request again.
+    // retry runs the request again. kConflict if the claim was taken over meanwhile.
     virtual core::Result<void> FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) = 0;
     // Background work: one attempt for each payment whose retry is due. Returns how many.
     virtual core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) = 0;

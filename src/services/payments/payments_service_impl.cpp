@@ -293,26 +293,29 @@ Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx,
     return repository_.FindByOrder(order_id);
 }
 
-Result<std::optional<KeyedRequest>> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestContext& ctx,
-                                                                           std::string_view key,
-                                                                           std::string_view fingerprint) {
+Result<KeyedRequest> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
+                                                            std::string_view fingerprint) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    // A payment request ends within seconds (2 s per provider call, three retries): a claim
-    // a minute old belongs to a process that died.
+    // A payment request ends within a minute: at most four provider calls of at most 10 s
+    // (payments.provider_timeout_ms) and the waits between them. A claim a minute old
+    // belongs to a process that died.
     int64_t now = clock_.NowSeconds();
     EMPORIUM_ASSIGN_OR_RETURN(auto earlier,
                               repository_.ClaimKeyedRequest(ctx.principal->user_id, key, fingerprint, now, now - 60));
-    if (!earlier) return earlier;
+    if (!earlier) return KeyedRequest{std::string(key), std::string(fingerprint), 0, "", "", now};
     if (earlier->fingerprint != fingerprint)
         return Error::Invalid("Idempotency-Key", "was used before with a different request");
     if (earlier->status == 0)
         return Error::Conflict("A request with this Idempotency-Key is still being processed; retry shortly.");
-    return earlier;
+    return std::move(*earlier);
 }
 
 Result<void> PaymentsServiceImpl::FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    return repository_.FinishKeyedRequest(ctx.principal->user_id, answer, answer.status >= 500);
+    EMPORIUM_ASSIGN_OR_RETURN(bool ours,
+                              repository_.FinishKeyedRequest(ctx.principal->user_id, answer, answer.status >= 500));
+    if (!ours) return Error::Conflict("the claim of this Idempotency-Key was taken over by a later request");
+    return core::Ok();
 }
 
 Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int limit) {

@@ -37,8 +37,8 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                    const PaymentMethod& method) override;
     core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) override;
-    core::Result<std::optional<KeyedRequest>> ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
-                                                                std::string_view fingerprint) override;
+    core::Result<KeyedRequest> ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
+                                                 std::string_view fingerprint) override;
     core::Result<void> FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) override;
     core::Result<int> RetryDue(const core::RequestContext& ctx, int limit) override;
     core::Result<void> OnProviderEvent(const core::RequestContext& ctx, std::string_view type,

@@ -31,15 +31,20 @@ constexpr std::string_view kClaimKeyedRequest =
     "INSERT INTO keyed_requests (user_id, key, fingerprint, status, content_type, body, created_at) "
     "VALUES (?1, ?2, ?3, 0, '', '', ?4) ON CONFLICT (user_id, key) DO NOTHING";
 constexpr std::string_view kSelectKeyedRequest =
-    "SELECT key, fingerprint, status, content_type, body, created_at FROM keyed_requests WHERE user_id = ?1 AND key = "
-    "?2";
+    "SELECT key, fingerprint, status, content_type, body, created_at FROM keyed_requests "
+    "WHERE user_id = ?1 AND key = ?2";
 constexpr std::string_view kTakeOverKeyedRequest =
     "UPDATE keyed_requests SET fingerprint = ?3, created_at = ?4 WHERE user_id = ?1 AND key = ?2 AND status = 0";
+// A claim is known by its key and the time it was made (a takeover moves that time).
 constexpr std::string_view kFinishKeyedRequest =
-    "UPDATE keyed_requests SET status = ?3, content_type = ?4, body = ?5 WHERE user_id = ?1 AND key = ?2 AND status = "
-    "0";
+    "UPDATE keyed_requests SET status = ?3, content_type = ?4, body = ?5 "
+    "WHERE user_id = ?1 AND key = ?2 AND status = 0 AND created_at = ?6";
 constexpr std::string_view kForgetKeyedRequest =
-    "DELETE FROM keyed_requests WHERE user_id = ?1 AND key = ?2 AND status = 0";
+    "DELETE FROM keyed_requests WHERE user_id = ?1 AND key = ?2 AND status = 0 AND created_at = ?3";
+// A thousand at a time, so that clearing a large backlog never holds the writer for long.
+constexpr std::string_view kPruneKeyedRequests =
+    "DELETE FROM keyed_requests WHERE (user_id, key) IN "
+    "(SELECT user_id, key FROM keyed_requests WHERE created_at < ?1 LIMIT 1000)";
 
 PaymentStatus ParseStatus(std::string_view text) {
     if (text == "succeeded") return PaymentStatus::kSucceeded;
@@ -157,27 +162,33 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
 }
 
 Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(int64_t before) {
-    return db_.Write<int64_t>([&](Connection& c) -> Result<int64_t> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
-                                  c.Prepare("DELETE FROM keyed_requests WHERE created_at < ?1 AND status <> 0"));
-        stmt.Bind(1, before);
-        EMPORIUM_TRY(stmt.Run());
-        return c.ChangedRows();
-    });
+    int64_t total = 0;
+    for (;;) {
+        EMPORIUM_ASSIGN_OR_RETURN(int64_t deleted, db_.Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneKeyedRequests));
+            stmt.Bind(1, before);
+            EMPORIUM_TRY(stmt.Run());
+            return c.ChangedRows();
+        }));
+        total += deleted;
+        if (deleted < 1000) return total;
+    }
 }
 
-Result<void> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
+Result<bool> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
                                                           bool forget) {
-    return db_.Write<void>([&](Connection& c) -> Result<void> {
+    return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         if (forget) {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kForgetKeyedRequest));
-            stmt.Bind(1, user_id).Bind(2, answer.key);
-            return stmt.Run();
+            stmt.Bind(1, user_id).Bind(2, answer.key).Bind(3, answer.claimed_at);
+            EMPORIUM_TRY(stmt.Run());
+            return c.ChangedRows() == 1;
         }
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kFinishKeyedRequest));
         stmt.Bind(1, user_id).Bind(2, answer.key).Bind(3, answer.status).Bind(4, answer.content_type);
-        stmt.Bind(5, answer.body);
-        return stmt.Run();
+        stmt.Bind(5, answer.body).Bind(6, answer.claimed_at);
+        EMPORIUM_TRY(stmt.Run());
+        return c.ChangedRows() == 1;
     });
 }
 

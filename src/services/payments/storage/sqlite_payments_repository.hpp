@@ -17,7 +17,7 @@ class SqlitePaymentsRepository final : public PaymentsRepository {
                                                                 std::string_view fingerprint, int64_t now,
                                                                 int64_t stale_before) override;
     core::Result<int64_t> PruneKeyedRequests(int64_t before) override;
-    core::Result<void> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer, bool forget) override;
+    core::Result<bool> FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer, bool forget) override;
 
   private:
     infra::sqlite::Database& db_;
