@@ -48,9 +48,7 @@ void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
         return http::RenderJson(
             b->ListDeadLetters(*limit), r, 200,
             [](core::JsonWriter& json, const std::vector<DeadLetter>& letters) {
-                json.BeginObject().Key("items").BeginArray();
-                for (const auto& letter : letters) WriteDeadLetter(json, letter);
-                json.EndArray().Key("next_cursor").Null().EndObject();
+                http::WriteList(json, letters, std::nullopt, WriteDeadLetter);
             },
             kNoStore);
     });

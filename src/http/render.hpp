@@ -38,6 +38,30 @@ core::Result<PageParams> ReadPageParams(const Request& request);
 // ASCII characters.
 core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request);
 
+// The fields of a list answer (API conventions) into an open JSON object: "items", each
+// written by `write_item(json, item)`, and "next_cursor" (null on the last page).
+template <typename Items, typename WriteItem>
+core::JsonWriter& WriteListFields(core::JsonWriter& json, const Items& items,
+                                  const std::optional<std::string>& next_cursor, WriteItem write_item) {
+    json.Key("items").BeginArray();
+    for (const auto& item : items) write_item(json, item);
+    json.EndArray().Key("next_cursor");
+    if (next_cursor)
+        json.String(*next_cursor);
+    else
+        json.Null();
+    return json;
+}
+
+// A whole list answer: {"items": [...], "next_cursor": ...}.
+template <typename Items, typename WriteItem>
+void WriteList(core::JsonWriter& json, const Items& items, const std::optional<std::string>& next_cursor,
+               WriteItem write_item) {
+    json.BeginObject();
+    WriteListFields(json, items, next_cursor, write_item);
+    json.EndObject();
+}
+
 // The usual end of a handler: a successful result is written as JSON by `write(json, value)`
 // with `status`; an error becomes its problem response. `cache_control` is set when not empty.
 template <typename T, typename Writer>

@@ -139,14 +139,7 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
 }
 
 void WriteProductPageJson(core::JsonWriter& json, const ProductPage& p) {
-    json.BeginObject().Key("items").BeginArray();
-    for (const auto& product : p.items) WriteProduct(json, product);
-    json.EndArray().Key("next_cursor");
-    if (p.next_cursor)
-        json.String(*p.next_cursor);
-    else
-        json.Null();
-    json.EndObject();
+    http::WriteList(json, p.items, p.next_cursor, WriteProduct);
 }
 
 Response WriteProductPage(const core::Result<ProductPage>& page, const Request& request, std::string cache_control) {
@@ -214,9 +207,7 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
         return RenderJson(
             routes->service.ListCategories(r.context), r, 200,
             [](core::JsonWriter& json, const std::vector<Category>& categories) {
-                json.BeginObject().Key("items").BeginArray();
-                for (const auto& c : categories) WriteCategory(json, c);
-                json.EndArray().Key("next_cursor").Null().EndObject();
+                http::WriteList(json, categories, std::nullopt, WriteCategory);
             },
             public_cc);
     });

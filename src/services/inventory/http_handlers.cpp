@@ -78,14 +78,7 @@ Response ListAdjustments(InventoryService& service, Request& request) {
     return http::RenderJson(
         page, request, 200,
         [](core::JsonWriter& json, const AdjustmentPage& p) {
-            json.BeginObject().Key("items").BeginArray();
-            for (const auto& a : p.items) WriteAdjustment(json, a);
-            json.EndArray().Key("next_cursor");
-            if (p.next_cursor)
-                json.String(*p.next_cursor);
-            else
-                json.Null();
-            json.EndObject();
+            http::WriteList(json, p.items, p.next_cursor, WriteAdjustment);
         },
         kNoStore);
 }

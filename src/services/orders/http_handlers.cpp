@@ -110,14 +110,7 @@ Response ListOrders(OrdersService& service, Request& request) {
     return http::RenderJson(
         service.ListOrders(request.context, params->limit, params->cursor), request, 200,
         [](core::JsonWriter& json, const OrderPage& page) {
-            json.BeginObject().Key("items").BeginArray();
-            for (const auto& order : page.items) WriteOrder(json, order);
-            json.EndArray().Key("next_cursor");
-            if (page.next_cursor)
-                json.String(*page.next_cursor);
-            else
-                json.Null();
-            json.EndObject();
+            http::WriteList(json, page.items, page.next_cursor, WriteOrder);
         },
         http::kPrivateNoCache);
 }

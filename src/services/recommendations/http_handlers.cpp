@@ -42,9 +42,7 @@ void RegisterRecommendationsRoutes(http::Router& router, RecommendationsService&
                    Response response = http::RenderJson(
                        found, r, 200,
                        [](core::JsonWriter& json, const Recommendations& recommendations) {
-                           json.BeginObject().Key("items").BeginArray();
-                           for (const auto& product : recommendations.items) catalog::WriteProduct(json, product);
-                           json.EndArray().Key("next_cursor").Null().EndObject();
+                           http::WriteList(json, recommendations.items, std::nullopt, catalog::WriteProduct);
                        },
                        "public, max-age=60");
                    if (found.ok()) response.SetHeader(kAvailabilityHeader, AvailabilityValue(found->available));

@@ -87,14 +87,8 @@ void WriteHit(core::JsonWriter& json, const SearchHit& hit) {
 }
 
 void WritePage(core::JsonWriter& json, const SearchPage& page) {
-    json.BeginObject().Key("items").BeginArray();
-    for (const auto& hit : page.hits) WriteHit(json, hit);
-    json.EndArray().Key("next_cursor");
-    if (page.next_cursor)
-        json.String(*page.next_cursor);
-    else
-        json.Null();
-    json.Field("total", page.total).Key("did_you_mean");
+    json.BeginObject();
+    http::WriteListFields(json, page.hits, page.next_cursor, WriteHit).Field("total", page.total).Key("did_you_mean");
     if (page.did_you_mean)
         json.String(*page.did_you_mean);
     else
@@ -125,10 +119,9 @@ void WritePage(core::JsonWriter& json, const SearchPage& page) {
 }
 
 void WriteSuggestions(core::JsonWriter& json, const std::vector<Suggestion>& suggestions) {
-    json.BeginObject().Key("items").BeginArray();
-    for (const auto& s : suggestions)
-        json.BeginObject().Field("text", s.text).Field("product_id", s.product_id).Field("slug", s.slug).EndObject();
-    json.EndArray().Key("next_cursor").Null().EndObject();
+    http::WriteList(json, suggestions, std::nullopt, [](core::JsonWriter& out, const Suggestion& s) {
+        out.BeginObject().Field("text", s.text).Field("product_id", s.product_id).Field("slug", s.slug).EndObject();
+    });
 }
 
 struct SearchRoutes {

@@ -124,9 +124,7 @@ Response UpdateMe(UsersService& service, Request& request) {
 Response ListAddresses(UsersService& service, Request& request) {
     return Render(service.ListAddresses(request.context), request, 200,
                   [](core::JsonWriter& json, const std::vector<Address>& addresses) {
-                      json.BeginObject().Key("items").BeginArray();
-                      for (const auto& address : addresses) WriteAddress(json, address);
-                      json.EndArray().Key("next_cursor").Null().EndObject();
+                      http::WriteList(json, addresses, std::nullopt, WriteAddress);
                   });
 }
 
