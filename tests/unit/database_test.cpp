@@ -143,6 +143,29 @@ TEST_F(DatabaseTest, AWriteJobWritingToItsOwnDatabaseFailsInsteadOfWaitingForIts
     EXPECT_TRUE(Insert("after").ok());
 }
 
+TEST_F(DatabaseTest, AWriteBackIntoADatabaseLedFurtherOutFailsToo) {
+    DatabaseOptions options;
+    options.path = (dir_ / "other.db").string();
+    options.name = "other";
+    options.read_connections = 1;
+    options.migrations = {{1, "0001_init.sql", "CREATE TABLE notes (text TEXT NOT NULL);"}};
+    auto other = Database::Open(options);
+    ASSERT_TRUE(other.ok()) << other.error().message;
+    // test.db's job writes to other.db, whose job writes back to test.db: this thread leads
+    // both batches, so the innermost write would wait for itself.
+    auto outer = db_->Write<void>([&](Connection&) -> core::Result<void> {
+        return (*other)->Write<void>([&](Connection& c) -> core::Result<void> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare("INSERT INTO notes (text) VALUES ('x')"));
+            EMPORIUM_TRY(stmt.Run());
+            return Insert("back");
+        });
+    });
+    ASSERT_FALSE(outer.ok());
+    EXPECT_EQ(outer.error().code, core::ErrorCode::kInternal);
+    EXPECT_EQ(Count(), 0);
+    EXPECT_TRUE(Insert("after").ok());
+}
+
 TEST_F(DatabaseTest, FailingJobRollsBackAloneWithConflict) {
     ASSERT_TRUE(Insert("taken").ok());
     auto duplicate = Insert("taken");

@@ -161,13 +161,24 @@ Result<void> Database::Ping() {
 }
 
 namespace {
-// The database whose batch this thread is running: a job that writes to it again would
-// queue behind itself and wait forever.
-thread_local const Database* t_leading = nullptr;
+// The databases whose batches this thread is running, innermost first (a job of one
+// database's batch may lead another's): a job that writes to any of them again would queue
+// behind its own thread and wait forever.
+struct Leading {
+    const Database* database;
+    const Leading* outer;
+};
+thread_local const Leading* t_leading = nullptr;
+
+bool ThisThreadLeads(const Database* database) {
+    for (const Leading* mark = t_leading; mark; mark = mark->outer)
+        if (mark->database == database) return true;
+    return false;
+}
 }  // namespace
 
 Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work) {
-    if (t_leading == this)
+    if (ThisThreadLeads(this))
         return Error::Internal("a write job of database " + options_.name + " wrote to the same database");
     PendingWrite self;
     self.work = std::move(work);
@@ -182,19 +193,19 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
     // caller is woken to lead, or every later writer would wait forever.
     std::vector<PendingWrite*> batch;
     std::vector<Result<void>> outcomes;
-    const Database* outer = t_leading;  // a job of another database's batch may lead this one
+    const Leading mark{this, t_leading};
     try {
         std::size_t take =
             std::min<std::size_t>(write_queue_.size(), static_cast<std::size_t>(options_.write_batch_max));
         batch.assign(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(take));
         lock.unlock();
-        t_leading = this;
+        t_leading = &mark;
         outcomes = CommitBatch(batch);
     } catch (...) {  // out of memory: fail the batch rather than strand the queue
         if (!lock.owns_lock() && writer_->InTransaction()) (void)writer_->Run("ROLLBACK");
         outcomes.clear();
     }
-    t_leading = outer;
+    t_leading = mark.outer;
     if (!lock.owns_lock()) lock.lock();
     write_batches_.fetch_add(1, std::memory_order_relaxed);
     write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
