@@ -38,8 +38,9 @@ class MaildirMailer final : public Mailer {
     std::string from_;
     std::atomic<bool> spool_ready_{false};  // tmp/, new/ and cur/ exist (checked once, again after a failure)
     // One mail file at a time: creating a file holds its directory's lock, and the bus's
-    // handler threads queued on it would otherwise spin on that kernel lock (measured:
-    // a sixth of the server's CPU in a checkout run) instead of sleeping here.
+    // handler threads queued on it would otherwise spin on that kernel lock instead of
+    // sleeping here (when file creation is slow, as on a journal-less ext4 soon after many
+    // deletions, that spinning took a quarter of the server's CPU; see BENCHMARKS.md).
     std::mutex spool_mutex_;
 };
 
