@@ -8,6 +8,7 @@
 #include "services/catalog/catalog_service_impl.hpp"
 #include "services/catalog/demo_catalog.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::catalog {
 namespace {
@@ -71,8 +72,6 @@ class CatalogServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-catalog-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         infra::sqlite::DatabaseOptions options{(dir_ / "catalog.db").string(),
                                                "catalog",
                                                2,
@@ -89,12 +88,11 @@ class CatalogServiceTest : public ::testing::Test {
         service_.reset();
         repository_.reset();
         db_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     FixedClock clock_;
     core::RequestContext ctx_;
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-catalog-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<SqliteCatalogRepository> repository_;
     std::unique_ptr<CatalogServiceImpl> service_;

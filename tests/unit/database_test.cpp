@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/random.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::infra::sqlite {
 namespace {
@@ -17,8 +18,6 @@ class DatabaseTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-db-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         DatabaseOptions options;
         options.path = (dir_ / "test.db").string();
         options.name = "test";
@@ -29,10 +28,7 @@ class DatabaseTest : public ::testing::Test {
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
     }
-    void TearDown() override {
-        db_.reset();
-        std::filesystem::remove_all(dir_);
-    }
+    void TearDown() override { db_.reset(); }
 
     core::Result<void> Insert(const std::string& name) {
         return db_->Write<void>([&](Connection& c) -> core::Result<void> {
@@ -51,7 +47,7 @@ class DatabaseTest : public ::testing::Test {
         return count.ok() ? *count : -1;
     }
 
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-db-test-"};
     std::unique_ptr<Database> db_;
 };
 

@@ -10,6 +10,7 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::inventory {
 namespace {
@@ -24,8 +25,6 @@ class InventoryServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-inventory-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         auto open = [&](const char* name, std::vector<infra::sqlite::Migration> migrations) {
             infra::sqlite::DatabaseOptions options{
                 (dir_ / (std::string(name) + ".db")).string(), name, 2, 5000, 256, std::move(migrations)};
@@ -53,14 +52,13 @@ class InventoryServiceTest : public ::testing::Test {
         catalog_repository_.reset();
         inventory_db_.reset();
         catalog_db_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     Stock StockOf(const std::string& sku) { return *service_->GetStock(ctx_, sku); }
 
     SteppedClock clock_;
     core::RequestContext ctx_;
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-inventory-test-"};
     std::unique_ptr<infra::sqlite::Database> catalog_db_, inventory_db_;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository_;
     std::unique_ptr<catalog::CatalogServiceImpl> catalog_;

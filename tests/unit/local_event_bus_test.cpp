@@ -10,6 +10,7 @@
 
 #include "bus/outbox.hpp"
 #include "core/random.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::bus {
 namespace {
@@ -18,14 +19,11 @@ class LocalEventBusTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-bus-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         Open();
     }
     void TearDown() override {
         bus_.reset();
         db_.reset();
-        std::filesystem::remove_all(dir_);
     }
     void Open() {
         bus_.reset();
@@ -50,7 +48,7 @@ class LocalEventBusTest : public ::testing::Test {
 
     std::chrono::milliseconds max_retry_{0};  // retries due at once, so DeliverPending sees them
     core::SystemClock clock_;
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-bus-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<LocalEventBus> bus_;
 };

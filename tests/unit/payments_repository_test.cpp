@@ -6,6 +6,7 @@
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -14,8 +15,6 @@ class KeyedRequestsTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-payments-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         infra::sqlite::DatabaseOptions options{(dir_ / "payments.db").string(),
                                                "payments",
                                                2,
@@ -30,7 +29,6 @@ class KeyedRequestsTest : public ::testing::Test {
     void TearDown() override {
         repository_.reset();
         db_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     // nullopt when the claim was taken, else the stored request.
@@ -40,7 +38,7 @@ class KeyedRequestsTest : public ::testing::Test {
         return claimed.ok() ? *claimed : std::nullopt;
     }
 
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-payments-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<SqlitePaymentsRepository> repository_;
 };

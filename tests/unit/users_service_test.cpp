@@ -6,6 +6,7 @@
 #include "infra/sqlite/database.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_service_impl.hpp"
+#include "temp_dir.hpp"
 
 namespace emporium::users {
 namespace {
@@ -36,8 +37,6 @@ class UsersServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        dir_ = std::filesystem::temp_directory_path() / ("emporium-users-test-" + core::RandomToken(6));
-        std::filesystem::create_directories(dir_);
         infra::sqlite::DatabaseOptions options{
             (dir_ / "users.db").string(), "users", 2, 5000, 64, infra::sqlite::EmbeddedMigrations("users")};
         auto db = infra::sqlite::Database::Open(options);
@@ -51,7 +50,6 @@ class UsersServiceTest : public ::testing::Test {
         service_.reset();
         repository_.reset();
         db_.reset();
-        std::filesystem::remove_all(dir_);
     }
 
     core::RequestContext As(const Session& session) {
@@ -63,7 +61,7 @@ class UsersServiceTest : public ::testing::Test {
     }
 
     FixedClock clock_;
-    std::filesystem::path dir_;
+    testing::TempDir dir_{"emporium-users-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<SqliteUsersRepository> repository_;
     std::unique_ptr<UsersServiceImpl> service_;
