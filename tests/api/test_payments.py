@@ -389,16 +389,23 @@ class PaymentsTest(unittest.TestCase):
         self.assertEqual(self.order_status(token, order["id"]), "PENDING_PAYMENT")
 
 
+def one_unit_order(server):
+    """A new product with one unit in stock and a new customer's order for it, unpaid:
+    returns (admin token, sku, customer token, order)."""
+    admin = server.make_admin()
+    _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+    sku = product["variants"][0]["sku"]
+    server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"}, token=admin)
+    _, token = server.new_customer()
+    server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+    _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+    return admin, sku, token, order
+
+
 class PaymentsNotConfiguredTest(unittest.TestCase):
     def test_503_without_provider(self):
         with Server() as server:
-            admin = server.make_admin()
-            _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-            sku = product["variants"][0]["sku"]
-            server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"}, token=admin)
-            _, token = server.new_customer()
-            server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
-            _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+            _, _, token, order = one_unit_order(server)
             status, headers, _ = server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
                                              token=token)
             self.assertEqual(status, 503)
@@ -417,14 +424,7 @@ class PaymentAfterExpiryTest(unittest.TestCase):
             env = {"EMPORIUM_PAYMENTS_PROVIDER_URL": paygw.url, "EMPORIUM_PAYMENTS_WEBHOOK_SECRET": SECRET,
                    "EMPORIUM_PAYMENTS_PROVIDER_TIMEOUT_MS": "8000", "EMPORIUM_INVENTORY_RESERVATION_TTL_SECONDS": "2"}
             with Server(env=env) as server:
-                admin = server.make_admin()
-                _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-                sku = product["variants"][0]["sku"]
-                server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"},
-                            token=admin)
-                _, token = server.new_customer()
-                server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
-                _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+                admin, sku, token, order = one_unit_order(server)
                 status, _, problem = server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
                                                  token=token)
                 self.assertEqual(status, 409, problem)
@@ -454,14 +454,7 @@ class GaveUpThenChargedTest(unittest.TestCase):
             paygw = Paygw(webhook_url=f"http://{HOST}:{server.port}", port=paygw_port)
             try:
                 paygw.settings(latency_ms=5000)  # longer than the timeout and every inline retry
-                admin = server.make_admin()
-                _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-                sku = product["variants"][0]["sku"]
-                server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"},
-                            token=admin)
-                _, token = server.new_customer()
-                server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
-                _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+                admin, sku, token, order = one_unit_order(server)
                 # Answered once the shop gave up (the reservation expired meanwhile).
                 server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD}, token=token)
                 self.assertEqual(server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)[2]["status"],
