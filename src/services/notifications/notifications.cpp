@@ -1,10 +1,10 @@
 #include "services/notifications/notifications.hpp"
 
-#include <boost/json/parse.hpp>
 #include <cstdio>
 
 #include "bus/outbox.hpp"
 #include "core/embedded_files.hpp"
+#include "services/orders/order_events.hpp"
 
 namespace emporium::notifications {
 
@@ -52,20 +52,16 @@ std::string RenderTemplate(std::string text, const std::vector<std::pair<std::st
 
 void OrderNotifications::Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources) {
     for (const auto& source : sources)
-        bus.Subscribe(source, std::string(kConsumer), {"OrderStatusChanged"},
+        bus.Subscribe(source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
                       [this](const bus::Event& event) { return OnOrderStatusChanged(event); });
 }
 
 Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {
-    boost::system::error_code ec;
-    auto payload = boost::json::parse(event.payload, ec);
-    if (ec || !payload.is_object()) return Error::Internal("OrderStatusChanged payload is not an object");
-    const auto* to = payload.as_object().if_contains("to");
-    if (!to || !to->is_string()) return core::Ok();
+    EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
     std::string kind;
-    if (to->as_string() == "PAID")
+    if (change.to == orders::OrderStatus::kPaid)
         kind = "order_confirmation";
-    else if (to->as_string() == "SHIPPED")
+    else if (change.to == orders::OrderStatus::kShipped)
         kind = "shipping_notice";
     else
         return core::Ok();

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "services/orders/order_events.hpp"
+
 namespace emporium::orders {
 
 namespace {
@@ -23,11 +25,8 @@ core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event
 }
 
 core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, const bus::Event& event) {
-    boost::system::error_code ec;
-    auto payload = boost::json::parse(event.payload, ec);
-    if (ec || !payload.is_object()) return core::Error::Internal("OrderStatusChanged payload is not an object");
-    const auto* to = payload.as_object().if_contains("to");
-    if (!to || !to->is_string() || to->as_string() != "REFUNDED") return core::Ok();
+    EMPORIUM_ASSIGN_OR_RETURN(auto change, ReadOrderStatusChanged(event));
+    if (change.to != OrderStatus::kRefunded) return core::Ok();
     return RestockRefunded(inventory, core::RequestContext{}, event.aggregate_id);
 }
 
@@ -49,7 +48,7 @@ void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventor
     bus.Subscribe("inventory", "orders.reservation_expiry", {"ReservationReleased"},
                   [&orders](const bus::Event& event) { return OnReservationReleased(orders, event); });
     for (const auto& source : order_sources)
-        bus.Subscribe(source, "orders.restock_refunded", {"OrderStatusChanged"},
+        bus.Subscribe(source, "orders.restock_refunded", {std::string(kOrderStatusChanged)},
                       [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); });
 }
 

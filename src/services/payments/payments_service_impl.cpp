@@ -1,13 +1,12 @@
 #include "services/payments/payments_service_impl.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <thread>
 
 #include "core/failpoint.hpp"
 #include "core/random.hpp"
 #include "observability/log.hpp"
 #include "resilience/jitter.hpp"
+#include "services/orders/order_events.hpp"
 
 namespace emporium::payments {
 
@@ -128,17 +127,15 @@ void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payme
     bus.Subscribe(payments_source, "payments.order_paid", {"PaymentSucceeded"},
                   [this](const bus::Event& event) { return OnPaymentSucceeded(event); });
     for (const auto& source : order_sources)
-        bus.Subscribe(source, "payments.order_refunded", {"OrderStatusChanged"},
+        bus.Subscribe(source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
                       [this](const bus::Event& event) { return OnOrderStatusChanged(event); });
 }
 
 Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const bus::Event& event) {
     // Only "to REFUNDED" matters: the money must follow the order (the cancel request
     // tried already; this is its retry when the provider failed).
-    boost::system::error_code ec;
-    auto payload = boost::json::parse(event.payload, ec);
-    const boost::json::value* to = !ec && payload.is_object() ? payload.as_object().if_contains("to") : nullptr;
-    if (!to || !to->is_string() || to->as_string() != "REFUNDED") return core::Ok();
+    auto change = orders::ReadOrderStatusChanged(event);
+    if (!change.ok() || change->to != OrderStatus::kRefunded) return core::Ok();
     auto refunded = RefundOrder(core::RequestContext{}, event.aggregate_id);
     if (refunded.ok() || refunded.error().code == core::ErrorCode::kNotFound ||
         refunded.error().code == core::ErrorCode::kConflict)

@@ -1,11 +1,10 @@
 #include "services/shipping/http_handlers.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
+#include "services/orders/order_events.hpp"
 
 namespace emporium::shipping {
 
@@ -53,14 +52,9 @@ Response AddEvent(ShippingService& service, Request& request) {
 }
 
 core::Result<void> OnOrderStatusChanged(ShippingService& service, const bus::Event& event) {
-    boost::system::error_code ec;
-    auto payload = boost::json::parse(event.payload, ec);
-    if (ec || !payload.is_object()) return core::Error::Internal("OrderStatusChanged payload is not an object");
-    const auto& object = payload.as_object();
-    const auto* to = object.if_contains("to");
-    const auto* user = object.if_contains("user_id");
-    if (!to || !to->is_string() || to->as_string() != "PAID" || !user || !user->is_string()) return core::Ok();
-    auto created = service.CreateShipment(core::RequestContext{}, event.aggregate_id, std::string(user->as_string()));
+    EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
+    if (change.to != orders::OrderStatus::kPaid || !change.user_id) return core::Ok();
+    auto created = service.CreateShipment(core::RequestContext{}, event.aggregate_id, *change.user_id);
     if (!created.ok()) return created.error();
     return core::Ok();
 }
@@ -79,7 +73,7 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
 
 void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources) {
     for (const auto& source : sources)
-        bus.Subscribe(source, "shipping.order_paid", {"OrderStatusChanged"},
+        bus.Subscribe(source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
                       [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); });
 }
 

@@ -2,6 +2,7 @@
 
 #include "bus/outbox.hpp"
 #include "core/json_writer.hpp"
+#include "services/orders/order_events.hpp"
 
 namespace emporium::orders {
 
@@ -242,16 +243,8 @@ Result<Order> SqliteOrdersRepository::Transition(int shard, std::string_view ord
         EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
         order.status = to;
         order.updated_at = now;
-        std::string payload;
-        core::JsonWriter json(payload);
-        json.BeginObject()
-            .Field("order_id", order.id)
-            .Field("user_id", order.user_id)
-            .Field("from", StatusName(from))
-            .Field("to", StatusName(to))
-            .Field("reason", reason)
-            .EndObject();
-        EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent("OrderStatusChanged", order.id, std::move(payload), now)));
+        EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
+                                                          OrderStatusChangedPayload(order, from, to, reason), now)));
         return order;
     });
 }

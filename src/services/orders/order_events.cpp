@@ -1,0 +1,34 @@
+#include "services/orders/order_events.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/json_writer.hpp"
+
+namespace emporium::orders {
+
+std::string OrderStatusChangedPayload(const Order& order, OrderStatus from, OrderStatus to, std::string_view reason) {
+    std::string payload;
+    core::JsonWriter json(payload);
+    json.BeginObject()
+        .Field("order_id", order.id)
+        .Field("user_id", order.user_id)
+        .Field("from", StatusName(from))
+        .Field("to", StatusName(to))
+        .Field("reason", reason)
+        .EndObject();
+    return payload;
+}
+
+core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event) {
+    boost::system::error_code ec;
+    auto payload = boost::json::parse(event.payload, ec);
+    if (ec || !payload.is_object()) return core::Error::Internal("OrderStatusChanged payload is not an object");
+    const auto& object = payload.as_object();
+    OrderStatusChangedEvent change;
+    if (const auto* user = object.if_contains("user_id"); user && user->is_string())
+        change.user_id = std::string(user->as_string());
+    if (const auto* to = object.if_contains("to"); to && to->is_string()) change.to = ParseStatus(std::string_view(to->as_string().data(), to->as_string().size()));
+    return change;
+}
+
+}  // namespace emporium::orders
