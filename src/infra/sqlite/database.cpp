@@ -274,6 +274,20 @@ std::vector<Result<void>> Database::CommitBatch(const std::vector<PendingWrite*>
     return outcomes;
 }
 
+Result<int64_t> DeleteInBatches(Database& db, std::string_view delete_sql, int64_t before, int64_t batch_rows) {
+    int64_t total = 0;
+    for (;;) {
+        EMPORIUM_ASSIGN_OR_RETURN(int64_t deleted, db.Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(delete_sql));
+            stmt.Bind(1, before).Bind(2, batch_rows);
+            EMPORIUM_TRY(stmt.Run());
+            return c.ChangedRows();
+        }));
+        total += deleted;
+        if (deleted < batch_rows) return total;
+    }
+}
+
 DatabaseStats Database::Stats() const {
     DatabaseStats stats;
     {

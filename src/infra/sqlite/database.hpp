@@ -147,6 +147,12 @@ inline core::Result<void> Database::Write<void>(std::function<core::Result<void>
     return WriteErased(std::move(work));
 }
 
+// Runs `delete_sql` (a DELETE of at most ?2 rows older than ?1) in commits of `batch_rows`
+// rows until fewer are left, so that clearing a large backlog never holds the writer (and
+// every write queued behind it) for long. Returns the rows deleted.
+core::Result<int64_t> DeleteInBatches(Database& db, std::string_view delete_sql, int64_t before,
+                                      int64_t batch_rows = 1000);
+
 // Collects the migrations embedded under schemas/sqlite/<database>/, ordered by version.
 // File names are NNNN_description.sql.
 std::vector<Migration> EmbeddedMigrations(std::string_view database);

@@ -27,7 +27,8 @@ core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& e
     OrderStatusChangedEvent change;
     if (const auto* user = object.if_contains("user_id"); user && user->is_string())
         change.user_id = std::string(user->as_string());
-    if (const auto* to = object.if_contains("to"); to && to->is_string()) change.to = ParseStatus(std::string_view(to->as_string().data(), to->as_string().size()));
+    if (const auto* to = object.if_contains("to"); to && to->is_string())
+        change.to = ParseStatus(std::string_view(to->as_string().data(), to->as_string().size()));
     return change;
 }
 

@@ -156,21 +156,10 @@ Result<void> SqliteOrdersRepository::CreateOrder(int shard, const Order& o,
 
 Result<int64_t> SqliteOrdersRepository::PruneIdempotency(int shard, int64_t before) {
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
-    // A thousand at a time, so that clearing a large backlog never holds the shard's writer
-    // (and the checkouts behind it) for long.
-    int64_t total = 0;
-    for (;;) {
-        EMPORIUM_ASSIGN_OR_RETURN(int64_t deleted, db->Write<int64_t>([&](Connection& c) -> Result<int64_t> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
-                                      c.Prepare("DELETE FROM idempotency_keys WHERE (user_id, key) IN (SELECT user_id, "
-                                                "key FROM idempotency_keys WHERE created_at < ?1 LIMIT 1000)"));
-            stmt.Bind(1, before);
-            EMPORIUM_TRY(stmt.Run());
-            return c.ChangedRows();
-        }));
-        total += deleted;
-        if (deleted < 1000) return total;
-    }
+    return infra::sqlite::DeleteInBatches(*db,
+                                          "DELETE FROM idempotency_keys WHERE (user_id, key) IN "
+                                          "(SELECT user_id, key FROM idempotency_keys WHERE created_at < ?1 LIMIT ?2)",
+                                          before);
 }
 
 Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency(int shard, std::string_view user_id,

@@ -41,10 +41,9 @@ constexpr std::string_view kFinishKeyedRequest =
     "WHERE user_id = ?1 AND key = ?2 AND status = 0 AND created_at = ?6";
 constexpr std::string_view kForgetKeyedRequest =
     "DELETE FROM keyed_requests WHERE user_id = ?1 AND key = ?2 AND status = 0 AND created_at = ?3";
-// A thousand at a time, so that clearing a large backlog never holds the writer for long.
 constexpr std::string_view kPruneKeyedRequests =
     "DELETE FROM keyed_requests WHERE (user_id, key) IN "
-    "(SELECT user_id, key FROM keyed_requests WHERE created_at < ?1 LIMIT 1000)";
+    "(SELECT user_id, key FROM keyed_requests WHERE created_at < ?1 LIMIT ?2)";
 
 PaymentStatus ParseStatus(std::string_view text) {
     if (text == "succeeded") return PaymentStatus::kSucceeded;
@@ -162,17 +161,7 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
 }
 
 Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(int64_t before) {
-    int64_t total = 0;
-    for (;;) {
-        EMPORIUM_ASSIGN_OR_RETURN(int64_t deleted, db_.Write<int64_t>([&](Connection& c) -> Result<int64_t> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneKeyedRequests));
-            stmt.Bind(1, before);
-            EMPORIUM_TRY(stmt.Run());
-            return c.ChangedRows();
-        }));
-        total += deleted;
-        if (deleted < 1000) return total;
-    }
+    return infra::sqlite::DeleteInBatches(db_, kPruneKeyedRequests, before);
 }
 
 Result<bool> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
