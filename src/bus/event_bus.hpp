@@ -31,13 +31,21 @@ class EventBus {
     // Must be idempotent: the same event may arrive more than once (see MarkHandled).
     // An error means "try again later".
     using Handler = std::function<core::Result<void>(const Event&)>;
+    // Whether the consumer wants an event of its types at all: cheap and free of side
+    // effects, asked by the dispatcher before it hands the event to a handler thread. An
+    // event not wanted counts as handled. It spares consumers that act on a few events of
+    // a busy type (an order reaching one status) a trip to a handler for each of the rest.
+    using Filter = std::function<bool(const Event&)>;
 
     virtual ~EventBus() = default;
 
     // Registers `consumer` (a stable, unique name) for events of `types` published to the
-    // outbox of `source`. Call before Start.
-    virtual void Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
-                           Handler handler) = 0;
+    // outbox of `source` (and, with `wanted`, only those it accepts). Call before Start.
+    virtual void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
+                           Filter wanted) = 0;
+    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler) {
+        Subscribe(std::move(source), std::move(consumer), std::move(types), std::move(handler), Filter{});
+    }
     virtual void Start() = 0;
     // Stops delivering; pending events stay in the outboxes for the next start.
     virtual void Stop() = 0;

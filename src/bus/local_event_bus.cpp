@@ -70,10 +70,10 @@ void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& datab
     sources_[std::move(source)] = &database;
 }
 
-void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vector<std::string> types,
-                              Handler handler) {
+void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
+                              Filter wanted) {
     subscriptions_.push_back(std::make_unique<Subscription>(
-        Subscription{std::move(source), std::move(consumer), std::move(types), std::move(handler)}));
+        Subscription{std::move(source), std::move(consumer), std::move(types), std::move(handler), std::move(wanted)}));
 }
 
 void LocalEventBus::Start() {
@@ -137,6 +137,15 @@ void LocalEventBus::DeliverPending() {
     }
 }
 
+bool LocalEventBus::Wanted(const Subscription& subscription, const Event& event) {
+    if (!subscription.wanted) return true;
+    try {
+        return subscription.wanted(event);
+    } catch (...) {  // out of memory, say: let the handler decide (and fail, and retry)
+        return true;
+    }
+}
+
 std::vector<Result<void>> LocalEventBus::HandleInLanes(Subscription& subscription, const std::vector<Event>& events) {
     // Not-found-yet outcomes stay "failed" so an event a lane never reached (its aggregate
     // failed earlier in the batch) is not counted as handled.
@@ -147,7 +156,8 @@ std::vector<Result<void>> LocalEventBus::HandleInLanes(Subscription& subscriptio
     std::map<std::string_view, std::size_t> lane_of;
     for (std::size_t i = 0; i < events.size(); ++i) {
         const Event& event = events[i];
-        if (std::find(subscription.types.begin(), subscription.types.end(), event.type) == subscription.types.end()) {
+        if (std::find(subscription.types.begin(), subscription.types.end(), event.type) == subscription.types.end() ||
+            !Wanted(subscription, event)) {
             outcomes[i] = core::Ok();  // not for this consumer: passes
             continue;
         }

@@ -42,7 +42,9 @@ class LocalEventBus final : public EventBus {
     // Makes `database`'s outbox available as `source`. Call before Start.
     void AddSource(std::string source, infra::sqlite::Database& database);
 
-    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler) override;
+    using EventBus::Subscribe;
+    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
+                   Filter wanted) override;
     void Start() override;
     void Stop() override;
     void Wake() override;
@@ -63,6 +65,7 @@ class LocalEventBus final : public EventBus {
         std::string consumer;
         std::vector<std::string> types;
         Handler handler;
+        Filter wanted;  // empty: every event of `types`
     };
 
     void Loop();
@@ -70,6 +73,7 @@ class LocalEventBus final : public EventBus {
     bool DeliverOne(Subscription& subscription);
     // Runs the handler for each of `events` the consumer wants; one outcome per event.
     std::vector<core::Result<void>> HandleInLanes(Subscription& subscription, const std::vector<Event>& events);
+    static bool Wanted(const Subscription& subscription, const Event& event);
     std::chrono::milliseconds RetryDelay(int attempts) const;
     int64_t NowMs() const;
 

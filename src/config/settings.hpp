@@ -25,7 +25,7 @@ struct ServerSettings {
 
 struct StorageSettings {
     std::string data_dir = "./data";
-    int blocking_threads = 16;        // threads that run database work and password hashing
+    int blocking_threads = 64;        // threads that run database work and password hashing (mostly waiting)
     int blocking_queue_limit = 1024;  // waiting jobs beyond this are refused with 503
     int read_connections = 8;         // SQLite read connections per database
     int page_cache_kib = 2048;        // SQLite page cache per connection

@@ -25,7 +25,7 @@ struct ServerOptions {
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds shutdown_grace{10'000};
     bool access_log = true;
-    int blocking_threads = 16;
+    int blocking_threads = 64;
     int blocking_queue_limit = 1024;
 };
 

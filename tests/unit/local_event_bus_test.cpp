@@ -72,6 +72,33 @@ TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
     EXPECT_EQ(seen["x"].size() + seen["y"].size(), 3u);
 }
 
+TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
+    std::mutex mutex;
+    std::vector<std::string> handled;
+    std::atomic<int> asked{0};
+    bus_->Subscribe(
+        "source", "picky", {"A"},
+        [&](const Event& e) -> core::Result<void> {
+            std::lock_guard lock(mutex);
+            handled.push_back(e.payload);
+            return core::Ok();
+        },
+        [&](const Event& e) {
+            ++asked;
+            return e.payload.find("\"wanted\":true") != std::string::npos;
+        });
+    Publish("A", "x", "{\"wanted\":false}");
+    Publish("A", "y", "{\"wanted\":true}");
+    Publish("B", "z", "{\"wanted\":true}");  // not of its types: the filter is not even asked
+    Publish("A", "x", "{\"wanted\":false}");
+    bus_->DeliverPending();
+    EXPECT_EQ(handled, (std::vector<std::string>{"{\"wanted\":true}"}));
+    EXPECT_EQ(asked.load(), 3);
+    bus_->DeliverPending();  // the refused ones count as delivered: never asked about again
+    EXPECT_EQ(asked.load(), 3);
+    EXPECT_EQ(handled.size(), 1u);
+}
+
 TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     std::mutex mutex;
     std::vector<std::string> log;  // first handling of each event, in the order it happened

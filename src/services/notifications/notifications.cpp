@@ -52,8 +52,10 @@ std::string RenderTemplate(std::string text, const std::vector<std::pair<std::st
 
 void OrderNotifications::Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources) {
     for (const auto& source : sources)
-        bus.Subscribe(source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
-                      [this](const bus::Event& event) { return OnOrderStatusChanged(event); });
+        bus.Subscribe(
+            source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
+            [this](const bus::Event& event) { return OnOrderStatusChanged(event); },
+            orders::OrderReaches({orders::OrderStatus::kPaid, orders::OrderStatus::kShipped}));
 }
 
 Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {

@@ -48,8 +48,10 @@ void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventor
     bus.Subscribe("inventory", "orders.reservation_expiry", {"ReservationReleased"},
                   [&orders](const bus::Event& event) { return OnReservationReleased(orders, event); });
     for (const auto& source : order_sources)
-        bus.Subscribe(source, "orders.restock_refunded", {std::string(kOrderStatusChanged)},
-                      [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); });
+        bus.Subscribe(
+            source, "orders.restock_refunded", {std::string(kOrderStatusChanged)},
+            [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); },
+            OrderReaches({OrderStatus::kRefunded}));
 }
 
 }  // namespace emporium::orders

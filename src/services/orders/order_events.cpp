@@ -1,5 +1,6 @@
 #include "services/orders/order_events.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 
 #include "core/json_writer.hpp"
@@ -30,6 +31,14 @@ core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& e
     if (const auto* to = object.if_contains("to"); to && to->is_string())
         change.to = ParseStatus(std::string_view(to->as_string().data(), to->as_string().size()));
     return change;
+}
+
+bus::EventBus::Filter OrderReaches(std::vector<OrderStatus> statuses) {
+    return [statuses = std::move(statuses)](const bus::Event& event) {
+        auto change = ReadOrderStatusChanged(event);
+        if (!change.ok()) return true;
+        return change->to && std::find(statuses.begin(), statuses.end(), *change->to) != statuses.end();
+    };
 }
 
 }  // namespace emporium::orders

@@ -3,8 +3,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bus/event.hpp"
+#include "bus/event_bus.hpp"
 #include "core/result.hpp"
 #include "services/orders/orders_service.hpp"
 
@@ -24,5 +26,9 @@ struct OrderStatusChangedEvent {
 std::string OrderStatusChangedPayload(const Order& order, OrderStatus from, OrderStatus to, std::string_view reason);
 // kInternal when the payload is not a JSON object.
 core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event);
+
+// A bus filter for consumers of OrderStatusChanged that act only when an order reaches one
+// of `statuses`. A payload it cannot read is let through, for the handler to report.
+bus::EventBus::Filter OrderReaches(std::vector<OrderStatus> statuses);
 
 }  // namespace emporium::orders

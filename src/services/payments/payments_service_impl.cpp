@@ -127,8 +127,10 @@ void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payme
     bus.Subscribe(payments_source, "payments.order_paid", {"PaymentSucceeded"},
                   [this](const bus::Event& event) { return OnPaymentSucceeded(event); });
     for (const auto& source : order_sources)
-        bus.Subscribe(source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
-                      [this](const bus::Event& event) { return OnOrderStatusChanged(event); });
+        bus.Subscribe(
+            source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
+            [this](const bus::Event& event) { return OnOrderStatusChanged(event); },
+            orders::OrderReaches({OrderStatus::kRefunded}));
 }
 
 Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const bus::Event& event) {

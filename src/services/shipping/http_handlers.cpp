@@ -73,8 +73,10 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
 
 void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources) {
     for (const auto& source : sources)
-        bus.Subscribe(source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
-                      [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); });
+        bus.Subscribe(
+            source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
+            [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); },
+            orders::OrderReaches({orders::OrderStatus::kPaid}));
 }
 
 }  // namespace emporium::shipping
