@@ -79,6 +79,8 @@ void RenderDatabaseMetrics(std::string& out, const std::vector<infra::sqlite::Da
          &infra::sqlite::DatabaseStats::write_batches},
         {"emporium_db_write_jobs_total", "counter", "Write jobs committed or rolled back.",
          &infra::sqlite::DatabaseStats::write_jobs},
+        {"emporium_db_pages_written_total", "counter", "Database pages the writer wrote to the WAL.",
+         &infra::sqlite::DatabaseStats::pages_written},
     };
     std::vector<std::pair<std::string, infra::sqlite::DatabaseStats>> stats;
     for (const auto* db : databases) stats.emplace_back(db->name(), db->Stats());

@@ -119,6 +119,13 @@ Result<void> Connection::Run(std::string_view sql) {
 
 int64_t Connection::ChangedRows() const { return sqlite3_changes64(db_); }
 
+int64_t Connection::TakePagesWritten() {
+    int current = 0;
+    int highwater = 0;
+    sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highwater, /*reset=*/1);
+    return current;
+}
+
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }

@@ -77,6 +77,8 @@ class Connection {
     int64_t ChangedRows() const;
     // True while a transaction is open (SQLite is not in autocommit mode).
     bool InTransaction() const;
+    // Pages this connection wrote to the database or its WAL since the last call.
+    int64_t TakePagesWritten();
     int64_t LastInsertRowId() const;
 
     // Maps the connection's last error to an Error (unique violations → kConflict, busy → kUnavailable).

@@ -209,6 +209,7 @@ Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work
     if (!lock.owns_lock()) lock.lock();
     write_batches_.fetch_add(1, std::memory_order_relaxed);
     write_jobs_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    pages_written_.fetch_add(writer_->TakePagesWritten(), std::memory_order_relaxed);
     std::size_t done = std::max<std::size_t>(batch.size(), 1);  // at least the leader itself
     write_queue_.erase(write_queue_.begin(), write_queue_.begin() + static_cast<std::ptrdiff_t>(done));
     auto outcome = [&](std::size_t i) -> Result<void> {
@@ -301,6 +302,7 @@ DatabaseStats Database::Stats() const {
     }
     stats.write_batches = write_batches_.load(std::memory_order_relaxed);
     stats.write_jobs = write_jobs_.load(std::memory_order_relaxed);
+    stats.pages_written = pages_written_.load(std::memory_order_relaxed);
     return stats;
 }
 

@@ -41,6 +41,7 @@ struct DatabaseStats {
     int64_t write_queue_depth = 0;
     int64_t write_batches = 0;
     int64_t write_jobs = 0;
+    int64_t pages_written = 0;  // by the writer, to the WAL (what each commit costs in I/O)
 };
 
 // One SQLite database file in WAL mode: a pool of read connections, and one write
@@ -112,6 +113,7 @@ class Database {
     bool stopping_ = false;
     std::atomic<int64_t> write_batches_{0};
     std::atomic<int64_t> write_jobs_{0};
+    std::atomic<int64_t> pages_written_{0};
 };
 
 template <typename T>
