@@ -445,6 +445,32 @@ class OrdersTest(ServerTestCase):
         self.assert_stock(good, 3, 2)
         self.assert_stock(gone, 5, 0)
 
+    def test_variant_removed_from_catalog_after_adding_422(self):
+        # The catalog drops a SKU from its product while it sits in a cart: checkout must
+        # name that line instead of quietly placing the order without it.
+        good, _ = self.new_sku(stock=5)
+        u = uniq("v")
+        kept, removed = f"KEEP-{u}", f"DROP-{u}"
+        variants = [{"sku": sku, "name": sku, "price": {"amount": 700, "currency": "USD"}} for sku in (kept, removed)]
+        status, h, product = self.server.json("POST", ADMIN_PRODUCTS,
+                                              product_body(status="active", variants=variants), token=self.admin)
+        self.assertEqual(status, 201, product)
+        self.stock_up(removed, 5)
+        user, token = self.server.new_customer()
+        self.add_to_cart(token, good, 1)
+        self.add_to_cart(token, removed, 2)
+        index = self.cart_index(token, removed)
+        status, h, p = self.server.json("PATCH", f"{ADMIN_PRODUCTS}/{product['id']}",
+                                        {"variants": [variants[0]]}, token=self.admin)
+        self.assertEqual(status, 200, p)
+        self.assertEqual([v["sku"] for v in p["variants"]], [kept])
+
+        status, h, raw = self.place(token, None, uniq("idem-"))
+        doc = assert_problem(self, status, h, raw, 422)
+        self.assert_error_names_line(doc, index, removed)
+        self.assertEqual(self.list_orders(token), [])
+        self.assert_stock(good, 5, 0, 0, "all-or-nothing:")
+
     def test_insufficient_stock_409_reserves_nothing(self):
         plenty, _ = self.new_sku(stock=5)
         scarce, _ = self.new_sku(stock=1)

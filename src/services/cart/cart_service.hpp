@@ -29,6 +29,12 @@ struct CartLine {
     bool available = false;  // enough stock right now (checked again at checkout)
 };
 
+// A line as the shopper chose it: what and how many, without price or stock.
+struct ChosenItem {
+    std::string sku;
+    int64_t quantity = 0;
+};
+
 struct Cart {
     std::optional<std::string> guest_token;  // set for guest carts
     std::vector<CartLine> items;
@@ -50,6 +56,10 @@ class CartService {
     virtual ~CartService() = default;
 
     virtual core::Result<Cart> GetCart(const core::RequestContext& ctx, const CartOwner& owner) = 0;
+    // The cart's lines in the order they were added, without reading prices or stock: for
+    // checkout, which prices the order from the catalog itself. Empty for no cart.
+    virtual core::Result<std::vector<ChosenItem>> GetChosenItems(const core::RequestContext& ctx,
+                                                                 const CartOwner& owner) = 0;
     // Adds `quantity` of `sku`; a guest without a token gets a new cart (its token is in
     // the result).
     virtual core::Result<Cart> AddItem(const core::RequestContext& ctx, const CartOwner& owner, std::string_view sku,

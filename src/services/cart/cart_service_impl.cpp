@@ -84,6 +84,17 @@ Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const Car
     return View(ctx, owner, *stored);
 }
 
+Result<std::vector<ChosenItem>> CartServiceImpl::GetChosenItems(const core::RequestContext&, const CartOwner& owner) {
+    if (!owner.user_id && !owner.guest_token) return std::vector<ChosenItem>{};
+    EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(key, clock_.NowSeconds()));
+    std::vector<ChosenItem> items;
+    if (!stored) return items;
+    items.reserve(stored->lines.size());
+    for (const auto& line : stored->lines) items.push_back({line.sku, line.quantity});
+    return items;
+}
+
 Result<Cart> CartServiceImpl::Change(const core::RequestContext& ctx, const CartOwner& owner, bool must_exist,
                                      const std::function<Result<void>(StoredCart&)>& change) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));

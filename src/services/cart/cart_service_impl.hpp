@@ -19,6 +19,8 @@ class CartServiceImpl final : public CartService {
         : store_(store), catalog_(catalog), inventory_(inventory), clock_(clock), settings_(settings) {}
 
     core::Result<Cart> GetCart(const core::RequestContext& ctx, const CartOwner& owner) override;
+    core::Result<std::vector<ChosenItem>> GetChosenItems(const core::RequestContext& ctx,
+                                                         const CartOwner& owner) override;
     core::Result<Cart> AddItem(const core::RequestContext& ctx, const CartOwner& owner, std::string_view sku,
                                int64_t quantity) override;
     core::Result<Cart> SetQuantity(const core::RequestContext& ctx, const CartOwner& owner, std::string_view sku,

@@ -1,6 +1,7 @@
 #include "services/orders/orders_service_impl.hpp"
 
 #include <charconv>
+#include <unordered_map>
 
 #include "core/cursor.hpp"
 #include "core/random.hpp"
@@ -87,8 +88,8 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     }
 
     // The order is built from the catalog as it is now: the cart only says what and how many.
-    EMPORIUM_ASSIGN_OR_RETURN(cart::Cart cart, cart_.GetCart(ctx, cart::CartOwner{user_id, std::nullopt}));
-    if (cart.items.empty()) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto chosen, cart_.GetChosenItems(ctx, cart::CartOwner{user_id, std::nullopt}));
+    if (chosen.empty()) {
         // A retry that overtook the first request's answer finds the cart already emptied:
         // if the first request has stored its order by now, answer as it did.
         if (request.idempotency_key) {
@@ -101,14 +102,19 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     Order order;
     order.user_id = user_id;
     order.id = "ord_" + std::to_string(shard) + "_" + core::TimeOrderedToken();
+    std::vector<std::string> skus;
+    for (const auto& line : chosen) skus.push_back(line.sku);
+    EMPORIUM_ASSIGN_OR_RETURN(auto variants, catalog_.GetVariants(ctx, skus));  // one read for every line
+    std::unordered_map<std::string_view, const catalog::VariantInfo*> variant_of;
+    for (const auto& v : variants) variant_of.emplace(v.sku, &v);
     std::vector<FieldError> errors;
     std::vector<inventory::ReservationLine> reservation;
-    for (std::size_t i = 0; i < cart.items.size(); ++i) {
-        const auto& line = cart.items[i];
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        const auto& line = chosen[i];
         std::string field = "items[" + std::to_string(i) + "]";
-        auto variant = catalog_.GetVariant(ctx, line.sku);
-        if (!variant.ok() && variant.error().code != core::ErrorCode::kNotFound) return variant.error();
-        if (!variant.ok() || variant->status != catalog::ProductStatus::kActive) {
+        auto found = variant_of.find(line.sku);
+        const catalog::VariantInfo* variant = found == variant_of.end() ? nullptr : found->second;
+        if (!variant || variant->status != catalog::ProductStatus::kActive) {
             errors.push_back({field, line.sku + " can no longer be bought"});
             continue;
         }
