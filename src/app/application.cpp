@@ -128,7 +128,9 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     users::UsersSettings users_settings;
     users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
     app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher, app->clock, users_settings);
-    app->catalog = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
+    auto catalog_service = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
+    app->catalog_impl = catalog_service.get();
+    app->catalog = std::move(catalog_service);
     app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(*app->inventory_db);
     app->inventory =
         std::make_unique<inventory::InventoryServiceImpl>(*app->inventory_repository, *app->catalog, app->clock);
@@ -159,6 +161,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
                                    .handler_threads = settings.events.handler_threads},
         app->clock);
     app->bus->AddSource("catalog", *app->catalog_db);
+    app->catalog_impl->SubscribeVariantCacheInvalidation(*app->bus, "catalog");
     app->bus->AddSource("payments", *app->payments_db);
     app->bus->AddSource("inventory", *app->inventory_db);
     std::vector<std::string> order_sources;
@@ -296,7 +299,20 @@ void RegisterRoutes(Application& app) {
     catalog::CatalogHttpSettings catalog_settings;
     catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;
     catalog::RegisterCatalogRoutes(app.router, *app.catalog, catalog_settings, *app.pages);
-    app.metrics.Add([&app](std::string& out) { app.pages->RenderMetrics(out, "pages"); });
+    app.metrics.Add([&app](std::string& out) {
+        app.pages->RenderMetrics(out, "pages");
+        auto variants = app.catalog_impl->VariantCacheStats();
+        using observability::AppendFamilyHeader;
+        using observability::AppendSample;
+        AppendFamilyHeader(out, "emporium_catalog_variant_cache_hits_total", "counter",
+                           "Variant lookups (cart views, orders) answered from memory.");
+        AppendSample(out, "emporium_catalog_variant_cache_hits_total", "", static_cast<int64_t>(variants.hits));
+        AppendFamilyHeader(out, "emporium_catalog_variant_cache_misses_total", "counter",
+                           "Variant lookups that read the catalog database.");
+        AppendSample(out, "emporium_catalog_variant_cache_misses_total", "", static_cast<int64_t>(variants.misses));
+        AppendFamilyHeader(out, "emporium_catalog_variant_cache_entries", "gauge", "Variants held in memory.");
+        AppendSample(out, "emporium_catalog_variant_cache_entries", "", variants.entries);
+    });
 
     inventory::RegisterInventoryRoutes(app.router, *app.inventory);
     cart::RegisterCartRoutes(app.router, *app.cart);

@@ -16,6 +16,7 @@
 #include "services/cart/cart_service.hpp"
 #include "services/cart/storage/memory_cart_store.hpp"
 #include "services/catalog/catalog_service.hpp"
+#include "services/catalog/catalog_service_impl.hpp"
 #include "services/catalog/http_handlers.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 #include "services/home/home_service.hpp"
@@ -67,6 +68,7 @@ struct Application {
     std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
+    catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog, for its variant cache's metrics
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include "bus/local_event_bus.hpp"
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
@@ -196,6 +197,50 @@ TEST_F(CatalogServiceTest, CategoryFilterIncludesSubcategories) {
     query.category = root->id;
     query.price_min = 4000;
     EXPECT_EQ(service_->ListProducts(ctx_, query)->items.size(), 1u);
+}
+
+}  // namespace
+}  // namespace emporium::catalog
+
+namespace emporium::catalog {
+namespace {
+
+Money PriceOf(const core::Result<VariantInfo>& variant) { return variant.ok() ? variant->price : Money{-1, ""}; }
+
+TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
+    ProductInput input;
+    input.name = "Kettle";
+    input.status = "active";
+    input.variants = std::vector<VariantInput>{VariantInput{"KET-1", {}, int64_t{2500}, std::string("USD"), {}}};
+    auto created = service_->CreateProduct(ctx_, input);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2500);  // now cached
+
+    // A change through this service is seen at once, by both lookups.
+    ProductInput reprice;
+    reprice.variants = std::vector<VariantInput>{VariantInput{"KET-1", {}, int64_t{2700}, std::string("USD"), {}}};
+    ASSERT_TRUE(service_->UpdateProduct(ctx_, created->id, reprice).ok());
+    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2700);
+    auto many = service_->GetVariants(ctx_, {"KET-1", "KET-1", "NOPE"});
+    ASSERT_TRUE(many.ok());
+    ASSERT_EQ(many->size(), 1u);  // each existing SKU once
+    EXPECT_EQ((*many)[0].price.amount, 2700);
+    ASSERT_TRUE(service_->ArchiveProduct(ctx_, created->id).ok());
+    EXPECT_EQ(service_->GetVariant(ctx_, "KET-1")->status, ProductStatus::kArchived);
+
+    // A change written past this service (another process) shows once its ProductChanged
+    // event is delivered, not before.
+    auto stored = repository_->FindProduct(created->id);
+    ASSERT_TRUE(stored.ok());
+    stored->variants[0].price.amount = 3100;
+    ASSERT_TRUE(repository_->UpdateProduct(*stored).ok());
+    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2700);
+    bus::LocalEventBus bus(bus::LocalEventBusSettings{.handler_threads = 0}, clock_);
+    bus.AddSource("catalog", *db_);
+    service_->SubscribeVariantCacheInvalidation(bus, "catalog");
+    bus.DeliverPending();
+    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 3100);
+    EXPECT_EQ((*service_->GetVariants(ctx_, {"KET-1"}))[0].price.amount, 3100);
 }
 
 }  // namespace

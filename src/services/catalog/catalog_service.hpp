@@ -141,7 +141,8 @@ class CatalogService {
     virtual core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) = 0;
     // The variant with this SKU, whatever its product's status; kNotFound if none.
     virtual core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) = 0;
-    // The variants of `skus` that exist, whatever their product's status, in one read.
+    // The variants of `skus` that exist (each once), whatever their product's status, in at
+    // most one read.
     virtual core::Result<std::vector<VariantInfo>> GetVariants(const core::RequestContext& ctx,
                                                                const std::vector<std::string>& skus) = 0;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <unordered_set>
 
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -310,6 +311,7 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     EMPORIUM_TRY(Finalize(product));
     for (int attempt = 0;; ++attempt) {
         auto saved = repository_.InsertProducts({product});
+        variants_.Clear();  // whatever the outcome: a SKU may now name this product
         if (saved.ok()) return product;
         const Error& error = saved.error();
         if (error.code != core::ErrorCode::kConflict) return error;
@@ -337,6 +339,7 @@ Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id,
         product.updated_at = clock_.NowSeconds();
         EMPORIUM_TRY(Finalize(product));
         auto saved = repository_.UpdateProduct(product);
+        variants_.Clear();  // whatever the outcome (a failed commit may still have landed)
         if (saved.ok()) {
             product.version += 1;
             return product;
@@ -416,13 +419,48 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     return page;
 }
 
+namespace {
+std::size_t VariantBytes(const VariantInfo& v) {
+    return sizeof(VariantInfo) + v.sku.size() + v.product_id.size() + v.product_name.size() + v.variant_name.size() +
+           v.price.currency.size();
+}
+}  // namespace
+
 Result<VariantInfo> CatalogServiceImpl::GetVariant(const core::RequestContext&, std::string_view sku) {
-    return repository_.FindVariant(sku);
+    if (auto cached = variants_.Get(sku)) return *cached;
+    uint64_t generation = variants_.Generation();  // before the read: a write after it voids the Put
+    EMPORIUM_ASSIGN_OR_RETURN(VariantInfo variant, repository_.FindVariant(sku));
+    variants_.Put(variant.sku, std::make_shared<const VariantInfo>(variant), VariantBytes(variant), generation);
+    return variant;
 }
 
 Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::RequestContext&,
                                                                  const std::vector<std::string>& skus) {
-    return repository_.FindVariants(skus);
+    std::vector<VariantInfo> found;
+    std::vector<std::string> missing;
+    std::unordered_set<std::string_view> seen;
+    for (const auto& sku : skus) {
+        if (!seen.insert(sku).second) continue;
+        if (auto cached = variants_.Get(sku))
+            found.push_back(*cached);
+        else
+            missing.push_back(sku);
+    }
+    if (missing.empty()) return found;
+    uint64_t generation = variants_.Generation();
+    EMPORIUM_ASSIGN_OR_RETURN(auto loaded, repository_.FindVariants(missing));
+    for (auto& variant : loaded) {
+        variants_.Put(variant.sku, std::make_shared<const VariantInfo>(variant), VariantBytes(variant), generation);
+        found.push_back(std::move(variant));
+    }
+    return found;
+}
+
+void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source) {
+    bus.Subscribe(catalog_source, "cache.catalog_variants", {"ProductChanged"}, [this](const bus::Event&) {
+        variants_.Clear();
+        return Result<void>(core::Ok());
+    });
 }
 
 }  // namespace emporium::catalog

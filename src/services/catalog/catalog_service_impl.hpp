@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "bus/event_bus.hpp"
+#include "cache/lru_cache.hpp"
 #include "core/clock.hpp"
 #include "services/catalog/catalog_repository.hpp"
 #include "services/catalog/catalog_service.hpp"
@@ -17,8 +19,18 @@ core::Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sor
 
 class CatalogServiceImpl final : public CatalogService {
   public:
-    CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock)
-        : repository_(repository), clock_(clock) {}
+    // Variants by SKU are cached in memory (`variant_cache_bytes`, 0 = off): every cart
+    // view and order prices its lines from them, and products change rarely.
+    static constexpr std::size_t kDefaultVariantCacheBytes = 8 << 20;
+
+    CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock,
+                       std::size_t variant_cache_bytes = kDefaultVariantCacheBytes)
+        : repository_(repository), clock_(clock), variants_(variant_cache_bytes, kVariantTtl) {}
+
+    // Another process's product changes reach this one's variant cache through their
+    // ProductChanged events (this process's own clear it at once).
+    void SubscribeVariantCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source);
+    cache::CacheStats VariantCacheStats() const { return variants_.Stats(); }
 
     core::Result<Category> CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) override;
     core::Result<Category> UpdateCategory(const core::RequestContext& ctx, std::string_view id,
@@ -42,8 +54,12 @@ class CatalogServiceImpl final : public CatalogService {
     // Read-modify-write with optimistic concurrency; `change` returns false for "no change".
     core::Result<Product> ModifyProduct(std::string_view id, const std::function<core::Result<bool>(Product&)>& change);
 
+    // A bound on staleness should an invalidation ever be missed (a writer outside the bus).
+    static constexpr std::chrono::milliseconds kVariantTtl{60'000};
+
     CatalogRepository& repository_;
     const core::Clock& clock_;
+    cache::LruCache<VariantInfo> variants_;
 };
 
 }  // namespace emporium::catalog
