@@ -445,31 +445,40 @@ class OrdersTest(ServerTestCase):
         self.assert_stock(good, 3, 2)
         self.assert_stock(gone, 5, 0)
 
-    def test_variant_removed_from_catalog_after_adding_422(self):
-        # The catalog drops a SKU from its product while it sits in a cart: checkout must
-        # name that line instead of quietly placing the order without it.
+    def test_lines_gone_from_catalog_are_numbered_as_the_cart_shows_them(self):
+        # A SKU dropped from its product disappears from the cart's view; checkout passes it
+        # over the same way, so items[i] in an error is the i-th line the shopper sees.
         good, _ = self.new_sku(stock=5)
+        archived, archived_product = self.new_sku(stock=5)
         u = uniq("v")
-        kept, removed = f"KEEP-{u}", f"DROP-{u}"
-        variants = [{"sku": sku, "name": sku, "price": {"amount": 700, "currency": "USD"}} for sku in (kept, removed)]
+        kept, dropped = f"KEEP-{u}", f"DROP-{u}"
+        variants = [{"sku": sku, "name": sku, "price": {"amount": 700, "currency": "USD"}} for sku in (kept, dropped)]
         status, h, product = self.server.json("POST", ADMIN_PRODUCTS,
                                               product_body(status="active", variants=variants), token=self.admin)
         self.assertEqual(status, 201, product)
-        self.stock_up(removed, 5)
+        self.stock_up(dropped, 5)
         user, token = self.server.new_customer()
-        self.add_to_cart(token, good, 1)
-        self.add_to_cart(token, removed, 2)
-        index = self.cart_index(token, removed)
+        for sku in (dropped, archived, good):
+            self.add_to_cart(token, sku, 1)
         status, h, p = self.server.json("PATCH", f"{ADMIN_PRODUCTS}/{product['id']}",
                                         {"variants": [variants[0]]}, token=self.admin)
         self.assertEqual(status, 200, p)
-        self.assertEqual([v["sku"] for v in p["variants"]], [kept])
+        status, h, p = self.server.json("POST", f"{ADMIN_PRODUCTS}/{archived_product['id']}/archive",
+                                        token=self.admin)
+        self.assertEqual(status, 200, p)
+        self.assertEqual([line["sku"] for line in self.get_cart(token)["items"]], [archived, good])
 
         status, h, raw = self.place(token, None, uniq("idem-"))
         doc = assert_problem(self, status, h, raw, 422)
-        self.assert_error_names_line(doc, index, removed)
+        self.assert_error_names_line(doc, 0, archived)
+        self.assertFalse([e for e in doc.get("errors") or [] if e.get("field") == "items[2]"], doc)
         self.assertEqual(self.list_orders(token), [])
-        self.assert_stock(good, 5, 0, 0, "all-or-nothing:")
+
+        status, h, raw = self.server.request("DELETE", f"{ITEMS}/{archived}", token=token)
+        self.assertEqual(status, 200, raw)
+        order, h = self.place_ok(token)
+        self.assertEqual([line["sku"] for line in order["items"]], [good])
+        self.assert_stock(good, 4, 1)
 
     def test_insufficient_stock_409_reserves_nothing(self):
         plenty, _ = self.new_sku(stock=5)

@@ -1,7 +1,6 @@
 #include "services/cart/cart_service_impl.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -43,8 +42,7 @@ Result<Cart> CartServiceImpl::View(const core::RequestContext& ctx, const CartOw
     for (const auto& line : stored.lines) skus.push_back(line.sku);
     EMPORIUM_ASSIGN_OR_RETURN(auto variants, catalog_.GetVariants(ctx, skus));
     EMPORIUM_ASSIGN_OR_RETURN(auto stocks, inventory_.GetStocks(ctx, skus));
-    std::unordered_map<std::string_view, const catalog::VariantInfo*> variant_of;
-    for (const auto& v : variants) variant_of.emplace(v.sku, &v);
+    auto variant_of = catalog::IndexBySku(variants);
     for (std::size_t i = 0; i < stored.lines.size(); ++i) {
         const auto& line = stored.lines[i];
         auto found = variant_of.find(line.sku);
@@ -73,10 +71,15 @@ Result<Cart> CartServiceImpl::View(const core::RequestContext& ctx, const CartOw
     return cart;
 }
 
-Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const CartOwner& owner) {
-    if (!owner.user_id && !owner.guest_token) return Cart{};  // a guest with no cart yet
+Result<std::optional<StoredCart>> CartServiceImpl::Load(const CartOwner& owner) {
+    if (!owner.user_id && !owner.guest_token) return std::optional<StoredCart>();  // a guest with no cart yet
     EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(key, clock_.NowSeconds()));
+    return store_.Load(key, clock_.NowSeconds());
+}
+
+Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const CartOwner& owner) {
+    if (!owner.user_id && !owner.guest_token) return Cart{};
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(owner));
     if (!stored) {
         if (!owner.user_id) return Error::NotFound("No such cart.");
         return Cart{};
@@ -85,9 +88,7 @@ Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const Car
 }
 
 Result<std::vector<ChosenItem>> CartServiceImpl::GetChosenItems(const core::RequestContext&, const CartOwner& owner) {
-    if (!owner.user_id && !owner.guest_token) return std::vector<ChosenItem>{};
-    EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(key, clock_.NowSeconds()));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(owner));
     std::vector<ChosenItem> items;
     if (!stored) return items;
     items.reserve(stored->lines.size());

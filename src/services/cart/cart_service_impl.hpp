@@ -36,6 +36,8 @@ class CartServiceImpl final : public CartService {
     // never holds a usable token). kNotFound for a malformed token.
     static core::Result<std::string> KeyFor(const CartOwner& owner);
     int64_t ExpiryFor(const CartOwner& owner, int64_t now) const;
+    // The stored cart; nullopt when there is none (or it expired, or a guest has no token).
+    core::Result<std::optional<StoredCart>> Load(const CartOwner& owner);
     core::Result<Cart> View(const core::RequestContext& ctx, const CartOwner& owner, const StoredCart& stored);
     core::Result<Cart> Change(const core::RequestContext& ctx, const CartOwner& owner, bool must_exist,
                               const std::function<core::Result<void>(StoredCart&)>& change);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/request_context.hpp"
@@ -103,6 +104,13 @@ struct VariantInfo {
     Money price;
     ProductStatus status = ProductStatus::kActive;  // of the product
 };
+
+// `variants` by SKU, pointing into `variants` (which must outlive the map).
+inline std::unordered_map<std::string_view, const VariantInfo*> IndexBySku(const std::vector<VariantInfo>& variants) {
+    std::unordered_map<std::string_view, const VariantInfo*> index;
+    for (const auto& variant : variants) index.emplace(variant.sku, &variant);
+    return index;
+}
 
 struct ProductPage {
     std::vector<Product> items;

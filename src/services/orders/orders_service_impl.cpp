@@ -1,7 +1,6 @@
 #include "services/orders/orders_service_impl.hpp"
 
 #include <charconv>
-#include <unordered_map>
 
 #include "core/cursor.hpp"
 #include "core/random.hpp"
@@ -88,7 +87,14 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     }
 
     // The order is built from the catalog as it is now: the cart only says what and how many.
+    // Lines whose SKU left the catalog altogether are passed over, as the cart's view does,
+    // so items[i] in an error names the line the shopper sees at position i.
     EMPORIUM_ASSIGN_OR_RETURN(auto chosen, cart_.GetChosenItems(ctx, cart::CartOwner{user_id, std::nullopt}));
+    std::vector<std::string> skus;
+    for (const auto& line : chosen) skus.push_back(line.sku);
+    EMPORIUM_ASSIGN_OR_RETURN(auto variants, catalog_.GetVariants(ctx, skus));
+    auto variant_of = catalog::IndexBySku(variants);
+    std::erase_if(chosen, [&](const cart::ChosenItem& line) { return !variant_of.contains(line.sku); });
     if (chosen.empty()) {
         // A retry that overtook the first request's answer finds the cart already emptied:
         // if the first request has stored its order by now, answer as it did.
@@ -102,19 +108,13 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     Order order;
     order.user_id = user_id;
     order.id = "ord_" + std::to_string(shard) + "_" + core::TimeOrderedToken();
-    std::vector<std::string> skus;
-    for (const auto& line : chosen) skus.push_back(line.sku);
-    EMPORIUM_ASSIGN_OR_RETURN(auto variants, catalog_.GetVariants(ctx, skus));  // one read for every line
-    std::unordered_map<std::string_view, const catalog::VariantInfo*> variant_of;
-    for (const auto& v : variants) variant_of.emplace(v.sku, &v);
     std::vector<FieldError> errors;
     std::vector<inventory::ReservationLine> reservation;
     for (std::size_t i = 0; i < chosen.size(); ++i) {
         const auto& line = chosen[i];
         std::string field = "items[" + std::to_string(i) + "]";
-        auto found = variant_of.find(line.sku);
-        const catalog::VariantInfo* variant = found == variant_of.end() ? nullptr : found->second;
-        if (!variant || variant->status != catalog::ProductStatus::kActive) {
+        const catalog::VariantInfo* variant = variant_of.at(line.sku);
+        if (variant->status != catalog::ProductStatus::kActive) {
             errors.push_back({field, line.sku + " can no longer be bought"});
             continue;
         }
