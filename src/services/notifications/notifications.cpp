@@ -19,6 +19,12 @@ constexpr std::string_view kInsertSent =
     "ON CONFLICT (id) DO NOTHING";
 constexpr std::string_view kHandled = "SELECT 1 FROM handled_events WHERE consumer = ?1 AND event_id = ?2";
 
+// The order statuses that send a mail, and which mail (the bus filter is made from it too).
+constexpr std::pair<orders::OrderStatus, std::string_view> kMails[] = {
+    {orders::OrderStatus::kPaid, "order_confirmation"},
+    {orders::OrderStatus::kShipped, "shipping_notice"},
+};
+
 std::string FormatMoney(const catalog::Money& money) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%lld.%02lld %s", static_cast<long long>(money.amount / 100),
@@ -51,22 +57,20 @@ std::string RenderTemplate(std::string text, const std::vector<std::pair<std::st
 }
 
 void OrderNotifications::Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources) {
+    std::vector<orders::OrderStatus> mailed;
+    for (const auto& [status, kind] : kMails) mailed.push_back(status);
     for (const auto& source : sources)
         bus.Subscribe(
             source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
-            [this](const bus::Event& event) { return OnOrderStatusChanged(event); },
-            orders::OrderReaches({orders::OrderStatus::kPaid, orders::OrderStatus::kShipped}));
+            [this](const bus::Event& event) { return OnOrderStatusChanged(event); }, orders::OrderReaches(mailed));
 }
 
 Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {
     EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
     std::string kind;
-    if (change.to == orders::OrderStatus::kPaid)
-        kind = "order_confirmation";
-    else if (change.to == orders::OrderStatus::kShipped)
-        kind = "shipping_notice";
-    else
-        return core::Ok();
+    for (const auto& [status, mail] : kMails)
+        if (change.to == status) kind = mail;
+    if (kind.empty()) return core::Ok();
 
     // Handled before? (Redelivery after a crash between the mail and this record would only
     // rewrite the same file: the mail id is the event id.)

@@ -24,9 +24,12 @@ core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event
     return cancelled.error();
 }
 
+// A refunded order's units go back on sale (the bus filter and the handler both ask this).
+constexpr OrderStatus kRestockWhen = OrderStatus::kRefunded;
+
 core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, const bus::Event& event) {
     EMPORIUM_ASSIGN_OR_RETURN(auto change, ReadOrderStatusChanged(event));
-    if (change.to != OrderStatus::kRefunded) return core::Ok();
+    if (change.to != kRestockWhen) return core::Ok();
     return RestockRefunded(inventory, core::RequestContext{}, event.aggregate_id);
 }
 
@@ -51,7 +54,7 @@ void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventor
         bus.Subscribe(
             source, "orders.restock_refunded", {std::string(kOrderStatusChanged)},
             [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); },
-            OrderReaches({OrderStatus::kRefunded}));
+            OrderReaches({kRestockWhen}));
 }
 
 }  // namespace emporium::orders

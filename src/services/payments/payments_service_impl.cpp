@@ -21,6 +21,10 @@ bool IsPaidOrLater(OrderStatus status) {
            status == OrderStatus::kDelivered;
 }
 
+// An order that reaches this status gets its money back (the bus filter and the handler
+// both ask this).
+constexpr OrderStatus kRefundWhen = OrderStatus::kRefunded;
+
 // The failure code of a payment we stopped retrying because the provider did not answer.
 constexpr std::string_view kGaveUp = "provider_unavailable";
 
@@ -130,14 +134,14 @@ void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payme
         bus.Subscribe(
             source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
             [this](const bus::Event& event) { return OnOrderStatusChanged(event); },
-            orders::OrderReaches({OrderStatus::kRefunded}));
+            orders::OrderReaches({kRefundWhen}));
 }
 
 Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const bus::Event& event) {
     // Only "to REFUNDED" matters: the money must follow the order (the cancel request
     // tried already; this is its retry when the provider failed).
     auto change = orders::ReadOrderStatusChanged(event);
-    if (!change.ok() || change->to != OrderStatus::kRefunded) return core::Ok();
+    if (!change.ok() || change->to != kRefundWhen) return core::Ok();
     auto refunded = RefundOrder(core::RequestContext{}, event.aggregate_id);
     if (refunded.ok() || refunded.error().code == core::ErrorCode::kNotFound ||
         refunded.error().code == core::ErrorCode::kConflict)

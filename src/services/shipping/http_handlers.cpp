@@ -51,9 +51,12 @@ Response AddEvent(ShippingService& service, Request& request) {
         request, 201, WriteTracking, "no-store");
 }
 
+// A paid order gets its shipment (the bus filter and the handler both ask this).
+constexpr orders::OrderStatus kShipWhen = orders::OrderStatus::kPaid;
+
 core::Result<void> OnOrderStatusChanged(ShippingService& service, const bus::Event& event) {
     EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
-    if (change.to != orders::OrderStatus::kPaid || !change.user_id) return core::Ok();
+    if (change.to != kShipWhen || !change.user_id) return core::Ok();
     auto created = service.CreateShipment(core::RequestContext{}, event.aggregate_id, *change.user_id);
     if (!created.ok()) return created.error();
     return core::Ok();
@@ -76,7 +79,7 @@ void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, co
         bus.Subscribe(
             source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
             [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); },
-            orders::OrderReaches({orders::OrderStatus::kPaid}));
+            orders::OrderReaches({kShipWhen}));
 }
 
 }  // namespace emporium::shipping
