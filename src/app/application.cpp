@@ -128,7 +128,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     users::UsersSettings users_settings;
     users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
     app->users = std::make_unique<users::UsersServiceImpl>(*app->users_repository, hasher, app->clock, users_settings);
-    auto catalog_service = std::make_unique<catalog::CatalogServiceImpl>(*app->catalog_repository, app->clock);
+    auto catalog_service = std::make_unique<catalog::CatalogServiceImpl>(
+        *app->catalog_repository, app->clock, static_cast<std::size_t>(settings.catalog.variant_cache_bytes));
     app->catalog_impl = catalog_service.get();
     app->catalog = std::move(catalog_service);
     app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(*app->inventory_db);
@@ -305,13 +306,19 @@ void RegisterRoutes(Application& app) {
         using observability::AppendFamilyHeader;
         using observability::AppendSample;
         AppendFamilyHeader(out, "emporium_catalog_variant_cache_hits_total", "counter",
-                           "Variant lookups (cart views, orders) answered from memory.");
+                           "Variant lookups by SKU answered from memory.");
         AppendSample(out, "emporium_catalog_variant_cache_hits_total", "", static_cast<int64_t>(variants.hits));
         AppendFamilyHeader(out, "emporium_catalog_variant_cache_misses_total", "counter",
                            "Variant lookups that read the catalog database.");
         AppendSample(out, "emporium_catalog_variant_cache_misses_total", "", static_cast<int64_t>(variants.misses));
+        AppendFamilyHeader(out, "emporium_catalog_variant_cache_evictions_total", "counter",
+                           "Variants evicted to stay within catalog.variant_cache_bytes.");
+        AppendSample(out, "emporium_catalog_variant_cache_evictions_total", "",
+                     static_cast<int64_t>(variants.evictions));
         AppendFamilyHeader(out, "emporium_catalog_variant_cache_entries", "gauge", "Variants held in memory.");
         AppendSample(out, "emporium_catalog_variant_cache_entries", "", variants.entries);
+        AppendFamilyHeader(out, "emporium_catalog_variant_cache_bytes", "gauge", "Bytes of the variants held.");
+        AppendSample(out, "emporium_catalog_variant_cache_bytes", "", variants.bytes);
     });
 
     inventory::RegisterInventoryRoutes(app.router, *app.inventory);

@@ -68,7 +68,7 @@ struct Application {
     std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
-    catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog, for its variant cache's metrics
+    catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog: its variant cache's subscription and metrics
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;

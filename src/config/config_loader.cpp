@@ -106,7 +106,9 @@ const std::vector<KeySpec>& Keys() {
             "storage", "data_dir", "Directory of the SQLite databases (created if missing).",
             [](Settings & s) -> auto& { return s.storage.data_dir; }),
         MakeIntKey<int>(
-            "storage", "blocking_threads", "Threads that run database work and password hashing.",
+            "storage", "blocking_threads",
+            "Threads that run database work, provider calls and password hashing; they mostly wait (fsyncs, the "
+            "provider), and writes waiting at once share one group commit.",
             [](Settings & s) -> auto& { return s.storage.blocking_threads; }),
         MakeIntKey<int>(
             "storage", "blocking_queue_limit",
@@ -141,6 +143,10 @@ const std::vector<KeySpec>& Keys() {
         MakeIntKey<int>(
             "catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog and search reads.",
             [](Settings & s) -> auto& { return s.catalog.cache_max_age_seconds; }),
+        MakeIntKey<int64_t>(
+            "catalog", "variant_cache_bytes",
+            "Memory bound of the variants (by SKU) that cart views and orders price from; 0 disables it.",
+            [](Settings & s) -> auto& { return s.catalog.variant_cache_bytes; }),
         MakeIntKey<int64_t>(
             "cache", "max_bytes",
             "Memory bound of the in-process cache of product, list, search and home pages; 0 disables it.",
@@ -308,6 +314,7 @@ Result<void> Validate(const Settings& s) {
           "must be 8..4194304");
     check(s.security.max_concurrent_hashes >= 0, "security.max_concurrent_hashes", "must not be negative");
     check(s.catalog.cache_max_age_seconds >= 0, "catalog.cache_max_age_seconds", "must not be negative");
+    check(s.catalog.variant_cache_bytes >= 0, "catalog.variant_cache_bytes", "must not be negative");
     check(s.cache.max_bytes >= 0, "cache.max_bytes", "must not be negative");
     check(s.cache.ttl_ms >= 0, "cache.ttl_ms", "must not be negative");
     check(s.cache.stale_ms >= 0, "cache.stale_ms", "must not be negative");

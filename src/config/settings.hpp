@@ -41,7 +41,8 @@ struct SecuritySettings {
 };
 
 struct CatalogSettings {
-    int cache_max_age_seconds = 60;  // Cache-Control max-age on public catalog and search reads
+    int cache_max_age_seconds = 60;           // Cache-Control max-age on public catalog and search reads
+    int64_t variant_cache_bytes = 8LL << 20;  // variants by SKU in memory (cart views, orders); 0 = off
 };
 
 struct CacheSettings {

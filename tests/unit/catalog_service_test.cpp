@@ -199,12 +199,6 @@ TEST_F(CatalogServiceTest, CategoryFilterIncludesSubcategories) {
     EXPECT_EQ(service_->ListProducts(ctx_, query)->items.size(), 1u);
 }
 
-}  // namespace
-}  // namespace emporium::catalog
-
-namespace emporium::catalog {
-namespace {
-
 Money PriceOf(const core::Result<VariantInfo>& variant) { return variant.ok() ? variant->price : Money{-1, ""}; }
 
 TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
@@ -212,21 +206,24 @@ TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
     input.name = "Kettle";
     input.status = "active";
     input.variants = std::vector<VariantInput>{VariantInput{"KET-1", {}, int64_t{2500}, std::string("USD"), {}}};
-    auto created = service_->CreateProduct(ctx_, input);
+    CatalogServiceImpl cached(*repository_, clock_, 1 << 20);  // the fixture's service has no variant cache
+    auto created = cached.CreateProduct(ctx_, input);
     ASSERT_TRUE(created.ok()) << created.error().message;
-    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2500);  // now cached
+    EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2500);  // now cached
 
     // A change through this service is seen at once, by both lookups.
     ProductInput reprice;
     reprice.variants = std::vector<VariantInput>{VariantInput{"KET-1", {}, int64_t{2700}, std::string("USD"), {}}};
-    ASSERT_TRUE(service_->UpdateProduct(ctx_, created->id, reprice).ok());
-    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2700);
-    auto many = service_->GetVariants(ctx_, {"KET-1", "KET-1", "NOPE"});
+    ASSERT_TRUE(cached.UpdateProduct(ctx_, created->id, reprice).ok());
+    EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2700);
+    auto many = cached.GetVariants(ctx_, {"KET-1", "KET-1", "NOPE"});
     ASSERT_TRUE(many.ok());
     ASSERT_EQ(many->size(), 1u);  // each existing SKU once
     EXPECT_EQ((*many)[0].price.amount, 2700);
-    ASSERT_TRUE(service_->ArchiveProduct(ctx_, created->id).ok());
-    EXPECT_EQ(service_->GetVariant(ctx_, "KET-1")->status, ProductStatus::kArchived);
+    ASSERT_TRUE(cached.ArchiveProduct(ctx_, created->id).ok());
+    auto archived = cached.GetVariant(ctx_, "KET-1");
+    ASSERT_TRUE(archived.ok());
+    EXPECT_EQ(archived->status, ProductStatus::kArchived);
 
     // A change written past this service (another process) shows once its ProductChanged
     // event is delivered, not before.
@@ -234,13 +231,16 @@ TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
     ASSERT_TRUE(stored.ok());
     stored->variants[0].price.amount = 3100;
     ASSERT_TRUE(repository_->UpdateProduct(*stored).ok());
-    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 2700);
+    EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2700);
     bus::LocalEventBus bus(bus::LocalEventBusSettings{.handler_threads = 0}, clock_);
     bus.AddSource("catalog", *db_);
-    service_->SubscribeVariantCacheInvalidation(bus, "catalog");
+    cached.SubscribeVariantCacheInvalidation(bus, "catalog");
     bus.DeliverPending();
-    EXPECT_EQ(PriceOf(service_->GetVariant(ctx_, "KET-1")).amount, 3100);
-    EXPECT_EQ((*service_->GetVariants(ctx_, {"KET-1"}))[0].price.amount, 3100);
+    EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 3100);
+    auto again = cached.GetVariants(ctx_, {"KET-1"});
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ((*again)[0].price.amount, 3100);
 }
 
 }  // namespace

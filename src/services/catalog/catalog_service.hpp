@@ -147,7 +147,9 @@ class CatalogService {
     // Keyset pagination: a cursor names the last row seen, so inserts between pages never
     // cause repeats or gaps among the rows that existed.
     virtual core::Result<ProductPage> ListProducts(const core::RequestContext& ctx, const ProductQuery& query) = 0;
-    // The variant with this SKU, whatever its product's status; kNotFound if none.
+    // The variant with this SKU, whatever its product's status; kNotFound if none. May be
+    // served from memory: a product write through this service shows at once, one made by
+    // another process once its ProductChanged event is delivered (60 s at the most).
     virtual core::Result<VariantInfo> GetVariant(const core::RequestContext& ctx, std::string_view sku) = 0;
     // The variants of `skus` that exist (each once), whatever their product's status, in at
     // most one read.

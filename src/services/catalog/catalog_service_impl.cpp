@@ -311,7 +311,6 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     EMPORIUM_TRY(Finalize(product));
     for (int attempt = 0;; ++attempt) {
         auto saved = repository_.InsertProducts({product});
-        variants_.Clear();  // whatever the outcome: a SKU may now name this product
         if (saved.ok()) return product;
         const Error& error = saved.error();
         if (error.code != core::ErrorCode::kConflict) return error;

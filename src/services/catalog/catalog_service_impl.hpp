@@ -21,10 +21,7 @@ class CatalogServiceImpl final : public CatalogService {
   public:
     // Variants by SKU are cached in memory (`variant_cache_bytes`, 0 = off): every cart
     // view and order prices its lines from them, and products change rarely.
-    static constexpr std::size_t kDefaultVariantCacheBytes = 8 << 20;
-
-    CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock,
-                       std::size_t variant_cache_bytes = kDefaultVariantCacheBytes)
+    CatalogServiceImpl(CatalogRepository& repository, const core::Clock& clock, std::size_t variant_cache_bytes = 0)
         : repository_(repository), clock_(clock), variants_(variant_cache_bytes, kVariantTtl) {}
 
     // Another process's product changes reach this one's variant cache through their
