@@ -99,6 +99,20 @@ TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
     EXPECT_EQ(handled.size(), 1u);
 }
 
+TEST_F(LocalEventBusTest, AFilterThatThrowsHandsTheEventOver) {
+    std::atomic<int> handled{0};
+    bus_->Subscribe(
+        "source", "fussy", {"A"},
+        [&](const Event&) -> core::Result<void> {
+            ++handled;
+            return core::Ok();
+        },
+        [](const Event&) -> bool { throw std::runtime_error("cannot decide"); });
+    Publish("A", "x", "{}");
+    bus_->DeliverPending();  // the dispatcher survives, and the handler decides
+    EXPECT_EQ(handled.load(), 1);
+}
+
 TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     std::mutex mutex;
     std::vector<std::string> log;  // first handling of each event, in the order it happened
