@@ -45,6 +45,7 @@ Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Sett
     options.read_connections = settings.storage.read_connections;
     options.busy_timeout_ms = settings.storage.busy_timeout_ms;
     options.write_batch_max = settings.storage.write_batch_max;
+    options.wal_checkpoint_pages = settings.storage.wal_checkpoint_pages;
     options.cache_kib = settings.storage.page_cache_kib;
     options.migrations =
         with_bus ? infra::sqlite::EmbeddedMigrations({schema, "bus"}) : infra::sqlite::EmbeddedMigrations(schema);

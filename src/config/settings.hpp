@@ -30,7 +30,8 @@ struct StorageSettings {
     int read_connections = 8;         // SQLite read connections per database
     int page_cache_kib = 2048;        // SQLite page cache per connection
     int busy_timeout_ms = 5'000;
-    int write_batch_max = 256;  // most write jobs committed in one group commit
+    int write_batch_max = 256;          // most write jobs committed in one group commit
+    int wal_checkpoint_pages = 10'000;  // WAL pages before they are copied back into the database
 };
 
 struct SecuritySettings {

@@ -45,6 +45,8 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
         .read_only = false, .busy_timeout_ms = opts.busy_timeout_ms, .cache_kib = opts.cache_kib};
     EMPORIUM_ASSIGN_OR_RETURN(database->writer_, Connection::Open(opts.path, writer_options));
     EMPORIUM_TRY(database->writer_->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+    EMPORIUM_TRY(
+        database->writer_->Execute("PRAGMA wal_autocheckpoint=" + std::to_string(opts.wal_checkpoint_pages) + ";"));
     {
         EMPORIUM_ASSIGN_OR_RETURN(auto mode, database->writer_->Prepare("PRAGMA journal_mode"));
         EMPORIUM_ASSIGN_OR_RETURN(bool row, mode.Step());

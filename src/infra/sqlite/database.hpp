@@ -33,6 +33,10 @@ struct DatabaseOptions {
     // Page cache per connection: the readers each hold their own copy of hot pages, so
     // this times (read_connections + 1) times the databases bounds SQLite's memory.
     int cache_kib = 4096;
+    // The committing writer copies the WAL back into the database file once it holds this
+    // many pages (SQLite's own default is 1,000). Rarer checkpoints copy a page that many
+    // commits rewrote once; the WAL file grows to about this many pages × 4 KiB.
+    int wal_checkpoint_pages = 1000;
 };
 
 struct DatabaseStats {
