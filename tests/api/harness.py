@@ -356,6 +356,14 @@ class Server:
         self.cli(*args)
         return self.login(email, password)
 
+    def stocked_sku(self, admin, units, reason="x"):
+        """Creates a product (as `admin`) and puts `units` of its SKU in stock; returns the SKU."""
+        _, _, product = self.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+        sku = product["variants"][0]["sku"]
+        self.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": units, "reason": reason},
+                  token=admin)
+        return sku
+
 
 class ServerTestCase(unittest.TestCase):
     """One server per test class. Subclasses may set SERVER_ENV, or override

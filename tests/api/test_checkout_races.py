@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from harness import HOST, PASSWORD, Server, product_body, unique_email
+from harness import HOST, PASSWORD, Server, unique_email
 
 BUYERS = 200
 UNITS = 50
@@ -17,10 +17,7 @@ class FlashSaleTest(unittest.TestCase):
     def test_200_buyers_for_50_units_make_exactly_50_orders(self):
         with Server() as server:
             admin = server.make_admin()
-            _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-            sku = product["variants"][0]["sku"]
-            server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": UNITS, "reason": "sale"},
-                        token=admin)
+            sku = server.stocked_sku(admin, UNITS, reason="sale")
             tokens = []
             for _ in range(BUYERS):
                 email = unique_email("flash")
@@ -59,9 +56,7 @@ class ReservationExpiryTest(unittest.TestCase):
     def test_expired_reservation_cancels_the_order_and_releases_stock(self):
         with Server(env={"EMPORIUM_INVENTORY_RESERVATION_TTL_SECONDS": "2"}) as server:
             admin = server.make_admin()
-            _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-            sku = product["variants"][0]["sku"]
-            server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 3, "reason": "x"}, token=admin)
+            sku = server.stocked_sku(admin, 3)
             _, token = server.new_customer()
             server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 2}, token=token)
             status, _, order = server.json("POST", "/api/v1/orders", {}, token=token)

@@ -393,9 +393,7 @@ def one_unit_order(server):
     """A new product with one unit in stock and a new customer's order for it, unpaid:
     returns (admin token, sku, customer token, order)."""
     admin = server.make_admin()
-    _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-    sku = product["variants"][0]["sku"]
-    server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 1, "reason": "x"}, token=admin)
+    sku = server.stocked_sku(admin, 1)
     _, token = server.new_customer()
     server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
     _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)

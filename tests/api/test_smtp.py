@@ -5,7 +5,7 @@ import threading
 import time
 import unittest
 
-from harness import Server, product_body, uniq
+from harness import Server, uniq
 from test_payments import GOOD, SECRET, Paygw
 
 
@@ -68,10 +68,7 @@ class SmtpTest(unittest.TestCase):
                    "EMPORIUM_NOTIFICATIONS_SMTP_URL": f"smtp://127.0.0.1:{sink.server_address[1]}"}
             with Server(env=env) as server:
                 admin = server.make_admin()
-                _, _, product = server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
-                sku = product["variants"][0]["sku"]
-                server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": 2, "reason": "x"},
-                            token=admin)
+                sku = server.stocked_sku(admin, 2)
                 email = f"smtp-{uniq()}@example.com"
                 server.signup(email)
                 token = server.login(email)
