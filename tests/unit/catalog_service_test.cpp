@@ -10,6 +10,7 @@
 #include "services/catalog/demo_catalog.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace emporium::catalog {
 namespace {
@@ -73,13 +74,8 @@ class CatalogServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        infra::sqlite::DatabaseOptions options{(dir_ / "catalog.db").string(),
-                                               "catalog",
-                                               2,
-                                               5000,
-                                               64,
-                                               infra::sqlite::EmbeddedMigrations({"catalog", "bus"})};
-        auto db = infra::sqlite::Database::Open(options);
+        auto db =
+            testing::OpenTestDatabase(dir_.path(), "catalog", infra::sqlite::EmbeddedMigrations({"catalog", "bus"}));
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
         repository_ = std::make_unique<SqliteCatalogRepository>(*db_);
@@ -115,13 +111,8 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
     // Same seed in a fresh repository gives the same first product.
     auto again_dir = dir_ / "again";
     std::filesystem::create_directories(again_dir);
-    infra::sqlite::DatabaseOptions again_options{(again_dir / "catalog.db").string(),
-                                                 "catalog",
-                                                 1,
-                                                 5000,
-                                                 64,
-                                                 infra::sqlite::EmbeddedMigrations({"catalog", "bus"})};
-    auto again_db = infra::sqlite::Database::Open(again_options);
+    auto again_db =
+        testing::OpenTestDatabase(again_dir, "catalog", infra::sqlite::EmbeddedMigrations({"catalog", "bus"}), 1);
     ASSERT_TRUE(again_db.ok());
     SqliteCatalogRepository again(**again_db);
     ASSERT_TRUE(SeedDemoCatalog(again, options).ok());

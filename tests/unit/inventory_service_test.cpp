@@ -11,6 +11,7 @@
 #include "services/inventory/inventory_service_impl.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace emporium::inventory {
 namespace {
@@ -26,9 +27,7 @@ class InventoryServiceTest : public ::testing::Test {
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
         auto open = [&](const char* name, std::vector<infra::sqlite::Migration> migrations) {
-            infra::sqlite::DatabaseOptions options{
-                (dir_ / (std::string(name) + ".db")).string(), name, 2, 5000, 256, std::move(migrations)};
-            auto db = infra::sqlite::Database::Open(options);
+            auto db = testing::OpenTestDatabase(dir_.path(), name, std::move(migrations), 2, 256);
             EXPECT_TRUE(db.ok()) << db.error().message;
             return std::move(db).value();
         };

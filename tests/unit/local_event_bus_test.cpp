@@ -11,6 +11,7 @@
 #include "bus/outbox.hpp"
 #include "core/random.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace emporium::bus {
 namespace {
@@ -28,9 +29,7 @@ class LocalEventBusTest : public ::testing::Test {
     void Open() {
         bus_.reset();
         db_.reset();
-        infra::sqlite::DatabaseOptions options{(dir_ / "source.db").string(),           "source", 2, 5000, 64,
-                                               infra::sqlite::EmbeddedMigrations("bus")};
-        auto db = infra::sqlite::Database::Open(options);
+        auto db = testing::OpenTestDatabase(dir_.path(), "source", infra::sqlite::EmbeddedMigrations("bus"));
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
         LocalEventBusSettings settings;

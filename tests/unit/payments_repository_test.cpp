@@ -7,6 +7,7 @@
 #include "infra/sqlite/database.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -15,13 +16,8 @@ class KeyedRequestsTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        infra::sqlite::DatabaseOptions options{(dir_ / "payments.db").string(),
-                                               "payments",
-                                               2,
-                                               5000,
-                                               256,
-                                               infra::sqlite::EmbeddedMigrations({"payments", "bus"})};
-        auto db = infra::sqlite::Database::Open(options);
+        auto db = testing::OpenTestDatabase(dir_.path(), "payments",
+                                            infra::sqlite::EmbeddedMigrations({"payments", "bus"}), 2, 256);
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
         repository_ = std::make_unique<SqlitePaymentsRepository>(*db_);

@@ -7,6 +7,7 @@
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_service_impl.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace emporium::users {
 namespace {
@@ -37,9 +38,7 @@ class UsersServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        infra::sqlite::DatabaseOptions options{
-            (dir_ / "users.db").string(), "users", 2, 5000, 64, infra::sqlite::EmbeddedMigrations("users")};
-        auto db = infra::sqlite::Database::Open(options);
+        auto db = testing::OpenTestDatabase(dir_.path(), "users", infra::sqlite::EmbeddedMigrations("users"));
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
         repository_ = std::make_unique<SqliteUsersRepository>(*db_);
