@@ -36,6 +36,13 @@ class EventBus {
     // event not wanted counts as handled. It spares consumers that act on a few events of
     // a busy type (an order reaching one status) a trip to a handler for each of the rest.
     using Filter = std::function<bool(const Event&)>;
+    // For consumers whose work for many events fits in a few transactions (one write per
+    // delivery instead of one per event): handed every wanted event of one delivery at once,
+    // in outbox order, it returns one outcome per event, in the same order. Idempotent like
+    // Handler. The events must not depend on one another's order (each of its own
+    // aggregate, or independent like two mails): a failed event and the ones after it are
+    // delivered again, but the handler has seen them all at once.
+    using BatchHandler = std::function<std::vector<core::Result<void>>(const std::vector<Event>&)>;
 
     virtual ~EventBus() = default;
 
@@ -46,6 +53,9 @@ class EventBus {
     void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler) {
         Subscribe(std::move(source), std::move(consumer), std::move(types), std::move(handler), Filter{});
     }
+    // Subscribe for a consumer that handles a delivery's events together.
+    virtual void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
+                                BatchHandler handler, Filter wanted) = 0;
     virtual void Start() = 0;
     // Stops delivering; pending events stay in the outboxes for the next start.
     virtual void Stop() = 0;

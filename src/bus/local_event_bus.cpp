@@ -1,7 +1,7 @@
 #include "bus/local_event_bus.hpp"
 
 #include <algorithm>
-#include <map>
+#include <set>
 
 #include "core/random.hpp"
 #include "observability/log.hpp"
@@ -72,6 +72,33 @@ void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& datab
 
 void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
                               Filter wanted) {
+    // One event at a time, in outbox order; once an event fails, its aggregate's later
+    // events in the batch wait for it (they would be delivered again anyway).
+    auto one_by_one = [handler = std::move(handler)](const std::vector<Event>& events) {
+        std::vector<Result<void>> outcomes;
+        outcomes.reserve(events.size());
+        std::set<std::string_view> failed_aggregates;
+        for (const Event& event : events) {
+            if (failed_aggregates.contains(event.aggregate_id)) {
+                outcomes.emplace_back(Error::Unavailable("an earlier event of its aggregate failed"));
+                continue;
+            }
+            try {
+                outcomes.push_back(handler(event));
+            } catch (const std::exception& e) {
+                outcomes.emplace_back(Error::Internal(std::string("handler threw: ") + e.what()));
+            } catch (...) {  // e.g. a library's own exception type: never let it end the thread
+                outcomes.emplace_back(Error::Internal("handler threw an exception of an unknown type"));
+            }
+            if (!outcomes.back().ok()) failed_aggregates.insert(event.aggregate_id);
+        }
+        return outcomes;
+    };
+    SubscribeBatch(std::move(source), std::move(consumer), std::move(types), std::move(one_by_one), std::move(wanted));
+}
+
+void LocalEventBus::SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
+                                   BatchHandler handler, Filter wanted) {
     subscriptions_.push_back(std::make_unique<Subscription>(
         Subscription{std::move(source), std::move(consumer), std::move(types), std::move(handler), std::move(wanted)}));
 }
@@ -116,13 +143,17 @@ std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
 void LocalEventBus::Loop() {
     while (true) {
         bool progress = false;
+        auto round_start = std::chrono::steady_clock::now();
         {
             std::lock_guard deliver(deliver_mutex_);
-            for (auto& subscription : subscriptions_) progress = DeliverOne(*subscription) || progress;
+            progress = DeliverRound();
         }
         std::unique_lock lock(mutex_);
         if (stopping_) return;
-        if (!progress) wakeup_.wait_for(lock, settings_.poll_interval, [&] { return stopping_ || woken_; });
+        if (!progress)
+            wakeup_.wait_for(lock, settings_.poll_interval, [&] { return stopping_ || woken_; });
+        else
+            wakeup_.wait_until(lock, round_start + settings_.round_interval, [&] { return stopping_; });
         woken_ = false;
         if (stopping_) return;
     }
@@ -130,14 +161,39 @@ void LocalEventBus::Loop() {
 
 void LocalEventBus::DeliverPending() {
     std::lock_guard deliver(deliver_mutex_);
-    for (int round = 0; round < 1000; ++round) {
+    for (int round = 0; round < 1000; ++round)
+        if (!DeliverRound()) return;
+}
+
+bool LocalEventBus::DeliverRound() {
+    if (!workers_ || subscriptions_.size() <= 1) {
         bool progress = false;
         for (auto& subscription : subscriptions_) progress = DeliverOne(*subscription) || progress;
-        if (!progress) return;
+        return progress;
     }
+    // Every consumer at once: their writes to one database share its group commits, and a
+    // consumer that waits (a provider call, a mail) holds up only itself for this round.
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t pending = subscriptions_.size();
+    bool progress = false;
+    for (auto& subscription : subscriptions_) {
+        runtime::UniqueFunction job([&, s = subscription.get()] {
+            bool advanced = DeliverOne(*s);
+            std::lock_guard lock(mutex);
+            progress = progress || advanced;
+            if (--pending == 0) done.notify_one();
+        });
+        if (!workers_->TrySubmit(std::move(job))) job();  // queue full: this thread does it
+    }
+    std::unique_lock lock(mutex);
+    done.wait(lock, [&] { return pending == 0; });
+    return progress;
 }
 
 bool LocalEventBus::Wanted(const Subscription& subscription, const Event& event) {
+    if (std::find(subscription.types.begin(), subscription.types.end(), event.type) == subscription.types.end())
+        return false;
     if (!subscription.wanted) return true;
     try {
         return subscription.wanted(event);
@@ -146,57 +202,29 @@ bool LocalEventBus::Wanted(const Subscription& subscription, const Event& event)
     }
 }
 
-std::vector<Result<void>> LocalEventBus::HandleInLanes(Subscription& subscription, const std::vector<Event>& events) {
-    // Not-found-yet outcomes stay "failed" so an event a lane never reached (its aggregate
-    // failed earlier in the batch) is not counted as handled.
-    std::vector<Result<void>> outcomes(events.size(), Error::Unavailable("an earlier event of its aggregate failed"));
-    // One lane per aggregate, in outbox order: an aggregate's events stay in order while
-    // different aggregates are handled at once, so their writes share commits.
-    std::vector<std::vector<std::size_t>> lanes;
-    std::map<std::string_view, std::size_t> lane_of;
+std::vector<Result<void>> LocalEventBus::Handle(Subscription& subscription, const std::vector<Event>& events) {
+    // Events not for this consumer pass; the others go to its handler together.
+    std::vector<Result<void>> outcomes(events.size(), core::Ok());
+    std::vector<std::size_t> positions;
+    std::vector<Event> wanted;
     for (std::size_t i = 0; i < events.size(); ++i) {
-        const Event& event = events[i];
-        if (std::find(subscription.types.begin(), subscription.types.end(), event.type) == subscription.types.end() ||
-            !Wanted(subscription, event)) {
-            outcomes[i] = core::Ok();  // not for this consumer: passes
-            continue;
-        }
-        auto [lane, added] = lane_of.emplace(event.aggregate_id, lanes.size());
-        if (added) lanes.emplace_back();
-        lanes[lane->second].push_back(i);
+        if (!Wanted(subscription, events[i])) continue;
+        positions.push_back(i);
+        wanted.push_back(events[i]);
     }
-    auto run_lane = [&](const std::vector<std::size_t>& lane) {
-        for (std::size_t i : lane) {
-            try {
-                outcomes[i] = subscription.handler(events[i]);
-            } catch (const std::exception& e) {
-                outcomes[i] = Error::Internal(std::string("handler threw: ") + e.what());
-            } catch (...) {  // e.g. a library's own exception type: never let it end the thread
-                outcomes[i] = Error::Internal("handler threw an exception of an unknown type");
-            }
-            if (!outcomes[i].ok()) return;  // the aggregate's later events wait for this one
-        }
-    };
-    if (lanes.size() <= 1 || !workers_) {
-        for (const auto& lane : lanes) run_lane(lane);
-        return outcomes;
+    if (wanted.empty()) return outcomes;
+    std::vector<Result<void>> handled;
+    try {
+        handled = subscription.handler(wanted);
+    } catch (const std::exception& e) {
+        handled.assign(wanted.size(), Error::Internal(std::string("handler threw: ") + e.what()));
+    } catch (...) {
+        handled.assign(wanted.size(), Error::Internal("handler threw an exception of an unknown type"));
     }
-    std::mutex mutex;
-    std::condition_variable done;
-    std::size_t pending = lanes.size();
-    for (const auto& lane : lanes) {
-        auto finish = [&] {
-            std::lock_guard lock(mutex);
-            if (--pending == 0) done.notify_one();
-        };
-        runtime::UniqueFunction job([&, finish] {
-            run_lane(lane);
-            finish();
-        });
-        if (!workers_->TrySubmit(std::move(job))) job();  // queue full: this thread does it
-    }
-    std::unique_lock lock(mutex);
-    done.wait(lock, [&] { return pending == 0; });
+    if (handled.size() != wanted.size())
+        handled.assign(wanted.size(), Error::Internal("the handler of " + subscription.consumer +
+                                                      " returned the wrong number of outcomes"));
+    for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(handled[k]);
     return outcomes;
 }
 
@@ -237,10 +265,10 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
     if (batch->events.empty()) return false;
 
     const std::vector<Event>& events = batch->events;
-    std::vector<Result<void>> outcomes = HandleInLanes(subscription, events);
+    std::vector<Result<void>> outcomes = Handle(subscription, events);
 
     // The consumer's position advances over every event up to the first failure. Events
-    // after it that succeeded in other lanes will be delivered again, which idempotent
+    // after it that succeeded (other aggregates) will be delivered again, which idempotent
     // consumers absorb; the failed one is retried (its aggregate's later events wait) or,
     // after the last attempt, dead-lettered.
     ConsumerState state = batch->state;
@@ -391,14 +419,8 @@ Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
         for (auto& candidate : subscriptions_)
             if (candidate->source == source && candidate->consumer == letter->consumer) subscription = candidate.get();
         if (!subscription) return Error::Conflict("The consumer of this dead letter is no longer subscribed.");
-        Result<void> handled = core::Ok();
-        try {
-            handled = subscription->handler(letter->event);
-        } catch (const std::exception& e) {
-            handled = Error::Internal(std::string("handler threw: ") + e.what());
-        } catch (...) {
-            handled = Error::Internal("handler threw an exception of an unknown type");
-        }
+        std::vector<Result<void>> outcomes = Handle(*subscription, {letter->event});
+        Result<void> handled = std::move(outcomes.front());
         if (!handled.ok()) return Error::Conflict("The consumer failed again: " + handled.error().message);
         int64_t now = NowMs() / 1000;
         EMPORIUM_TRY(db->Write<void>([&](Connection& c) -> Result<void> {

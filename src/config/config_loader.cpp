@@ -195,7 +195,8 @@ const std::vector<KeySpec>& Keys() {
             [](Settings & s) -> auto& { return s.payments.give_up_after_seconds; }),
         MakeIntKey<int>(
             "events", "handler_threads",
-            "Threads that handle events of different orders at once on the event bus (their writes share commits).",
+            "Threads that deliver events to different consumers at once on the event bus (their writes share "
+            "commits; a slow consumer holds up only itself).",
             [](Settings & s) -> auto& { return s.events.handler_threads; }),
         MakeIntKey<int>(
             "events", "max_attempts",

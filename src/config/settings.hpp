@@ -75,7 +75,7 @@ struct PaymentsSettings {
 };
 
 struct EventsSettings {
-    int handler_threads = 16;  // events of different orders handled at once (their writes share commits)
+    int handler_threads = 16;  // consumers delivered to at once (their writes share commits)
     int max_attempts = 8;      // then the event is dead-lettered (not when a dependency is down)
 };
 

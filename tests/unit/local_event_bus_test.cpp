@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -145,6 +146,76 @@ TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     auto letters = bus_->ListDeadLetters(10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
+}
+
+TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstFailure) {
+    std::vector<std::vector<std::string>> calls;  // the payloads of each call
+    bool failed_once = false;
+    bus_->SubscribeBatch(
+        "source", "batcher", {"A"},
+        [&](const std::vector<Event>& events) {
+            std::vector<core::Result<void>> outcomes;
+            calls.emplace_back();
+            for (const Event& e : events) {
+                calls.back().push_back(e.payload);
+                bool fail = e.payload == "3" && !failed_once;
+                outcomes.push_back(fail ? core::Result<void>(core::Error::Internal("not yet")) : core::Ok());
+            }
+            if (std::find(calls.back().begin(), calls.back().end(), "3") != calls.back().end()) failed_once = true;
+            return outcomes;
+        },
+        [](const Event& e) { return e.payload != "2"; });
+    for (int i = 1; i <= 5; ++i) Publish("A", "agg" + std::to_string(i), std::to_string(i));
+    Publish("B", "agg9", "9");  // not of its types
+    bus_->DeliverPending();
+    // One call for the whole delivery (without the event its filter refused), in outbox
+    // order; then, from the failed event on, the rest again.
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0], (std::vector<std::string>{"1", "3", "4", "5"}));
+    EXPECT_EQ(calls[1], (std::vector<std::string>{"3", "4", "5"}));
+    bus_->DeliverPending();
+    EXPECT_EQ(calls.size(), 2u);  // all delivered now
+}
+
+TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetried) {
+    int calls = 0;
+    bus_->SubscribeBatch(
+        "source", "miscounting", {"A"},
+        [&](const std::vector<Event>&) {
+            ++calls;
+            return std::vector<core::Result<void>>{};  // no outcome at all: nothing counts as handled
+        },
+        EventBus::Filter{});
+    Publish("A", "x", "{}");
+    bus_->DeliverPending();
+    EXPECT_EQ(calls, 3);  // max_attempts, then dead-lettered
+    auto letters = bus_->ListDeadLetters(10);
+    ASSERT_TRUE(letters.ok());
+    ASSERT_EQ(letters->size(), 1u);
+    EXPECT_NE(letters->front().error.find("wrong number of outcomes"), std::string::npos);
+}
+
+TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
+    // The slow consumer waits until the quick one has handled its event: delivered one
+    // consumer after the other, this would wait out the timeout and fail.
+    std::mutex mutex;
+    std::condition_variable quick_done;
+    bool quick_handled = false;
+    bool slow_saw_quick = false;
+    bus_->Subscribe("source", "slow", {"A"}, [&](const Event&) -> core::Result<void> {
+        std::unique_lock lock(mutex);
+        slow_saw_quick = quick_done.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled; });
+        return core::Ok();
+    });
+    bus_->Subscribe("source", "quick", {"A"}, [&](const Event&) -> core::Result<void> {
+        std::lock_guard lock(mutex);
+        quick_handled = true;
+        quick_done.notify_all();
+        return core::Ok();
+    });
+    Publish("A", "x", "{}");
+    bus_->DeliverPending();
+    EXPECT_TRUE(slow_saw_quick);
 }
 
 TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {

@@ -60,27 +60,88 @@ void OrderNotifications::Subscribe(bus::EventBus& bus, const std::vector<std::st
     std::vector<orders::OrderStatus> mailed;
     for (const auto& [status, kind] : kMails) mailed.push_back(status);
     for (const auto& source : sources)
-        bus.Subscribe(
+        bus.SubscribeBatch(
             source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
-            [this](const bus::Event& event) { return OnOrderStatusChanged(event); }, orders::OrderReaches(mailed));
+            [this](const std::vector<bus::Event>& events) { return OnOrderStatusChanged(events); },
+            orders::OrderReaches(mailed));
 }
 
-Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
-    std::string kind;
-    for (const auto& [status, mail] : kMails)
-        if (change.to == status) kind = mail;
-    if (kind.empty()) return core::Ok();
+std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::vector<bus::Event>& events) {
+    std::vector<Result<void>> outcomes(events.size(), core::Ok());
+    struct Due {
+        std::size_t at;  // in `events`
+        std::string kind;
+    };
+    std::vector<Due> due;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto change = orders::ReadOrderStatusChanged(events[i]);
+        if (!change.ok()) {
+            outcomes[i] = change.error();
+            continue;
+        }
+        for (const auto& [status, mail] : kMails)
+            if (change->to == status) due.push_back(Due{i, std::string(mail)});
+    }
+    if (due.empty()) return outcomes;
+    auto fail_all = [&](const core::Error& error) {
+        for (const Due& d : due) outcomes[d.at] = error;
+        return outcomes;
+    };
 
-    // Handled before? (Redelivery after a crash between the mail and this record would only
+    // Handled before? (Redelivery after a crash between a mail and its record would only
     // rewrite the same file: the mail id is the event id.)
-    EMPORIUM_ASSIGN_OR_RETURN(bool handled, db_.Read<bool>([&](infra::sqlite::Connection& c) -> Result<bool> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kHandled));
-        stmt.Bind(1, kConsumer).Bind(2, event.id);
-        return stmt.Step();
-    }));
-    if (handled) return core::Ok();
+    auto handled = db_.Read<std::vector<bool>>([&](infra::sqlite::Connection& c) -> Result<std::vector<bool>> {
+        std::vector<bool> seen;
+        for (const Due& d : due) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kHandled));
+            stmt.Bind(1, kConsumer).Bind(2, events[d.at].id);
+            EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+            seen.push_back(found);
+        }
+        return seen;
+    });
+    if (!handled.ok()) return fail_all(handled.error());
 
+    struct Sent {
+        std::size_t at;
+        std::string kind;
+        Mail mail;
+    };
+    std::vector<Sent> sent;
+    for (std::size_t k = 0; k < due.size(); ++k) {
+        if ((*handled)[k]) continue;
+        const Due& d = due[k];
+        auto mail = Compose(events[d.at], d.kind);
+        if (mail.ok()) {
+            auto delivered = mailer_.Deliver(*mail);
+            if (delivered.ok()) {
+                sent.push_back(Sent{d.at, d.kind, std::move(*mail)});
+                continue;
+            }
+            outcomes[d.at] = delivered.error();
+        } else {
+            outcomes[d.at] = mail.error();
+        }
+    }
+    if (sent.empty()) return outcomes;
+    int64_t now = clock_.NowSeconds();
+    auto recorded = db_.Write<void>([&](infra::sqlite::Connection& c) -> Result<void> {
+        for (const Sent& s : sent) {
+            const std::string& event_id = events[s.at].id;
+            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertSent));
+            insert.Bind(1, s.mail.id).Bind(2, event_id).Bind(3, s.kind).Bind(4, s.mail.to);
+            insert.Bind(5, s.mail.subject).Bind(6, now);
+            EMPORIUM_TRY(insert.Run());
+            EMPORIUM_TRY(bus::MarkHandled(c, kConsumer, event_id, now));
+        }
+        return core::Ok();
+    });
+    if (!recorded.ok())
+        for (const Sent& s : sent) outcomes[s.at] = recorded.error();
+    return outcomes;
+}
+
+Result<Mail> OrderNotifications::Compose(const bus::Event& event, const std::string& kind) {
     core::RequestContext ctx;
     EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, event.aggregate_id));
     EMPORIUM_ASSIGN_OR_RETURN(users::User user, users_.GetUser(ctx, order.user_id));
@@ -101,16 +162,7 @@ Result<void> OrderNotifications::OnOrderStatusChanged(const bus::Event& event) {
     auto text = core::FindEmbeddedFile("templates/mail/" + kind + ".txt");
     if (!text) return Error::Internal("missing mail template " + kind);
     auto [subject, body] = SplitSubject(RenderTemplate(std::string(*text), values));
-    Mail mail{event.id + "." + kind, user.email, subject, body};
-    EMPORIUM_TRY(mailer_.Deliver(mail));
-    int64_t now = clock_.NowSeconds();
-    return db_.Write<void>([&](infra::sqlite::Connection& c) -> Result<void> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto sent, c.Prepare(kInsertSent));
-        sent.Bind(1, mail.id).Bind(2, event.id).Bind(3, kind).Bind(4, mail.to).Bind(5, mail.subject).Bind(6, now);
-        EMPORIUM_TRY(sent.Run());
-        EMPORIUM_TRY(bus::MarkHandled(c, kConsumer, event.id, now));
-        return core::Ok();
-    });
+    return Mail{event.id + "." + kind, user.email, subject, body};
 }
 
 }  // namespace emporium::notifications

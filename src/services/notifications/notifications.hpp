@@ -24,9 +24,14 @@ class OrderNotifications {
 
     // Subscribes to OrderStatusChanged on every order shard in `sources`.
     void Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources);
-    core::Result<void> OnOrderStatusChanged(const bus::Event& event);
+    // A batch of OrderStatusChanged events: the mails they call for, recorded as sent in
+    // one transaction. One outcome per event.
+    std::vector<core::Result<void>> OnOrderStatusChanged(const std::vector<bus::Event>& events);
 
   private:
+    // The mail of `kind` for the order of `event`.
+    core::Result<Mail> Compose(const bus::Event& event, const std::string& kind);
+
     infra::sqlite::Database& db_;
     Mailer& mailer_;
     users::UsersService& users_;

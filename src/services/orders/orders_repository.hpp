@@ -47,6 +47,12 @@ class OrdersRepository {
     // kConflict for an illegal transition.
     virtual core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to,
                                            std::string_view reason, int64_t now) = 0;
+    // Transition for several orders of one shard in one transaction: one outcome per id, in
+    // order (kNotFound, kConflict or the order); an error of the transaction fails the call.
+    virtual core::Result<std::vector<core::Result<Order>>> TransitionEach(int shard,
+                                                                          const std::vector<std::string>& order_ids,
+                                                                          OrderStatus to, std::string_view reason,
+                                                                          int64_t now) = 0;
 };
 
 }  // namespace emporium::orders

@@ -111,6 +111,13 @@ class OrdersService {
     // System transition (payments, shipping, expiry): no ownership check.
     virtual core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                            std::string_view reason) = 0;
+    // Transition for many orders (a bus consumer's batch): one outcome per id, in order.
+    // Moves to FULFILLING, SHIPPED and DELIVERED, which touch nothing but the order, take
+    // one transaction per shard; the others go one by one. An error of a shard's
+    // transaction fails the whole call (retry it: a repeated transition is a no-op).
+    virtual core::Result<std::vector<core::Result<Order>>> TransitionEach(const core::RequestContext& ctx,
+                                                                          const std::vector<std::string>& order_ids,
+                                                                          OrderStatus to, std::string_view reason) = 0;
 };
 
 }  // namespace emporium::orders

@@ -1,6 +1,7 @@
 #include "services/orders/orders_service_impl.hpp"
 
 #include <charconv>
+#include <map>
 
 #include "core/cursor.hpp"
 #include "core/random.hpp"
@@ -270,6 +271,29 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
             });
     }
     return order;
+}
+
+Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core::RequestContext& ctx,
+                                                                     const std::vector<std::string>& order_ids,
+                                                                     OrderStatus to, std::string_view reason) {
+    std::vector<Result<Order>> outcomes(order_ids.size(), Error::NotFound("No such order."));
+    bool order_only = to == OrderStatus::kFulfilling || to == OrderStatus::kShipped || to == OrderStatus::kDelivered;
+    if (!order_only) {
+        for (std::size_t i = 0; i < order_ids.size(); ++i) outcomes[i] = Transition(ctx, order_ids[i], to, reason);
+        return outcomes;
+    }
+    std::map<int, std::vector<std::size_t>> by_shard;
+    for (std::size_t i = 0; i < order_ids.size(); ++i) {
+        int shard = ShardOfOrder(order_ids[i]);
+        if (shard >= 0 && shard < repository_.ShardCount()) by_shard[shard].push_back(i);
+    }
+    for (const auto& [shard, positions] : by_shard) {
+        std::vector<std::string> ids;
+        for (std::size_t i : positions) ids.push_back(order_ids[i]);
+        EMPORIUM_ASSIGN_OR_RETURN(auto moved, repository_.TransitionEach(shard, ids, to, reason, clock_.NowSeconds()));
+        for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(moved[k]);
+    }
+    return outcomes;
 }
 
 }  // namespace emporium::orders

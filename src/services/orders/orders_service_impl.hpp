@@ -42,6 +42,9 @@ class OrdersServiceImpl final : public OrdersService {
     core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                    std::string_view reason) override;
+    core::Result<std::vector<core::Result<Order>>> TransitionEach(const core::RequestContext& ctx,
+                                                                  const std::vector<std::string>& order_ids,
+                                                                  OrderStatus to, std::string_view reason) override;
     core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) override;
 
   private:

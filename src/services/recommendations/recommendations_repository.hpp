@@ -15,16 +15,21 @@ struct ScoredProduct {
     int64_t score = 0;
 };
 
+// One order's lines (product id, units) in an hour, from the event `event_id`.
+struct OrderSales {
+    std::string event_id;
+    std::vector<std::pair<std::string, int64_t>> lines;
+    int64_t hour = 0;
+};
+
 // Storage port of the recommender. Blocking, thread-safe.
 class RecommendationsRepository {
   public:
     virtual ~RecommendationsRepository() = default;
 
-    // Records one order's lines (product id, units) in `hour`, once per `event_id`: false
-    // when that event was recorded before.
-    virtual core::Result<bool> RecordOrder(std::string_view event_id,
-                                           const std::vector<std::pair<std::string, int64_t>>& lines, int64_t hour,
-                                           int64_t now) = 0;
+    // Records orders' sales in one transaction, each once per event id (an event recorded
+    // before is passed over).
+    virtual core::Result<void> RecordOrders(const std::vector<OrderSales>& orders, int64_t now) = 0;
     // Products ordered together with `product_id`, most often first.
     virtual core::Result<std::vector<ScoredProduct>> BoughtTogether(std::string_view product_id, int limit) = 0;
     // Products by units ordered since `since_hour`, most first.

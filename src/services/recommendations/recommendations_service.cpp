@@ -24,29 +24,34 @@ void LogFailure(std::string_view what, const core::Error& error) {
 
 void RecommendationsService::Subscribe(bus::EventBus& bus, const std::vector<std::string>& order_sources) {
     for (const auto& source : order_sources)
-        bus.Subscribe(source, "recommendations.orders", {"OrderPlaced"},
-                      [this](const bus::Event& event) { return OnOrderPlaced(event); });
+        bus.SubscribeBatch(
+            source, "recommendations.orders", {"OrderPlaced"},
+            [this](const std::vector<bus::Event>& events) { return OnOrderPlaced(events); }, bus::EventBus::Filter{});
 }
 
-Result<void> RecommendationsService::OnOrderPlaced(const bus::Event& event) {
-    boost::system::error_code ec;
-    auto parsed = boost::json::parse(event.payload, ec);
-    if (ec || !parsed.is_object()) return core::Ok();  // nothing to learn
-    auto* items = parsed.as_object().if_contains("items");
-    if (!items || !items->is_array()) return core::Ok();
-    std::map<std::string, int64_t> units;  // a product twice in one order (two variants) counts once as a pair
-    for (const auto& item : items->as_array()) {
-        if (!item.is_object()) continue;
-        auto* product = item.as_object().if_contains("product_id");
-        auto* quantity = item.as_object().if_contains("quantity");
-        if (!product || !product->is_string()) continue;
-        units[std::string(product->as_string())] += quantity && quantity->is_int64() ? quantity->as_int64() : 1;
+std::vector<Result<void>> RecommendationsService::OnOrderPlaced(const std::vector<bus::Event>& events) {
+    std::vector<OrderSales> orders;
+    for (const bus::Event& event : events) {
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(event.payload, ec);
+        if (ec || !parsed.is_object()) continue;  // nothing to learn
+        auto* items = parsed.as_object().if_contains("items");
+        if (!items || !items->is_array()) continue;
+        std::map<std::string, int64_t> units;  // a product twice in one order (two variants) counts once as a pair
+        for (const auto& item : items->as_array()) {
+            if (!item.is_object()) continue;
+            auto* product = item.as_object().if_contains("product_id");
+            auto* quantity = item.as_object().if_contains("quantity");
+            if (!product || !product->is_string()) continue;
+            units[std::string(product->as_string())] += quantity && quantity->is_int64() ? quantity->as_int64() : 1;
+        }
+        if (units.empty()) continue;
+        int64_t hour = (event.occurred_at > 0 ? event.occurred_at : clock_.NowSeconds()) / kSecondsPerHour;
+        orders.push_back(OrderSales{event.id, {units.begin(), units.end()}, hour});
     }
-    if (units.empty()) return core::Ok();
-    std::vector<std::pair<std::string, int64_t>> lines(units.begin(), units.end());
-    int64_t hour = (event.occurred_at > 0 ? event.occurred_at : clock_.NowSeconds()) / kSecondsPerHour;
-    EMPORIUM_TRY(repository_.RecordOrder(event.id, lines, hour, clock_.NowSeconds()));
-    return core::Ok();
+    if (orders.empty()) return std::vector<Result<void>>(events.size(), core::Ok());
+    auto recorded = repository_.RecordOrders(orders, clock_.NowSeconds());
+    return std::vector<Result<void>>(events.size(), recorded);
 }
 
 void RecommendationsService::AppendProducts(const core::RequestContext& ctx, const std::vector<ScoredProduct>& scored,

@@ -35,7 +35,8 @@ class RecommendationsService {
 
     // Subscribes the consumer "recommendations.orders" to OrderPlaced on every shard.
     void Subscribe(bus::EventBus& bus, const std::vector<std::string>& order_sources);
-    core::Result<void> OnOrderPlaced(const bus::Event& event);
+    // A batch of OrderPlaced events, recorded in one transaction. One outcome per event.
+    std::vector<core::Result<void>> OnOrderPlaced(const std::vector<bus::Event>& events);
 
     // kNotFound when the product is unknown or not active; otherwise always an answer.
     core::Result<Recommendations> ForProduct(const core::RequestContext& ctx, std::string_view product_id_or_slug,

@@ -54,12 +54,31 @@ Response AddEvent(ShippingService& service, Request& request) {
 // A paid order gets its shipment (the bus filter and the handler both ask this).
 constexpr orders::OrderStatus kShipWhen = orders::OrderStatus::kPaid;
 
-core::Result<void> OnOrderStatusChanged(ShippingService& service, const bus::Event& event) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto change, orders::ReadOrderStatusChanged(event));
-    if (change.to != kShipWhen || !change.user_id) return core::Ok();
-    auto created = service.CreateShipment(core::RequestContext{}, event.aggregate_id, *change.user_id);
-    if (!created.ok()) return created.error();
-    return core::Ok();
+// A batch of the shard's OrderStatusChanged events: one shipment transaction for all the
+// paid orders among them.
+std::vector<core::Result<void>> OnOrderStatusChanged(ShippingService& service, const std::vector<bus::Event>& events) {
+    std::vector<core::Result<void>> outcomes(events.size(), core::Ok());
+    std::vector<PaidOrder> paid;
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto change = orders::ReadOrderStatusChanged(events[i]);
+        if (!change.ok()) {
+            outcomes[i] = change.error();
+            continue;
+        }
+        if (change->to != kShipWhen || !change->user_id) continue;
+        paid.push_back(PaidOrder{events[i].aggregate_id, *change->user_id});
+        positions.push_back(i);
+    }
+    if (paid.empty()) return outcomes;
+    auto created = service.CreateShipments(core::RequestContext{}, paid);
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        if (!created.ok())
+            outcomes[positions[k]] = created.error();
+        else if (!(*created)[k].ok())
+            outcomes[positions[k]] = (*created)[k].error();
+    }
+    return outcomes;
 }
 
 }  // namespace
@@ -76,9 +95,9 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
 
 void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources) {
     for (const auto& source : sources)
-        bus.Subscribe(
+        bus.SubscribeBatch(
             source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
-            [&service](const bus::Event& event) { return OnOrderStatusChanged(service, event); },
+            [&service](const std::vector<bus::Event>& events) { return OnOrderStatusChanged(service, events); },
             orders::OrderReaches({kShipWhen}));
 }
 

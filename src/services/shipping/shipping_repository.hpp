@@ -11,8 +11,9 @@ namespace emporium::shipping {
 class ShippingRepository {
   public:
     virtual ~ShippingRepository() = default;
-    // Inserts the shipment with its first event, or returns the order's existing one.
-    virtual core::Result<Shipment> InsertOrFind(const Shipment& shipment, int64_t now) = 0;
+    // Inserts each shipment with its first event, or finds the order's existing one, all in
+    // one transaction; the stored shipments, in order.
+    virtual core::Result<std::vector<Shipment>> InsertOrFind(const std::vector<Shipment>& shipments, int64_t now) = 0;
     virtual core::Result<Shipment> FindByOrder(std::string_view order_id) = 0;
     virtual core::Result<Shipment> FindByTracking(std::string_view tracking_number) = 0;
     // Sets the status and appends the event in one transaction; kConflict if the stored

@@ -28,14 +28,22 @@ struct Shipment {
     std::vector<TrackingEvent> events;  // oldest first
 };
 
+struct PaidOrder {
+    std::string order_id;
+    std::string user_id;
+};
+
 // The shipping service: a shipment per paid order, advanced by carrier scans, which move
 // the order to SHIPPED and DELIVERED. Blocking; thread-safe.
 class ShippingService {
   public:
     virtual ~ShippingService() = default;
-    // Idempotent: the order's existing shipment if there is one. Moves the order to FULFILLING.
-    virtual core::Result<Shipment> CreateShipment(const core::RequestContext& ctx, std::string_view order_id,
-                                                  std::string_view user_id) = 0;
+    // A shipment for each paid order, idempotent (an order's existing shipment if it has
+    // one), and the order moved to FULFILLING: one transaction for the shipments and one per
+    // order shard, however many orders (a bus consumer's batch). One outcome per order, in
+    // order; an error of a transaction fails the call (call again: nothing is repeated).
+    virtual core::Result<std::vector<core::Result<Shipment>>> CreateShipments(const core::RequestContext& ctx,
+                                                                              const std::vector<PaidOrder>& orders) = 0;
     // The caller's order's shipment; kNotFound if none (yet) or not the caller's.
     virtual core::Result<Shipment> GetTracking(const core::RequestContext& ctx, std::string_view order_id) = 0;
     // A carrier scan. kConflict when it would go backwards; repeating the current status

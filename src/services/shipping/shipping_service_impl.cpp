@@ -23,16 +23,17 @@ std::string_view StatusName(ShipmentStatus status) {
 }
 
 namespace {
-std::string NewTrackingNumber() {
+// `count` tracking numbers from one random draw (a draw is a system call). A byte modulo 36
+// leans slightly towards the first four characters: harmless for a tracking number, which
+// only the carrier and operators use and which is never a credential.
+std::vector<std::string> NewTrackingNumbers(std::size_t count) {
     static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    // One draw for all twelve characters (a draw is a system call). A byte modulo 36 leans
-    // slightly towards the first four characters: harmless for a tracking number, which
-    // only the carrier and operators use and which is never a credential.
-    unsigned char random[12];
-    randombytes_buf(random, sizeof random);
-    std::string number = "EMP";
-    for (unsigned char byte : random) number += kAlphabet[byte % 36];
-    return number;
+    constexpr std::size_t kLength = 12;
+    std::vector<unsigned char> random(count * kLength);
+    randombytes_buf(random.data(), random.size());
+    std::vector<std::string> numbers(count, "EMP");
+    for (std::size_t i = 0; i < random.size(); ++i) numbers[i / kLength] += kAlphabet[random[i] % 36];
+    return numbers;
 }
 
 // Moves the order along with its shipment; an order that is already further is left alone.
@@ -44,14 +45,35 @@ Result<void> Follow(orders::OrdersService& orders, const core::RequestContext& c
 }
 }  // namespace
 
-Result<Shipment> ShippingServiceImpl::CreateShipment(const core::RequestContext& ctx, std::string_view order_id,
-                                                     std::string_view user_id) {
-    Shipment shipment{NewTrackingNumber(), std::string(order_id),         std::string(user_id),
-                      "Emporium Express",  ShipmentStatus::kLabelCreated, {}};
-    EMPORIUM_ASSIGN_OR_RETURN(Shipment stored, repository_.InsertOrFind(shipment, clock_.NowSeconds()));
-    if (stored.status == ShipmentStatus::kLabelCreated)
-        EMPORIUM_TRY(Follow(orders_, ctx, order_id, OrderStatus::kFulfilling, "shipping label created"));
-    return stored;
+Result<std::vector<Result<Shipment>>> ShippingServiceImpl::CreateShipments(const core::RequestContext& ctx,
+                                                                           const std::vector<PaidOrder>& orders) {
+    std::vector<std::string> tracking_numbers = NewTrackingNumbers(orders.size());
+    std::vector<Shipment> fresh;
+    fresh.reserve(orders.size());
+    for (std::size_t i = 0; i < orders.size(); ++i)
+        fresh.push_back(Shipment{std::move(tracking_numbers[i]),
+                                 orders[i].order_id,
+                                 orders[i].user_id,
+                                 "Emporium Express",
+                                 ShipmentStatus::kLabelCreated,
+                                 {}});
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, repository_.InsertOrFind(fresh, clock_.NowSeconds()));
+    // Orders whose parcel has only its label follow to FULFILLING (again, after a crash
+    // between the two transactions); one that is further along already is left alone.
+    std::vector<std::size_t> labelled;
+    std::vector<std::string> order_ids;
+    for (std::size_t i = 0; i < stored.size(); ++i)
+        if (stored[i].status == ShipmentStatus::kLabelCreated) {
+            labelled.push_back(i);
+            order_ids.push_back(stored[i].order_id);
+        }
+    EMPORIUM_ASSIGN_OR_RETURN(
+        auto moved, orders_.TransitionEach(ctx, order_ids, OrderStatus::kFulfilling, "shipping label created"));
+    std::vector<Result<Shipment>> outcomes(stored.begin(), stored.end());
+    for (std::size_t k = 0; k < labelled.size(); ++k)
+        if (!moved[k].ok() && moved[k].error().code != core::ErrorCode::kConflict)
+            outcomes[labelled[k]] = moved[k].error();
+    return outcomes;
 }
 
 Result<Shipment> ShippingServiceImpl::GetTracking(const core::RequestContext& ctx, std::string_view order_id) {

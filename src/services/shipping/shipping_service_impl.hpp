@@ -12,8 +12,8 @@ class ShippingServiceImpl final : public ShippingService {
     ShippingServiceImpl(ShippingRepository& repository, orders::OrdersService& orders, const core::Clock& clock)
         : repository_(repository), orders_(orders), clock_(clock) {}
 
-    core::Result<Shipment> CreateShipment(const core::RequestContext& ctx, std::string_view order_id,
-                                          std::string_view user_id) override;
+    core::Result<std::vector<core::Result<Shipment>>> CreateShipments(const core::RequestContext& ctx,
+                                                                      const std::vector<PaidOrder>& orders) override;
     core::Result<Shipment> GetTracking(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<Shipment> AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
                                     ShipmentStatus status, std::string_view description) override;

@@ -107,6 +107,28 @@ std::string OrderEventPayload(const Order& order) {
     return payload;
 }
 
+// Inside a write job: moves the order to `to` if CanTransition allows it, with its history
+// entry and OrderStatusChanged event. Already in `to`: no change. Changes nothing when it
+// answers kNotFound or kConflict.
+Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus to, std::string_view reason,
+                           int64_t now) {
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, LoadOrder(c, order_id));
+    if (order.status == to) return order;
+    if (!CanTransition(order.status, to))
+        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot become " +
+                               std::string(StatusName(to)) + ".");
+    OrderStatus from = order.status;
+    EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
+    update.Bind(1, order_id).Bind(2, StatusName(to)).Bind(3, now);
+    EMPORIUM_TRY(update.Run());
+    EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
+    order.status = to;
+    order.updated_at = now;
+    EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
+                                                      OrderStatusChangedPayload(order, from, to, reason), now)));
+    return order;
+}
+
 }  // namespace
 
 Result<infra::sqlite::Database*> SqliteOrdersRepository::Shard(int shard) const {
@@ -219,22 +241,28 @@ Result<std::vector<StatusChange>> SqliteOrdersRepository::History(int shard, std
 Result<Order> SqliteOrdersRepository::Transition(int shard, std::string_view order_id, OrderStatus to,
                                                  std::string_view reason, int64_t now) {
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
-    return db->Write<Order>([&](Connection& c) -> Result<Order> {
-        EMPORIUM_ASSIGN_OR_RETURN(Order order, LoadOrder(c, order_id));
-        if (order.status == to) return order;
-        if (!CanTransition(order.status, to))
-            return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot become " +
-                                   std::string(StatusName(to)) + ".");
-        OrderStatus from = order.status;
-        EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
-        update.Bind(1, order_id).Bind(2, StatusName(to)).Bind(3, now);
-        EMPORIUM_TRY(update.Run());
-        EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
-        order.status = to;
-        order.updated_at = now;
-        EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
-                                                          OrderStatusChangedPayload(order, from, to, reason), now)));
-        return order;
+    return db->Write<Order>([&](Connection& c) { return TransitionIn(c, order_id, to, reason, now); });
+}
+
+Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(int shard,
+                                                                          const std::vector<std::string>& order_ids,
+                                                                          OrderStatus to, std::string_view reason,
+                                                                          int64_t now) {
+    using Outcomes = std::vector<Result<Order>>;
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Write<Outcomes>([&](Connection& c) -> Result<Outcomes> {
+        Outcomes outcomes;
+        outcomes.reserve(order_ids.size());
+        for (const auto& order_id : order_ids) {
+            auto moved = TransitionIn(c, order_id, to, reason, now);
+            // A missing order or an illegal move is that order's answer; anything else (the
+            // database failing) is the transaction's.
+            if (!moved.ok() && moved.error().code != core::ErrorCode::kNotFound &&
+                moved.error().code != core::ErrorCode::kConflict)
+                return moved.error();
+            outcomes.push_back(std::move(moved));
+        }
+        return outcomes;
     });
 }
 

@@ -25,6 +25,9 @@ class SqliteOrdersRepository final : public OrdersRepository {
     core::Result<std::vector<StatusChange>> History(int shard, std::string_view order_id) override;
     core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to, std::string_view reason,
                                    int64_t now) override;
+    core::Result<std::vector<core::Result<Order>>> TransitionEach(int shard, const std::vector<std::string>& order_ids,
+                                                                  OrderStatus to, std::string_view reason,
+                                                                  int64_t now) override;
 
   private:
     core::Result<infra::sqlite::Database*> Shard(int shard) const;

@@ -34,24 +34,24 @@ Result<std::vector<ScoredProduct>> ReadScored(infra::sqlite::Statement& stmt) {
 
 }  // namespace
 
-Result<bool> SqliteRecommendationsRepository::RecordOrder(std::string_view event_id,
-                                                          const std::vector<std::pair<std::string, int64_t>>& lines,
-                                                          int64_t hour, int64_t now) {
-    return db_.Write<bool>([&](Connection& c) -> Result<bool> {
-        EMPORIUM_ASSIGN_OR_RETURN(bool first_time, bus::MarkHandled(c, kConsumer, event_id, now));
-        if (!first_time) return false;
-        for (const auto& [product, units] : lines) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto sales, c.Prepare(kAddSales));
-            sales.Bind(1, hour).Bind(2, product).Bind(3, units);
-            EMPORIUM_TRY(sales.Run());
-            for (const auto& [other, ignored] : lines) {
-                if (other == product) continue;
-                EMPORIUM_ASSIGN_OR_RETURN(auto pair, c.Prepare(kAddPair));
-                pair.Bind(1, product).Bind(2, other);
-                EMPORIUM_TRY(pair.Run());
+Result<void> SqliteRecommendationsRepository::RecordOrders(const std::vector<OrderSales>& orders, int64_t now) {
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        for (const OrderSales& order : orders) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool first_time, bus::MarkHandled(c, kConsumer, order.event_id, now));
+            if (!first_time) continue;
+            for (const auto& [product, units] : order.lines) {
+                EMPORIUM_ASSIGN_OR_RETURN(auto sales, c.Prepare(kAddSales));
+                sales.Bind(1, order.hour).Bind(2, product).Bind(3, units);
+                EMPORIUM_TRY(sales.Run());
+                for (const auto& [other, ignored] : order.lines) {
+                    if (other == product) continue;
+                    EMPORIUM_ASSIGN_OR_RETURN(auto pair, c.Prepare(kAddPair));
+                    pair.Bind(1, product).Bind(2, other);
+                    EMPORIUM_TRY(pair.Run());
+                }
             }
         }
-        return true;
+        return core::Ok();
     });
 }
 

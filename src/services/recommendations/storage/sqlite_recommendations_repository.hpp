@@ -9,8 +9,7 @@ class SqliteRecommendationsRepository final : public RecommendationsRepository {
   public:
     explicit SqliteRecommendationsRepository(infra::sqlite::Database& db) : db_(db) {}
 
-    core::Result<bool> RecordOrder(std::string_view event_id, const std::vector<std::pair<std::string, int64_t>>& lines,
-                                   int64_t hour, int64_t now) override;
+    core::Result<void> RecordOrders(const std::vector<OrderSales>& orders, int64_t now) override;
     core::Result<std::vector<ScoredProduct>> BoughtTogether(std::string_view product_id, int limit) override;
     core::Result<std::vector<ScoredProduct>> Trending(int64_t since_hour, int limit) override;
 

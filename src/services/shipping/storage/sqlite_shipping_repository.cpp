@@ -49,21 +49,28 @@ Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key)
 
 }  // namespace
 
-Result<Shipment> SqliteShippingRepository::InsertOrFind(const Shipment& shipment, int64_t now) {
-    return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
-        EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertShipment));
-        insert.Bind(1, shipment.tracking_number).Bind(2, shipment.order_id).Bind(3, shipment.user_id);
-        insert.Bind(4, shipment.carrier).Bind(5, now);
-        EMPORIUM_TRY(insert.Run());
-        if (c.ChangedRows() == 1) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto event, c.Prepare(kInsertEvent));
-            event.Bind(1, shipment.tracking_number)
-                .Bind(2, "label_created")
-                .Bind(3, "Shipping label created")
-                .Bind(4, now);
-            EMPORIUM_TRY(event.Run());
+Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const std::vector<Shipment>& shipments,
+                                                                     int64_t now) {
+    return db_.Write<std::vector<Shipment>>([&](Connection& c) -> Result<std::vector<Shipment>> {
+        std::vector<Shipment> stored;
+        stored.reserve(shipments.size());
+        for (const Shipment& shipment : shipments) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertShipment));
+            insert.Bind(1, shipment.tracking_number).Bind(2, shipment.order_id).Bind(3, shipment.user_id);
+            insert.Bind(4, shipment.carrier).Bind(5, now);
+            EMPORIUM_TRY(insert.Run());
+            if (c.ChangedRows() == 1) {
+                EMPORIUM_ASSIGN_OR_RETURN(auto event, c.Prepare(kInsertEvent));
+                event.Bind(1, shipment.tracking_number)
+                    .Bind(2, "label_created")
+                    .Bind(3, "Shipping label created")
+                    .Bind(4, now);
+                EMPORIUM_TRY(event.Run());
+            }
+            EMPORIUM_ASSIGN_OR_RETURN(Shipment found, Load(c, kSelectByOrder, shipment.order_id));
+            stored.push_back(std::move(found));
         }
-        return Load(c, kSelectByOrder, shipment.order_id);
+        return stored;
     });
 }
 

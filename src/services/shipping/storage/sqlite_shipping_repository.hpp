@@ -9,7 +9,7 @@ namespace emporium::shipping {
 class SqliteShippingRepository final : public ShippingRepository {
   public:
     explicit SqliteShippingRepository(infra::sqlite::Database& db) : db_(db) {}
-    core::Result<Shipment> InsertOrFind(const Shipment& shipment, int64_t now) override;
+    core::Result<std::vector<Shipment>> InsertOrFind(const std::vector<Shipment>& shipments, int64_t now) override;
     core::Result<Shipment> FindByOrder(std::string_view order_id) override;
     core::Result<Shipment> FindByTracking(std::string_view tracking_number) override;
     core::Result<Shipment> AddEvent(std::string_view tracking_number, const TrackingEvent& event) override;
