@@ -31,9 +31,9 @@ class EventBus {
     // Must be idempotent: the same event may arrive more than once (see MarkHandled).
     // An error means "try again later".
     using Handler = std::function<core::Result<void>(const Event&)>;
-    // Whether the consumer wants an event of its types at all: cheap and free of side
-    // effects, asked by the dispatcher before it hands the event to a handler thread. An
-    // event not wanted counts as handled. It spares consumers that act on a few events of
+    // Whether the consumer wants an event of its types at all: cheap, free of side effects
+    // and thread-safe (asked on a handler thread, beside other consumers), asked before the
+    // event reaches the handler. An event not wanted counts as handled. It spares consumers that act on a few events of
     // a busy type (an order reaching one status) a trip to a handler for each of the rest.
     using Filter = std::function<bool(const Event&)>;
     // For consumers whose work for many events fits in a few transactions (one write per
@@ -41,7 +41,9 @@ class EventBus {
     // in outbox order, it returns one outcome per event, in the same order. Idempotent like
     // Handler. The events must not depend on one another's order (each of its own
     // aggregate, or independent like two mails): a failed event and the ones after it are
-    // delivered again, but the handler has seen them all at once.
+    // delivered again, but the handler has seen them all at once. When the whole call fails
+    // (its transaction did), the retry hands over the first event alone, so a poison event
+    // does not take innocent ones to the dead letters with it.
     using BatchHandler = std::function<std::vector<core::Result<void>>(const std::vector<Event>&)>;
 
     virtual ~EventBus() = default;
@@ -56,6 +58,10 @@ class EventBus {
     // Subscribe for a consumer that handles a delivery's events together.
     virtual void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
                                 BatchHandler handler, Filter wanted) = 0;
+    void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
+                        BatchHandler handler) {
+        SubscribeBatch(std::move(source), std::move(consumer), std::move(types), std::move(handler), Filter{});
+    }
     virtual void Start() = 0;
     // Stops delivering; pending events stay in the outboxes for the next start.
     virtual void Stop() = 0;

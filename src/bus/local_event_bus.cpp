@@ -99,8 +99,13 @@ void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vec
 
 void LocalEventBus::SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
                                    BatchHandler handler, Filter wanted) {
-    subscriptions_.push_back(std::make_unique<Subscription>(
-        Subscription{std::move(source), std::move(consumer), std::move(types), std::move(handler), std::move(wanted)}));
+    auto subscription = std::make_unique<Subscription>();
+    subscription->source = std::move(source);
+    subscription->consumer = std::move(consumer);
+    subscription->types = std::move(types);
+    subscription->handler = std::move(handler);
+    subscription->wanted = std::move(wanted);
+    subscriptions_.push_back(std::move(subscription));
 }
 
 void LocalEventBus::Start() {
@@ -141,54 +146,88 @@ std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
 }
 
 void LocalEventBus::Loop() {
-    while (true) {
-        bool progress = false;
-        auto round_start = std::chrono::steady_clock::now();
-        {
-            std::lock_guard deliver(deliver_mutex_);
-            progress = DeliverRound();
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        auto now = std::chrono::steady_clock::now();
+        rescan_ = false;
+        if (woken_) {
+            for (auto& subscription : subscriptions_) subscription->next_run = now;
+            woken_ = false;
         }
-        std::unique_lock lock(mutex_);
-        if (stopping_) return;
-        if (!progress)
-            wakeup_.wait_for(lock, settings_.poll_interval, [&] { return stopping_ || woken_; });
-        else
-            wakeup_.wait_until(lock, round_start + settings_.round_interval, [&] { return stopping_; });
-        woken_ = false;
-        if (stopping_) return;
+        for (auto& subscription : subscriptions_)
+            if (!subscription->in_flight && subscription->next_run <= now) Launch(*subscription, lock);
+        // After the launches: one delivered here (no free handler thread) may have ended
+        // meanwhile, with a next run already due.
+        auto next_wakeup = now + settings_.poll_interval;
+        for (auto& subscription : subscriptions_)
+            if (!subscription->in_flight) next_wakeup = std::min(next_wakeup, subscription->next_run);
+        // Woken early by a delivery that must run again before then, or by Wake/Stop.
+        next_wakeup_ = next_wakeup;
+        wakeup_.wait_until(lock, next_wakeup, [&] { return stopping_ || woken_ || rescan_; });
     }
+    // The deliveries still running use this object: let them finish.
+    wakeup_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+void LocalEventBus::Launch(Subscription& subscription, std::unique_lock<std::mutex>& lock) {
+    subscription.in_flight = true;
+    ++in_flight_;
+    auto deliver = [this, &subscription] {
+        auto started = std::chrono::steady_clock::now();
+        Next next = DeliverGuarded(subscription);
+        auto ended = std::chrono::steady_clock::now();
+        bool sooner;
+        {
+            std::lock_guard done(mutex_);
+            subscription.in_flight = false;
+            --in_flight_;
+            switch (next) {
+                case Next::kAtOnce:
+                    subscription.next_run = ended;
+                    break;
+                case Next::kAfterRoundInterval:
+                    subscription.next_run = started + settings_.round_interval;
+                    break;
+                case Next::kWhenPolled:
+                    subscription.next_run = ended + settings_.poll_interval;
+                    break;
+            }
+            // A wake-up costs the dispatcher a thread switch: only when it would sleep past
+            // this consumer's next run, or Stop waits for this delivery.
+            sooner = subscription.next_run < next_wakeup_ || stopping_;
+            rescan_ = rescan_ || sooner;
+        }
+        if (sooner) wakeup_.notify_all();
+    };
+    runtime::UniqueFunction job(deliver);
+    if (workers_ && workers_->TrySubmit(std::move(job))) return;
+    lock.unlock();  // no handler threads, or all busy with a full queue: deliver here
+    deliver();
+    lock.lock();
+}
+
+LocalEventBus::Next LocalEventBus::DeliverGuarded(Subscription& subscription) {
+    try {
+        std::lock_guard delivering(subscription.delivering);
+        return DeliverOne(subscription);
+    } catch (const std::exception& e) {  // out of memory, say: the events stay for the next try
+        observability::LogError("bus_delivery_failed", [&](core::JsonWriter& json) {
+            json.Field("consumer", subscription.consumer).Field("error", e.what());
+        });
+    } catch (...) {
+        observability::LogError("bus_delivery_failed", [&](core::JsonWriter& json) {
+            json.Field("consumer", subscription.consumer).Field("error", "an exception of an unknown type");
+        });
+    }
+    return Next::kWhenPolled;
 }
 
 void LocalEventBus::DeliverPending() {
-    std::lock_guard deliver(deliver_mutex_);
-    for (int round = 0; round < 1000; ++round)
-        if (!DeliverRound()) return;
-}
-
-bool LocalEventBus::DeliverRound() {
-    if (!workers_ || subscriptions_.size() <= 1) {
-        bool progress = false;
-        for (auto& subscription : subscriptions_) progress = DeliverOne(*subscription) || progress;
-        return progress;
+    for (int round = 0; round < 1000; ++round) {
+        bool again = false;
+        for (auto& subscription : subscriptions_) again = DeliverGuarded(*subscription) != Next::kWhenPolled || again;
+        if (!again) return;
     }
-    // Every consumer at once: their writes to one database share its group commits, and a
-    // consumer that waits (a provider call, a mail) holds up only itself for this round.
-    std::mutex mutex;
-    std::condition_variable done;
-    std::size_t pending = subscriptions_.size();
-    bool progress = false;
-    for (auto& subscription : subscriptions_) {
-        runtime::UniqueFunction job([&, s = subscription.get()] {
-            bool advanced = DeliverOne(*s);
-            std::lock_guard lock(mutex);
-            progress = progress || advanced;
-            if (--pending == 0) done.notify_one();
-        });
-        if (!workers_->TrySubmit(std::move(job))) job();  // queue full: this thread does it
-    }
-    std::unique_lock lock(mutex);
-    done.wait(lock, [&] { return pending == 0; });
-    return progress;
 }
 
 bool LocalEventBus::Wanted(const Subscription& subscription, const Event& event) {
@@ -228,9 +267,9 @@ std::vector<Result<void>> LocalEventBus::Handle(Subscription& subscription, cons
     return outcomes;
 }
 
-bool LocalEventBus::DeliverOne(Subscription& subscription) {
+LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
     auto found = sources_.find(subscription.source);
-    if (found == sources_.end()) return false;
+    if (found == sources_.end()) return Next::kWhenPolled;
     infra::sqlite::Database& db = *found->second;
 
     struct Batch {
@@ -246,8 +285,12 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
             out.state = ConsumerState{consumer.Int(0), static_cast<int>(consumer.Int(1)), consumer.Int(2)};
         }
         if (out.state.next_attempt_at > NowMs()) return out;
+        // A retry is delivered alone. When a batch consumer fails a whole batch (its
+        // transaction failed), the bus blames the batch's first event: alone, an innocent
+        // event then succeeds, and only a poison one is retried to the end and dead-lettered.
+        int limit = out.state.attempts > 0 ? 1 : settings_.batch_size;
         EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
-        events.Bind(1, out.state.position).Bind(2, settings_.batch_size);
+        events.Bind(1, out.state.position).Bind(2, limit);
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, events.Step());
             if (!row) break;
@@ -260,9 +303,9 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
         observability::LogError("bus_read_failed", [&](core::JsonWriter& json) {
             json.Field("source", subscription.source).Field("error", batch.error().message);
         });
-        return false;
+        return Next::kWhenPolled;
     }
-    if (batch->events.empty()) return false;
+    if (batch->events.empty()) return Next::kWhenPolled;
 
     const std::vector<Event>& events = batch->events;
     std::vector<Result<void>> outcomes = Handle(subscription, events);
@@ -330,7 +373,7 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
         observability::LogError("bus_save_failed", [&](core::JsonWriter& json) {
             json.Field("consumer", subscription.consumer).Field("error", saved.error().message);
         });
-        return false;
+        return Next::kWhenPolled;
     }
     if (dead) {
         observability::LogWarn("event_dead_lettered", [&](core::JsonWriter& json) {
@@ -340,8 +383,11 @@ bool LocalEventBus::DeliverOne(Subscription& subscription) {
                 .Field("error", error_text);
         });
     }
-    // Go again at once if it advanced, or if the retry it just scheduled is already due.
-    return state.position > batch->state.position || (blocked && state.next_attempt_at <= NowMs());
+    // Go again at once after a full batch (a backlog) or when the retry it just scheduled is
+    // already due; after a short batch, let events gather for a round interval.
+    if (blocked) return state.next_attempt_at <= NowMs() ? Next::kAtOnce : Next::kWhenPolled;
+    if (static_cast<int>(events.size()) >= settings_.batch_size) return Next::kAtOnce;
+    return state.position > batch->state.position ? Next::kAfterRoundInterval : Next::kWhenPolled;
 }
 
 Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
@@ -401,7 +447,7 @@ Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
 }
 
 Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
-    std::lock_guard deliver(deliver_mutex_);
+    std::lock_guard replaying(replay_mutex_);  // a letter is replayed once, however many ask
     for (auto& [source, db] : sources_) {
         auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetter));
@@ -419,7 +465,9 @@ Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
         for (auto& candidate : subscriptions_)
             if (candidate->source == source && candidate->consumer == letter->consumer) subscription = candidate.get();
         if (!subscription) return Error::Conflict("The consumer of this dead letter is no longer subscribed.");
+        std::unique_lock delivering(subscription->delivering);  // not beside a delivery to it
         std::vector<Result<void>> outcomes = Handle(*subscription, {letter->event});
+        delivering.unlock();
         Result<void> handled = std::move(outcomes.front());
         if (!handled.ok()) return Error::Conflict("The consumer failed again: " + handled.error().message);
         int64_t now = NowMs() / 1000;

@@ -20,10 +20,10 @@ struct LocalEventBusSettings {
     std::chrono::milliseconds first_retry{100};  // then ×3 per attempt, ±25 % jitter
     std::chrono::milliseconds max_retry{60'000};
     std::chrono::milliseconds poll_interval{100};  // also the granularity of retry times; Wake() is sooner
-    // After a round that delivered something, the next starts no sooner than this after it
-    // began: under load each consumer then gets the events of that long in one batch (one
-    // transaction) instead of a round per handful, whose fixed cost (a read and a position
-    // write per consumer) would be paid per order.
+    // After a delivery of fewer than batch_size events, the consumer's next starts no sooner
+    // than this after it began: under load it then gets the events of that long in one
+    // batch (one transaction) instead of a delivery per handful, whose fixed cost (a read
+    // and a position write) would be paid per order. A full batch is followed at once.
     std::chrono::milliseconds round_interval{50};
     int batch_size = 100;
     // Threads that deliver to different consumers at once (their writes then share group
@@ -32,9 +32,10 @@ struct LocalEventBusSettings {
     int handler_threads = 16;
 };
 
-// The embedded adapter of the EventBus: one dispatcher thread reads each source
-// database's outbox and hands events to the subscribed consumers, in rounds: every
-// consumer gets the batch waiting for it, all consumers at once on the handler threads. Each consumer's
+// The embedded adapter of the EventBus: one dispatcher thread schedules deliveries, and
+// the handler threads run them, each consumer on its own: a delivery reads the events
+// after the consumer's position in its source database's outbox and hands them to the
+// consumer, and a slow consumer holds up only itself. Each consumer's
 // position, attempt count and next retry time live in the source database
 // (outbox_consumers), so delivery resumes where it stopped after a crash; an event is
 // marked delivered only after its handler succeeded (at least once). A failing event
@@ -50,6 +51,7 @@ class LocalEventBus final : public EventBus {
     void AddSource(std::string source, infra::sqlite::Database& database);
 
     using EventBus::Subscribe;
+    using EventBus::SubscribeBatch;
     void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
                    Filter wanted) override;
     void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types, BatchHandler handler,
@@ -60,7 +62,8 @@ class LocalEventBus final : public EventBus {
     core::Result<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
     core::Result<DeadLetter> Replay(std::string_view dead_letter_id) override;
 
-    // Delivers everything currently deliverable once, on the calling thread (tests).
+    // Delivers everything currently deliverable, consumer after consumer on the calling
+    // thread (tests).
     void DeliverPending();
 
     // Deletes outbox events that every consumer subscribed to their source has passed and
@@ -74,15 +77,23 @@ class LocalEventBus final : public EventBus {
         std::string consumer;
         std::vector<std::string> types;
         BatchHandler handler;
-        Filter wanted;  // empty: every event of `types`
+        Filter wanted;          // empty: every event of `types`
+        std::mutex delivering;  // one delivery (or replay) of this consumer at a time
+        // Under LocalEventBus::mutex_: a delivery is running; when the next may start.
+        bool in_flight = false;
+        std::chrono::steady_clock::time_point next_run{};
     };
+    // When a consumer's next delivery should start, as DeliverOne sees it.
+    enum class Next { kAtOnce, kAfterRoundInterval, kWhenPolled };
 
     void Loop();
-    // Delivers one batch to every consumer (at once on the handler threads); true when
-    // another round should follow at once.
-    bool DeliverRound();
-    // Delivers one batch to one consumer; true when another pass should follow at once.
-    bool DeliverOne(Subscription& subscription);
+    // Runs one delivery of `subscription` on a handler thread (or this one), then
+    // schedules its next. Called with `lock` held; returns with it held.
+    void Launch(Subscription& subscription, std::unique_lock<std::mutex>& lock);
+    // One delivery to `subscription` under its `delivering` mutex; never throws.
+    Next DeliverGuarded(Subscription& subscription);
+    // Delivers one batch to one consumer.
+    Next DeliverOne(Subscription& subscription);
     // Hands the events the consumer wants to its handler; one outcome per event.
     std::vector<core::Result<void>> Handle(Subscription& subscription, const std::vector<Event>& events);
     static bool Wanted(const Subscription& subscription, const Event& event);
@@ -93,12 +104,15 @@ class LocalEventBus final : public EventBus {
     const core::Clock& clock_;
     std::map<std::string, infra::sqlite::Database*> sources_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
-    std::mutex deliver_mutex_;  // one delivery pass at a time (loop, DeliverPending, Replay)
+    std::mutex replay_mutex_;
 
     std::mutex mutex_;
-    std::condition_variable wakeup_;
+    std::condition_variable wakeup_;  // the dispatcher: woken, stopping, or a delivery ended
     bool woken_ = false;
     bool stopping_ = false;
+    bool rescan_ = false;  // a delivery ended whose consumer must run again before next_wakeup_
+    int in_flight_ = 0;    // deliveries running on handler threads
+    std::chrono::steady_clock::time_point next_wakeup_{};  // when the waiting dispatcher wakes by itself
     std::thread thread_;
     std::unique_ptr<runtime::BlockingPool> workers_;  // null when handler_threads is 0
 };

@@ -169,23 +169,21 @@ TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstF
     Publish("B", "agg9", "9");  // not of its types
     bus_->DeliverPending();
     // One call for the whole delivery (without the event its filter refused), in outbox
-    // order; then, from the failed event on, the rest again.
-    ASSERT_EQ(calls.size(), 2u);
+    // order; then the failed event alone (a retry), then the rest again.
+    ASSERT_EQ(calls.size(), 3u);
     EXPECT_EQ(calls[0], (std::vector<std::string>{"1", "3", "4", "5"}));
-    EXPECT_EQ(calls[1], (std::vector<std::string>{"3", "4", "5"}));
+    EXPECT_EQ(calls[1], (std::vector<std::string>{"3"}));
+    EXPECT_EQ(calls[2], (std::vector<std::string>{"4", "5"}));
     bus_->DeliverPending();
-    EXPECT_EQ(calls.size(), 2u);  // all delivered now
+    EXPECT_EQ(calls.size(), 3u);  // all delivered now
 }
 
-TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetried) {
+TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLettered) {
     int calls = 0;
-    bus_->SubscribeBatch(
-        "source", "miscounting", {"A"},
-        [&](const std::vector<Event>&) {
-            ++calls;
-            return std::vector<core::Result<void>>{};  // no outcome at all: nothing counts as handled
-        },
-        EventBus::Filter{});
+    bus_->SubscribeBatch("source", "miscounting", {"A"}, [&](const std::vector<Event>&) {
+        ++calls;
+        return std::vector<core::Result<void>>{};  // no outcome at all: nothing counts as handled
+    });
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 3);  // max_attempts, then dead-lettered
@@ -195,26 +193,61 @@ TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetried) {
     EXPECT_NE(letters->front().error.find("wrong number of outcomes"), std::string::npos);
 }
 
+TEST_F(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
+    std::vector<std::string> handled;
+    bus_->SubscribeBatch("source", "all-or-nothing", {"A"}, [&](const std::vector<Event>& events) {
+        // One transaction for the batch: a poison event fails it all.
+        bool poisoned =
+            std::any_of(events.begin(), events.end(), [](const Event& e) { return e.payload == "\"poison\""; });
+        if (poisoned) return std::vector<core::Result<void>>(events.size(), core::Error::Internal("bad row"));
+        for (const Event& e : events) handled.push_back(e.payload);
+        return std::vector<core::Result<void>>(events.size(), core::Ok());
+    });
+    Publish("A", "a", "\"ok1\"");
+    Publish("A", "b", "\"ok2\"");
+    Publish("A", "c", "\"poison\"");
+    Publish("A", "d", "\"ok3\"");
+    bus_->DeliverPending();
+    EXPECT_EQ(handled, (std::vector<std::string>{"\"ok1\"", "\"ok2\"", "\"ok3\""}));
+    auto letters = bus_->ListDeadLetters(10);
+    ASSERT_TRUE(letters.ok());
+    ASSERT_EQ(letters->size(), 1u);
+    EXPECT_EQ(letters->front().event.payload, "\"poison\"");
+}
+
 TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
-    // The slow consumer waits until the quick one has handled its event: delivered one
-    // consumer after the other, this would wait out the timeout and fail.
+    // The slow consumer waits until the quick one has handled two events, the second
+    // published only after the first was handled: that takes a second delivery to the quick
+    // consumer while the slow one is still in its first.
     std::mutex mutex;
-    std::condition_variable quick_done;
-    bool quick_handled = false;
+    std::condition_variable changed;
+    int quick_handled = 0;
     bool slow_saw_quick = false;
+    bool slow_done = false;
     bus_->Subscribe("source", "slow", {"A"}, [&](const Event&) -> core::Result<void> {
         std::unique_lock lock(mutex);
-        slow_saw_quick = quick_done.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled; });
+        slow_saw_quick = changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 2; });
+        slow_done = true;
+        changed.notify_all();
         return core::Ok();
     });
-    bus_->Subscribe("source", "quick", {"A"}, [&](const Event&) -> core::Result<void> {
+    bus_->Subscribe("source", "quick", {"B"}, [&](const Event&) -> core::Result<void> {
         std::lock_guard lock(mutex);
-        quick_handled = true;
-        quick_done.notify_all();
+        ++quick_handled;
+        changed.notify_all();
         return core::Ok();
     });
     Publish("A", "x", "{}");
-    bus_->DeliverPending();
+    Publish("B", "y", "{}");
+    bus_->Start();
+    {
+        std::unique_lock lock(mutex);
+        ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 1; }));
+    }
+    Publish("B", "z", "{}");
+    bus_->Wake();
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return slow_done; }));
     EXPECT_TRUE(slow_saw_quick);
 }
 

@@ -33,8 +33,13 @@ class OrdersRepositoryTest : public ::testing::Test {
         order.items.push_back(OrderLine{"SKU-1", "prd_1", "Mug", "", 1, {500, "EUR"}, {500, "EUR"}});
         order.item_count = 1;
         ASSERT_TRUE(repository_->CreateOrder(0, order, std::nullopt).ok());
-        if (status != OrderStatus::kPendingPayment)
-            ASSERT_TRUE(repository_->Transition(0, id, status, "set up", 2).ok());
+        // Along the state machine: PENDING_PAYMENT → PAID → FULFILLING, or straight to CANCELLED.
+        std::vector<OrderStatus> path;
+        if (status == OrderStatus::kPaid || status == OrderStatus::kFulfilling) path.push_back(OrderStatus::kPaid);
+        if (status == OrderStatus::kFulfilling || status == OrderStatus::kCancelled) path.push_back(status);
+        for (OrderStatus step : path) {
+            ASSERT_TRUE(repository_->Transition(0, id, step, "set up", 2).ok());
+        }
     }
     OrderStatus StatusOf(const std::string& id) {
         auto order = repository_->FindOrder(0, id);

@@ -1,6 +1,8 @@
 #include "services/notifications/notifications.hpp"
 
 #include <cstdio>
+#include <map>
+#include <set>
 
 #include "bus/outbox.hpp"
 #include "core/embedded_files.hpp"
@@ -102,25 +104,45 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::ve
     });
     if (!handled.ok()) return fail_all(handled.error());
 
+    // The orders in one read per shard, each customer read once.
+    core::RequestContext ctx;
+    std::vector<std::string> order_ids;
+    for (const Due& d : due) order_ids.push_back(events[d.at].aggregate_id);
+    auto orders = orders_.FindOrders(ctx, order_ids);
+    if (!orders.ok()) return fail_all(orders.error());
+    std::map<std::string, Result<users::User>> customers;
+    auto customer = [&](const std::string& user_id) -> const Result<users::User>& {
+        auto found = customers.find(user_id);
+        if (found == customers.end()) found = customers.emplace(user_id, users_.GetUser(ctx, user_id)).first;
+        return found->second;
+    };
+
     struct Sent {
         std::size_t at;
         std::string kind;
         Mail mail;
     };
     std::vector<Sent> sent;
+    std::set<std::string_view> failed_orders;  // their later mails wait, in order
     for (std::size_t k = 0; k < due.size(); ++k) {
         if ((*handled)[k]) continue;
         const Due& d = due[k];
-        auto mail = Compose(events[d.at], d.kind);
+        const std::string& order_id = events[d.at].aggregate_id;
+        auto mail = [&]() -> Result<Mail> {
+            if (failed_orders.contains(order_id)) return Error::Unavailable("an earlier mail of the order failed");
+            const Result<orders::Order>& order = (*orders)[k];
+            if (!order.ok()) return order.error();
+            const Result<users::User>& user = customer(order->user_id);
+            if (!user.ok()) return user.error();
+            EMPORIUM_ASSIGN_OR_RETURN(Mail composed, Compose(events[d.at], d.kind, *order, *user));
+            EMPORIUM_TRY(mailer_.Deliver(composed));
+            return composed;
+        }();
         if (mail.ok()) {
-            auto delivered = mailer_.Deliver(*mail);
-            if (delivered.ok()) {
-                sent.push_back(Sent{d.at, d.kind, std::move(*mail)});
-                continue;
-            }
-            outcomes[d.at] = delivered.error();
+            sent.push_back(Sent{d.at, d.kind, std::move(*mail)});
         } else {
             outcomes[d.at] = mail.error();
+            failed_orders.insert(order_id);
         }
     }
     if (sent.empty()) return outcomes;
@@ -141,10 +163,9 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::ve
     return outcomes;
 }
 
-Result<Mail> OrderNotifications::Compose(const bus::Event& event, const std::string& kind) {
+Result<Mail> OrderNotifications::Compose(const bus::Event& event, const std::string& kind, const orders::Order& order,
+                                         const users::User& user) {
     core::RequestContext ctx;
-    EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, event.aggregate_id));
-    EMPORIUM_ASSIGN_OR_RETURN(users::User user, users_.GetUser(ctx, order.user_id));
     std::vector<std::pair<std::string, std::string>> values = {
         {"order_id", order.id}, {"name", user.name.empty() ? "there" : user.name}, {"total", FormatMoney(order.total)}};
     if (kind == "order_confirmation") {

@@ -29,8 +29,9 @@ class OrderNotifications {
     std::vector<core::Result<void>> OnOrderStatusChanged(const std::vector<bus::Event>& events);
 
   private:
-    // The mail of `kind` for the order of `event`.
-    core::Result<Mail> Compose(const bus::Event& event, const std::string& kind);
+    // The mail of `kind` that `event` calls for, about `order`, to `user`.
+    core::Result<Mail> Compose(const bus::Event& event, const std::string& kind, const orders::Order& order,
+                               const users::User& user);
 
     infra::sqlite::Database& db_;
     Mailer& mailer_;

@@ -37,6 +37,10 @@ class OrdersRepository {
     virtual core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
                                                                            std::string_view key) = 0;
     virtual core::Result<Order> FindOrder(int shard, std::string_view order_id) = 0;
+    // Several orders of one shard in one read: one outcome per id, in order (kNotFound for
+    // a missing one); an error of the read fails the call.
+    virtual core::Result<std::vector<core::Result<Order>>> FindOrders(int shard,
+                                                                      const std::vector<std::string>& order_ids) = 0;
     // Newest first, strictly before `before_seq` when given. Returns (order, seq).
     virtual core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(int shard, std::string_view user_id,
                                                                             std::optional<int64_t> before_seq,

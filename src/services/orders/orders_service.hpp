@@ -108,6 +108,10 @@ class OrdersService {
     virtual core::Result<Order> CancelOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
     // System read (notifications): no ownership check.
     virtual core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    // FindOrder for many orders (a bus consumer's batch) with one read per shard: one
+    // outcome per id, in order (kNotFound for an unknown one); an error of a read fails the call.
+    virtual core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx,
+                                                                      const std::vector<std::string>& order_ids) = 0;
     // System transition (payments, shipping, expiry): no ownership check.
     virtual core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                            std::string_view reason) = 0;

@@ -40,6 +40,23 @@ ShippingAddress FromAddress(const users::Address& a) {
     return ShippingAddress{a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.phone};
 }
 
+// The positions of `order_ids` by the shard their id names; ids naming no shard are left out.
+std::map<int, std::vector<std::size_t>> PositionsByShard(const std::vector<std::string>& order_ids, int shard_count) {
+    std::map<int, std::vector<std::size_t>> by_shard;
+    for (std::size_t i = 0; i < order_ids.size(); ++i) {
+        int shard = ShardOfOrder(order_ids[i]);
+        if (shard >= 0 && shard < shard_count) by_shard[shard].push_back(i);
+    }
+    return by_shard;
+}
+
+std::vector<std::string> Pick(const std::vector<std::string>& all, const std::vector<std::size_t>& positions) {
+    std::vector<std::string> picked;
+    picked.reserve(positions.size());
+    for (std::size_t i : positions) picked.push_back(all[i]);
+    return picked;
+}
+
 }  // namespace
 
 Result<std::optional<ShippingAddress>> OrdersServiceImpl::ResolveAddress(const core::RequestContext& ctx,
@@ -273,6 +290,16 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
     return order;
 }
 
+Result<std::vector<Result<Order>>> OrdersServiceImpl::FindOrders(const core::RequestContext&,
+                                                                 const std::vector<std::string>& order_ids) {
+    std::vector<Result<Order>> outcomes(order_ids.size(), Error::NotFound("No such order."));
+    for (const auto& [shard, positions] : PositionsByShard(order_ids, repository_.ShardCount())) {
+        EMPORIUM_ASSIGN_OR_RETURN(auto found, repository_.FindOrders(shard, Pick(order_ids, positions)));
+        for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(found[k]);
+    }
+    return outcomes;
+}
+
 Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core::RequestContext& ctx,
                                                                      const std::vector<std::string>& order_ids,
                                                                      OrderStatus to, std::string_view reason) {
@@ -282,15 +309,9 @@ Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core:
         for (std::size_t i = 0; i < order_ids.size(); ++i) outcomes[i] = Transition(ctx, order_ids[i], to, reason);
         return outcomes;
     }
-    std::map<int, std::vector<std::size_t>> by_shard;
-    for (std::size_t i = 0; i < order_ids.size(); ++i) {
-        int shard = ShardOfOrder(order_ids[i]);
-        if (shard >= 0 && shard < repository_.ShardCount()) by_shard[shard].push_back(i);
-    }
-    for (const auto& [shard, positions] : by_shard) {
-        std::vector<std::string> ids;
-        for (std::size_t i : positions) ids.push_back(order_ids[i]);
-        EMPORIUM_ASSIGN_OR_RETURN(auto moved, repository_.TransitionEach(shard, ids, to, reason, clock_.NowSeconds()));
+    for (const auto& [shard, positions] : PositionsByShard(order_ids, repository_.ShardCount())) {
+        EMPORIUM_ASSIGN_OR_RETURN(
+            auto moved, repository_.TransitionEach(shard, Pick(order_ids, positions), to, reason, clock_.NowSeconds()));
         for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(moved[k]);
     }
     return outcomes;

@@ -46,6 +46,8 @@ class OrdersServiceImpl final : public OrdersService {
                                                                   const std::vector<std::string>& order_ids,
                                                                   OrderStatus to, std::string_view reason) override;
     core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx,
+                                                              const std::vector<std::string>& order_ids) override;
 
   private:
     // The caller's order, or kNotFound (also for other users' orders).

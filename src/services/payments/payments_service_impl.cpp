@@ -128,8 +128,8 @@ Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
 
 void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payments_source,
                                     const std::vector<std::string>& order_sources) {
-    bus.Subscribe(payments_source, "payments.order_paid", {"PaymentSucceeded"},
-                  [this](const bus::Event& event) { return OnPaymentSucceeded(event); });
+    bus.SubscribeBatch(payments_source, "payments.order_paid", {"PaymentSucceeded"},
+                       [this](const std::vector<bus::Event>& events) { return OnPaymentsSucceeded(events); });
     for (const auto& source : order_sources)
         bus.Subscribe(
             source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
@@ -147,6 +147,22 @@ Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const bus::Event& event) 
         refunded.error().code == core::ErrorCode::kConflict)
         return core::Ok();  // done before, or no completed payment to give back
     return refunded;
+}
+
+std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const std::vector<bus::Event>& events) {
+    std::vector<Result<void>> outcomes(events.size(), core::Ok());
+    if (!provider_) return outcomes;
+    std::vector<std::string> order_ids;
+    for (const auto& event : events) order_ids.push_back(event.aggregate_id);
+    auto orders = orders_.FindOrders(core::RequestContext{}, order_ids);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        // Usually the paying request got there first.
+        if (orders.ok() && (*orders)[i].ok() &&
+            (IsPaidOrLater((*orders)[i]->status) || (*orders)[i]->status == OrderStatus::kRefunded))
+            continue;
+        outcomes[i] = OnPaymentSucceeded(events[i]);
+    }
+    return outcomes;
 }
 
 Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const bus::Event& event) {

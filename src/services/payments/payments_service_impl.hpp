@@ -54,6 +54,9 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     // bus if the provider fails when the customer cancels.
     void Subscribe(bus::EventBus& bus, const std::string& payments_source,
                    const std::vector<std::string>& order_sources);
+    // A batch of PaymentSucceeded events: the orders are read together, and only those not
+    // yet paid (the paying request died before marking them) go to OnPaymentSucceeded.
+    std::vector<core::Result<void>> OnPaymentsSucceeded(const std::vector<bus::Event>& events);
     core::Result<void> OnPaymentSucceeded(const bus::Event& event);
     core::Result<void> OnOrderStatusChanged(const bus::Event& event);
 

@@ -24,9 +24,8 @@ void LogFailure(std::string_view what, const core::Error& error) {
 
 void RecommendationsService::Subscribe(bus::EventBus& bus, const std::vector<std::string>& order_sources) {
     for (const auto& source : order_sources)
-        bus.SubscribeBatch(
-            source, "recommendations.orders", {"OrderPlaced"},
-            [this](const std::vector<bus::Event>& events) { return OnOrderPlaced(events); }, bus::EventBus::Filter{});
+        bus.SubscribeBatch(source, "recommendations.orders", {"OrderPlaced"},
+                           [this](const std::vector<bus::Event>& events) { return OnOrderPlaced(events); });
 }
 
 std::vector<Result<void>> RecommendationsService::OnOrderPlaced(const std::vector<bus::Event>& events) {

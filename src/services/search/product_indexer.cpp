@@ -109,6 +109,7 @@ Result<SearchDocument> ProductIndexer::Document(const catalog::Product& product,
 }
 
 Result<void> ProductIndexer::Refresh(std::string_view product_id) {
+    std::lock_guard refreshing(refresh_mutex_);
     core::RequestContext ctx;
     auto product = catalog_.GetProduct(ctx, product_id, true);
     if (!product.ok() && product.error().code != core::ErrorCode::kNotFound) return product.error();

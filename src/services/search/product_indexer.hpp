@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class ProductIndexer {
     catalog::CatalogService& catalog_;
     inventory::InventoryService& inventory_;
     std::function<void()> on_indexed_;
+    // Refreshes read the product and its stock, then write its document: one at a time, so
+    // that a refresh that read older state (a product event's) cannot write over a newer
+    // one (a stock event's, delivered beside it to the other consumer).
+    std::mutex refresh_mutex_;
     std::atomic<int64_t> lag_ms_{0};
     observability::Counter updates_;
     observability::Counter failures_;

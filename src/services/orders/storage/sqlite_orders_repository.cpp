@@ -202,6 +202,22 @@ Result<Order> SqliteOrdersRepository::FindOrder(int shard, std::string_view orde
     return db->Read<Order>([&](Connection& c) { return LoadOrder(c, order_id); });
 }
 
+Result<std::vector<Result<Order>>> SqliteOrdersRepository::FindOrders(int shard,
+                                                                      const std::vector<std::string>& order_ids) {
+    using Outcomes = std::vector<Result<Order>>;
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<Outcomes>([&](Connection& c) -> Result<Outcomes> {
+        Outcomes outcomes;
+        outcomes.reserve(order_ids.size());
+        for (const auto& order_id : order_ids) {
+            auto order = LoadOrder(c, order_id);
+            if (!order.ok() && order.error().code != core::ErrorCode::kNotFound) return order.error();
+            outcomes.push_back(std::move(order));
+        }
+        return outcomes;
+    });
+}
+
 Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrders(int shard, std::string_view user_id,
                                                                                   std::optional<int64_t> before_seq,
                                                                                   int limit) {
@@ -254,7 +270,11 @@ Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(int sh
         Outcomes outcomes;
         outcomes.reserve(order_ids.size());
         for (const auto& order_id : order_ids) {
+            // Each order in its own savepoint: one that fails leaves nothing half-written.
+            EMPORIUM_TRY(c.Run("SAVEPOINT one_order"));
             auto moved = TransitionIn(c, order_id, to, reason, now);
+            if (!moved.ok()) EMPORIUM_TRY(c.Run("ROLLBACK TO one_order"));
+            EMPORIUM_TRY(c.Run("RELEASE one_order"));
             // A missing order or an illegal move is that order's answer; anything else (the
             // database failing) is the transaction's.
             if (!moved.ok() && moved.error().code != core::ErrorCode::kNotFound &&

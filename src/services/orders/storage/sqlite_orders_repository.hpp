@@ -19,6 +19,8 @@ class SqliteOrdersRepository final : public OrdersRepository {
     core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
                                                                    std::string_view key) override;
     core::Result<Order> FindOrder(int shard, std::string_view order_id) override;
+    core::Result<std::vector<core::Result<Order>>> FindOrders(int shard,
+                                                              const std::vector<std::string>& order_ids) override;
     core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(int shard, std::string_view user_id,
                                                                     std::optional<int64_t> before_seq,
                                                                     int limit) override;
