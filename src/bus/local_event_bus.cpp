@@ -1,6 +1,7 @@
 #include "bus/local_event_bus.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/random.hpp"
@@ -37,6 +38,10 @@ constexpr std::string_view kSelectDeadLetter =
 constexpr std::string_view kMarkReplayed = "UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1";
 constexpr std::string_view kPruneOutbox = "DELETE FROM outbox WHERE sequence <= ?1 AND occurred_at < ?2";
 
+// Deliveries waiting for a handler thread (one per consumer at most); past this, the
+// dispatcher delivers on its own thread.
+constexpr int kMaxQueuedDeliveries = 1024;
+
 struct ConsumerState {
     int64_t position = 0;
     int attempts = 0;
@@ -61,7 +66,7 @@ DeadLetter ReadDeadLetter(const infra::sqlite::Statement& row, const std::string
 LocalEventBus::LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock)
     : settings_(settings), clock_(clock) {
     if (settings_.handler_threads > 0)
-        workers_ = std::make_unique<runtime::BlockingPool>(settings_.handler_threads, settings_.batch_size, "bus");
+        workers_ = std::make_unique<runtime::BlockingPool>(settings_.handler_threads, kMaxQueuedDeliveries, "bus");
 }
 
 LocalEventBus::~LocalEventBus() { Stop(); }
@@ -151,11 +156,16 @@ void LocalEventBus::Loop() {
         auto now = std::chrono::steady_clock::now();
         rescan_ = false;
         if (woken_) {
-            for (auto& subscription : subscriptions_) subscription->next_run = now;
+            for (auto& subscription : subscriptions_) {
+                subscription->next_run = now;
+                subscription->woken = subscription->in_flight;  // its running delivery may be too early
+            }
             woken_ = false;
         }
-        for (auto& subscription : subscriptions_)
+        for (auto& subscription : subscriptions_) {
+            if (stopping_) break;
             if (!subscription->in_flight && subscription->next_run <= now) Launch(*subscription, lock);
+        }
         // After the launches: one delivered here (no free handler thread) may have ended
         // meanwhile, with a next run already due.
         auto next_wakeup = now + settings_.poll_interval;
@@ -170,11 +180,13 @@ void LocalEventBus::Loop() {
 }
 
 void LocalEventBus::Launch(Subscription& subscription, std::unique_lock<std::mutex>& lock) {
-    subscription.in_flight = true;
-    ++in_flight_;
     auto deliver = [this, &subscription] {
         auto started = std::chrono::steady_clock::now();
-        Next next = DeliverGuarded(subscription);
+        Next next = Next::kWhenPolled;
+        try {
+            next = DeliverGuarded(subscription);
+        } catch (...) {  // its logging failed (out of memory): the consumer must not stay in flight
+        }
         auto ended = std::chrono::steady_clock::now();
         bool sooner;
         {
@@ -192,6 +204,8 @@ void LocalEventBus::Launch(Subscription& subscription, std::unique_lock<std::mut
                     subscription.next_run = ended + settings_.poll_interval;
                     break;
             }
+            if (subscription.woken) subscription.next_run = std::min(subscription.next_run, ended);
+            subscription.woken = false;
             // A wake-up costs the dispatcher a thread switch: only when it would sleep past
             // this consumer's next run, or Stop waits for this delivery.
             sooner = subscription.next_run < next_wakeup_ || stopping_;
@@ -199,8 +213,16 @@ void LocalEventBus::Launch(Subscription& subscription, std::unique_lock<std::mut
         }
         if (sooner) wakeup_.notify_all();
     };
-    runtime::UniqueFunction job(deliver);
-    if (workers_ && workers_->TrySubmit(std::move(job))) return;
+    std::optional<runtime::UniqueFunction> job;
+    try {
+        job.emplace(deliver);
+    } catch (...) {  // out of memory: try again at the next poll
+        subscription.next_run = std::chrono::steady_clock::now() + settings_.poll_interval;
+        return;
+    }
+    subscription.in_flight = true;
+    ++in_flight_;
+    if (workers_ && workers_->TrySubmit(std::move(*job))) return;
     lock.unlock();  // no handler threads, or all busy with a full queue: deliver here
     deliver();
     lock.lock();
@@ -285,10 +307,11 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
             out.state = ConsumerState{consumer.Int(0), static_cast<int>(consumer.Int(1)), consumer.Int(2)};
         }
         if (out.state.next_attempt_at > NowMs()) return out;
-        // A retry is delivered alone. When a batch consumer fails a whole batch (its
-        // transaction failed), the bus blames the batch's first event: alone, an innocent
-        // event then succeeds, and only a poison one is retried to the end and dead-lettered.
-        int limit = out.state.attempts > 0 ? 1 : settings_.batch_size;
+        // A retry (a failure scheduled one: next_attempt_at is set) is delivered alone. When a
+        // batch consumer fails a whole batch (its transaction failed), the bus blames the
+        // batch's first event: alone, an innocent event then succeeds, and only an event
+        // that fails alone is dead-lettered.
+        int limit = out.state.next_attempt_at > 0 ? 1 : settings_.batch_size;
         EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
         events.Bind(1, out.state.position).Bind(2, limit);
         while (true) {
@@ -342,6 +365,7 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
             attempts = settings_.max_attempts - 1;
             delay = resilience::Jittered(settings_.max_retry);
         }
+        if (events.size() > 1) attempts = std::min(attempts, settings_.max_attempts - 1);  // not yet alone
         if (attempts < settings_.max_attempts) {
             int64_t before = first_failure == 0 ? state.position : events[first_failure - 1].sequence;
             state = ConsumerState{before, attempts, NowMs() + delay.count()};

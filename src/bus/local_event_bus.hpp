@@ -81,6 +81,7 @@ class LocalEventBus final : public EventBus {
         std::mutex delivering;  // one delivery (or replay) of this consumer at a time
         // Under LocalEventBus::mutex_: a delivery is running; when the next may start.
         bool in_flight = false;
+        bool woken = false;  // Wake() came during its delivery: the next one starts at once
         std::chrono::steady_clock::time_point next_run{};
     };
     // When a consumer's next delivery should start, as DeliverOne sees it.
@@ -114,7 +115,9 @@ class LocalEventBus final : public EventBus {
     int in_flight_ = 0;    // deliveries running on handler threads
     std::chrono::steady_clock::time_point next_wakeup_{};  // when the waiting dispatcher wakes by itself
     std::thread thread_;
-    std::unique_ptr<runtime::BlockingPool> workers_;  // null when handler_threads is 0
+    // Declared last, so destroyed first: its threads are joined before the members their
+    // deliveries touch (mutex_, wakeup_) go. Null when handler_threads is 0.
+    std::unique_ptr<runtime::BlockingPool> workers_;
 };
 
 }  // namespace emporium::bus

@@ -37,6 +37,9 @@ class LocalEventBusTest : public ::testing::Test {
         settings.max_attempts = 3;
         settings.first_retry = std::chrono::milliseconds(0);
         settings.max_retry = max_retry_;
+        settings.poll_interval = poll_interval_;
+        settings.round_interval = round_interval_;
+        settings.batch_size = batch_size_;
         bus_ = std::make_unique<LocalEventBus>(settings, clock_);
         bus_->AddSource("source", *db_);
     }
@@ -47,6 +50,9 @@ class LocalEventBusTest : public ::testing::Test {
     }
 
     std::chrono::milliseconds max_retry_{0};  // retries due at once, so DeliverPending sees them
+    std::chrono::milliseconds poll_interval_{100};
+    std::chrono::milliseconds round_interval_{50};
+    int batch_size_ = 100;
     core::SystemClock clock_;
     testing::TempDir dir_{"emporium-bus-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
@@ -54,7 +60,7 @@ class LocalEventBusTest : public ::testing::Test {
 };
 
 TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
-    std::mutex mutex;  // aggregates are handled on several threads at once
+    std::mutex mutex;
     std::map<std::string, std::vector<std::string>> seen;
     bus_->Subscribe("source", "recorder", {"A"}, [&](const Event& e) -> core::Result<void> {
         std::lock_guard lock(mutex);
@@ -242,12 +248,15 @@ TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
     bus_->Start();
     {
         std::unique_lock lock(mutex);
-        ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 1; }));
+        EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 1; }));
     }
     Publish("B", "z", "{}");
     bus_->Wake();
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return slow_done; }));
+    {
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return slow_done; }));
+    }
+    bus_->Stop();  // before the test's locals go: the handlers use them
     EXPECT_TRUE(slow_saw_quick);
 }
 
@@ -351,17 +360,36 @@ TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
 }
 
 TEST_F(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
+    poll_interval_ = std::chrono::seconds(30);  // only Wake can make it look again in time
+    Open();
     std::atomic<int> seen{0};
     bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
         ++seen;
         return core::Ok();
     });
     bus_->Start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // its first look found nothing
     Publish("A", "x", "{}");
     bus_->Wake();
     for (int i = 0; i < 200 && seen.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     bus_->Stop();
     EXPECT_EQ(seen.load(), 1);
+}
+
+TEST_F(LocalEventBusTest, AFullBatchIsFollowedAtOnce) {
+    round_interval_ = std::chrono::seconds(30);  // a short batch waits this long for more
+    batch_size_ = 2;
+    Open();
+    std::atomic<int> seen{0};
+    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
+        ++seen;
+        return core::Ok();
+    });
+    for (int i = 0; i < 5; ++i) Publish("A", "x" + std::to_string(i), "{}");
+    bus_->Start();  // batches of 2, 2, 1: the first two are full and followed at once
+    for (int i = 0; i < 200 && seen.load() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bus_->Stop();
+    EXPECT_EQ(seen.load(), 5);
 }
 
 TEST_F(LocalEventBusTest, MarkHandledDeduplicates) {

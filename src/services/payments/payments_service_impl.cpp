@@ -160,7 +160,13 @@ std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const std::ve
         if (orders.ok() && (*orders)[i].ok() &&
             (IsPaidOrLater((*orders)[i]->status) || (*orders)[i]->status == OrderStatus::kRefunded))
             continue;
-        outcomes[i] = OnPaymentSucceeded(events[i]);
+        try {
+            outcomes[i] = OnPaymentSucceeded(events[i]);
+        } catch (const std::exception& e) {  // this event fails, not the ones after it
+            outcomes[i] = Error::Internal(std::string("handler threw: ") + e.what());
+        } catch (...) {
+            outcomes[i] = Error::Internal("handler threw an exception of an unknown type");
+        }
     }
     return outcomes;
 }

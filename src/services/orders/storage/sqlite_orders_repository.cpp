@@ -273,7 +273,9 @@ Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(int sh
             // Each order in its own savepoint: one that fails leaves nothing half-written.
             EMPORIUM_TRY(c.Run("SAVEPOINT one_order"));
             auto moved = TransitionIn(c, order_id, to, reason, now);
-            if (!moved.ok()) EMPORIUM_TRY(c.Run("ROLLBACK TO one_order"));
+            // A failed rollback means SQLite ended the whole transaction itself: its cause
+            // is the error to report.
+            if (!moved.ok() && !c.Run("ROLLBACK TO one_order").ok()) return moved.error();
             EMPORIUM_TRY(c.Run("RELEASE one_order"));
             // A missing order or an illegal move is that order's answer; anything else (the
             // database failing) is the transaction's.
