@@ -79,6 +79,10 @@ class LocalEventBus final : public EventBus {
         BatchHandler handler;
         Filter wanted;          // empty: every event of `types`
         std::mutex delivering;  // one delivery (or replay) of this consumer at a time
+        // Under `delivering`: the position past events this consumer did not want, when not
+        // saved yet (see DeliverOne), and when its position was last saved.
+        int64_t unsaved_position = 0;
+        int64_t saved_at_ms = 0;
         // Under LocalEventBus::mutex_: a delivery is running; when the next may start.
         bool in_flight = false;
         bool woken = false;  // Wake() came during its delivery: the next one starts at once
@@ -96,7 +100,9 @@ class LocalEventBus final : public EventBus {
     // Delivers one batch to one consumer.
     Next DeliverOne(Subscription& subscription);
     // Hands the events the consumer wants to its handler; one outcome per event.
-    std::vector<core::Result<void>> Handle(Subscription& subscription, const std::vector<Event>& events);
+    // `handed_over`: whether the handler was called (the consumer wanted any).
+    std::vector<core::Result<void>> Handle(Subscription& subscription, const std::vector<Event>& events,
+                                           bool& handed_over);
     static bool Wanted(const Subscription& subscription, const Event& event);
     std::chrono::milliseconds RetryDelay(int attempts) const;
     int64_t NowMs() const;

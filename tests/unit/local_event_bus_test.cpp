@@ -260,6 +260,45 @@ TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
     EXPECT_TRUE(slow_saw_quick);
 }
 
+TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRestart) {
+    std::vector<std::string> handled;
+    auto subscribe = [&] {
+        bus_->Subscribe(
+            "source", "picky", {"A"},
+            [&](const Event& e) -> core::Result<void> {
+                handled.push_back(e.payload);
+                return core::Ok();
+            },
+            [](const Event& e) { return e.payload == "\"wanted\""; });
+    };
+    auto saved_position = [&] {
+        auto position = db_->Read<int64_t>([](infra::sqlite::Connection& c) -> core::Result<int64_t> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
+                                      c.Prepare("SELECT position FROM outbox_consumers WHERE consumer = 'picky'"));
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            return row ? stmt.Int(0) : int64_t{0};
+        });
+        EXPECT_TRUE(position.ok());
+        return position.ok() ? *position : -1;
+    };
+    subscribe();
+    Publish("A", "a", "\"wanted\"");  // handled: its position is saved
+    bus_->DeliverPending();
+    int64_t after_wanted = saved_position();
+    EXPECT_GT(after_wanted, 0);
+    Publish("A", "b", "\"not wanted\"");
+    Publish("A", "c", "\"not wanted\"");
+    bus_->DeliverPending();
+    EXPECT_EQ(saved_position(), after_wanted);  // passed, but not written yet
+
+    Open();  // a restart: the unsaved position is gone
+    subscribe();
+    Publish("A", "d", "\"wanted\"");
+    bus_->DeliverPending();
+    EXPECT_EQ(handled, (std::vector<std::string>{"\"wanted\"", "\"wanted\""}));  // each once
+    EXPECT_GT(saved_position(), after_wanted);
+}
+
 TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
     std::atomic<int> handled{0};
     bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
