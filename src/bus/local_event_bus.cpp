@@ -41,8 +41,6 @@ constexpr std::string_view kPruneOutbox = "DELETE FROM outbox WHERE sequence <= 
 // Deliveries waiting for a handler thread (one per consumer at most); past this, the
 // dispatcher delivers on its own thread.
 constexpr int kMaxQueuedDeliveries = 1024;
-// How often a consumer's position over events it did not want is saved (see DeliverOne).
-constexpr int64_t kUnwantedPositionSaveMs = 1000;
 
 struct ConsumerState {
     int64_t position = 0;
@@ -385,11 +383,11 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
     }
 
     // Passing events the consumer did not want changes nothing but its position: that is
-    // saved at most once a second (most consumers of a busy type want few of its events,
-    // and a write per delivery cost each paid order a third of a write). After a crash the
-    // consumer reads up to a second of such events again and passes them again.
+    // saved at most once per unwanted_position_save_interval (most consumers of a busy type
+    // want few of its events, and a write per delivery cost each paid order a third of a
+    // write). After a crash the consumer reads such events again and passes them again.
     int64_t now_ms = NowMs();
-    if (!handed_over && now_ms - subscription.saved_at_ms < kUnwantedPositionSaveMs) {
+    if (!handed_over && now_ms - subscription.saved_at_ms < settings_.unwanted_position_save_interval.count()) {
         subscription.unsaved_position = state.position;
         return static_cast<int>(events.size()) >= settings_.batch_size ? Next::kAtOnce : Next::kAfterRoundInterval;
     }

@@ -25,6 +25,9 @@ struct LocalEventBusSettings {
     // batch (one transaction) instead of a delivery per handful, whose fixed cost (a read
     // and a position write) would be paid per order. A full batch is followed at once.
     std::chrono::milliseconds round_interval{50};
+    // A position moved only over events the consumer did not want is saved at most this
+    // often (a restart re-reads and passes up to this much of them again).
+    std::chrono::milliseconds unwanted_position_save_interval{1000};
     int batch_size = 100;
     // Threads that deliver to different consumers at once (their writes then share group
     // commits, and a slow consumer does not hold up the others); 0 delivers everything on

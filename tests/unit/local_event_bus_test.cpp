@@ -40,6 +40,7 @@ class LocalEventBusTest : public ::testing::Test {
         settings.poll_interval = poll_interval_;
         settings.round_interval = round_interval_;
         settings.batch_size = batch_size_;
+        settings.unwanted_position_save_interval = std::chrono::minutes(10);  // no test takes that long
         bus_ = std::make_unique<LocalEventBus>(settings, clock_);
         bus_->AddSource("source", *db_);
     }
