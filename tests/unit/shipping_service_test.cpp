@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "fake_orders_service.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
@@ -13,63 +12,7 @@
 namespace emporium::shipping {
 namespace {
 
-using orders::Order;
 using orders::OrderStatus;
-
-// The orders service as shipping sees it: orders by id with a status, moved by
-// TransitionEach; the rest is not used here.
-class FakeOrders final : public orders::OrdersService {
-  public:
-    std::map<std::string, OrderStatus> statuses;
-
-    core::Result<std::vector<core::Result<Order>>> TransitionEach(const core::RequestContext&,
-                                                                  const std::vector<std::string>& order_ids,
-                                                                  OrderStatus to, std::string_view) override {
-        std::vector<core::Result<Order>> outcomes;
-        for (const auto& id : order_ids) {
-            auto found = statuses.find(id);
-            if (found == statuses.end()) {
-                outcomes.emplace_back(core::Error::NotFound("No such order."));
-                continue;
-            }
-            if (found->second != to && !orders::CanTransition(found->second, to)) {
-                outcomes.emplace_back(core::Error::Conflict("illegal"));
-                continue;
-            }
-            found->second = to;
-            Order order;
-            order.id = id;
-            order.status = to;
-            outcomes.emplace_back(std::move(order));
-        }
-        return outcomes;
-    }
-
-    core::Result<orders::PlacedOrder> PlaceOrder(const core::RequestContext&,
-                                                 const orders::PlaceOrderRequest&) override {
-        return Unused();
-    }
-    core::Result<Order> GetOrder(const core::RequestContext&, std::string_view) override { return Unused(); }
-    core::Result<std::vector<orders::StatusChange>> GetHistory(const core::RequestContext&, std::string_view) override {
-        return Unused();
-    }
-    core::Result<orders::OrderPage> ListOrders(const core::RequestContext&, int, std::string_view) override {
-        return Unused();
-    }
-    core::Result<Order> CancelOrder(const core::RequestContext&, std::string_view) override { return Unused(); }
-    core::Result<Order> FindOrder(const core::RequestContext&, std::string_view) override { return Unused(); }
-    core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext&,
-                                                              const std::vector<std::string>&) override {
-        return Unused();
-    }
-    core::Result<Order> Transition(const core::RequestContext&, std::string_view, OrderStatus,
-                                   std::string_view) override {
-        return Unused();
-    }
-
-  private:
-    static core::Error Unused() { return core::Error::Internal("not used by shipping's tests"); }
-};
 
 class ShippingServiceTest : public ::testing::Test {
   protected:
@@ -87,7 +30,7 @@ class ShippingServiceTest : public ::testing::Test {
         db_.reset();
     }
 
-    FakeOrders orders_;
+    testing::FakeOrdersService orders_;
     core::SystemClock clock_;
     testing::TempDir dir_{"emporium-shipping-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
@@ -96,9 +39,9 @@ class ShippingServiceTest : public ::testing::Test {
 };
 
 TEST_F(ShippingServiceTest, ABatchShipsEachPaidOrderOnceAndAnswersForEachOrder) {
-    orders_.statuses = {{"ord_0_a", OrderStatus::kPaid},
-                        {"ord_1_b", OrderStatus::kPaid},
-                        {"ord_2_c", OrderStatus::kRefunded}};  // refunded before its label
+    orders_.Add("ord_0_a", "usr_1", OrderStatus::kPaid);
+    orders_.Add("ord_1_b", "usr_3", OrderStatus::kPaid);
+    orders_.Add("ord_2_c", "usr_4", OrderStatus::kRefunded);  // refunded before its label
     std::vector<PaidOrder> batch = {
         {"ord_0_a", "usr_1"}, {"ord_9_missing", "usr_2"}, {"ord_1_b", "usr_3"}, {"ord_2_c", "usr_4"}};
 
@@ -112,9 +55,9 @@ TEST_F(ShippingServiceTest, ABatchShipsEachPaidOrderOnceAndAnswersForEachOrder) 
     EXPECT_EQ((*created)[1].error().code, core::ErrorCode::kNotFound);
     EXPECT_TRUE((*created)[2].ok());
     EXPECT_TRUE((*created)[3].ok());  // an order that can no longer move is left alone
-    EXPECT_EQ(orders_.statuses["ord_0_a"], OrderStatus::kFulfilling);
-    EXPECT_EQ(orders_.statuses["ord_1_b"], OrderStatus::kFulfilling);
-    EXPECT_EQ(orders_.statuses["ord_2_c"], OrderStatus::kRefunded);
+    EXPECT_EQ(orders_.orders["ord_0_a"].status, OrderStatus::kFulfilling);
+    EXPECT_EQ(orders_.orders["ord_1_b"].status, OrderStatus::kFulfilling);
+    EXPECT_EQ(orders_.orders["ord_2_c"].status, OrderStatus::kRefunded);
 
     // Delivered again (at least once): the same shipments, no second label.
     auto again = service_->CreateShipments(core::RequestContext{}, {batch[0], batch[2]});
