@@ -33,8 +33,9 @@ class EventBus {
     using Handler = std::function<core::Result<void>(const Event&)>;
     // Whether the consumer wants an event of its types at all: cheap, free of side effects
     // and thread-safe (asked on a handler thread, beside other consumers), asked before the
-    // event reaches the handler. An event not wanted counts as handled. It spares consumers that act on a few events of
-    // a busy type (an order reaching one status) a trip to a handler for each of the rest.
+    // event reaches the handler. An event not wanted counts as handled. It spares consumers
+    // that act on a few events of a busy type (an order reaching one status) a call to the
+    // handler for each of the rest.
     using Filter = std::function<bool(const Event&)>;
     // For consumers whose work for many events fits in a few transactions (one write per
     // delivery instead of one per event): handed every wanted event of one delivery at once,

@@ -98,7 +98,8 @@ class LocalEventBus final : public EventBus {
     // Runs one delivery of `subscription` on a handler thread (or this one), then
     // schedules its next. Called with `lock` held; returns with it held.
     void Launch(Subscription& subscription, std::unique_lock<std::mutex>& lock);
-    // One delivery to `subscription` under its `delivering` mutex; never throws.
+    // One delivery to `subscription` under its `delivering` mutex; what it throws is logged
+    // and ends the delivery (only the logging itself can still throw).
     Next DeliverGuarded(Subscription& subscription);
     // Delivers one batch to one consumer.
     Next DeliverOne(Subscription& subscription);
