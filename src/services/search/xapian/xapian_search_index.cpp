@@ -142,26 +142,44 @@ struct XapianSearchIndex::FacetTable {
 
 namespace {
 
+int StoredPriceBucket(const std::string& value) {
+    return value.empty() ? 0 : std::clamp(value[0] - '0', 0, kPriceBuckets - 1);
+}
+
 // Counts matches per category path and price bucket from a facet table snapshot.
+// The table runs ahead of what readers see: it changes when a document is written,
+// the reader's database when the write is committed. A match the table does not know
+// (removed, or re-added under a new id, since that commit) is read from its own values,
+// so every match still counts in exactly one bucket.
 class FacetSpy final : public Xapian::MatchSpy {
   public:
     explicit FacetSpy(const XapianSearchIndex::FacetTable& table) : table_(table), per_path_(table.paths.size(), 0) {}
 
     void operator()(const Xapian::Document& doc, double) override {
         Xapian::docid id = doc.get_docid();
-        if (id >= table_.entries.size()) return;
-        uint32_t entry = table_.entries[id];
-        if (entry == 0) return;
+        uint32_t entry = id < table_.entries.size() ? table_.entries[id] : 0;
+        if (entry == 0) {
+            ++per_unknown_path_[doc.get_value(kCategoryPathSlot)];
+            ++per_bucket_[StoredPriceBucket(doc.get_value(kPriceBucketSlot))];
+            return;
+        }
         ++per_path_[(entry >> 4) - 1];
         ++per_bucket_[entry & 15];
     }
 
-    const std::vector<int64_t>& per_path() const { return per_path_; }
+    // Matches per category path: the table's paths and those read from documents.
+    std::map<std::string, int64_t> PerPath() const {
+        std::map<std::string, int64_t> counts(per_unknown_path_.begin(), per_unknown_path_.end());
+        for (std::size_t code = 0; code < per_path_.size(); ++code)
+            if (per_path_[code] != 0) counts[table_.paths[code]] += per_path_[code];
+        return counts;
+    }
     const int64_t (&per_bucket() const)[kPriceBuckets] { return per_bucket_; }
 
   private:
     const XapianSearchIndex::FacetTable& table_;
     std::vector<int64_t> per_path_;
+    std::map<std::string, int64_t> per_unknown_path_;
     int64_t per_bucket_[kPriceBuckets] = {};
 };
 
@@ -202,8 +220,7 @@ Result<std::unique_ptr<XapianSearchIndex>> XapianSearchIndex::Open(const std::st
         for (auto it = writer->db.valuestream_begin(kPriceBucketSlot);
              it != writer->db.valuestream_end(kPriceBucketSlot); ++it) {
             auto path = paths.find(it.get_docid());
-            int bucket = (*it).empty() ? 0 : std::clamp((*it)[0] - '0', 0, kPriceBuckets - 1);
-            facets->Set(it.get_docid(), path == paths.end() ? std::string() : path->second, bucket);
+            facets->Set(it.get_docid(), path == paths.end() ? std::string() : path->second, StoredPriceBucket(*it));
         }
         index->facets_ = std::move(facets);
         index->writer_ = std::move(writer);
@@ -455,10 +472,8 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
                               static_cast<Xapian::doccount>(by_relevance ? 0 : query.limit), db.get_doccount());
         results.total = mset.get_matches_estimated();
         std::map<std::string, int64_t> per_category;
-        for (std::size_t code = 0; code < facets.per_path().size(); ++code) {
-            if (facets.per_path()[code] == 0) continue;
-            for (const auto& id : PathCategories(table->paths[code])) per_category[id] += facets.per_path()[code];
-        }
+        for (const auto& [path, count] : facets.PerPath())
+            for (const auto& id : PathCategories(path)) per_category[id] += count;
         results.category_counts.assign(per_category.begin(), per_category.end());
         for (int i = 0; i < kPriceBuckets; ++i) results.price_counts[i] = facets.per_bucket()[i];
         if (by_relevance) {
