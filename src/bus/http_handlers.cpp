@@ -50,7 +50,7 @@ void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
             [](core::JsonWriter& json, const std::vector<DeadLetter>& letters) {
                 http::WriteList(json, letters, std::nullopt, WriteDeadLetter);
             },
-            kNoStore);
+            http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/admin/dead-letters/{dead_letter_id}/replay", Access::kAdmin, [b](Request& r) {
         return http::RenderJson(b->Replay(r.PathParam("dead_letter_id")), r, 200, WriteDeadLetter, kNoStore);

@@ -34,9 +34,13 @@ Method ParseMethod(std::string_view text) {
 }
 
 std::string_view Request::Header(std::string_view lower_case_name) const {
+    return FindHeader(lower_case_name).value_or(std::string_view());
+}
+
+std::optional<std::string_view> Request::FindHeader(std::string_view lower_case_name) const {
     for (const auto& [name, value] : headers)
-        if (name == lower_case_name) return value;
-    return {};
+        if (name == lower_case_name) return std::string_view(value);
+    return std::nullopt;
 }
 
 std::string_view Request::PathParam(std::string_view name) const {

@@ -30,6 +30,8 @@ struct Request {
 
     // Empty when absent.
     std::string_view Header(std::string_view lower_case_name) const;
+    // nullopt when absent; an empty value when sent empty.
+    std::optional<std::string_view> FindHeader(std::string_view lower_case_name) const;
     std::string_view PathParam(std::string_view name) const;
     // Decoded query parameter values; nullopt when absent. Repeated keys: the first wins.
     std::optional<std::string> QueryParam(std::string_view name) const;

@@ -43,9 +43,10 @@ core::Result<int> LimitParam(const Request& request, int fallback) {
 }
 
 core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& request) {
-    std::string_view key = request.Header("idempotency-key");
-    if (key.empty()) return std::optional<std::string>();
-    bool valid = key.size() <= 255;
+    auto header = request.FindHeader("idempotency-key");
+    if (!header) return std::optional<std::string>();
+    std::string_view key = *header;
+    bool valid = !key.empty() && key.size() <= 255;  // sent empty: a client bug, not "no key"
     for (char c : key) valid = valid && c >= '!' && c <= '~';
     if (!valid)
         return core::Error{core::ErrorCode::kMalformed,

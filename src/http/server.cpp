@@ -301,10 +301,15 @@ struct Server::Impl {
         });
     }
 
-    // Answers an unreadable request (limits exceeded, syntax error), then closes.
-    asio::awaitable<void> Reject(beast::tcp_stream& stream, core::ErrorCode code, std::string message) {
-        Response response = Problem(code, std::move(message), "");
-        std::string request_id = core::NewRequestId();
+    // Answers an unreadable request (limits exceeded, syntax error), then closes. What the
+    // parser read of the request line and headers gives the problem's `instance` and the
+    // echoed X-Request-Id, as on any other error.
+    asio::awaitable<void> Reject(beast::tcp_stream& stream, core::ErrorCode code, std::string message,
+                                 const bhttp::request<bhttp::string_body>& partial) {
+        std::string_view target = partial.target();
+        Response response = Problem(code, std::move(message), std::string(target.substr(0, target.find('?'))));
+        std::string_view given_id = partial["X-Request-Id"];
+        std::string request_id = IsValidRequestId(given_id) ? std::string(given_id) : core::NewRequestId();
         co_await Write(stream, response, request_id, 11, false);
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -364,13 +369,15 @@ struct Server::Impl {
             auto [header_error, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
             if (header_error) {
                 if (header_error == bhttp::error::body_limit) {
-                    co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large);
+                    co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large, parser.get());
                 } else if (header_error == bhttp::error::header_limit) {
-                    co_await Reject(stream, core::ErrorCode::kHeadersTooLarge, "The request headers are too large.");
+                    co_await Reject(stream, core::ErrorCode::kHeadersTooLarge, "The request headers are too large.",
+                                    parser.get());
                 } else if (header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                            header_error != bhttp::error::end_of_stream &&
                            header_error != bhttp::error::partial_message) {
-                    co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.");
+                    co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.",
+                                    parser.get());
                 }
                 break;
             }
@@ -387,7 +394,7 @@ struct Server::Impl {
                 auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
                 if (body_error) {
                     if (body_error == bhttp::error::body_limit)
-                        co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large);
+                        co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large, parser.get());
                     break;
                 }
             }

@@ -56,8 +56,11 @@ class HttpTest(ServerTestCase):
         big = {"email": unique_email(), "password": PASSWORD, "name": "x" * 10_000}
         raw = json.dumps(big).encode()
         self.assertGreater(len(raw), 10_000)
-        status, h, body = self.fresh("POST", USERS, raw)
-        assert_problem(self, status, h, body, 413)
+        status, h, body = self.fresh("POST", USERS + "?from=test", raw, headers={
+            "Content-Type": "application/json", "X-Request-Id": "too-large-1"})
+        problem = assert_problem(self, status, h, body, 413)
+        self.assertEqual(problem["instance"], USERS)  # the path, as on every other error
+        self.assertEqual(h.get("x-request-id"), "too-large-1")
         # The server is still healthy afterwards.
         self.assertEqual(self.server.request("GET", "/health/live")[0], 200)
 

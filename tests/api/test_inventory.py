@@ -121,6 +121,7 @@ class InventoryTest(ServerTestCase):
 
         status, h, lst = self.server.json("GET", adjustments_path(sku), token=self.admin)
         self.assertEqual(status, 200, lst)
+        self.assertEqual(h.get("cache-control"), "private, no-cache")  # as every admin read
         self.assertEqual(set(lst), {"items", "next_cursor"})
         self.assertIsNone(lst["next_cursor"])
         self.assertEqual(len(lst["items"]), 2, lst)

@@ -76,6 +76,27 @@ class OpenApiTest(ServerTestCase):
                    ("POST", "/api/v1/admin/products")):
             self.assertIn(op, registered)
 
+    def test_every_get_documents_its_etag_and_304(self):
+        # The server gives every successful GET an ETag and answers If-None-Match with 304.
+        doc = self.served()
+        missing = []
+        for path, ops in doc["paths"].items():
+            get = ops.get("get")
+            if not get or "200" not in get["responses"]:
+                continue
+            if "304" not in get["responses"]:
+                missing.append(f"GET {path}: no 304")
+            if "ETag" not in get["responses"]["200"].get("headers", {}):
+                missing.append(f"GET {path}: no ETag header on 200")
+        self.assertEqual(missing, [])
+        # And it does so on a user-specific read too.
+        _, token = self.server.new_customer()
+        status, h, _ = self.server.request("GET", "/api/v1/users/me", token=token)
+        self.assertEqual(status, 200)
+        status, _, body = self.server.request("GET", "/api/v1/users/me", token=token,
+                                              headers={"If-None-Match": h["etag"]})
+        self.assertEqual((status, body), (304, b""))
+
     def test_repo_file_equals_served(self):
         self.assertTrue(os.path.isfile(SPEC_FILE), f"{SPEC_FILE} is missing")
         with open(SPEC_FILE, "rb") as f:

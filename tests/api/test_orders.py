@@ -382,7 +382,7 @@ class OrdersTest(ServerTestCase):
         user, token = self.server.new_customer()
         self.add_to_cart(token, sku, 1)
         for what, key in (("300 characters", "k" * 300), ("256 characters", "k" * 256),
-                          ("contains a space", "bad key")):
+                          ("contains a space", "bad key"), ("sent empty", "")):
             with self.subTest(what):
                 status, h, raw = self.place(token, None, key)
                 assert_problem(self, status, h, raw, 400)

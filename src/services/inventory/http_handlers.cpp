@@ -80,7 +80,7 @@ Response ListAdjustments(InventoryService& service, Request& request) {
         [](core::JsonWriter& json, const AdjustmentPage& p) {
             http::WriteList(json, p.items, p.next_cursor, WriteAdjustment);
         },
-        kNoStore);
+        http::kPrivateNoCache);
 }
 
 }  // namespace
@@ -88,7 +88,7 @@ Response ListAdjustments(InventoryService& service, Request& request) {
 void RegisterInventoryRoutes(http::Router& router, InventoryService& service) {
     InventoryService* s = &service;
     router.Add(Method::kGet, "/api/v1/admin/inventory/{sku}", Access::kAdmin, [s](Request& r) {
-        return http::RenderJson(s->GetStock(r.context, r.PathParam("sku")), r, 200, WriteStock, kNoStore);
+        return http::RenderJson(s->GetStock(r.context, r.PathParam("sku")), r, 200, WriteStock, http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/admin/inventory/{sku}/adjustments", Access::kAdmin,
                [s](Request& r) { return Adjust(*s, r); });

@@ -6,17 +6,39 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "core/clock.hpp"
 
 namespace emporium::notifications {
 
+namespace {
+
+// RFC 5322 §3.3 date-time in UTC ("Sat, 05 Dec 2026 02:19:56 +0000"); names spelled out
+// rather than taken from strftime, whose day and month names follow the locale.
+std::string MailDate(int64_t seconds) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[40];
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
+                  kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return text;
+}
+
+}  // namespace
+
 std::string FormatMessage(const Mail& mail, const std::string& from) {
     std::string text = "From: " + from + "\r\nTo: " + mail.to + "\r\nSubject: " + mail.subject +
-                       "\r\nDate: " + core::FormatRfc3339(core::SystemClock().NowSeconds()) + "\r\nMessage-ID: <" +
-                       mail.id + "@emporium.dev>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+                       "\r\nDate: " + MailDate(core::SystemClock().NowSeconds()) + "\r\nMessage-ID: <" + mail.id +
+                       "@emporium.dev>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                       "Content-Transfer-Encoding: 8bit\r\n\r\n";
     for (char c : mail.body) {
         if (c == '\n')
             text += "\r\n";

@@ -82,6 +82,11 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
                            std::move(shape)};
     if (method.card && method.card_token) return core::Error::Invalid("card", "give either card or card_token");
     if (!method.card && !method.card_token) return core::Error::Invalid("card", "is required (or card_token)");
+    // Checked here, before a payment exists: the provider would refuse it as a decline,
+    // which cancels the order.
+    if (method.card_token && (method.card_token->empty() || method.card_token->size() > 255 ||
+                              method.card_token->find_first_of(" \t\r\n") != std::string::npos))
+        return core::Error::Invalid("card_token", "must be 1-255 characters without spaces");
     return method;
 }
 

@@ -87,6 +87,13 @@ Result<Shipment> SqliteShippingRepository::AddEvent(std::string_view tracking_nu
         EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
         if (static_cast<int>(event.status) < static_cast<int>(shipment.status))
             return Error::Conflict("The shipment is already " + std::string(StatusName(shipment.status)) + ".");
+        // A carrier that resends its last scan: nothing new happened to the parcel.
+        if (!shipment.events.empty()) {
+            const TrackingEvent& last = shipment.events.back();
+            if (last.status == event.status &&
+                (event.status == ShipmentStatus::kDelivered || last.description == event.description))
+                return shipment;
+        }
         EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
         update.Bind(1, tracking_number).Bind(2, StatusName(event.status)).Bind(3, event.at);
         EMPORIUM_TRY(update.Run());
