@@ -1,7 +1,9 @@
 #include "http/json_input.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace emporium::http {
 
@@ -14,6 +16,43 @@ core::Result<boost::json::object> ParseJsonObject(std::string_view body) {
     if (ec) return core::Error::Malformed("The body is not valid JSON: " + ec.message() + ".");
     if (!value.is_object()) return core::Error::Malformed("The body must be a JSON object.");
     return std::move(value.as_object());
+}
+
+namespace {
+void AppendCanonical(const boost::json::value& value, std::string& out) {
+    if (value.is_object()) {
+        const auto& object = value.as_object();
+        std::vector<const boost::json::key_value_pair*> members;
+        members.reserve(object.size());
+        for (const auto& member : object) members.push_back(&member);
+        std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+        out += '{';
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            if (i > 0) out += ',';
+            out += boost::json::serialize(boost::json::value(members[i]->key()));
+            out += ':';
+            AppendCanonical(members[i]->value(), out);
+        }
+        out += '}';
+    } else if (value.is_array()) {
+        out += '[';
+        bool first = true;
+        for (const auto& element : value.as_array()) {
+            if (!first) out += ',';
+            first = false;
+            AppendCanonical(element, out);
+        }
+        out += ']';
+    } else {
+        out += boost::json::serialize(value);
+    }
+}
+}  // namespace
+
+std::string CanonicalJson(const boost::json::value& value) {
+    std::string out;
+    AppendCanonical(value, out);
+    return out;
 }
 
 std::string ObjectReader::FieldName(std::string_view key) const {

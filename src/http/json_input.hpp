@@ -17,6 +17,10 @@ namespace emporium::http {
 // kMalformed (→ 400).
 core::Result<boost::json::object> ParseJsonObject(std::string_view body);
 
+// The value written without spaces and with every object's keys in order: two bodies that
+// differ only in formatting or key order give the same text (for comparing requests).
+std::string CanonicalJson(const boost::json::value& value);
+
 // Absent, explicit null, or a value: what a PATCH needs to tell "leave" from "clear".
 template <typename T>
 struct Patch {

@@ -3,6 +3,7 @@ emptied), Idempotency-Key replays, validation, ownership, cancel (stock released
 no overselling under concurrent checkouts, pagination, shipping addresses."""
 
 import datetime
+import json
 import os
 import re
 import sys
@@ -338,6 +339,12 @@ class OrdersTest(ServerTestCase):
         self.assertEqual([o["id"] for o in self.list_orders(token)], [first["id"]],
                          "a replay must not create a second order")
         self.assert_stock(sku, 3, 2, 0, "after the replay:")
+        # The same JSON written otherwise (spacing, key order) is the same request.
+        reformatted = json.dumps({"shipping_address": dict(reversed(list(body["shipping_address"].items())))},
+                                 indent=4).encode()
+        status, h, raw = self.place(token, reformatted, key, headers={"Content-Type": "application/json"})
+        self.assertEqual((status, parse_json(raw, "replay")), (201, first))
+        self.assertEqual(h.get("idempotent-replayed", "").lower(), "true", h)
 
         # A new key with the (now empty) cart is a new request: 422.
         status, h, raw = self.place(token, body, uniq("idem-"))

@@ -64,9 +64,11 @@ void WriteOrder(core::JsonWriter& json, const Order& o) {
 core::Result<PlaceOrderRequest> ReadPlaceOrder(const Request& request) {
     PlaceOrderRequest out;
     EMPORIUM_ASSIGN_OR_RETURN(out.idempotency_key, http::IdempotencyKeyHeader(request));
-    out.request_fingerprint = core::Sha256Hex(request.body);
+    // An empty body is `{}`; formatting and key order do not make another request.
+    out.request_fingerprint = core::Sha256Hex("{}");
     if (request.body.empty()) return out;
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
+    out.request_fingerprint = core::Sha256Hex(http::CanonicalJson(body));
     http::ObjectReader reader(body);
     out.address_id = reader.String("address_id");
     std::vector<core::FieldError> shape;

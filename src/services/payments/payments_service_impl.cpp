@@ -44,7 +44,16 @@ Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const Payment& payment) {
 }
 
 Result<Payment> PaymentsServiceImpl::Outcome(std::string_view order_id) {
-    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(order_id));
+    auto found = repository_.FindByOrder(order_id);
+    // No attempt recorded yet: another request is charging it right now (a double click).
+    // Its outcome is the answer, not "processing".
+    for (auto until = std::chrono::steady_clock::now() + settings_.concurrent_request_wait;
+         found.ok() && found->status == PaymentStatus::kProcessing && found->attempts == 0 &&
+         std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        found = repository_.FindByOrder(order_id);
+    }
+    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, std::move(found));
     if (payment.status == PaymentStatus::kFailed) return Declined(payment.failure_code);
     if (payment.status == PaymentStatus::kRefunded)
         return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
@@ -251,6 +260,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     auto existing = repository_.FindByOrder(order_id);
     if (existing.ok()) {
         // Paying again (a double click, a retried request): the same payment, never a second charge.
+        if (existing->status == PaymentStatus::kProcessing && existing->attempts == 0) return Outcome(order_id);
         if (existing->status == PaymentStatus::kSucceeded || existing->status == PaymentStatus::kProcessing)
             return existing;
         if (existing->status == PaymentStatus::kFailed)

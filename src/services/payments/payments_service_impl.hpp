@@ -19,6 +19,8 @@ struct PaymentsSettings {
     int64_t background_retry_seconds = 1;     // first background retry; doubles up to a minute
     int64_t give_up_after_seconds = 30 * 60;  // then the order is cancelled (sooner if its reservation expires)
     int64_t orphan_retry_after_seconds = 15;  // a payment left "processing" by a crash is retried then
+    // How long a second request for an order waits for the first one's charge to settle.
+    std::chrono::milliseconds concurrent_request_wait{3000};
     resilience::CircuitBreakerSettings breaker;
 };
 
@@ -63,14 +65,14 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 
   private:
-    enum class Outcome { kSucceeded, kDeclined, kUnreachable };
     // One call to the provider through the breaker.
     core::Result<ProviderCharge> ChargeOnce(const Payment& payment);
     // Attempts the charge (`attempts` times, waiting retry_delays between) and applies the
     // outcome to the payment and the order.
     core::Result<Payment> Attempt(const core::RequestContext& ctx, Payment payment, int attempts);
     core::Result<Payment> Settle(const core::RequestContext& ctx, Payment payment, const ProviderCharge& charge);
-    // The stored result of a payment someone else settled, as PayOrder would answer it.
+    // The stored result of a payment someone else made, as PayOrder would answer it; while
+    // that request's first charge still runs, waits for it (concurrent_request_wait).
     core::Result<Payment> Outcome(std::string_view order_id);
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
     // Refunds a succeeded charge whose order can no longer be paid and records it.
