@@ -326,7 +326,12 @@ int main(int argc, char** argv) {
     admin_create->add_option("--password", password, "Password (8-128 characters)")->required();
     admin_create->add_option("--name", name, "Display name");
 
-    auto* paygw_command = cli.add_subcommand("paygw", "Run the payment-provider simulator (a separate process)");
+    auto* paygw_command =
+        cli.add_subcommand("paygw",
+                           "Run the payment-provider simulator (a separate process). Test cards: "
+                           "4242424242424242 succeeds, 4000000000000002 is declined (card_declined), "
+                           "4000000000009995 is declined (insufficient_funds), 4000000000000119 fails with a "
+                           "retryable processing_error; any other valid card succeeds");
     std::string paygw_host = "127.0.0.1", paygw_port_file, webhook_url, webhook_secret;
     int paygw_port = 9100;
     paygw_command->add_option("--host", paygw_host, "Listen address");

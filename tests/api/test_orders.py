@@ -619,6 +619,10 @@ class OrdersTest(ServerTestCase):
         order, h = self.place_ok(token, None, uniq("idem-"))
         self.assert_stock(sku, 3, 2)
 
+        status, h, raw = self.server.request("POST", order_path(order["id"]) + "/cancel",
+                                             headers={"Idempotency-Key": "has space"}, token=token)
+        assert_problem(self, status, h, raw, 400)
+        self.assert_stock(sku, 3, 2)
         status, h, raw = self.cancel(token, order["id"])
         self.assertEqual(status, 200, raw)
         cancelled = parse_json(raw, "order")

@@ -151,6 +151,9 @@ void RegisterOrdersRoutes(http::Router& router, OrdersService& service) {
     router.Add(Method::kGet, "/api/v1/orders/{order_id}/status", Access::kUser,
                [s](Request& r) { return GetStatus(*s, r); });
     router.Add(Method::kPost, "/api/v1/orders/{order_id}/cancel", Access::kUser, [s](Request& r) {
+        // Cancelling is idempotent by itself (a repeat answers the order as it is), so a key
+        // needs no record; a malformed one is still refused, as everywhere.
+        if (auto key = http::IdempotencyKeyHeader(r); !key.ok()) return http::ProblemResponse(key.error(), r.path);
         return http::RenderJson(s->CancelOrder(r.context, r.PathParam("order_id")), r, 200, WriteOrder,
                                 http::kPrivateNoCache);
     });
