@@ -154,7 +154,9 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     }
     auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
         *app->payments_repository, app->payment_provider.get(), *app->orders, app->clock,
-        payments::PaymentsSettings{.give_up_after_seconds = settings.payments.give_up_after_seconds});
+        payments::PaymentsSettings{
+            .give_up_after_seconds = settings.payments.give_up_after_seconds,
+            .provider_timeout = std::chrono::milliseconds(settings.payments.provider_timeout_ms)});
     orders_service_ptr->SetRefunds(payments_service.get());
     payments::PaymentsServiceImpl* payments_service_ptr = payments_service.get();
     app->payments = std::move(payments_service);

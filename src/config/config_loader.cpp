@@ -94,7 +94,8 @@ const std::vector<KeySpec>& Keys() {
             "A keep-alive connection without a new request header for this long is closed.",
             [](Settings & s) -> auto& { return s.server.idle_timeout_ms; }),
         MakeIntKey<int>(
-            "server", "request_timeout_ms", "Deadline for handling one request; past it the answer is 503.",
+            "server", "request_timeout_ms",
+            "Deadline for handling one request: still queued at it → 503; a payment's inline retries stop before it.",
             [](Settings & s) -> auto& { return s.server.request_timeout_ms; }),
         MakeIntKey<int>(
             "server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",

@@ -175,6 +175,28 @@ class PaymentsTest(unittest.TestCase):
         stock = self.stock(sku)
         self.assertEqual((stock["available"], stock["reserved"], stock["sold"]), (15, 0, 5))
 
+    def test_inline_retries_stop_before_the_request_deadline(self):
+        # A hanging provider: each call waits out its 1 s timeout. Four inline attempts would
+        # take about 5 s; the request has 3 s, so the shopper hears "processing" within them.
+        env = {"EMPORIUM_PAYMENTS_PROVIDER_URL": self.paygw.url, "EMPORIUM_PAYMENTS_WEBHOOK_SECRET": SECRET,
+               "EMPORIUM_PAYMENTS_PROVIDER_TIMEOUT_MS": "1000", "EMPORIUM_SERVER_REQUEST_TIMEOUT_MS": "3000"}
+        with Server(env=env) as server:
+            admin = server.make_admin()
+            sku = server.stocked_sku(admin, 1)
+            _, token = server.new_customer()
+            server.json("POST", "/api/v1/cart/items", {"sku": sku, "quantity": 1}, token=token)
+            _, _, order = server.json("POST", "/api/v1/orders", {}, token=token)
+            self.paygw.settings(hang_rate=1.0, hang_ms=1500)
+            started = time.monotonic()
+            status, _, payment = server.json("POST", f"/api/v1/orders/{order['id']}/payment", {"card": GOOD},
+                                             token=token)
+            elapsed = time.monotonic() - started
+            self.paygw.settings(hang_rate=0)
+            self.assertEqual((status, payment["status"]), (202, "processing"), payment)
+            self.assertLess(elapsed, 3.0)
+            _, _, state = server.json("GET", f"/api/v1/orders/{order['id']}/status", token=token)
+            self.assertEqual(state["status"], "PAYMENT_PENDING")
+
     def wait_for(self, predicate, seconds=10):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

@@ -19,6 +19,9 @@ struct PaymentsSettings {
     int64_t background_retry_seconds = 1;     // first background retry; doubles up to a minute
     int64_t give_up_after_seconds = 30 * 60;  // then the order is cancelled (sooner if its reservation expires)
     int64_t orphan_retry_after_seconds = 15;  // a payment left "processing" by a crash is retried then
+    // The provider call's own deadline: an inline retry that could not finish before the
+    // request's deadline is left to the background retry instead.
+    std::chrono::milliseconds provider_timeout{2000};
     // How long a second request for an order waits for the first one's charge to settle.
     std::chrono::milliseconds concurrent_request_wait{3000};
     resilience::CircuitBreakerSettings breaker;
