@@ -53,7 +53,8 @@ Result<Payment> PaymentsServiceImpl::Outcome(std::string_view order_id) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         found = repository_.FindByOrder(order_id);
     }
-    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, std::move(found));
+    if (!found.ok()) return found.error();
+    const Payment& payment = *found;
     if (payment.status == PaymentStatus::kFailed) return Declined(payment.failure_code);
     if (payment.status == PaymentStatus::kRefunded)
         return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
