@@ -15,6 +15,16 @@ namespace emporium::core {
 std::string EncodeSequenceCursor(std::string_view list, int64_t sequence);
 // nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable.
 Result<std::optional<int64_t>> DecodeSequenceCursor(std::string_view list, std::string_view cursor);
+// Cursors of lists paged by position over a snapshot (search results): the base64url of
+// "<list>|<offset>|<snapshot>". The snapshot is what the first page saw, so that later pages
+// leave out what was added since and the positions do not move under concurrent inserts.
+struct OffsetCursor {
+    int64_t offset = 0;
+    int64_t snapshot = 0;
+};
+std::string EncodeOffsetCursor(std::string_view list, OffsetCursor cursor);
+// nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable.
+Result<std::optional<OffsetCursor>> DecodeOffsetCursor(std::string_view list, std::string_view cursor);
 // kMalformed (field "limit") unless 1 <= limit <= 100.
 Result<void> CheckPageLimit(int limit);
 

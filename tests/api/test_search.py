@@ -801,9 +801,38 @@ class SearchLiveTest(SearchAssertions, ServerTestCase):
         doc = self.search({"q": "kaleidoscope"})
         self.assertIsNone(doc["did_you_mean"], "a correctly spelled query has no did_you_mean")
         self.assertIn(self.kaleido["id"], [h["id"] for h in doc["items"]])
+        # Nor do indexed words with a more frequent neighbour one or two letters away.
+        indexed = set().union(*(p["words"] for p in self.seeded.products))
+        common = [w for w in ("jacket", "steel", "runner", "trail", "shoe") if w in indexed]
+        self.assertTrue(common, "the seeded catalog changed: pick other words")
+        for q in common:
+            with self.subTest(q=q):
+                doc = self.search({"q": q})
+                self.assertGreater(doc["total"], 0)
+                self.assertIsNone(doc["did_you_mean"], f"{q!r} is in the index")
         doc = self.search({"q": "qxqxqxqxqxqx"})
         self.assertEqual(doc["total"], 0)
         self.assertIsNone(doc["did_you_mean"], "nothing is close to this word")
+
+    def test_pages_do_not_shift_when_products_are_added(self):
+        # Cursors are stable under concurrent inserts: a page after new matches were added
+        # continues where the first one stopped, with nothing shown twice or skipped.
+        for sort in ("newest", "relevance", "price_asc"):
+            with self.subTest(sort=sort):
+                word = f"shiftcheck{sort.replace('_', '')}"
+                made = [self.create(f"{word.title()} Item {i}", f"{word} test item", price=1000 + i)
+                        for i in range(6)]
+                wait_until_found(self.server, word, [p["id"] for p in made])
+                first = self.search({"q": word, "sort": sort, "limit": 3})
+                self.assertEqual(first["total"], 6)
+                added = [self.create(f"{word.title()} Late {i}", f"{word} added later", price=1000 + i)
+                         for i in range(3)]
+                wait_until_found(self.server, word, [p["id"] for p in added])
+                second = self.search({"q": word, "sort": sort, "limit": 3, "cursor": first["next_cursor"]})
+                shown = [h["id"] for h in first["items"] + second["items"]]
+                self.assertEqual(sorted(shown), sorted(p["id"] for p in made), "the pages of the first view")
+                self.assertIsNone(second["next_cursor"])
+                self.assertEqual(self.search({"q": word})["total"], 9)  # a new search sees them
 
     def test_snippet_marks_matches_and_is_escaped(self):
         hit = self.hit_of(self.glimmer["id"], "glimmerstone")

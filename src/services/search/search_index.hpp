@@ -36,6 +36,9 @@ struct SearchQuery {
     SearchSort sort = SearchSort::kRelevance;
     int offset = 0;
     int limit = 20;
+    // 0: every document; else only those the index held at that snapshot (a `snapshot` of
+    // an earlier search), so that a later page is not shifted by documents added since.
+    uint64_t snapshot = 0;
 };
 
 struct SearchHit {
@@ -50,7 +53,8 @@ inline constexpr int kPriceBuckets = 6;
 
 struct SearchResults {
     std::vector<SearchHit> hits;
-    int64_t total = 0;  // exact
+    int64_t total = 0;      // exact
+    uint64_t snapshot = 0;  // the query's, or the index as this search saw it
     std::optional<std::string> did_you_mean;
     std::vector<std::pair<std::string, int64_t>> category_counts;  // category id → matches in its subtree
     int64_t price_counts[kPriceBuckets] = {};

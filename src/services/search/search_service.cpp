@@ -36,7 +36,7 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
         errors.push_back({"price_min", "must not be greater than price_max"});
     if (request.limit < 1 || request.limit > 100) errors.push_back({"limit", "must be between 1 and 100"});
     if (!errors.empty()) return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
-    EMPORIUM_ASSIGN_OR_RETURN(auto offset, core::DecodeSequenceCursor(kCursorList, request.cursor));
+    EMPORIUM_ASSIGN_OR_RETURN(auto cursor, core::DecodeOffsetCursor(kCursorList, request.cursor));
 
     SearchQuery query;
     query.text = request.text;
@@ -44,7 +44,10 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
     query.price_max = request.price_max;
     query.in_stock_only = request.in_stock_only;
     query.sort = request.sort;
-    query.offset = static_cast<int>(std::clamp<int64_t>(offset.value_or(0), 0, 1'000'000));
+    if (cursor) {
+        query.offset = static_cast<int>(std::min<int64_t>(cursor->offset, 1'000'000));
+        query.snapshot = static_cast<uint64_t>(cursor->snapshot);
+    }
     query.limit = request.limit;
     if (request.category) {
         auto category = catalog_.GetCategory(ctx, *request.category);
@@ -65,8 +68,8 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
     page.did_you_mean = std::move(results.did_you_mean);
     page.hits = std::move(results.hits);
     if (query.offset + static_cast<int64_t>(page.hits.size()) < results.total && !page.hits.empty())
-        page.next_cursor =
-            core::EncodeSequenceCursor(kCursorList, query.offset + static_cast<int64_t>(page.hits.size()));
+        page.next_cursor = core::EncodeOffsetCursor(kCursorList, {query.offset + static_cast<int64_t>(page.hits.size()),
+                                                                  static_cast<int64_t>(results.snapshot)});
     page.prices = PriceFacets(results.price_counts);
     if (!results.category_counts.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto categories, catalog_.ListCategories(ctx));

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <map>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -182,6 +183,24 @@ class FacetSpy final : public Xapian::MatchSpy {
     std::map<std::string, int64_t> per_unknown_path_;
     int64_t per_bucket_[kPriceBuckets] = {};
 };
+
+// Documents indexed up to a snapshot: Xapian numbers new documents upwards and keeps the
+// number of one it replaces, so the last number tells what existed then.
+class IndexedBy final : public Xapian::MatchDecider {
+  public:
+    explicit IndexedBy(Xapian::docid last) : last_(last) {}
+    bool operator()(const Xapian::Document& doc) const override { return doc.get_docid() <= last_; }
+
+  private:
+    Xapian::docid last_;
+};
+
+// True when a term of `query` occurs in no document.
+bool HasUnknownTerm(const Xapian::Database& db, const Xapian::Query& query) {
+    for (auto term = query.get_unique_terms_begin(); term != query.get_unique_terms_end(); ++term)
+        if (!db.term_exists(*term)) return true;
+    return false;
+}
 
 }  // namespace
 
@@ -419,8 +438,11 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
             } catch (const Xapian::QueryParserError&) {
                 match = parser.parse_query(query.text, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
             }
+            // Xapian offers a more frequent neighbour even for a word the index has ("jacket"
+            // → "backed"): a suggestion is shown only when a word of the query is unknown.
             std::string corrected = parser.get_corrected_query_string();
-            if (!corrected.empty() && corrected != query.text) results.did_you_mean = corrected;
+            if (!corrected.empty() && corrected != query.text && HasUnknownTerm(db, match))
+                results.did_you_mean = corrected;
             if (match.empty()) match = Xapian::Query(std::string());  // only stop words: everything
         }
         std::vector<Xapian::Query> filters;
@@ -467,9 +489,13 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
         FacetSpy facets(*table);
         counting.add_matchspy(&facets);
         bool by_relevance = sort == SearchSort::kRelevance;
-        Xapian::MSet mset =
-            counting.get_mset(static_cast<Xapian::doccount>(query.offset),
-                              static_cast<Xapian::doccount>(by_relevance ? 0 : query.limit), db.get_doccount());
+        results.snapshot = query.snapshot != 0 ? query.snapshot : db.get_lastdocid();
+        std::optional<IndexedBy> as_of;
+        if (query.snapshot != 0) as_of.emplace(static_cast<Xapian::docid>(query.snapshot));
+        const Xapian::MatchDecider* decider = as_of ? &*as_of : nullptr;
+        Xapian::MSet mset = counting.get_mset(static_cast<Xapian::doccount>(query.offset),
+                                              static_cast<Xapian::doccount>(by_relevance ? 0 : query.limit),
+                                              db.get_doccount(), nullptr, decider);
         results.total = mset.get_matches_estimated();
         std::map<std::string, int64_t> per_category;
         for (const auto& [path, count] : facets.PerPath())
@@ -481,7 +507,7 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
             Xapian::Enquire ranking(db);
             ranking.set_query(match);
             mset = ranking.get_mset(static_cast<Xapian::doccount>(query.offset),
-                                    static_cast<Xapian::doccount>(query.limit));
+                                    static_cast<Xapian::doccount>(query.limit), 0, nullptr, decider);
         }
 
         for (auto it = mset.begin(); it != mset.end(); ++it) {
