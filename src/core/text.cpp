@@ -62,14 +62,60 @@ std::size_t Utf8Length(std::string_view text) {
     return count;
 }
 
+namespace {
+
+// ASCII letters for the accented Latin letters of U+00C0..U+017F ("Crème Brûlée" → "creme
+// brulee"), as one run per code point range; "" for the two signs in that block (× ÷).
+struct Transliteration {
+    char32_t first, last;
+    const char* ascii;
+};
+constexpr Transliteration kLatin[] = {
+    {0xC0, 0xC5, "a"},    {0xC6, 0xC6, "ae"},   {0xC7, 0xC7, "c"},   {0xC8, 0xCB, "e"},   {0xCC, 0xCF, "i"},
+    {0xD0, 0xD0, "d"},    {0xD1, 0xD1, "n"},    {0xD2, 0xD6, "o"},   {0xD7, 0xD7, ""},    {0xD8, 0xD8, "o"},
+    {0xD9, 0xDC, "u"},    {0xDD, 0xDD, "y"},    {0xDE, 0xDE, "th"},  {0xDF, 0xDF, "ss"},  {0xE0, 0xE5, "a"},
+    {0xE6, 0xE6, "ae"},   {0xE7, 0xE7, "c"},    {0xE8, 0xEB, "e"},   {0xEC, 0xEF, "i"},   {0xF0, 0xF0, "d"},
+    {0xF1, 0xF1, "n"},    {0xF2, 0xF6, "o"},    {0xF7, 0xF7, ""},    {0xF8, 0xF8, "o"},   {0xF9, 0xFC, "u"},
+    {0xFD, 0xFD, "y"},    {0xFE, 0xFE, "th"},   {0xFF, 0xFF, "y"},   {0x100, 0x105, "a"}, {0x106, 0x10D, "c"},
+    {0x10E, 0x111, "d"},  {0x112, 0x11B, "e"},  {0x11C, 0x123, "g"}, {0x124, 0x127, "h"}, {0x128, 0x131, "i"},
+    {0x132, 0x133, "ij"}, {0x134, 0x135, "j"},  {0x136, 0x138, "k"}, {0x139, 0x142, "l"}, {0x143, 0x14B, "n"},
+    {0x14C, 0x151, "o"},  {0x152, 0x153, "oe"}, {0x154, 0x159, "r"}, {0x15A, 0x161, "s"}, {0x162, 0x167, "t"},
+    {0x168, 0x173, "u"},  {0x174, 0x175, "w"},  {0x176, 0x178, "y"}, {0x179, 0x17E, "z"}, {0x17F, 0x17F, "s"},
+};
+
+// The ASCII a slug keeps of the character at text[i] (advancing i past it): a lower-case
+// letter or digit, a transliterated Latin letter, or "" for anything else.
+std::string_view SlugLetters(std::string_view text, std::size_t& i) {
+    static constexpr std::string_view kAlnum = "0123456789abcdefghijklmnopqrstuvwxyz";
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+        ++i;
+        if (c >= '0' && c <= '9') return kAlnum.substr(c - '0', 1);
+        if (c >= 'a' && c <= 'z') return kAlnum.substr(10 + c - 'a', 1);
+        if (c >= 'A' && c <= 'Z') return kAlnum.substr(10 + c - 'A', 1);
+        return {};
+    }
+    // Two-byte UTF-8 covers the Latin block; longer or broken sequences are separators.
+    if ((c & 0xE0) == 0xC0 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+        char32_t point = (char32_t(c & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+        i += 2;
+        for (const auto& t : kLatin)
+            if (point >= t.first && point <= t.last) return t.ascii;
+        return {};
+    }
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    return {};
+}
+
+}  // namespace
+
 std::string Slugify(std::string_view text, std::size_t max_length) {
     std::string slug;
     bool pending_dash = false;
-    for (char raw : text) {
-        char c = raw;
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!keep) {
+    for (std::size_t i = 0; i < text.size();) {
+        std::string_view letters = SlugLetters(text, i);
+        if (letters.empty()) {
             pending_dash = !slug.empty();
             continue;
         }
@@ -78,8 +124,8 @@ std::string Slugify(std::string_view text, std::size_t max_length) {
             slug.push_back('-');
             pending_dash = false;
         }
-        if (slug.size() >= max_length) break;
-        slug.push_back(c);
+        if (slug.size() + letters.size() > max_length) break;
+        slug += letters;
     }
     return slug;
 }

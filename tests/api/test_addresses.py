@@ -104,6 +104,8 @@ class AddressesTest(ServerTestCase):
     def test_unknown_field_400(self):
         status, h, raw = self.server.request("POST", BASE, address(street="x"), token=self.token_a)
         assert_problem(self, status, h, raw, 400)
+        status, h, raw = self.server.request("GET", BASE + "?foo=1", token=self.token_a)  # all 20 at most: no paging
+        assert_problem(self, status, h, raw, 400)
 
     def test_patch_validation(self):
         a = self.create(self.token_a)
@@ -111,6 +113,8 @@ class AddressesTest(ServerTestCase):
                                              token=self.token_a)
         doc = assert_problem(self, status, h, raw, 422)
         assert_field_error(self, doc, "country")
+        status, h, raw = self.server.request("PATCH", f"{BASE}/{a['id']}", {}, token=self.token_a)
+        assert_problem(self, status, h, raw, 422)  # AddressUpdate: a non-empty subset
         status, h, got = self.server.json("GET", f"{BASE}/{a['id']}", token=self.token_a)
         self.assertEqual(got["country"], "US", "a rejected PATCH must change nothing")
 

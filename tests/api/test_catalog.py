@@ -79,8 +79,17 @@ class CatalogTest(ServerTestCase):
         self.assertIn(child["id"], ids)
         self.assertLess(ids.index(parent["id"]), ids.index(child["id"]), "ordered by tree path")
         self.assertIsNone(lst["next_cursor"])
+        for query in ("?foo=1", "?limit=5"):  # the whole tree, no parameters
+            status, h, raw = self.server.request("GET", CATEGORIES + query)
+            assert_problem(self, status, h, raw, 400)
         status, h, raw = self.server.request("GET", f"{CATEGORIES}/no-such-category-{u}")
         assert_problem(self, status, h, raw, 404)
+        # Names without Latin letters still get a slug; accents are spelled out.
+        for name, slug in ((f"日本語 {u}", None), (f"Crème Brûlée {u}", f"creme-brulee-{u.lower()}")):
+            created = self.create_category(name)
+            self.assertRegex(created["slug"], SLUG_RE)
+            if slug:
+                self.assertEqual(created["slug"], slug)
 
     def test_category_validation_and_conflicts(self):
         c = self.create_category()
@@ -96,6 +105,10 @@ class CatalogTest(ServerTestCase):
                                              token=self.admin)
         doc = assert_problem(self, status, h, raw, 422)
         assert_field_error(self, doc, "parent_id")
+        for parent in (None, "cat_other"):  # not a field of CategoryUpdate: a category does not move
+            status, h, raw = self.server.request("PATCH", f"{ADMIN_CATEGORIES}/{c['id']}",
+                                                 {"name": "Moved", "parent_id": parent}, token=self.admin)
+            assert_field_error(self, assert_problem(self, status, h, raw, 400), "parent_id")
         status, h, got = self.server.json("PATCH", f"{ADMIN_CATEGORIES}/{c['id']}",
                                           {"name": "Renamed"}, token=self.admin)
         self.assertEqual(status, 200, got)

@@ -531,9 +531,12 @@ class HomeCatalogTest(HomeAssertions, ShopHelpers, ServerTestCase):
 
     def test_recommendations_limit_validation(self):
         key = self.sample[0]["id"]
-        for value in ("0", "21", "abc", "-1", "1.5", "100"):
+        for value in ("0", "21", "abc", "-1", "1.5", "100", "1&limit=2"):
             with self.subTest(limit=value):
                 self.assert_bad_limit(key, value)
+        for query in ("?foo=1", "?limit=5"):  # the home page takes no parameters
+            status, h, raw = self.server.request("GET", HOME + query)
+            assert_problem(self, status, h, raw, 400)
         for value in (1, 8, 20):
             with self.subTest(limit=value):
                 self.get_recs(key, value)

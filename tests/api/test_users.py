@@ -208,6 +208,8 @@ class UsersTest(ServerTestCase):
         assert_field_error(self, doc, "name")
         status, h, body = self.server.request("PATCH", ME, {"role": "admin"}, token=token)
         assert_problem(self, status, h, body, 400)
+        status, h, body = self.server.request("PATCH", ME, {}, token=token)  # UserUpdate requires name
+        assert_field_error(self, assert_problem(self, status, h, body, 422), "name")
         status, h, me = self.server.json("GET", ME, token=token)
         self.assertEqual(me["role"], "customer")
         status, h, body = self.server.request("PATCH", ME, {"name": "x"})

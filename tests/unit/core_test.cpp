@@ -25,6 +25,12 @@ TEST(Text, SlugifyMakesValidSlugs) {
     EXPECT_EQ(Slugify("  --Hello,   World!! "), "hello-world");
     EXPECT_TRUE(IsValidSlug(Slugify("Chef's Knife 20cm")));
     EXPECT_EQ(Slugify(std::string(300, 'a')).size(), 100u);
+    EXPECT_EQ(Slugify("Crème Brûlée Torch"), "creme-brulee-torch");
+    EXPECT_EQ(Slugify("Ünïcödé Café Straße Łódź Œuvre"), "unicode-cafe-strasse-lodz-oeuvre");
+    EXPECT_EQ(Slugify("日本語 Tea 2×3"), "tea-2-3");
+    EXPECT_EQ(Slugify("日本語"), "");
+    EXPECT_EQ(Slugify(std::string(99, 'a') + " ß").size(), 99u);  // "ss" would not fit whole
+    EXPECT_EQ(Slugify("bad \xC3 byte \xF0\x9F\x98\x80 end"), "bad-byte-end");
     EXPECT_FALSE(IsValidSlug("Upper"));
     EXPECT_FALSE(IsValidSlug("double--dash"));
     EXPECT_FALSE(IsValidSlug("-leading"));

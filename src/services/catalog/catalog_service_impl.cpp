@@ -167,9 +167,11 @@ Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&,
         category.name = std::string(core::Trim(*input.name));
         CheckText(errors, "name", category.name, 1, 100);
     }
-    category.slug = input.slug ? *input.slug : core::Slugify(category.name);
-    if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     category.id = core::NewId("cat");
+    category.slug = input.slug ? *input.slug : core::Slugify(category.name);
+    // A name with no Latin letters or digits ("日本語"): the slug comes from the id.
+    if (!input.slug && category.slug.empty()) category.slug = core::Slugify(category.id);
+    if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     category.path = "/" + category.id + "/";
     if (input.parent_id) {
         auto parent = repository_.FindCategory(*input.parent_id);

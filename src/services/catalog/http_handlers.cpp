@@ -81,13 +81,15 @@ core::Result<ProductInput> ReadProductInput(const Request& request) {
     return input;
 }
 
-core::Result<CategoryInput> ReadCategoryInput(const Request& request) {
+// `parent_id` only on create: a category is not moved (an update naming it is refused as
+// an unknown field).
+core::Result<CategoryInput> ReadCategoryInput(const Request& request, bool creating) {
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
     http::ObjectReader reader(body);
     CategoryInput input;
     input.name = reader.String("name");
     input.slug = reader.String("slug");
-    input.parent_id = reader.String("parent_id");
+    if (creating) input.parent_id = reader.String("parent_id");
     EMPORIUM_TRY(reader.Finish());
     return input;
 }
@@ -204,6 +206,9 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
         std::make_shared<CatalogRoutes>(CatalogRoutes{service, settings, pages, http::CachedPages(pages, public_cc)});
 
     router.Add(Method::kGet, "/api/v1/categories", Access::kPublic, [routes, public_cc](Request& r) {
+        // The whole tree in one answer (it is small and menus want all of it): no parameters.
+        if (auto known = http::CheckQueryParams(r, {}); !known.ok())
+            return http::ProblemResponse(known.error(), r.path);
         return RenderJson(
             routes->service.ListCategories(r.context), r, 200,
             [](core::JsonWriter& json, const std::vector<Category>& categories) {
@@ -217,7 +222,7 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
                                      WriteCategory, public_cc);
                });
     router.Add(Method::kPost, "/api/v1/admin/categories", Access::kAdmin, [routes](Request& r) {
-        auto input = ReadCategoryInput(r);
+        auto input = ReadCategoryInput(r, /*creating=*/true);
         if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
         auto created = routes->service.CreateCategory(r.context, *input);
         Response response = routes->MutateCategory(created, r, 201, WriteCategory);
@@ -225,7 +230,7 @@ void RegisterCatalogRoutes(http::Router& router, CatalogService& service, Catalo
         return response;
     });
     router.Add(Method::kPatch, "/api/v1/admin/categories/{category_id}", Access::kAdmin, [routes](Request& r) {
-        auto input = ReadCategoryInput(r);
+        auto input = ReadCategoryInput(r, /*creating=*/false);
         if (!input.ok()) return http::ProblemResponse(input.error(), r.path);
         return routes->MutateCategory(routes->service.UpdateCategory(r.context, r.PathParam("category_id"), *input), r,
                                       200, WriteCategory);

@@ -44,10 +44,13 @@ void RegisterHomeRoutes(http::Router& router, HomeService& service, recommendati
     };
     auto& route = router.Add(
         http::Method::kGet, "/api/v1/home", http::Access::kPublic, [&service, cached, with_availability](Request& r) {
+            if (auto known = http::CheckQueryParams(r, {}); !known.ok())
+                return http::ProblemResponse(known.error(), r.path);
             return with_availability(cached->Load(r, catalog::kHomePages, r.path,
                                                   [&] { return http::JsonBody(service.Get(r.context), WriteHome); }));
         });
     route.fast_path = [cached, with_availability](Request& r) -> std::optional<Response> {
+        if (!r.query.empty()) return std::nullopt;  // the handler checks the parameters
         auto fresh = cached->Fresh(catalog::kHomePages, r.path, r);
         if (!fresh) return std::nullopt;
         return with_availability(std::move(*fresh));

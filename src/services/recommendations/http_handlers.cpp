@@ -14,21 +14,16 @@ namespace {
 constexpr int kMaxRecommendations = 20;
 constexpr int kDefaultRecommendations = 8;
 
-// `limit` 1..20; any other parameter is refused (400).
+// `limit` 1..20; any other parameter, or one given twice, is refused (400).
 core::Result<int> ReadLimit(const Request& r) {
-    int limit = kDefaultRecommendations;
-    for (const auto& [key, value] : r.QueryParams()) {
-        if (key != "limit")
-            return core::Error{core::ErrorCode::kMalformed,
-                               "Invalid query parameters.",
-                               {{key, "is not a parameter of this endpoint"}}};
-        auto parsed = core::ParseInteger(value);
-        if (!parsed || *parsed < 1 || *parsed > kMaxRecommendations)
-            return core::Error{
-                core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 20"}}};
-        limit = static_cast<int>(*parsed);
-    }
-    return limit;
+    EMPORIUM_TRY(http::CheckQueryParams(r, {"limit"}));
+    auto text = r.QueryParam("limit");
+    if (!text) return kDefaultRecommendations;
+    auto parsed = core::ParseInteger(*text);
+    if (!parsed || *parsed < 1 || *parsed > kMaxRecommendations)
+        return core::Error{
+            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 20"}}};
+    return static_cast<int>(*parsed);
 }
 
 }  // namespace

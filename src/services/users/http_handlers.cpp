@@ -118,10 +118,14 @@ Response UpdateMe(UsersService& service, Request& request) {
     http::ObjectReader reader(*body);
     auto name = reader.String("name");
     if (auto shape = reader.Finish(); !shape.ok()) return http::ProblemResponse(shape.error(), request.path);
+    if (!name) return http::ProblemResponse(core::Error::Invalid("name", "is required"), request.path);
     return Render(service.UpdateMe(request.context, name), request, 200, WriteUser);
 }
 
 Response ListAddresses(UsersService& service, Request& request) {
+    // All of them in one answer (at most 20): no parameters.
+    if (auto known = http::CheckQueryParams(request, {}); !known.ok())
+        return http::ProblemResponse(known.error(), request.path);
     return Render(service.ListAddresses(request.context), request, 200,
                   [](core::JsonWriter& json, const std::vector<Address>& addresses) {
                       http::WriteList(json, addresses, std::nullopt, WriteAddress);
@@ -132,7 +136,7 @@ Response CreateAddress(UsersService& service, Request& request) {
     auto input = ReadAddressInput(request);
     if (!input.ok()) return http::ProblemResponse(input.error(), request.path);
     auto created = service.CreateAddress(request.context, *input);
-    auto response = Render(created, request, 201, WriteAddress);
+    auto response = Render(created, request, 201, WriteAddress, "no-store");
     if (created.ok()) response.SetHeader("Location", "/api/v1/users/me/addresses/" + created->id);
     return response;
 }
@@ -140,6 +144,10 @@ Response CreateAddress(UsersService& service, Request& request) {
 Response UpdateAddress(UsersService& service, Request& request) {
     auto input = ReadAddressInput(request);
     if (!input.ok()) return http::ProblemResponse(input.error(), request.path);
+    const AddressInput& a = *input;
+    if (!a.name && !a.line1 && !a.line2 && !a.city && !a.region && !a.postal_code && !a.country && !a.phone &&
+        !a.is_default)
+        return http::ProblemResponse(core::Error::Invalid("body", "must change at least one field"), request.path);
     return Render(service.UpdateAddress(request.context, request.PathParam("address_id"), *input), request, 200,
                   WriteAddress);
 }
