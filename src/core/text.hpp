@@ -19,6 +19,8 @@ std::optional<int64_t> ParseInteger(std::string_view text);
 std::string Slugify(std::string_view text, std::size_t max_length = 100);
 bool IsValidSlug(std::string_view slug);
 bool IsAsciiAlnum(char c);
+// True when `text` holds an ASCII control character (U+0000..U+001F or U+007F).
+bool HasControlCharacters(std::string_view text);
 // Why `value` breaks a length rule counted in code points (not valid UTF-8, shorter than
 // `min` or longer than `max`), or empty when it does not. For field validation messages.
 std::string TextLengthProblem(std::string_view value, std::size_t min, std::size_t max);

@@ -382,6 +382,8 @@ class CatalogTest(ServerTestCase):
                          {p2["id"], p3["id"]}, "price bounds are inclusive")
         self.assertEqual(set(ids(f"category={root['id']}&price_min=501")), {p2["id"], p3["id"]})
         self.assertEqual(set(ids(f"category={root['id']}&price_max=500")), {p1["id"]})
+        status, h, raw = self.server.request("GET", f"{PRODUCTS}?price_min=2000&price_max=1000")
+        assert_field_error(self, assert_problem(self, status, h, raw, 400), "price_min")  # as search answers it
         self.assertEqual(ids(f"category={root['id']}&sort=price_asc"), [p1["id"], p2["id"], p3["id"]])
         self.assertEqual(ids(f"category={root['id']}&sort=price_desc"), [p3["id"], p2["id"], p1["id"]])
         self.assertEqual(ids(f"category={root['id']}&sort=name_asc"), [p1["id"], p3["id"], p2["id"]])

@@ -558,6 +558,7 @@ class SearchCatalogTest(SearchAssertions, ServerTestCase):
             ({"q": "lamp", "price_max": "12.5"}, ("price_max",)),
             ({"q": "lamp", "in_stock": "maybe"}, ("in_stock",)),
             ({"q": "a" * 201}, ("q",)),
+            ({"q": "lamp\x00"}, ("q",)),  # a control character is no search
             ({"q": "lamp", "cursor": "!!garbage!!"}, ("cursor",)),
         ]
         for params, keywords in cases:

@@ -135,6 +135,8 @@ core::Result<ProductQuery> ReadProductQuery(const Request& request, bool admin) 
             errors.push_back({key, "is not a parameter of this list"});
         }
     }
+    if (query.price_min && query.price_max && *query.price_min > *query.price_max)
+        errors.push_back({"price_min", "must not be greater than price_max"});  // as search answers it
     if (!errors.empty())
         return core::Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
     return query;

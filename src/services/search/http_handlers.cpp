@@ -33,6 +33,7 @@ core::Result<SearchRequest> ReadSearchRequest(const Request& request) {
     std::vector<core::FieldError> errors;
     for (const auto& [key, value] : request.QueryParams()) {
         if (key == "q") {
+            if (core::HasControlCharacters(value)) errors.push_back({"q", "must not contain control characters"});
             out.text = value;
         } else if (key == "category") {
             if (!value.empty()) out.category = value;
@@ -143,6 +144,7 @@ struct SearchRoutes {
         std::vector<core::FieldError> errors;
         for (const auto& [key, value] : r.QueryParams()) {
             if (key == "q") {
+                if (core::HasControlCharacters(value)) errors.push_back({"q", "must not contain control characters"});
                 prefix = value;
             } else if (key == "limit") {
                 auto number = core::ParseInteger(value);
