@@ -1,10 +1,42 @@
 #include "core/cursor.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <vector>
 
 #include "core/random.hpp"
 
 namespace emporium::core {
+
+namespace {
+
+// "<list>|<n1>|<n2>…" → the `count` numbers, or nullopt when the cursor is not one of them.
+std::optional<std::vector<int64_t>> DecodeNumbers(std::string_view list, std::string_view cursor, std::size_t count) {
+    std::string raw;
+    std::string prefix = std::string(list) + "|";
+    if (cursor.size() > 256 || !Base64UrlDecode(cursor, raw) || !raw.starts_with(prefix)) return std::nullopt;
+    std::vector<int64_t> numbers(count);
+    const char* at = raw.data() + prefix.size();
+    const char* end = raw.data() + raw.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) {
+            if (at == end || *at != '|') return std::nullopt;
+            ++at;
+        }
+        auto [next, error] = std::from_chars(at, end, numbers[i]);
+        if (error != std::errc()) return std::nullopt;
+        at = next;
+    }
+    if (at != end) return std::nullopt;
+    return numbers;
+}
+
+Error NotACursor() {
+    return Error{
+        ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
+}
+
+}  // namespace
 
 std::string EncodeSequenceCursor(std::string_view list, int64_t sequence) {
     return Base64UrlEncode(std::string(list) + "|" + std::to_string(sequence));
@@ -12,18 +44,9 @@ std::string EncodeSequenceCursor(std::string_view list, int64_t sequence) {
 
 Result<std::optional<int64_t>> DecodeSequenceCursor(std::string_view list, std::string_view cursor) {
     if (cursor.empty()) return std::optional<int64_t>();
-    std::string raw;
-    std::string prefix = std::string(list) + "|";
-    int64_t sequence = 0;
-    bool ok = cursor.size() <= 256 && Base64UrlDecode(cursor, raw) && raw.starts_with(prefix);
-    if (ok) {
-        auto [end, ec] = std::from_chars(raw.data() + prefix.size(), raw.data() + raw.size(), sequence);
-        ok = ec == std::errc() && end == raw.data() + raw.size();
-    }
-    if (!ok)
-        return Error{
-            ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
-    return std::optional<int64_t>(sequence);
+    auto numbers = DecodeNumbers(list, cursor, 1);
+    if (!numbers) return NotACursor();
+    return std::optional<int64_t>((*numbers)[0]);
 }
 
 std::string EncodeOffsetCursor(std::string_view list, OffsetCursor cursor) {
@@ -33,23 +56,9 @@ std::string EncodeOffsetCursor(std::string_view list, OffsetCursor cursor) {
 
 Result<std::optional<OffsetCursor>> DecodeOffsetCursor(std::string_view list, std::string_view cursor) {
     if (cursor.empty()) return std::optional<OffsetCursor>();
-    std::string raw;
-    std::string prefix = std::string(list) + "|";
-    OffsetCursor decoded;
-    bool ok = cursor.size() <= 256 && Base64UrlDecode(cursor, raw) && raw.starts_with(prefix);
-    if (ok) {
-        const char* end = raw.data() + raw.size();
-        auto [middle, first_error] = std::from_chars(raw.data() + prefix.size(), end, decoded.offset);
-        ok = first_error == std::errc() && middle != end && *middle == '|';
-        if (ok) {
-            auto [last, second_error] = std::from_chars(middle + 1, end, decoded.snapshot);
-            ok = second_error == std::errc() && last == end && decoded.offset >= 0 && decoded.snapshot >= 0;
-        }
-    }
-    if (!ok)
-        return Error{
-            ErrorCode::kMalformed, "The cursor is not valid.", {{"cursor", "is not a cursor returned by this list"}}};
-    return std::optional<OffsetCursor>(decoded);
+    auto numbers = DecodeNumbers(list, cursor, 2);
+    if (!numbers || (*numbers)[0] < 0 || (*numbers)[1] < 0 || (*numbers)[1] > int64_t{UINT32_MAX}) return NotACursor();
+    return std::optional<OffsetCursor>(OffsetCursor{(*numbers)[0], (*numbers)[1]});
 }
 
 Result<void> CheckPageLimit(int limit) {

@@ -23,7 +23,8 @@ struct OffsetCursor {
     int64_t snapshot = 0;
 };
 std::string EncodeOffsetCursor(std::string_view list, OffsetCursor cursor);
-// nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable.
+// nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable,
+// negative, or with a snapshot past 2^32 - 1 (a document number).
 Result<std::optional<OffsetCursor>> DecodeOffsetCursor(std::string_view list, std::string_view cursor);
 // kMalformed (field "limit") unless 1 <= limit <= 100.
 Result<void> CheckPageLimit(int limit);

@@ -85,8 +85,9 @@ constexpr Transliteration kLatin[] = {
 };
 
 // The ASCII a slug keeps of the character at text[i] (advancing i past it): a lower-case
-// letter or digit, a transliterated Latin letter, or "" for anything else.
-std::string_view SlugLetters(std::string_view text, std::size_t& i) {
+// letter or digit, a transliterated Latin letter, "" for a combining accent (the letter
+// before it stands for both), or nullopt for a separator (anything else).
+std::optional<std::string_view> SlugLetters(std::string_view text, std::size_t& i) {
     static constexpr std::string_view kAlnum = "0123456789abcdefghijklmnopqrstuvwxyz";
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
@@ -94,19 +95,22 @@ std::string_view SlugLetters(std::string_view text, std::size_t& i) {
         if (c >= '0' && c <= '9') return kAlnum.substr(c - '0', 1);
         if (c >= 'a' && c <= 'z') return kAlnum.substr(10 + c - 'a', 1);
         if (c >= 'A' && c <= 'Z') return kAlnum.substr(10 + c - 'A', 1);
-        return {};
+        return std::nullopt;
     }
-    // Two-byte UTF-8 covers the Latin block; longer or broken sequences are separators.
+    // Two-byte UTF-8 covers the Latin block and the combining accents; longer or broken
+    // sequences are separators.
     if ((c & 0xE0) == 0xC0 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
         char32_t point = (char32_t(c & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
         i += 2;
+        if (point >= 0x300 && point <= 0x36F) return std::string_view();  // "e" + U+0301 is "é"
         for (const auto& t : kLatin)
-            if (point >= t.first && point <= t.last) return t.ascii;
-        return {};
+            if (point >= t.first && point <= t.last)
+                return *t.ascii ? std::optional<std::string_view>(t.ascii) : std::nullopt;
+        return std::nullopt;
     }
     ++i;
     while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-    return {};
+    return std::nullopt;
 }
 
 }  // namespace
@@ -115,25 +119,26 @@ std::string Slugify(std::string_view text, std::size_t max_length) {
     std::string slug;
     bool pending_dash = false;
     for (std::size_t i = 0; i < text.size();) {
-        std::string_view letters = SlugLetters(text, i);
-        if (letters.empty()) {
+        std::optional<std::string_view> letters = SlugLetters(text, i);
+        if (!letters) {
             pending_dash = !slug.empty();
             continue;
         }
-        if (pending_dash) {
-            if (slug.size() + 1 >= max_length) break;
-            slug.push_back('-');
-            pending_dash = false;
-        }
-        if (slug.size() + letters.size() > max_length) break;
-        slug += letters;
+        if (letters->empty()) continue;
+        // Whole or not at all: a slug never ends in a hyphen or half a transliteration.
+        std::size_t needed = letters->size() + (pending_dash ? 1 : 0);
+        if (slug.size() + needed > max_length) break;
+        if (pending_dash) slug.push_back('-');
+        pending_dash = false;
+        slug += *letters;
     }
     return slug;
 }
 
 bool HasControlCharacters(std::string_view text) {
-    return std::any_of(text.begin(), text.end(),
-                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+    });
 }
 
 bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }

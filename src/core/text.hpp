@@ -19,7 +19,8 @@ std::optional<int64_t> ParseInteger(std::string_view text);
 std::string Slugify(std::string_view text, std::size_t max_length = 100);
 bool IsValidSlug(std::string_view slug);
 bool IsAsciiAlnum(char c);
-// True when `text` holds an ASCII control character (U+0000..U+001F or U+007F).
+// True when `text` holds an ASCII control character other than tab, line feed and carriage
+// return (U+0000..U+001F, U+007F): text a person typed or pasted never does.
 bool HasControlCharacters(std::string_view text);
 // Why `value` breaks a length rule counted in code points (not valid UTF-8, shorter than
 // `min` or longer than `max`), or empty when it does not. For field validation messages.

@@ -32,13 +32,14 @@ core::Result<PageParams> ReadPageParams(const Request& request) {
     return PageParams{limit, request.QueryParam("cursor").value_or("")};
 }
 
-core::Result<int> LimitParam(const Request& request, int fallback) {
+core::Result<int> LimitParam(const Request& request, int fallback, int max) {
     auto text = request.QueryParam("limit");
     if (!text) return fallback;
     auto limit = core::ParseInteger(*text);
-    if (!limit || *limit < 1 || *limit > 100)
-        return core::Error{
-            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};
+    if (!limit || *limit < 1 || *limit > max)
+        return core::Error{core::ErrorCode::kMalformed,
+                           "Invalid query parameters.",
+                           {{"limit", "must be between 1 and " + std::to_string(max)}}};
     return static_cast<int>(*limit);
 }
 

@@ -14,9 +14,9 @@ namespace emporium::http {
 // Cache-Control of answers that belong to one user (or operator): never shared, always revalidated.
 inline const std::string kPrivateNoCache = "private, no-cache";
 
-// The `limit` query parameter of a list: 1..100, `fallback` when absent. kMalformed (400)
+// The `limit` query parameter of a list: 1..max, `fallback` when absent. kMalformed (400)
 // naming "limit" otherwise.
-core::Result<int> LimitParam(const Request& request, int fallback = 20);
+core::Result<int> LimitParam(const Request& request, int fallback = 20, int max = 100);
 
 // kMalformed (400) naming the first query parameter given more than once: a repeated
 // parameter has no single meaning, and a cache keyed by one of its values must never store

@@ -232,13 +232,7 @@ struct Server::Impl {
             if (auto fast = route.fast_path(request)) co_return std::move(*fast);
         }
         if (route.execution == Execution::kInline) co_return Invoke(route, request);
-        co_return co_await RunOnPool(request.path, [this, &route, &request] {
-            // Still queued at its deadline: the client has most likely given up, and the
-            // threads are better spent on requests someone still waits for.
-            if (request.context.Expired())
-                return Problem(core::ErrorCode::kUnavailable, "The server is busy; retry shortly.", request.path);
-            return Invoke(route, request);
-        });
+        co_return co_await RunOnPool(request.path, [this, &route, &request] { return Invoke(route, request); });
     }
 
     // --- connections ------------------------------------------------------------------

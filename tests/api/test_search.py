@@ -790,7 +790,8 @@ class SearchLiveTest(SearchAssertions, ServerTestCase):
 
     def test_typo_gets_did_you_mean(self):
         cases = (("kaleidoscpe", "kaleidoscope"), ("wirless", "wireless"),
-                 ("kaleidoscpe projector", "kaleidoscope projector"))
+                 ("kaleidoscpe projector", "kaleidoscope projector"),
+                 ("kaleidoscope wirless", "kaleidoscope wireless"))  # one known word, one not
         for q, corrected in cases:
             with self.subTest(q=q):
                 doc = self.search({"q": q})

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/cursor.hpp"
 #include "core/json_writer.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
@@ -29,7 +30,9 @@ TEST(Text, SlugifyMakesValidSlugs) {
     EXPECT_EQ(Slugify("Ünïcödé Café Straße Łódź Œuvre"), "unicode-cafe-strasse-lodz-oeuvre");
     EXPECT_EQ(Slugify("日本語 Tea 2×3"), "tea-2-3");
     EXPECT_EQ(Slugify("日本語"), "");
-    EXPECT_EQ(Slugify(std::string(99, 'a') + " ß").size(), 99u);  // "ss" would not fit whole
+    EXPECT_EQ(Slugify(std::string(99, 'a') + " ß").size(), 99u);            // "ss" would not fit whole
+    EXPECT_EQ(Slugify(std::string(98, 'a') + " ß"), std::string(98, 'a'));  // nor would "-ss": no trailing "-"
+    EXPECT_EQ(Slugify("Cre\u0300me bru\u0302le\u0301e"), "creme-brulee");   // decomposed accents
     EXPECT_EQ(Slugify("bad \xC3 byte \xF0\x9F\x98\x80 end"), "bad-byte-end");
     EXPECT_FALSE(IsValidSlug("Upper"));
     EXPECT_FALSE(IsValidSlug("double--dash"));
@@ -92,6 +95,26 @@ TEST(Text, EtagIsQuotedAndStable) {
     EXPECT_NE(EtagFor("body"), EtagFor("body2"));
     EXPECT_EQ(EtagFor("x").front(), '"');
     EXPECT_EQ(EtagFor("x").size(), 18u);
+}
+
+TEST(Cursor, OffsetCursorsRoundTripAndRefuseOthers) {
+    auto decoded = DecodeOffsetCursor("search", EncodeOffsetCursor("search", {40, 1234}));
+    ASSERT_TRUE(decoded.ok());
+    ASSERT_TRUE(decoded->has_value());
+    EXPECT_EQ((*decoded)->offset, 40);
+    EXPECT_EQ((*decoded)->snapshot, 1234);
+    EXPECT_FALSE(DecodeOffsetCursor("search", "")->has_value());  // the first page
+    for (std::string raw : {"search|40", "search|40|", "search|-1|5", "search|4|-5", "search|4|5|6", "search|4|x",
+                            "search|4|4294967296", "orders|4|5", "search|99999999999999999999|5"}) {
+        auto refused = DecodeOffsetCursor("search", Base64UrlEncode(raw));
+        ASSERT_FALSE(refused.ok()) << raw;
+        EXPECT_EQ(refused.error().code, ErrorCode::kMalformed);
+        EXPECT_EQ(refused.error().fields.at(0).field, "cursor");
+    }
+    EXPECT_FALSE(DecodeOffsetCursor("search", "!!not base64!!").ok());
+    // The one-number cursors of the other lists still read their own.
+    EXPECT_EQ(DecodeSequenceCursor("orders", EncodeSequenceCursor("orders", 7))->value(), 7);
+    EXPECT_FALSE(DecodeSequenceCursor("orders", Base64UrlEncode("orders|7|8")).ok());
 }
 
 }  // namespace

@@ -64,8 +64,9 @@ void WriteOrder(core::JsonWriter& json, const Order& o) {
 core::Result<PlaceOrderRequest> ReadPlaceOrder(const Request& request) {
     PlaceOrderRequest out;
     EMPORIUM_ASSIGN_OR_RETURN(out.idempotency_key, http::IdempotencyKeyHeader(request));
-    // An empty body is `{}`; formatting and key order do not make another request.
-    out.request_fingerprint = core::Sha256Hex("{}");
+    // Formatting and key order do not make another request. (No body hashes as it always
+    // did, so keys stored before bodies were compared as JSON still replay.)
+    out.request_fingerprint = core::Sha256Hex("");
     if (request.body.empty()) return out;
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));
     out.request_fingerprint = core::Sha256Hex(http::CanonicalJson(body));

@@ -85,8 +85,9 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
     // Checked here, before a payment exists: the provider would refuse it as a decline,
     // which cancels the order.
     if (method.card_token && (method.card_token->empty() || method.card_token->size() > 255 ||
-                              method.card_token->find_first_of(" \t\r\n") != std::string::npos))
-        return core::Error::Invalid("card_token", "must be 1-255 characters without spaces");
+                              !std::all_of(method.card_token->begin(), method.card_token->end(),
+                                           [](char c) { return c >= '!' && c <= '~'; })))
+        return core::Error::Invalid("card_token", "must be 1-255 visible ASCII characters");
     return method;
 }
 

@@ -43,14 +43,15 @@ Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const Payment& payment) {
     return charge;
 }
 
-Result<Payment> PaymentsServiceImpl::Outcome(std::string_view order_id) {
+Result<Payment> PaymentsServiceImpl::Outcome(const core::RequestContext& ctx, std::string_view order_id) {
     auto found = repository_.FindByOrder(order_id);
     // No attempt recorded yet: another request is charging it right now (a double click).
-    // Its outcome is the answer, not "processing".
-    for (auto until = std::chrono::steady_clock::now() + settings_.concurrent_request_wait;
-         found.ok() && found->status == PaymentStatus::kProcessing && found->attempts == 0 &&
-         std::chrono::steady_clock::now() < until;) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Its outcome is the answer, not "processing" — if it comes in time for this request.
+    constexpr auto kPoll = std::chrono::milliseconds(50);
+    auto until = std::min(std::chrono::steady_clock::now() + settings_.concurrent_request_wait, ctx.deadline - kPoll);
+    while (found.ok() && found->status == PaymentStatus::kProcessing && found->attempts == 0 &&
+           std::chrono::steady_clock::now() + kPoll < until) {
+        std::this_thread::sleep_for(kPoll);
         found = repository_.FindByOrder(order_id);
     }
     if (!found.ok()) return found.error();
@@ -71,7 +72,7 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
         payment.status = PaymentStatus::kFailed;
         payment.failure_code = charge.decline_code;
         EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
-        if (!won) return Outcome(payment.order_id);  // settled by someone else: theirs is the answer
+        if (!won) return Outcome(ctx, payment.order_id);  // settled by someone else: theirs is the answer
         auto cancelled = orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment declined");
         if (!cancelled.ok() && cancelled.error().code != core::ErrorCode::kConflict) return cancelled.error();
         return Declined(payment.failure_code);
@@ -81,7 +82,7 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     // Also publishes PaymentSucceeded: if this process dies before the order is marked
     // paid below, the event's consumer (OnPaymentSucceeded) does it.
     EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
-    if (!won) return Outcome(payment.order_id);
+    if (!won) return Outcome(ctx, payment.order_id);
     core::Failpoint("payments.after_settle");
     // PAID commits the stock first; it refuses (kConflict) when the order can no longer be
     // paid — cancelled, or its reservation expired — and is idempotent for a paid order.
@@ -216,7 +217,7 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
         payment.failure_code = std::string(kGaveUp);
         payment.next_retry_at.reset();
         EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
-        if (!won) return Outcome(payment.order_id);
+        if (!won) return Outcome(ctx, payment.order_id);
         (void)orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment could not be completed");
         return payment;
     }
@@ -224,7 +225,7 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
     for (int64_t i = 3; i < payment.attempts && wait < 60; ++i) wait *= 2;
     payment.next_retry_at = now + std::min<int64_t>(wait, 60);
     EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
-    if (!won) return Outcome(payment.order_id);
+    if (!won) return Outcome(ctx, payment.order_id);
     auto pending = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaymentPending, reason);
     if (!pending.ok() && pending.error().code != core::ErrorCode::kConflict) return pending.error();
     return payment;
@@ -264,7 +265,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     auto existing = repository_.FindByOrder(order_id);
     if (existing.ok()) {
         // Paying again (a double click, a retried request): the same payment, never a second charge.
-        if (existing->status == PaymentStatus::kProcessing && existing->attempts == 0) return Outcome(order_id);
+        if (existing->status == PaymentStatus::kProcessing && existing->attempts == 0) return Outcome(ctx, order_id);
         if (existing->status == PaymentStatus::kSucceeded || existing->status == PaymentStatus::kProcessing)
             return existing;
         if (existing->status == PaymentStatus::kFailed)
@@ -306,7 +307,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     auto inserted = repository_.Insert(payment);
     if (!inserted.ok()) {
         // A concurrent click created it first: answer as that one does.
-        if (inserted.error().code == core::ErrorCode::kConflict) return Outcome(order_id);
+        if (inserted.error().code == core::ErrorCode::kConflict) return Outcome(ctx, order_id);
         return inserted.error();
     }
     return Attempt(ctx, std::move(payment), 1 + static_cast<int>(settings_.retry_delays.size()));

@@ -76,7 +76,7 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> Settle(const core::RequestContext& ctx, Payment payment, const ProviderCharge& charge);
     // The stored result of a payment someone else made, as PayOrder would answer it; while
     // that request's first charge still runs, waits for it (concurrent_request_wait).
-    core::Result<Payment> Outcome(std::string_view order_id);
+    core::Result<Payment> Outcome(const core::RequestContext& ctx, std::string_view order_id);
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
     // Refunds a succeeded charge whose order can no longer be paid and records it.
     core::Result<void> RefundUnpaidOrder(const Payment& payment);

@@ -17,13 +17,7 @@ constexpr int kDefaultRecommendations = 8;
 // `limit` 1..20; any other parameter, or one given twice, is refused (400).
 core::Result<int> ReadLimit(const Request& r) {
     EMPORIUM_TRY(http::CheckQueryParams(r, {"limit"}));
-    auto text = r.QueryParam("limit");
-    if (!text) return kDefaultRecommendations;
-    auto parsed = core::ParseInteger(*text);
-    if (!parsed || *parsed < 1 || *parsed > kMaxRecommendations)
-        return core::Error{
-            core::ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 20"}}};
-    return static_cast<int>(*parsed);
+    return http::LimitParam(r, kDefaultRecommendations, kMaxRecommendations);
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ class ShippingRepository {
     virtual core::Result<Shipment> FindByOrder(std::string_view order_id) = 0;
     virtual core::Result<Shipment> FindByTracking(std::string_view tracking_number) = 0;
     // Sets the status and appends the event in one transaction; kConflict if the stored
-    // status is past `event.status`.
+    // status is past `event.status`. A scan repeating the last event (same status and
+    // description; any `delivered` after `delivered`) changes nothing and answers the shipment.
     virtual core::Result<Shipment> AddEvent(std::string_view tracking_number, const TrackingEvent& event) = 0;
 };
 

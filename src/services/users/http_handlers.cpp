@@ -144,9 +144,7 @@ Response CreateAddress(UsersService& service, Request& request) {
 Response UpdateAddress(UsersService& service, Request& request) {
     auto input = ReadAddressInput(request);
     if (!input.ok()) return http::ProblemResponse(input.error(), request.path);
-    const AddressInput& a = *input;
-    if (!a.name && !a.line1 && !a.line2 && !a.city && !a.region && !a.postal_code && !a.country && !a.phone &&
-        !a.is_default)
+    if (input->Empty())
         return http::ProblemResponse(core::Error::Invalid("body", "must change at least one field"), request.path);
     return Render(service.UpdateAddress(request.context, request.PathParam("address_id"), *input), request, 200,
                   WriteAddress);

@@ -35,6 +35,10 @@ struct Session {
 struct AddressInput {
     std::optional<std::string> name, line1, line2, city, region, postal_code, country, phone;
     std::optional<bool> is_default;
+
+    bool Empty() const {
+        return !name && !line1 && !line2 && !city && !region && !postal_code && !country && !phone && !is_default;
+    }
 };
 
 struct Address {
