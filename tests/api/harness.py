@@ -79,6 +79,15 @@ _uniq_lock = threading.Lock()
 _uniq_counter = [0]
 
 
+def record_status(method, path, status):
+    """With EMPORIUM_STATUS_LOG set, notes every answer's status for tests/api/check_statuses.py,
+    which holds them against the statuses api/openapi.json documents."""
+    log = os.environ.get("EMPORIUM_STATUS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(jsonlib.dumps([method, path.split("?")[0], status]) + "\n")
+
+
 def uniq(prefix="t"):
     """A short string unique within this process and very likely across processes."""
     with _uniq_lock:
@@ -306,6 +315,7 @@ class Server:
                 c.request(method, path, body=data, headers=hdrs)
                 resp = c.getresponse()
                 payload = resp.read()
+                record_status(method, path, resp.status)
                 return resp.status, header_dict(resp), payload
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 c.close()
