@@ -83,6 +83,13 @@ std::optional<Response> PspSimulator::Misbehave() {
     return std::nullopt;
 }
 
+namespace {
+std::string LastFour(std::string_view number) { return std::string(number.substr(number.size() - 4)); }
+std::string BrandOf(std::string_view number) {
+    return number[0] == '4' ? "visa" : number[0] == '5' ? "mastercard" : "card";
+}
+}  // namespace
+
 std::string PspSimulator::ChargeJson(const Charge& c) const {
     std::string body;
     core::JsonWriter json(body);
@@ -99,7 +106,12 @@ std::string PspSimulator::ChargeJson(const Charge& c) const {
         json.Null();
     else
         json.String(c.decline_code);
-    json.Key("metadata")
+    json.Key("card")  // what the shop may show of the card charged (a token says nothing)
+        .BeginObject()
+        .Field("last4", c.card_last4)
+        .Field("brand", c.card_brand)
+        .EndObject()
+        .Key("metadata")
         .BeginObject()
         .Field("order_id", c.order_id)
         .EndObject()
@@ -136,10 +148,8 @@ Response PspSimulator::Tokenize(Request& request) {
     json.BeginObject()
         .Field("id", token)
         .Field("object", "token")
-        .Field("last4", std::string_view(*number).substr(number->size() - 4))
-        .Field("brand", (*number)[0] == '4'   ? "visa"
-                        : (*number)[0] == '5' ? "mastercard"
-                                              : "card")
+        .Field("last4", LastFour(*number))
+        .Field("brand", BrandOf(*number))
         .EndObject();
     return Response::Json(201, std::move(out));
 }
@@ -176,6 +186,8 @@ Response PspSimulator::CreateCharge(Request& request) {
     charge.currency = *currency;
     charge.token = *source;
     charge.order_id = order_id;
+    charge.card_last4 = LastFour(card->second);
+    charge.card_brand = BrandOf(card->second);
     charge.created = Now();
     if (card->second == "4000000000000002") {
         charge.status = "failed";

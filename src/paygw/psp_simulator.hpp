@@ -46,7 +46,7 @@ class PspSimulator {
 
   private:
     struct Charge {
-        std::string id, status, decline_code, currency, token, order_id;
+        std::string id, status, decline_code, currency, token, order_id, card_last4, card_brand;
         int64_t amount = 0, refunded = 0, created = 0;
     };
 

@@ -118,6 +118,17 @@ class PaymentsTest(unittest.TestCase):
                 with open(os.path.join(self.server.data_dir, name), "rb") as f:
                     self.assertNotIn(b"4242424242424242", f.read(), f"card number stored in {name}")
 
+    def test_a_card_token_payment_shows_the_card_the_provider_charged(self):
+        sku = self.product()
+        token, order = self.order(sku)
+        card_token = self.paygw.call("POST", "/v1/tokens", {**GOOD, "number": "5555555555554444"})["id"]
+        status, _, payment = self.server.json("POST", f"/api/v1/orders/{order['id']}/payment",
+                                              {"card_token": card_token}, token=token)
+        self.assertEqual((status, payment["status"]), (200, "succeeded"), payment)
+        self.assertEqual(payment["card"], {"last4": "4444", "brand": "mastercard"})
+        status, _, stored = self.server.json("GET", f"/api/v1/orders/{order['id']}/payment", token=token)
+        self.assertEqual(stored["card"], payment["card"])
+
     def test_paying_twice_charges_once(self):
         sku = self.product()
         token, order = self.order(sku)

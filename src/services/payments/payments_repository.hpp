@@ -17,7 +17,8 @@ class PaymentsRepository {
     // kConflict when the order already has a payment.
     virtual core::Result<void> Insert(const Payment& payment) = 0;
     virtual core::Result<Payment> FindByOrder(std::string_view order_id) = 0;
-    // Replaces the mutable fields (status, charge id, failure code, attempts, retry time) if
+    // Replaces the mutable fields (status, charge id, failure code, attempts, retry time, the
+    // card's last four digits and brand, which a token payment learns from the charge) if
     // the stored status is still `expected`: true when it did. Settling is a compare-and-set,
     // so of two concurrent settlers (request, webhook, background retry) only one acts.
     // Settling to kSucceeded also publishes "PaymentSucceeded" in the same transaction: the

@@ -66,6 +66,10 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
                                             const ProviderCharge& charge) {
     int64_t now = clock_.NowSeconds();
     payment.provider_charge_id = charge.id;
+    if (payment.card_last4.empty()) {  // paid with a token: the provider knows the card
+        payment.card_last4 = charge.card_last4;
+        payment.card_brand = charge.card_brand;
+    }
     payment.next_retry_at.reset();
     payment.updated_at = now;
     if (!charge.succeeded) {

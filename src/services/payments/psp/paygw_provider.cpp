@@ -95,6 +95,10 @@ Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, i
     EMPORIUM_ASSIGN_OR_RETURN(auto object, ParseObject(response.body));
     ProviderCharge charge{StringField(object, "id"), StringField(object, "status") == "succeeded",
                           StringField(object, "decline_code")};
+    if (const auto* card = object.if_contains("card"); card && card->is_object()) {
+        charge.card_last4 = StringField(card->as_object(), "last4");
+        charge.card_brand = StringField(card->as_object(), "brand");
+    }
     if (!charge.succeeded && charge.decline_code.empty()) charge.decline_code = "declined";
     return charge;
 }

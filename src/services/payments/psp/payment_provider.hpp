@@ -24,7 +24,8 @@ struct CardToken {
 struct ProviderCharge {
     std::string id;
     bool succeeded = false;
-    std::string decline_code;  // when not succeeded
+    std::string decline_code;            // when not succeeded
+    std::string card_last4, card_brand;  // of the card charged, when the provider says
 };
 
 // Port to the card payment provider. Adapters: paygw (HTTP, the simulator or a real PSP

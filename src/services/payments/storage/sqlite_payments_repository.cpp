@@ -25,7 +25,7 @@ constexpr std::string_view kSelectDue =
     "WHERE status = 'processing' AND next_retry_at <= ?1 ORDER BY next_retry_at LIMIT ?2";
 constexpr std::string_view kUpdate =
     "UPDATE payments SET status = ?2, psp_charge_id = ?3, failure_code = ?4, attempts = ?5, next_retry_at = ?6, "
-    "updated_at = ?7 WHERE id = ?1 AND status = ?8";
+    "updated_at = ?7, card_last4 = ?9, card_brand = ?10 WHERE id = ?1 AND status = ?8";
 
 constexpr std::string_view kClaimKeyedRequest =
     "INSERT INTO keyed_requests (user_id, key, fingerprint, status, content_type, body, created_at) "
@@ -108,7 +108,7 @@ Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus ex
             stmt.Bind(6, *p.next_retry_at);
         else
             stmt.BindNull(6);
-        stmt.Bind(7, p.updated_at).Bind(8, StatusName(expected));
+        stmt.Bind(7, p.updated_at).Bind(8, StatusName(expected)).Bind(9, p.card_last4).Bind(10, p.card_brand);
         EMPORIUM_TRY(stmt.Run());
         if (c.ChangedRows() != 1) return false;
         if (p.status == PaymentStatus::kSucceeded && expected == PaymentStatus::kProcessing) {
