@@ -141,6 +141,11 @@ bool HasControlCharacters(std::string_view text) {
     });
 }
 
+bool IsVisibleAscii(std::string_view text, std::size_t max_length) {
+    return !text.empty() && text.size() <= max_length &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '!' && c <= '~'; });
+}
+
 bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 std::string TextLengthProblem(std::string_view value, std::size_t min, std::size_t max) {

@@ -19,6 +19,9 @@ std::optional<int64_t> ParseInteger(std::string_view text);
 std::string Slugify(std::string_view text, std::size_t max_length = 100);
 bool IsValidSlug(std::string_view slug);
 bool IsAsciiAlnum(char c);
+// True when `text` is 1..max_length characters, each visible ASCII ('!'..'~'): the rule for
+// client-chosen identifiers carried in headers and bodies (request ids, idempotency keys).
+bool IsVisibleAscii(std::string_view text, std::size_t max_length);
 // True when `text` holds an ASCII control character other than tab, line feed and carriage
 // return (U+0000..U+001F, U+007F): text a person typed or pasted never does.
 bool HasControlCharacters(std::string_view text);

@@ -47,9 +47,7 @@ core::Result<std::optional<std::string>> IdempotencyKeyHeader(const Request& req
     auto header = request.FindHeader("idempotency-key");
     if (!header) return std::optional<std::string>();
     std::string_view key = *header;
-    bool valid = !key.empty() && key.size() <= 255;  // sent empty: a client bug, not "no key"
-    for (char c : key) valid = valid && c >= '!' && c <= '~';
-    if (!valid)
+    if (!core::IsVisibleAscii(key, 255))  // also when sent empty: a client bug, not "no key"
         return core::Error{core::ErrorCode::kMalformed,
                            "The Idempotency-Key header is not valid.",
                            {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}};

@@ -87,11 +87,9 @@ void ApplyConditionalGet(const Request& request, Response& response) {
     }
 }
 
-bool IsValidRequestId(std::string_view id) {
-    if (id.empty() || id.size() > 128) return false;
-    for (char c : id)
-        if (c <= 0x20 || c >= 0x7f) return false;
-    return true;
+// The client's X-Request-Id when it is a sane one, else a new id.
+std::string RequestIdFrom(std::string_view given) {
+    return core::IsVisibleAscii(given, 128) ? std::string(given) : core::NewRequestId();
 }
 
 // traceparent: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>
@@ -308,8 +306,7 @@ struct Server::Impl {
                                  const bhttp::request<bhttp::string_body>& partial) {
         std::string_view target = partial.target();
         Response response = Problem(code, std::move(message), std::string(target.substr(0, target.find('?'))));
-        std::string_view given_id = partial["X-Request-Id"];
-        std::string request_id = IsValidRequestId(given_id) ? std::string(given_id) : core::NewRequestId();
+        std::string request_id = RequestIdFrom(partial["X-Request-Id"]);
         co_await Write(stream, response, request_id, 11, false);
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -401,8 +398,7 @@ struct Server::Impl {
             unsigned version = parser.get().version();
             bool keep_alive = parser.get().keep_alive();
             Request request = ToRequest(parser.release(), remote);
-            std::string_view given_id = request.Header("x-request-id");
-            request.context.request_id = IsValidRequestId(given_id) ? std::string(given_id) : core::NewRequestId();
+            request.context.request_id = RequestIdFrom(request.Header("x-request-id"));
             request.context.trace_id = TraceIdFrom(request.Header("traceparent"));
             request.context.deadline = start + options.request_timeout;
 

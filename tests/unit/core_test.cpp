@@ -97,6 +97,16 @@ TEST(Text, EtagIsQuotedAndStable) {
     EXPECT_EQ(EtagFor("x").size(), 18u);
 }
 
+TEST(Text, VisibleAsciiIsOneToMaxCharactersFromBangToTilde) {
+    EXPECT_TRUE(IsVisibleAscii("k-1~!", 5));
+    EXPECT_FALSE(IsVisibleAscii("k-1~!", 4));
+    EXPECT_FALSE(IsVisibleAscii("", 5));
+    EXPECT_FALSE(IsVisibleAscii("has space", 20));
+    EXPECT_FALSE(IsVisibleAscii("tab\t", 20));
+    EXPECT_FALSE(IsVisibleAscii("caf\xC3\xA9", 20));
+    EXPECT_FALSE(IsVisibleAscii("del\x7f", 20));
+}
+
 TEST(Cursor, OffsetCursorsRoundTripAndRefuseOthers) {
     auto decoded = DecodeOffsetCursor("search", EncodeOffsetCursor("search", {40, 1234}));
     ASSERT_TRUE(decoded.ok());

@@ -1,10 +1,10 @@
 #include "services/payments/http_handlers.hpp"
 
-#include <algorithm>
 #include <boost/json/parse.hpp>
 
 #include "core/json_writer.hpp"
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "http/json_input.hpp"
 #include "http/render.hpp"
 #include "observability/log.hpp"
@@ -84,9 +84,7 @@ core::Result<PaymentMethod> ReadMethod(const Request& request) {
     if (!method.card && !method.card_token) return core::Error::Invalid("card", "is required (or card_token)");
     // Checked here, before a payment exists: the provider would refuse it as a decline,
     // which cancels the order.
-    if (method.card_token && (method.card_token->empty() || method.card_token->size() > 255 ||
-                              !std::all_of(method.card_token->begin(), method.card_token->end(),
-                                           [](char c) { return c >= '!' && c <= '~'; })))
+    if (method.card_token && !core::IsVisibleAscii(*method.card_token, 255))
         return core::Error::Invalid("card_token", "must be 1-255 visible ASCII characters");
     return method;
 }
