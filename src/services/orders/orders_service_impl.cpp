@@ -40,21 +40,25 @@ ShippingAddress FromAddress(const users::Address& a) {
     return ShippingAddress{a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country, a.phone};
 }
 
-// The positions of `order_ids` by the shard their id names; ids naming no shard are left out.
-std::map<int, std::vector<std::size_t>> PositionsByShard(const std::vector<std::string>& order_ids, int shard_count) {
-    std::map<int, std::vector<std::size_t>> by_shard;
+// Asks `per_shard(shard, ids)` once for each shard the ids name, with that shard's ids, and
+// puts each answer at its id's position; an id naming no shard is kNotFound.
+template <typename PerShard>
+Result<std::vector<Result<Order>>> ByShard(const std::vector<std::string>& order_ids, int shard_count,
+                                           PerShard per_shard) {
+    std::map<int, std::vector<std::size_t>> positions_by_shard;
     for (std::size_t i = 0; i < order_ids.size(); ++i) {
         int shard = ShardOfOrder(order_ids[i]);
-        if (shard >= 0 && shard < shard_count) by_shard[shard].push_back(i);
+        if (shard >= 0 && shard < shard_count) positions_by_shard[shard].push_back(i);
     }
-    return by_shard;
-}
-
-std::vector<std::string> Pick(const std::vector<std::string>& all, const std::vector<std::size_t>& positions) {
-    std::vector<std::string> picked;
-    picked.reserve(positions.size());
-    for (std::size_t i : positions) picked.push_back(all[i]);
-    return picked;
+    std::vector<Result<Order>> outcomes(order_ids.size(), Error::NotFound("No such order."));
+    for (const auto& [shard, positions] : positions_by_shard) {
+        std::vector<std::string> ids;
+        ids.reserve(positions.size());
+        for (std::size_t i : positions) ids.push_back(order_ids[i]);
+        EMPORIUM_ASSIGN_OR_RETURN(auto answers, per_shard(shard, ids));
+        for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(answers[k]);
+    }
+    return outcomes;
 }
 
 }  // namespace
@@ -292,29 +296,24 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
 
 Result<std::vector<Result<Order>>> OrdersServiceImpl::FindOrders(const core::RequestContext&,
                                                                  const std::vector<std::string>& order_ids) {
-    std::vector<Result<Order>> outcomes(order_ids.size(), Error::NotFound("No such order."));
-    for (const auto& [shard, positions] : PositionsByShard(order_ids, repository_.ShardCount())) {
-        EMPORIUM_ASSIGN_OR_RETURN(auto found, repository_.FindOrders(shard, Pick(order_ids, positions)));
-        for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(found[k]);
-    }
-    return outcomes;
+    return ByShard(order_ids, repository_.ShardCount(),
+                   [&](int shard, const std::vector<std::string>& ids) { return repository_.FindOrders(shard, ids); });
 }
 
 Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core::RequestContext& ctx,
                                                                      const std::vector<std::string>& order_ids,
                                                                      OrderStatus to, std::string_view reason) {
-    std::vector<Result<Order>> outcomes(order_ids.size(), Error::NotFound("No such order."));
     bool order_only = to == OrderStatus::kFulfilling || to == OrderStatus::kShipped || to == OrderStatus::kDelivered;
     if (!order_only) {
-        for (std::size_t i = 0; i < order_ids.size(); ++i) outcomes[i] = Transition(ctx, order_ids[i], to, reason);
+        std::vector<Result<Order>> outcomes;
+        outcomes.reserve(order_ids.size());
+        for (const auto& order_id : order_ids) outcomes.push_back(Transition(ctx, order_id, to, reason));
         return outcomes;
     }
-    for (const auto& [shard, positions] : PositionsByShard(order_ids, repository_.ShardCount())) {
-        EMPORIUM_ASSIGN_OR_RETURN(
-            auto moved, repository_.TransitionEach(shard, Pick(order_ids, positions), to, reason, clock_.NowSeconds()));
-        for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(moved[k]);
-    }
-    return outcomes;
+    int64_t now = clock_.NowSeconds();
+    return ByShard(order_ids, repository_.ShardCount(), [&](int shard, const std::vector<std::string>& ids) {
+        return repository_.TransitionEach(shard, ids, to, reason, now);
+    });
 }
 
 }  // namespace emporium::orders
