@@ -10,7 +10,7 @@ DEMO_PRODUCTS ?= 10000
 DEMO_STOCK ?= 100
 PAYGW_PORT ?= 9100
 
-.PHONY: bootstrap release asan run test unit-test api-test bench format clean
+.PHONY: bootstrap release asan run test unit-test api-test smoke bench format clean
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -29,7 +29,7 @@ asan: bootstrap $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
 run: release
-	@if [ ! -e "$(DATA_DIR)/catalog.db" ]; then \
+	@if [ ! -e "$(DATA_DIR)/emporium.db" ]; then \
 	  echo "First start: seeding $(DEMO_PRODUCTS) demo products into $(DATA_DIR)"; \
 	  $(RELEASE_DIR)/emporium seed --data-dir "$(DATA_DIR)" --products $(DEMO_PRODUCTS) --stock $(DEMO_STOCK); \
 	fi
@@ -53,6 +53,11 @@ unit-test: asan
 
 api-test: asan
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L api
+
+# The release build as a newcomer gets it: build, seed a tiny catalog into a fresh data dir,
+# serve on a free port, /health/ready, one product page, SIGTERM -> exit 0 (scripts/smoke-release).
+smoke:
+	bash scripts/smoke-release
 
 bench: release
 	bash bench/run-wrk

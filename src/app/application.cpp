@@ -4,11 +4,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/data_dir_layout.hpp"
 #include "bus/http_handlers.hpp"
-#include "bus/outbox.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
+#include "infra/sqlite/outbox.hpp"
 #include "observability/log.hpp"
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
@@ -16,6 +17,7 @@
 #include "services/home/http_handlers.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
+#include "services/notifications/storage/sqlite_notifications_repository.hpp"
 #include "services/orders/event_consumers.hpp"
 #include "services/orders/http_handlers.hpp"
 #include "services/orders/orders_service_impl.hpp"
@@ -35,30 +37,7 @@ using core::Result;
 
 namespace {
 
-// Opens <data_dir>/<name>.db with the migrations of `schema` (plus the bus tables when the
-// database publishes or consumes events).
-Result<std::unique_ptr<infra::sqlite::Database>> OpenDatabase(const config::Settings& settings, const std::string& name,
-                                                              const std::string& schema, bool with_bus = false) {
-    infra::sqlite::DatabaseOptions options;
-    options.name = name;
-    options.path = (std::filesystem::path(settings.storage.data_dir) / (name + ".db")).string();
-    options.read_connections = settings.storage.read_connections;
-    options.busy_timeout_ms = settings.storage.busy_timeout_ms;
-    options.write_batch_max = settings.storage.write_batch_max;
-    options.wal_checkpoint_pages = settings.storage.wal_checkpoint_pages;
-    options.cache_kib = settings.storage.page_cache_kib;
-    options.migrations =
-        with_bus ? infra::sqlite::EmbeddedMigrations({schema, "bus"}) : infra::sqlite::EmbeddedMigrations(schema);
-    return infra::sqlite::Database::Open(std::move(options));
-}
-
-std::vector<infra::sqlite::Database*> AllDatabases(Application& app) {
-    std::vector<infra::sqlite::Database*> all = {
-        app.users_db.get(),    app.catalog_db.get(),       app.inventory_db.get(),      app.payments_db.get(),
-        app.shipping_db.get(), app.notifications_db.get(), app.recommendations_db.get()};
-    for (auto& shard : app.order_shards) all.push_back(shard.get());
-    return all;
-}
+std::vector<infra::sqlite::Database*> AllDatabases(Application& app) { return {app.db.get()}; }
 
 void RenderDatabaseMetrics(std::string& out, const std::vector<infra::sqlite::Database*>& databases) {
     using observability::AppendFamilyHeader;
@@ -101,22 +80,17 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     std::filesystem::create_directories(settings.storage.data_dir, ec);
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
-    EMPORIUM_ASSIGN_OR_RETURN(app->users_db, OpenDatabase(settings, "users", "users"));
-    EMPORIUM_ASSIGN_OR_RETURN(app->catalog_db, OpenDatabase(settings, "catalog", "catalog", true));
-    EMPORIUM_ASSIGN_OR_RETURN(app->inventory_db, OpenDatabase(settings, "inventory", "inventory", true));
-    EMPORIUM_ASSIGN_OR_RETURN(app->payments_db, OpenDatabase(settings, "payments", "payments", true));
-    EMPORIUM_ASSIGN_OR_RETURN(app->shipping_db, OpenDatabase(settings, "shipping", "shipping"));
-    EMPORIUM_ASSIGN_OR_RETURN(app->notifications_db, OpenDatabase(settings, "notifications", "notifications", true));
-    EMPORIUM_ASSIGN_OR_RETURN(app->recommendations_db,
-                              OpenDatabase(settings, "recommendations", "recommendations", true));
-    std::vector<infra::sqlite::Database*> shards;
-    for (int shard = 0; shard < settings.orders.shards; ++shard) {
-        EMPORIUM_ASSIGN_OR_RETURN(auto db, OpenDatabase(settings, "orders_" + std::to_string(shard), "orders", true));
-        shards.push_back(db.get());
-        app->order_shards.push_back(std::move(db));
-    }
-    app->users_repository = std::make_unique<users::SqliteUsersRepository>(*app->users_db);
-    app->catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(*app->catalog_db);
+    if (auto legacy = FindLegacyLayout(settings.storage.data_dir); !legacy.empty())
+        return core::Error::Conflict(
+            "the data directory " + settings.storage.data_dir + " has a database file per service (" + legacy +
+            ", ...), the layout before one database file held every service. Move it into one file with "
+            "`emporium migrate-data-dir --data-dir " +
+            settings.storage.data_dir + "` (the server stopped; it keeps the old files).");
+    EMPORIUM_ASSIGN_OR_RETURN(app->db, OpenEmbeddedDatabase(settings));
+    app->order_shards.assign(static_cast<std::size_t>(settings.orders.shards), app->db.get());
+    auto& db = *app->db;
+    app->users_repository = std::make_unique<users::SqliteUsersRepository>(db);
+    app->catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(db);
 
     users::PasswordHashSettings hash_settings;
     hash_settings.ops_limit = static_cast<unsigned long long>(settings.security.argon2_ops_limit);
@@ -133,20 +107,20 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         *app->catalog_repository, app->clock, static_cast<std::size_t>(settings.catalog.variant_cache_bytes));
     app->catalog_impl = catalog_service.get();
     app->catalog = std::move(catalog_service);
-    app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(*app->inventory_db);
+    app->inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(db);
     app->inventory =
         std::make_unique<inventory::InventoryServiceImpl>(*app->inventory_repository, *app->catalog, app->clock);
     app->cart_store = std::make_unique<cart::MemoryCartStore>();
     app->cart = std::make_unique<cart::CartServiceImpl>(*app->cart_store, *app->catalog, *app->inventory, app->clock,
                                                         cart::CartSettings{});
-    app->orders_repository = std::make_unique<orders::SqliteOrdersRepository>(shards);
+    app->orders_repository = std::make_unique<orders::SqliteOrdersRepository>(app->order_shards);
     orders::OrdersSettings orders_settings;
     orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
     auto orders_service = std::make_unique<orders::OrdersServiceImpl>(
         *app->orders_repository, *app->cart, *app->catalog, *app->inventory, *app->users, app->clock, orders_settings);
     orders::OrdersServiceImpl* orders_service_ptr = orders_service.get();
     app->orders = std::move(orders_service);
-    app->payments_repository = std::make_unique<payments::SqlitePaymentsRepository>(*app->payments_db);
+    app->payments_repository = std::make_unique<payments::SqlitePaymentsRepository>(db);
     if (!settings.payments.provider_url.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto client, http::HttpClient::Create(settings.payments.provider_url));
         app->payment_provider = std::make_unique<payments::PaygwProvider>(
@@ -164,22 +138,16 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
                                    .handler_threads = settings.events.handler_threads},
         app->clock);
-    app->bus->AddSource("catalog", *app->catalog_db);
-    app->catalog_impl->SubscribeVariantCacheInvalidation(*app->bus, "catalog");
-    app->bus->AddSource("payments", *app->payments_db);
-    app->bus->AddSource("inventory", *app->inventory_db);
-    std::vector<std::string> order_sources;
-    for (std::size_t shard = 0; shard < app->order_shards.size(); ++shard) {
-        order_sources.push_back("orders_" + std::to_string(shard));
-        app->bus->AddSource(order_sources.back(), *app->order_shards[shard]);
-    }
-    orders::SubscribeOrderConsumers(*app->bus, *app->orders, *app->inventory, order_sources);
-    payments_service_ptr->Subscribe(*app->bus, "payments", order_sources);
+    // One outbox: every service appends its events to it in its own transactions.
+    app->bus->AddSource("emporium", db);
+    app->catalog_impl->SubscribeVariantCacheInvalidation(*app->bus);
+    orders::SubscribeOrderConsumers(*app->bus, *app->orders, *app->inventory);
+    payments_service_ptr->Subscribe(*app->bus);
 
-    app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(*app->shipping_db);
+    app->shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(db);
     app->shipping =
         std::make_unique<shipping::ShippingServiceImpl>(*app->shipping_repository, *app->orders, app->clock);
-    shipping::SubscribeShippingConsumers(*app->bus, *app->shipping, order_sources);
+    shipping::SubscribeShippingConsumers(*app->bus, *app->shipping);
     if (settings.notifications.smtp_url.empty()) {
         app->mailer = std::make_unique<notifications::MaildirMailer>(
             (std::filesystem::path(settings.storage.data_dir) / "mail").string(), settings.notifications.mail_from);
@@ -187,17 +155,17 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         app->mailer = std::make_unique<notifications::SmtpMailer>(settings.notifications.smtp_url,
                                                                   settings.notifications.mail_from);
     }
+    app->notifications_repository = std::make_unique<notifications::SqliteNotificationsRepository>(db);
     app->notifications = std::make_unique<notifications::OrderNotifications>(
-        *app->notifications_db, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
-    app->notifications->Subscribe(*app->bus, order_sources);
+        *app->notifications_repository, *app->mailer, *app->users, *app->orders, *app->shipping, app->clock);
+    app->notifications->Subscribe(*app->bus);
 
-    app->recommendations_repository =
-        std::make_unique<recommendations::SqliteRecommendationsRepository>(*app->recommendations_db);
+    app->recommendations_repository = std::make_unique<recommendations::SqliteRecommendationsRepository>(db);
     app->recommendations = std::make_unique<recommendations::RecommendationsService>(
         *app->recommendations_repository, *app->catalog, app->clock,
         recommendations::RecommendationsSettings{settings.recommendations.enabled,
                                                  settings.recommendations.trending_window_hours});
-    app->recommendations->Subscribe(*app->bus, order_sources);
+    app->recommendations->Subscribe(*app->bus);
 
     cache::MemoryCacheSettings cache_settings;
     cache_settings.max_bytes = static_cast<std::size_t>(settings.cache.max_bytes);
@@ -207,7 +175,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         cache_settings, std::vector<std::string>{std::string(catalog::kProductPages), std::string(catalog::kListPages),
                                                  std::string(catalog::kHomePages), std::string(search::kSearchPages)});
     app->pages = std::make_unique<cache::CacheAside>(*app->page_cache);
-    catalog::SubscribeCacheInvalidation(*app->bus, "catalog", *app->page_cache);
+    catalog::SubscribeCacheInvalidation(*app->bus, *app->page_cache);
     return app;
 }
 
@@ -218,7 +186,7 @@ core::Result<void> OpenSearch(Application& app) {
         *app.search_index, *app.catalog, *app.inventory,
         // Cached search answers are dropped once the index has the change, not before.
         [cache = app.page_cache.get()] { cache->InvalidateNamespace(search::kSearchPages); });
-    app.search_indexer->Subscribe(*app.bus, "catalog", "inventory");
+    app.search_indexer->Subscribe(*app.bus);
     app.search = std::make_unique<search::SearchService>(*app.search_index, *app.catalog);
     app.home = std::make_unique<home::HomeService>(*app.catalog, *app.search, *app.recommendations);
     return core::Ok();
@@ -369,8 +337,7 @@ void StartBackgroundWork(Application& app) {
         constexpr int64_t kEventRetentionSeconds = 24 * 3600;
         int64_t before = app.clock.NowSeconds() - kEventRetentionSeconds;
         auto pruned = app.bus->PruneDelivered(before);
-        for (auto* db : {app.notifications_db.get(), app.recommendations_db.get()})
-            if (pruned.ok()) (void)bus::PruneHandledEvents(*db, before);
+        if (pruned.ok()) (void)infra::sqlite::PruneHandledEvents(*app.db, before);
         if (!pruned.ok())
             observability::LogError("event_prune_failed",
                                     [&](core::JsonWriter& json) { json.Field("error", pruned.error().message); });

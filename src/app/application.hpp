@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "bus/local_event_bus.hpp"
+#include "bus/storage/local_event_bus.hpp"
 #include "cache/cache_aside.hpp"
 #include "cache/memory_cache.hpp"
 #include "config/settings.hpp"
@@ -41,22 +41,20 @@
 
 namespace emporium::app {
 
-// The composition root of the embedded deployment: every service in this process, each
-// over its own SQLite database in the data directory. The only place that knows which
-// concrete adapters exist.
+// The composition root of the embedded deployment: every service in this process, all of
+// their tables in one SQLite database file in the data directory (one writer, one
+// group-commit stream), each service still reaching only its own tables through its own
+// repository. The only place that knows which concrete adapters exist.
 struct Application {
     config::Settings settings;
     core::SystemClock clock;
     observability::MetricsRegistry metrics;
 
-    std::unique_ptr<infra::sqlite::Database> users_db;
-    std::unique_ptr<infra::sqlite::Database> catalog_db;
-    std::unique_ptr<infra::sqlite::Database> inventory_db;
-    std::vector<std::unique_ptr<infra::sqlite::Database>> order_shards;
-    std::unique_ptr<infra::sqlite::Database> payments_db;
-    std::unique_ptr<infra::sqlite::Database> shipping_db;
-    std::unique_ptr<infra::sqlite::Database> notifications_db;
-    std::unique_ptr<infra::sqlite::Database> recommendations_db;
+    // data_dir/emporium.db: every service's schema and the event bus's tables.
+    std::unique_ptr<infra::sqlite::Database> db;
+    // The order shard map: logical shard (named by every order id) → physical store. All
+    // of them are `db` in the embedded deployment.
+    std::vector<infra::sqlite::Database*> order_shards;
     std::unique_ptr<users::SqliteUsersRepository> users_repository;
     std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
     std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
@@ -66,6 +64,7 @@ struct Application {
     std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
     std::unique_ptr<shipping::SqliteShippingRepository> shipping_repository;
     std::unique_ptr<notifications::Mailer> mailer;
+    std::unique_ptr<notifications::NotificationsRepository> notifications_repository;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
     catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog: its variant cache's subscription and metrics
@@ -94,7 +93,9 @@ struct Application {
     std::vector<std::unique_ptr<runtime::PeriodicTask>> background;
 };
 
-// Opens (and migrates) the databases and builds the services.
+// Opens (and migrates) the database and builds the services. Refuses a data directory of
+// the earlier layout (a database file per service) with a message naming the command that
+// moves it into one file (emporium migrate-data-dir).
 core::Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings);
 
 // Opens the search index (data_dir/search; one process at a time holds its write lock),

@@ -3,6 +3,7 @@
 //   seed          fill the catalog with a deterministic demo catalog (and index it for search)
 //   reindex       rebuild the search index from the catalog
 //   admin create  create the first admin (or promote an account)
+//   migrate-data-dir  move a data directory of the earlier layout (a file per service) into one file
 //   routes        print every registered route as JSON (checked against the OpenAPI document)
 //   config        print every configuration key with its default
 #include <curl/curl.h>
@@ -19,6 +20,8 @@
 #include <thread>
 
 #include "app/application.hpp"
+#include "app/data_dir_layout.hpp"
+#include "app/roles.hpp"
 #include "config/config_loader.hpp"
 #include "core/json_writer.hpp"
 #include "core/random.hpp"
@@ -198,6 +201,19 @@ int CreateAdmin(const config::Settings& settings, const std::string& email, cons
     return 0;
 }
 
+int MigrateDataDir(const config::Settings& settings) {
+    auto report = MigrateLegacyDataDir(settings);
+    if (!report.ok()) return Fail(report.error());
+    std::string files;
+    for (const auto& file : report->files) files += (files.empty() ? "" : ", ") + file;
+    std::fprintf(stderr,
+                 "emporium migrate-data-dir: copied %lld rows (%lld outbox events, each delivered again once) from "
+                 "%s into %s/%s; the earlier files are kept in %s\n",
+                 static_cast<long long>(report->rows), static_cast<long long>(report->events), files.c_str(),
+                 settings.storage.data_dir.c_str(), std::string(kDatabaseFile).c_str(), report->kept_in.c_str());
+    return 0;
+}
+
 int PrintRoutes() {
     // Routes do not depend on data: register them over a throwaway data directory.
     observability::SetLogLevel(observability::LogLevel::kError);  // stdout carries the JSON only
@@ -303,6 +319,10 @@ int main(int argc, char** argv) {
     serve->add_option("--port", port, "Listen port, 0 for any free port (server.port)");
     serve->add_option("--io-threads", io_threads, "Event-loop threads (server.io_threads)");
     serve->add_option("--port-file", port_file, "Write the bound port to this file once listening");
+    std::string roles = "all";
+    serve->add_option("--role", roles,
+                      "Comma-separated roles this process serves: all, or gateway, users, catalog, search, cart, "
+                      "inventory, orders, payments, shipping, notifications, recommendations (today: all)");
 
     auto* seed = cli.add_subcommand("seed", "Fill an empty catalog with a deterministic demo catalog");
     add_common(seed);
@@ -340,6 +360,12 @@ int main(int argc, char** argv) {
     paygw_command->add_option("--webhook-url", webhook_url, "Base URL of the shop that receives webhooks");
     paygw_command->add_option("--webhook-secret", webhook_secret, "Secret that signs webhooks");
 
+    auto* migrate = cli.add_subcommand(
+        "migrate-data-dir",
+        "Move a data directory of the earlier layout (a database file per service) into one emporium.db "
+        "(server stopped; the earlier files are kept)");
+    add_common(migrate);
+
     auto* routes = cli.add_subcommand("routes", "Print every HTTP route as JSON");
     auto* config_command = cli.add_subcommand("config", "Print every configuration key with its default");
 
@@ -356,7 +382,13 @@ int main(int argc, char** argv) {
     auto settings = app::LoadSettings(common, overrides);
     if (!settings.ok()) return app::Fail(settings.error());
 
-    if (serve->parsed()) return app::Serve(*settings, port_file);
+    if (serve->parsed()) {
+        auto parsed_roles = app::ParseRoles(roles);
+        if (!parsed_roles.ok()) return app::Fail(parsed_roles.error());
+        if (auto servable = app::CheckServable(*parsed_roles); !servable.ok()) return app::Fail(servable.error());
+        return app::Serve(*settings, port_file);
+    }
+    if (migrate->parsed()) return app::MigrateDataDir(*settings);
     if (seed->parsed()) return app::Seed(*settings, products, seed_value, stock);
     if (reindex->parsed()) return app::Reindex(*settings);
     if (admin_create->parsed()) return app::CreateAdmin(*settings, email, password, name);

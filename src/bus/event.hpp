@@ -15,4 +15,7 @@ struct Event {
     int64_t sequence = 0;      // position in its outbox (set when read back)
 };
 
+// A new event with a fresh, time-ordered id.
+Event NewEvent(std::string type, std::string aggregate_id, std::string payload, int64_t occurred_at);
+
 }  // namespace emporium::bus

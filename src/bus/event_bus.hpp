@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bus/event.hpp"
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 
 namespace emporium::bus {
@@ -22,15 +23,28 @@ struct DeadLetter {
     std::optional<int64_t> replayed_at;
 };
 
+// Who hears an event when a service runs as several processes (replicas).
+enum class Fanout {
+    // Competing consumers: the consumer's group does the work once, on whichever replica
+    // takes the event (a shipment, a mail, a saga step).
+    kOncePerGroup,
+    // Every replica hears every event, for state each process keeps for itself (its
+    // in-process cache, its search index).
+    kEveryReplica,
+};
+
 // The event bus port: delivers events from transactional outboxes to consumers, at least
 // once, in outbox order per consumer (so per aggregate), retrying failures with
 // exponential backoff and jitter, and dead-lettering an event after the last attempt.
-// Adapters: the local dispatcher (embedded) and, later, RabbitMQ. Thread-safe.
+// Consumers name the event types they want, never where the events come from: which
+// outboxes exist is the deployment's business. Adapters: the SQLite outbox dispatcher
+// (embedded) and, later, RabbitMQ. Thread-safe.
 class EventBus {
   public:
     // Must be idempotent: the same event may arrive more than once (see MarkHandled).
-    // An error means "try again later".
-    using Handler = std::function<core::Result<void>(const Event&)>;
+    // An error means "try again later". The context is the bus's own, bounded by the
+    // bus's handler deadline, with a request id naming the consumer and the event.
+    using Handler = std::function<core::Result<void>(const core::RequestContext&, const Event&)>;
     // Whether the consumer wants an event of its types at all: cheap, free of side effects
     // and thread-safe (asked on a handler thread, beside other consumers), asked before the
     // event reaches the handler. An event not wanted counts as handled. It spares consumers
@@ -45,24 +59,25 @@ class EventBus {
     // delivered again, but the handler has seen them all at once. When the whole call fails
     // (its transaction did), the retry hands over the first event alone, so a poison event
     // does not take innocent ones to the dead letters with it.
-    using BatchHandler = std::function<std::vector<core::Result<void>>(const std::vector<Event>&)>;
+    using BatchHandler =
+        std::function<std::vector<core::Result<void>>(const core::RequestContext&, const std::vector<Event>&)>;
+
+    struct Consumer {
+        // Stable and unique: the consumer's position, retries and handled-event records are
+        // kept under this name.
+        std::string name;
+        std::vector<std::string> types;  // the event types it hears
+        Fanout fanout = Fanout::kOncePerGroup;
+        Filter wanted;  // empty: every event of `types`
+    };
 
     virtual ~EventBus() = default;
 
-    // Registers `consumer` (a stable, unique name) for events of `types` published to the
-    // outbox of `source` (and, with `wanted`, only those it accepts). Call before Start.
-    virtual void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
-                           Filter wanted) = 0;
-    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler) {
-        Subscribe(std::move(source), std::move(consumer), std::move(types), std::move(handler), Filter{});
-    }
+    // Registers `consumer` for every event of its types, whichever service published it.
+    // Call before Start.
+    virtual void Subscribe(Consumer consumer, Handler handler) = 0;
     // Subscribe for a consumer that handles a delivery's events together.
-    virtual void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
-                                BatchHandler handler, Filter wanted) = 0;
-    void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
-                        BatchHandler handler) {
-        SubscribeBatch(std::move(source), std::move(consumer), std::move(types), std::move(handler), Filter{});
-    }
+    virtual void SubscribeBatch(Consumer consumer, BatchHandler handler) = 0;
     virtual void Start() = 0;
     // Stops delivering; pending events stay in the outboxes for the next start.
     virtual void Stop() = 0;

@@ -265,6 +265,47 @@ class Server:
             return "(no server log)"
         return "---- server log (last %d lines) ----\n%s\n----" % (n, "\n".join(lines[-n:]))
 
+    def log_records(self):
+        """Every JSON object line the server has written so far (its stdout and stderr are
+        captured in one file); other lines (e.g. sanitizer reports) are skipped."""
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return []
+        records = []
+        for line in lines:
+            try:
+                record = jsonlib.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def wait_for_log_record(self, pred, timeout=5.0):
+        """Polls the log until a record satisfies `pred`; returns it, or None after `timeout`
+        seconds. The server writes a request's access line after sending the answer, so a
+        client can read the answer before the line is there."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for record in self.log_records():
+                if pred(record):
+                    return record
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.02)
+
+    def access_record(self, request_id, timeout=5.0):
+        """The access log line of the request sent with X-Request-Id `request_id` (asserts
+        that it is written)."""
+        record = self.wait_for_log_record(
+            lambda r: r.get("event") == "access" and r.get("request_id") == request_id, timeout)
+        if record is None:
+            raise AssertionError(f"no access log line with request_id {request_id!r} within {timeout} s\n"
+                                 f"{self.log_tail()}")
+        return record
+
     # ---- CLI -------------------------------------------------------------------------
 
     def cli(self, *args, check=True, timeout=120):

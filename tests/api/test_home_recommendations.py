@@ -18,7 +18,7 @@ then filled up with trending products, never the product itself, no duplicates; 
 (default 8); `next_cursor` null; header `X-Recommendations: ok`, or `unavailable` (still 200, empty
 list) when `recommendations.enabled = false`; 404 for an unknown or inactive product.
 
-Expected featured categories and new arrivals come from the server's catalog.db, opened
+Expected featured categories and new arrivals come from the server's emporium.db, opened
 read-only (`file:...?mode=ro`). Order events are processed asynchronously and the home page is
 cached for up to cache.ttl_ms, so every server here runs with EMPORIUM_CACHE_TTL_MS=200 and the
 tests poll (up to 5 s) for what follows from orders or writes.
@@ -105,10 +105,10 @@ def ro_connect(path):
 
 
 class CatalogModel:
-    """Categories and active products as catalog.db holds them right now."""
+    """Categories and active products as emporium.db holds them right now."""
 
     def __init__(self, data_dir):
-        con = ro_connect(os.path.join(data_dir, "catalog.db"))
+        con = ro_connect(os.path.join(data_dir, "emporium.db"))
         try:
             self.categories = {cid: {"id": cid, "slug": slug, "name": name, "parent_id": parent_id}
                                for cid, slug, name, parent_id in
@@ -427,7 +427,7 @@ class HomeCatalogTest(HomeAssertions, ShopHelpers, ServerTestCase):
         return CatalogModel(self.server.data_dir)
 
     def assert_home_matches_catalog(self):
-        """Polls until featured_categories and new_arrivals agree with catalog.db."""
+        """Polls until featured_categories and new_arrivals agree with emporium.db."""
         def check():
             h, doc = self.get_home()
             model = self.model()

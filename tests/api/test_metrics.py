@@ -1,5 +1,5 @@
 """/metrics: Prometheus text format, per-route counter and histogram, in-flight gauge,
-DB pool gauges; validated with `promtool check metrics`."""
+database pool gauges per database; validated with `promtool check metrics`."""
 
 import os
 import re
@@ -103,9 +103,33 @@ class MetricsTest(ServerTestCase):
 
     def test_db_pool_gauges(self):
         types, samples = parse_metrics(self.scrape()[1])
-        gauges = self.families(types, "gauge", lambda n: "db" in n or "pool" in n)
-        self.assertTrue(gauges, f"no db/pool gauge among {sorted(types)}")
-        self.assertTrue([s for s in samples if s[0] in gauges], "db/pool gauges have no samples")
+        pool = "emporium_db_pool_read_connections"
+        in_use = "emporium_db_pool_read_connections_in_use"
+        queue = "emporium_db_write_queue_depth"
+
+        def by_database(family):
+            """{database label: value} of the family's samples; every sample carries the
+            label, once per database."""
+            self.assertEqual(types.get(family), "gauge", f"{family} is not a gauge family: {types.get(family)!r}")
+            values = {}
+            for name, labels, value in samples:
+                if name != family:
+                    continue
+                database = labels.get("database")
+                self.assertTrue(database, f"{family} sample without a database label: {labels}")
+                self.assertNotIn(database, values, f"{family} has two samples for database={database!r}")
+                values[database] = value
+            self.assertTrue(values, f"{family} has no samples")
+            return values
+
+        total, used, waiting = by_database(pool), by_database(in_use), by_database(queue)
+        self.assertEqual(set(used), set(total), f"{in_use} and {pool} name different databases")
+        self.assertEqual(set(waiting), set(total), f"{queue} and {pool} name different databases")
+        for database, connections in total.items():
+            self.assertGreater(connections, 0, f"{pool}{{database={database!r}}} is {connections}")
+            self.assertTrue(0 <= used[database] <= connections,
+                            f"database={database!r}: {used[database]} of {connections} read connections in use")
+            self.assertGreaterEqual(waiting[database], 0, f"{queue}{{database={database!r}}} is negative")
 
     def test_promtool_check_metrics(self):
         promtool = shutil.which("promtool")

@@ -127,7 +127,7 @@ class CatalogSnapshot:
     """The catalog as the search index should see it, read from the data directory."""
 
     def __init__(self, data_dir):
-        con = ro_connect(os.path.join(data_dir, "catalog.db"))
+        con = ro_connect(os.path.join(data_dir, "emporium.db"))
         try:
             self.categories = {}
             for cid, slug, name, parent_id in con.execute(
@@ -146,7 +146,7 @@ class CatalogSnapshot:
                 skus.setdefault(pid, []).append(sku)
         finally:
             con.close()
-        con = ro_connect(os.path.join(data_dir, "inventory.db"))
+        con = ro_connect(os.path.join(data_dir, "emporium.db"))
         try:
             available = dict(con.execute("SELECT sku, available FROM stock"))
         finally:
@@ -359,7 +359,7 @@ class SearchAssertions:
 # ---- over the seeded catalog, read only: filters, facets, sorting, paging, validation -----
 
 class SearchCatalogTest(SearchAssertions, ServerTestCase):
-    """Nothing in this class writes: the index must equal the catalog in catalog.db."""
+    """Nothing in this class writes: the index must equal the catalog in emporium.db."""
 
     @classmethod
     def prepare_data_dir(cls, server):

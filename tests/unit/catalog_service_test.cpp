@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <set>
 
-#include "bus/local_event_bus.hpp"
+#include "bus/storage/local_event_bus.hpp"
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
@@ -225,7 +225,7 @@ TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
     EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2700);
     bus::LocalEventBus bus(bus::LocalEventBusSettings{.handler_threads = 0}, clock_);
     bus.AddSource("catalog", *db_);
-    cached.SubscribeVariantCacheInvalidation(bus, "catalog");
+    cached.SubscribeVariantCacheInvalidation(bus);
     bus.DeliverPending();
     EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 3100);
     auto again = cached.GetVariants(ctx_, {"KET-1"});

@@ -23,7 +23,7 @@ class DatabaseTest : public ::testing::Test {
         options.name = "test";
         options.read_connections = 2;
         options.migrations = {
-            {1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
+            {"test", 1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
         auto db = Database::Open(options);
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
@@ -144,7 +144,7 @@ TEST_F(DatabaseTest, AWriteBackIntoADatabaseLedFurtherOutFailsToo) {
     options.path = (dir_ / "other.db").string();
     options.name = "other";
     options.read_connections = 1;
-    options.migrations = {{1, "0001_init.sql", "CREATE TABLE notes (text TEXT NOT NULL);"}};
+    options.migrations = {{"test", 1, "0001_init.sql", "CREATE TABLE notes (text TEXT NOT NULL);"}};
     auto other = Database::Open(options);
     ASSERT_TRUE(other.ok()) << other.error().message;
     // test.db's job writes to other.db, whose job writes back to test.db: this thread leads
@@ -186,7 +186,7 @@ TEST_F(DatabaseTest, DataSurvivesReopenAndMigrationsRunOnce) {
     options.path = (dir_ / "test.db").string();
     options.name = "test";
     options.migrations = {
-        {1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
+        {"test", 1, "0001_init.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"}};
     auto reopened = Database::Open(options);
     ASSERT_TRUE(reopened.ok()) << reopened.error().message;  // re-running 0001 would fail: table exists
     db_ = std::move(reopened).value();

@@ -1,4 +1,4 @@
-#include "bus/local_event_bus.hpp"
+#include "bus/storage/local_event_bus.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <map>
 #include <mutex>
 
-#include "bus/outbox.hpp"
 #include "core/random.hpp"
+#include "infra/sqlite/outbox.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
 
@@ -63,11 +63,12 @@ class LocalEventBusTest : public ::testing::Test {
 TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
     std::mutex mutex;
     std::map<std::string, std::vector<std::string>> seen;
-    bus_->Subscribe("source", "recorder", {"A"}, [&](const Event& e) -> core::Result<void> {
-        std::lock_guard lock(mutex);
-        seen[e.aggregate_id].push_back(e.payload);
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "recorder", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                        std::lock_guard lock(mutex);
+                        seen[e.aggregate_id].push_back(e.payload);
+                        return core::Ok();
+                    });
     Publish("A", "x", "{\"n\":1}");
     Publish("B", "x", "{\"n\":2}");
     Publish("A", "y", "{\"n\":3}");
@@ -83,17 +84,18 @@ TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
     std::mutex mutex;
     std::vector<std::string> handled;
     std::atomic<int> asked{0};
-    bus_->Subscribe(
-        "source", "picky", {"A"},
-        [&](const Event& e) -> core::Result<void> {
-            std::lock_guard lock(mutex);
-            handled.push_back(e.payload);
-            return core::Ok();
-        },
-        [&](const Event& e) {
-            ++asked;
-            return e.payload.find("\"wanted\":true") != std::string::npos;
-        });
+    bus_->Subscribe({.name = "picky",
+                     .types = {"A"},
+                     .wanted =
+                         [&](const Event& e) {
+                             ++asked;
+                             return e.payload.find("\"wanted\":true") != std::string::npos;
+                         }},
+                    [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                        std::lock_guard lock(mutex);
+                        handled.push_back(e.payload);
+                        return core::Ok();
+                    });
     Publish("A", "x", "{\"wanted\":false}");
     Publish("A", "y", "{\"wanted\":true}");
     Publish("B", "z", "{\"wanted\":true}");  // not of its types: the filter is not even asked
@@ -108,13 +110,13 @@ TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
 
 TEST_F(LocalEventBusTest, AFilterThatThrowsHandsTheEventOver) {
     std::atomic<int> handled{0};
-    bus_->Subscribe(
-        "source", "fussy", {"A"},
-        [&](const Event&) -> core::Result<void> {
-            ++handled;
-            return core::Ok();
-        },
-        [](const Event&) -> bool { throw std::runtime_error("cannot decide"); });
+    bus_->Subscribe({.name = "fussy",
+                     .types = {"A"},
+                     .wanted = [](const Event&) -> bool { throw std::runtime_error("cannot decide"); }},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        ++handled;
+                        return core::Ok();
+                    });
     Publish("A", "x", "{}");
     bus_->DeliverPending();  // the dispatcher survives, and the handler decides
     EXPECT_EQ(handled.load(), 1);
@@ -124,18 +126,19 @@ TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     std::mutex mutex;
     std::vector<std::string> log;  // first handling of each event, in the order it happened
     bool failed_once = false;
-    bus_->Subscribe("source", "lanes", {"A"}, [&](const Event& e) -> core::Result<void> {
-        std::lock_guard lock(mutex);
-        std::string name = e.payload.substr(1, e.payload.size() - 2);  // a JSON string
-        if (name == "x1" && !failed_once) {
-            failed_once = true;
-            log.push_back("x1 failed");
-            return core::Error::Internal("not yet");
-        }
-        // Idempotent consumer: a redelivered event is recognised and skipped.
-        if (std::find(log.begin(), log.end(), name) == log.end()) log.push_back(name);
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "lanes", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                        std::lock_guard lock(mutex);
+                        std::string name = e.payload.substr(1, e.payload.size() - 2);  // a JSON string
+                        if (name == "x1" && !failed_once) {
+                            failed_once = true;
+                            log.push_back("x1 failed");
+                            return core::Error::Internal("not yet");
+                        }
+                        // Idempotent consumer: a redelivered event is recognised and skipped.
+                        if (std::find(log.begin(), log.end(), name) == log.end()) log.push_back(name);
+                        return core::Ok();
+                    });
     Publish("A", "x", "\"x1\"");
     for (int i = 0; i < 20; ++i) Publish("A", "y" + std::to_string(i), "\"y" + std::to_string(i) + "\"");
     Publish("A", "z", "\"z1\"");
@@ -159,8 +162,8 @@ TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstF
     std::vector<std::vector<std::string>> calls;  // the payloads of each call
     bool failed_once = false;
     bus_->SubscribeBatch(
-        "source", "batcher", {"A"},
-        [&](const std::vector<Event>& events) {
+        {.name = "batcher", .types = {"A"}, .wanted = [](const Event& e) { return e.payload != "2"; }},
+        [&](const core::RequestContext&, const std::vector<Event>& events) {
             std::vector<core::Result<void>> outcomes;
             calls.emplace_back();
             for (const Event& e : events) {
@@ -170,8 +173,7 @@ TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstF
             }
             if (std::find(calls.back().begin(), calls.back().end(), "3") != calls.back().end()) failed_once = true;
             return outcomes;
-        },
-        [](const Event& e) { return e.payload != "2"; });
+        });
     for (int i = 1; i <= 5; ++i) Publish("A", "agg" + std::to_string(i), std::to_string(i));
     Publish("B", "agg9", "9");  // not of its types
     bus_->DeliverPending();
@@ -187,10 +189,11 @@ TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstF
 
 TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLettered) {
     int calls = 0;
-    bus_->SubscribeBatch("source", "miscounting", {"A"}, [&](const std::vector<Event>&) {
-        ++calls;
-        return std::vector<core::Result<void>>{};  // no outcome at all: nothing counts as handled
-    });
+    bus_->SubscribeBatch({.name = "miscounting", .types = {"A"}},
+                         [&](const core::RequestContext&, const std::vector<Event>&) {
+                             ++calls;
+                             return std::vector<core::Result<void>>{};  // no outcome at all: nothing counts as handled
+                         });
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 3);  // max_attempts, then dead-lettered
@@ -202,14 +205,15 @@ TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLette
 
 TEST_F(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
     std::vector<std::string> handled;
-    bus_->SubscribeBatch("source", "all-or-nothing", {"A"}, [&](const std::vector<Event>& events) {
-        // One transaction for the batch: a poison event fails it all.
-        bool poisoned =
-            std::any_of(events.begin(), events.end(), [](const Event& e) { return e.payload == "\"poison\""; });
-        if (poisoned) return std::vector<core::Result<void>>(events.size(), core::Error::Internal("bad row"));
-        for (const Event& e : events) handled.push_back(e.payload);
-        return std::vector<core::Result<void>>(events.size(), core::Ok());
-    });
+    bus_->SubscribeBatch(
+        {.name = "all-or-nothing", .types = {"A"}}, [&](const core::RequestContext&, const std::vector<Event>& events) {
+            // One transaction for the batch: a poison event fails it all.
+            bool poisoned =
+                std::any_of(events.begin(), events.end(), [](const Event& e) { return e.payload == "\"poison\""; });
+            if (poisoned) return std::vector<core::Result<void>>(events.size(), core::Error::Internal("bad row"));
+            for (const Event& e : events) handled.push_back(e.payload);
+            return std::vector<core::Result<void>>(events.size(), core::Ok());
+        });
     Publish("A", "a", "\"ok1\"");
     Publish("A", "b", "\"ok2\"");
     Publish("A", "c", "\"poison\"");
@@ -231,19 +235,21 @@ TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
     int quick_handled = 0;
     bool slow_saw_quick = false;
     bool slow_done = false;
-    bus_->Subscribe("source", "slow", {"A"}, [&](const Event&) -> core::Result<void> {
-        std::unique_lock lock(mutex);
-        slow_saw_quick = changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 2; });
-        slow_done = true;
-        changed.notify_all();
-        return core::Ok();
-    });
-    bus_->Subscribe("source", "quick", {"B"}, [&](const Event&) -> core::Result<void> {
-        std::lock_guard lock(mutex);
-        ++quick_handled;
-        changed.notify_all();
-        return core::Ok();
-    });
+    bus_->Subscribe(
+        {.name = "slow", .types = {"A"}}, [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+            std::unique_lock lock(mutex);
+            slow_saw_quick = changed.wait_for(lock, std::chrono::seconds(5), [&] { return quick_handled >= 2; });
+            slow_done = true;
+            changed.notify_all();
+            return core::Ok();
+        });
+    bus_->Subscribe({.name = "quick", .types = {"B"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        std::lock_guard lock(mutex);
+                        ++quick_handled;
+                        changed.notify_all();
+                        return core::Ok();
+                    });
     Publish("A", "x", "{}");
     Publish("B", "y", "{}");
     bus_->Start();
@@ -265,12 +271,11 @@ TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRes
     std::vector<std::string> handled;
     auto subscribe = [&] {
         bus_->Subscribe(
-            "source", "picky", {"A"},
-            [&](const Event& e) -> core::Result<void> {
+            {.name = "picky", .types = {"A"}, .wanted = [](const Event& e) { return e.payload == "\"wanted\""; }},
+            [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
                 handled.push_back(e.payload);
                 return core::Ok();
-            },
-            [](const Event& e) { return e.payload == "\"wanted\""; });
+            });
     };
     auto saved_position = [&] {
         auto position = db_->Read<int64_t>([](infra::sqlite::Connection& c) -> core::Result<int64_t> {
@@ -302,10 +307,11 @@ TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRes
 
 TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
     std::atomic<int> handled{0};
-    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
-        handled.fetch_add(1);
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "counter", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        handled.fetch_add(1);
+                        return core::Ok();
+                    });
     for (int i = 0; i < 3; ++i) Publish("A", "x", "{}");  // occurred_at = 1
     auto pruned = bus_->PruneDelivered(100);
     ASSERT_TRUE(pruned.ok()) << pruned.error().message;
@@ -320,11 +326,12 @@ TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
 
 TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
     int calls = 0;
-    bus_->Subscribe("source", "refunds", {"A"}, [&](const Event&) -> core::Result<void> {
-        // The provider is down for longer than max_attempts (3 here) tries.
-        if (++calls < 10) return core::Error::Unavailable("provider down");
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "refunds", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        // The provider is down for longer than max_attempts (3 here) tries.
+                        if (++calls < 10) return core::Error::Unavailable("provider down");
+                        return core::Ok();
+                    });
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 10);
@@ -337,10 +344,11 @@ TEST_F(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
     max_retry_ = std::chrono::seconds(30);
     Open();
     int calls = 0;
-    bus_->Subscribe("source", "refunds", {"A"}, [&](const Event&) -> core::Result<void> {
-        ++calls;
-        return core::Error::Unavailable("provider down");
-    });
+    bus_->Subscribe({.name = "refunds", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        ++calls;
+                        return core::Error::Unavailable("provider down");
+                    });
     Publish("A", "x", "{}");
     // Attempt 1 and its retry are due at once (first_retry 0); from the attempt that would
     // have dead-lettered a poison event (max_attempts 3) on, the wait is max_retry, so the
@@ -356,12 +364,13 @@ TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
     int calls = 0;
     std::vector<std::string> delivered;
     bool heal = false;
-    bus_->Subscribe("source", "flaky", {"A"}, [&](const Event& e) -> core::Result<void> {
-        ++calls;
-        if (e.payload == "{\"poison\":true}" && !heal) return core::Error::Internal("cannot handle");
-        delivered.push_back(e.payload);
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "flaky", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                        ++calls;
+                        if (e.payload == "{\"poison\":true}" && !heal) return core::Error::Internal("cannot handle");
+                        delivered.push_back(e.payload);
+                        return core::Ok();
+                    });
     Publish("A", "x", "{\"poison\":true}");
     Publish("A", "x", "{\"ok\":true}");
     bus_->DeliverPending();
@@ -384,10 +393,11 @@ TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
 TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
     std::vector<std::string> seen;
     auto subscribe = [&] {
-        bus_->Subscribe("source", "recorder", {"A"}, [&](const Event& e) -> core::Result<void> {
-            seen.push_back(e.payload);
-            return core::Ok();
-        });
+        bus_->Subscribe({.name = "recorder", .types = {"A"}},
+                        [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                            seen.push_back(e.payload);
+                            return core::Ok();
+                        });
     };
     subscribe();
     Publish("A", "x", "{\"n\":1}");
@@ -403,10 +413,11 @@ TEST_F(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
     poll_interval_ = std::chrono::seconds(30);  // only Wake can make it look again in time
     Open();
     std::atomic<int> seen{0};
-    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
-        ++seen;
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "counter", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        ++seen;
+                        return core::Ok();
+                    });
     bus_->Start();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // its first look found nothing
     Publish("A", "x", "{}");
@@ -421,10 +432,11 @@ TEST_F(LocalEventBusTest, AFullBatchIsFollowedAtOnce) {
     batch_size_ = 2;
     Open();
     std::atomic<int> seen{0};
-    bus_->Subscribe("source", "counter", {"A"}, [&](const Event&) -> core::Result<void> {
-        ++seen;
-        return core::Ok();
-    });
+    bus_->Subscribe({.name = "counter", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event&) -> core::Result<void> {
+                        ++seen;
+                        return core::Ok();
+                    });
     for (int i = 0; i < 5; ++i) Publish("A", "x" + std::to_string(i), "{}");
     bus_->Start();  // batches of 2, 2, 1: the first two are full and followed at once
     for (int i = 0; i < 200 && seen.load() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));

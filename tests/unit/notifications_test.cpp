@@ -4,10 +4,10 @@
 
 #include <set>
 
-#include "bus/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "fake_orders_service.hpp"
+#include "services/notifications/storage/sqlite_notifications_repository.hpp"
 #include "services/orders/order_events.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
@@ -98,10 +98,13 @@ class NotificationsTest : public ::testing::Test {
                                             infra::sqlite::EmbeddedMigrations({"notifications", "bus"}));
         ASSERT_TRUE(db.ok()) << db.error().message;
         db_ = std::move(db).value();
-        notifications_ = std::make_unique<OrderNotifications>(*db_, mailer_, users_, orders_, shipping_, clock_);
+        repository_ = std::make_unique<SqliteNotificationsRepository>(*db_);
+        notifications_ =
+            std::make_unique<OrderNotifications>(*repository_, mailer_, users_, orders_, shipping_, clock_);
     }
     void TearDown() override {
         notifications_.reset();
+        repository_.reset();
         db_.reset();
     }
 
@@ -122,6 +125,7 @@ class NotificationsTest : public ::testing::Test {
     core::SystemClock clock_;
     testing::TempDir dir_{"emporium-notifications-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
+    std::unique_ptr<SqliteNotificationsRepository> repository_;
     std::unique_ptr<OrderNotifications> notifications_;
 };
 
@@ -140,7 +144,7 @@ TEST_F(NotificationsTest, ABatchMailsEachEventOnceAndAFailureHoldsBackOnlyItsOrd
     const std::string a_shipped = batch[3].id + ".shipping_notice";
     mailer_.refuse.insert(batch[2].id + ".order_confirmation");
 
-    auto outcomes = notifications_->OnOrderStatusChanged(batch);
+    auto outcomes = notifications_->OnOrderStatusChanged(core::RequestContext{}, batch);
     ASSERT_EQ(outcomes.size(), batch.size());
     EXPECT_TRUE(outcomes[0].ok());
     EXPECT_EQ(outcomes[1].error().code, core::ErrorCode::kNotFound);  // fails alone
@@ -153,7 +157,7 @@ TEST_F(NotificationsTest, ABatchMailsEachEventOnceAndAFailureHoldsBackOnlyItsOrd
     // Delivered again with the rest (at least once): the mails sent are not sent twice, and
     // the held-back order's mails go out in order once the spool takes them.
     mailer_.refuse.clear();
-    outcomes = notifications_->OnOrderStatusChanged(batch);
+    outcomes = notifications_->OnOrderStatusChanged(core::RequestContext{}, batch);
     EXPECT_TRUE(outcomes[2].ok());
     EXPECT_TRUE(outcomes[4].ok());
     EXPECT_EQ(mailer_.delivered, (std::vector<std::string>{a_paid, a_shipped, batch[2].id + ".order_confirmation",

@@ -11,13 +11,14 @@ namespace emporium::infra::sqlite {
 using core::Error;
 using core::Result;
 
-std::vector<Migration> EmbeddedMigrations(std::string_view database) {
-    std::string prefix = "schemas/sqlite/" + std::string(database) + "/";
+std::vector<Migration> EmbeddedMigrations(std::string_view schema) {
+    std::string prefix = "schemas/sqlite/" + std::string(schema) + "/";
     std::vector<Migration> migrations;
     for (const auto& file : core::EmbeddedFiles()) {
         if (file.path.substr(0, prefix.size()) != prefix) continue;
         std::string_view name = file.path.substr(prefix.size());
         Migration migration;
+        migration.schema = std::string(schema);
         auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), migration.version);
         if (ec != std::errc()) continue;
         migration.name = std::string(name);
@@ -33,6 +34,15 @@ std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view
     std::vector<Migration> all;
     for (auto schema : schemas) {
         auto migrations = EmbeddedMigrations(schema);
+        all.insert(all.end(), migrations.begin(), migrations.end());
+    }
+    return all;
+}
+
+std::vector<Migration> EmbeddedMigrations(const std::vector<std::string>& schemas) {
+    std::vector<Migration> all;
+    for (const auto& schema : schemas) {
+        auto migrations = EmbeddedMigrations(std::string_view(schema));
         all.insert(all.end(), migrations.begin(), migrations.end());
     }
     return all;
@@ -70,16 +80,66 @@ Database::~Database() {
     write_queue_empty_.wait(lock, [&] { return write_queue_.empty(); });
 }
 
+namespace {
+
+// Files written before one database held several schemas keyed schema_migrations by
+// version alone (each file had one service's versions plus the bus's 1000+). Such a table
+// is rewritten with each version's schema, looked up in `migrations`.
+Result<void> UpgradeLegacyMigrationTable(Connection& connection, const std::vector<Migration>& migrations,
+                                         const std::string& database) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto columns, connection.Prepare("SELECT 1 FROM pragma_table_info('schema_migrations') "
+                                                               "WHERE name = 'schema'"));
+    EMPORIUM_ASSIGN_OR_RETURN(bool keyed_by_schema, columns.Step());
+    if (keyed_by_schema) return core::Ok();
+    EMPORIUM_ASSIGN_OR_RETURN(auto any,
+                              connection.Prepare("SELECT count(*) FROM pragma_table_info('schema_migrations')"));
+    EMPORIUM_ASSIGN_OR_RETURN(bool row, any.Step());
+    if (!row || any.Int(0) == 0) return core::Ok();  // no table yet
+    EMPORIUM_TRY(connection.Execute("BEGIN IMMEDIATE"));
+    auto rewritten = [&]() -> Result<void> {
+        EMPORIUM_TRY(connection.Execute(
+            "CREATE TABLE schema_migrations_by_schema (schema TEXT NOT NULL, version INTEGER NOT NULL, "
+            "name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (schema, version))"));
+        EMPORIUM_ASSIGN_OR_RETURN(auto old_rows, connection.Prepare("SELECT version, name, applied_at FROM "
+                                                                    "schema_migrations"));
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool more, old_rows.Step());
+            if (!more) break;
+            int64_t version = old_rows.Int(0);
+            auto known = std::find_if(migrations.begin(), migrations.end(),
+                                      [&](const Migration& m) { return m.version == version; });
+            if (known == migrations.end())
+                return Error::Internal(database + " has migration " + old_rows.String(1) +
+                                       ", which this build does not know (was it written by a newer one?)");
+            EMPORIUM_ASSIGN_OR_RETURN(auto insert,
+                                      connection.Prepare("INSERT INTO schema_migrations_by_schema (schema, version, "
+                                                         "name, applied_at) VALUES (?1, ?2, ?3, ?4)"));
+            insert.Bind(1, known->schema).Bind(2, version).Bind(3, old_rows.String(1)).Bind(4, old_rows.Int(2));
+            EMPORIUM_TRY(insert.Run());
+        }
+        EMPORIUM_TRY(connection.Execute("DROP TABLE schema_migrations"));
+        return connection.Execute("ALTER TABLE schema_migrations_by_schema RENAME TO schema_migrations");
+    }();
+    if (!rewritten.ok()) {
+        (void)connection.Execute("ROLLBACK");
+        return rewritten.error();
+    }
+    return connection.Execute("COMMIT");
+}
+
+}  // namespace
+
 Result<void> Database::Migrate(Connection& connection) {
+    EMPORIUM_TRY(UpgradeLegacyMigrationTable(connection, options_.migrations, options_.name));
     EMPORIUM_TRY(connection.Execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-        "applied_at INTEGER NOT NULL)"));
+        "CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL, "
+        "name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (schema, version))"));
     for (const auto& migration : options_.migrations) {
         EMPORIUM_TRY(connection.Execute("BEGIN IMMEDIATE"));
         auto applied = [&]() -> Result<bool> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto check,
-                                      connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
-            check.Bind(1, migration.version);
+            EMPORIUM_ASSIGN_OR_RETURN(
+                auto check, connection.Prepare("SELECT 1 FROM schema_migrations WHERE schema = ?1 AND version = ?2"));
+            check.Bind(1, migration.schema).Bind(2, migration.version);
             return check.Step();
         }();
         if (!applied.ok()) {
@@ -92,20 +152,20 @@ Result<void> Database::Migrate(Connection& connection) {
         }
         auto result = [&]() -> Result<void> {
             EMPORIUM_TRY(connection.Execute(migration.sql));
-            EMPORIUM_ASSIGN_OR_RETURN(auto record,
-                                      connection.Prepare("INSERT INTO schema_migrations (version, name, applied_at) "
-                                                         "VALUES (?1, ?2, CAST(strftime('%s','now') AS INTEGER))"));
-            record.Bind(1, migration.version).Bind(2, migration.name);
+            EMPORIUM_ASSIGN_OR_RETURN(
+                auto record, connection.Prepare("INSERT INTO schema_migrations (schema, version, name, applied_at) "
+                                                "VALUES (?1, ?2, ?3, CAST(strftime('%s','now') AS INTEGER))"));
+            record.Bind(1, migration.schema).Bind(2, migration.version).Bind(3, migration.name);
             return record.Run();
         }();
         if (!result.ok()) {
             (void)connection.Execute("ROLLBACK");
-            return Error::Internal(options_.name + " migration " + migration.name +
+            return Error::Internal(options_.name + " migration " + migration.schema + "/" + migration.name +
                                    " failed: " + result.error().message);
         }
         EMPORIUM_TRY(connection.Execute("COMMIT"));
         observability::LogInfo("migration_applied", [&](core::JsonWriter& json) {
-            json.Field("database", options_.name).Field("migration", migration.name);
+            json.Field("database", options_.name).Field("schema", migration.schema).Field("migration", migration.name);
         });
     }
     return core::Ok();

@@ -18,7 +18,8 @@
 namespace emporium::infra::sqlite {
 
 struct Migration {
-    int version = 0;
+    std::string schema;  // the owner of the tables, e.g. "orders" (schemas/sqlite/<schema>/)
+    int version = 0;     // unique within its schema
     std::string name;
     std::string sql;
 };
@@ -159,11 +160,12 @@ inline core::Result<void> Database::Write<void>(std::function<core::Result<void>
 core::Result<int64_t> DeleteInBatches(Database& db, std::string_view delete_sql, int64_t before,
                                       int64_t batch_rows = 1000);
 
-// Collects the migrations embedded under schemas/sqlite/<database>/, ordered by version.
+// Collects the migrations embedded under schemas/sqlite/<schema>/, ordered by version.
 // File names are NNNN_description.sql.
-std::vector<Migration> EmbeddedMigrations(std::string_view database);
-// The migrations of several embedded schemas, in the order given (e.g. {"catalog", "bus"}
-// for a database that also publishes events; the bus tables use versions 1000+).
+std::vector<Migration> EmbeddedMigrations(std::string_view schema);
+// The migrations of several embedded schemas, in the order given (e.g. every service's and
+// "bus" for the embedded shop's one database file). Each schema keeps its own numbering.
 std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view> schemas);
+std::vector<Migration> EmbeddedMigrations(const std::vector<std::string>& schemas);
 
 }  // namespace emporium::infra::sqlite

@@ -12,6 +12,9 @@
 
 namespace emporium::catalog {
 
+// Published (aggregate = the product id) when a product, its variants or prices change.
+inline constexpr std::string_view kProductChanged = "ProductChanged";
+
 struct Money {
     int64_t amount = 0;    // minor units (cents)
     std::string currency;  // ISO 4217, e.g. "USD"

@@ -457,11 +457,14 @@ Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::Req
     return found;
 }
 
-void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source) {
-    bus.Subscribe(catalog_source, "cache.catalog_variants", {"ProductChanged"}, [this](const bus::Event&) {
-        variants_.Clear();
-        return Result<void>(core::Ok());
-    });
+void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus) {
+    bus.Subscribe({.name = "cache.catalog_variants",
+                   .types = {std::string(kProductChanged)},
+                   .fanout = bus::Fanout::kEveryReplica},
+                  [this](const core::RequestContext&, const bus::Event&) {
+                      variants_.Clear();
+                      return Result<void>(core::Ok());
+                  });
 }
 
 }  // namespace emporium::catalog

@@ -26,7 +26,7 @@ class CatalogServiceImpl final : public CatalogService {
 
     // Another process's product changes reach this one's variant cache through their
     // ProductChanged events (this process's own clear it at once).
-    void SubscribeVariantCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source);
+    void SubscribeVariantCacheInvalidation(bus::EventBus& bus);
     cache::CacheStats VariantCacheStats() const { return variants_.Stats(); }
 
     core::Result<Category> CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) override;

@@ -194,11 +194,13 @@ void InvalidateCatalogPages(cache::Cache& cache) {
     for (auto ns : {kProductPages, kListPages, kHomePages}) cache.InvalidateNamespace(ns);
 }
 
-void SubscribeCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source, cache::Cache& cache) {
-    bus.Subscribe(catalog_source, "cache.catalog_pages", {"ProductChanged"}, [&cache](const bus::Event&) {
-        InvalidateCatalogPages(cache);
-        return core::Result<void>(core::Ok());
-    });
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache) {
+    bus.Subscribe(
+        {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = bus::Fanout::kEveryReplica},
+        [&cache](const core::RequestContext&, const bus::Event&) {
+            InvalidateCatalogPages(cache);
+            return core::Result<void>(core::Ok());
+        });
 }
 
 void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,

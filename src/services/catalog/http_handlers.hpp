@@ -22,7 +22,7 @@ inline constexpr std::string_view kHomePages = "home";
 // Drops every cached product, list and home page (a product changed).
 void InvalidateCatalogPages(cache::Cache& cache);
 // Invalidates the pages on every ProductChanged event (writes by other processes).
-void SubscribeCacheInvalidation(bus::EventBus& bus, const std::string& catalog_source, cache::Cache& cache);
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache);
 
 // Registers the public catalog routes and the /api/v1/admin/ catalog routes. Product
 // pages and product list pages are cached as ready-to-send bytes with their ETag (keyed

@@ -11,6 +11,12 @@
 
 namespace emporium::inventory {
 
+// Events of the inventory service: a SKU's stock changed (aggregate = the SKU); a
+// reservation was released unsold (aggregate = the reservation id, which is its order's id;
+// payload {reason: "expired" | ...}).
+inline constexpr std::string_view kStockChanged = "StockChanged";
+inline constexpr std::string_view kReservationReleased = "ReservationReleased";
+
 struct Stock {
     std::string sku;
     int64_t available = 0;  // can be sold

@@ -4,7 +4,6 @@
 #include <map>
 #include <set>
 
-#include "bus/outbox.hpp"
 #include "core/embedded_files.hpp"
 #include "services/orders/order_events.hpp"
 
@@ -16,10 +15,6 @@ using core::Result;
 namespace {
 
 constexpr std::string_view kConsumer = "notifications.order_mail";
-constexpr std::string_view kInsertSent =
-    "INSERT INTO sent_mail (id, event_id, kind, recipient, subject, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-    "ON CONFLICT (id) DO NOTHING";
-constexpr std::string_view kHandled = "SELECT 1 FROM handled_events WHERE consumer = ?1 AND event_id = ?2";
 
 // The order statuses that send a mail, and which mail (the bus filter is made from it too).
 constexpr std::pair<orders::OrderStatus, std::string_view> kMails[] = {
@@ -58,17 +53,19 @@ std::string RenderTemplate(std::string text, const std::vector<std::pair<std::st
     return text;
 }
 
-void OrderNotifications::Subscribe(bus::EventBus& bus, const std::vector<std::string>& sources) {
+void OrderNotifications::Subscribe(bus::EventBus& bus) {
     std::vector<orders::OrderStatus> mailed;
     for (const auto& [status, kind] : kMails) mailed.push_back(status);
-    for (const auto& source : sources)
-        bus.SubscribeBatch(
-            source, std::string(kConsumer), {std::string(orders::kOrderStatusChanged)},
-            [this](const std::vector<bus::Event>& events) { return OnOrderStatusChanged(events); },
-            orders::OrderReaches(mailed));
+    bus.SubscribeBatch({.name = std::string(kConsumer),
+                        .types = {std::string(orders::kOrderStatusChanged)},
+                        .wanted = orders::OrderReaches(mailed)},
+                       [this](const core::RequestContext& ctx, const std::vector<bus::Event>& events) {
+                           return OnOrderStatusChanged(ctx, events);
+                       });
 }
 
-std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::vector<bus::Event>& events) {
+std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const core::RequestContext& ctx,
+                                                                   const std::vector<bus::Event>& events) {
     std::vector<Result<void>> outcomes(events.size(), core::Ok());
     struct Due {
         std::size_t at;  // in `events`
@@ -92,20 +89,12 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::ve
 
     // Handled before? (Redelivery after a crash between a mail and its record would only
     // rewrite the same file: the mail id is the event id.)
-    auto handled = db_.Read<std::vector<bool>>([&](infra::sqlite::Connection& c) -> Result<std::vector<bool>> {
-        std::vector<bool> seen;
-        for (const Due& d : due) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kHandled));
-            stmt.Bind(1, kConsumer).Bind(2, events[d.at].id);
-            EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
-            seen.push_back(found);
-        }
-        return seen;
-    });
+    std::vector<std::string> due_event_ids;
+    for (const Due& d : due) due_event_ids.push_back(events[d.at].id);
+    auto handled = repository_.Handled(kConsumer, due_event_ids);
     if (!handled.ok()) return fail_all(handled.error());
 
     // The orders in one read per shard, each customer read once.
-    core::RequestContext ctx;
     std::vector<std::string> order_ids;
     for (const Due& d : due) order_ids.push_back(events[d.at].aggregate_id);
     auto orders = orders_.FindOrders(ctx, order_ids);
@@ -134,7 +123,7 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::ve
             if (!order.ok()) return order.error();
             const Result<users::User>& user = customer(order->user_id);
             if (!user.ok()) return user.error();
-            EMPORIUM_ASSIGN_OR_RETURN(Mail composed, Compose(events[d.at], d.kind, *order, *user));
+            EMPORIUM_ASSIGN_OR_RETURN(Mail composed, Compose(ctx, events[d.at], d.kind, *order, *user));
             EMPORIUM_TRY(mailer_.Deliver(composed));
             return composed;
         }();
@@ -146,26 +135,18 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const std::ve
         }
     }
     if (sent.empty()) return outcomes;
-    int64_t now = clock_.NowSeconds();
-    auto recorded = db_.Write<void>([&](infra::sqlite::Connection& c) -> Result<void> {
-        for (const Sent& s : sent) {
-            const std::string& event_id = events[s.at].id;
-            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertSent));
-            insert.Bind(1, s.mail.id).Bind(2, event_id).Bind(3, s.kind).Bind(4, s.mail.to);
-            insert.Bind(5, s.mail.subject).Bind(6, now);
-            EMPORIUM_TRY(insert.Run());
-            EMPORIUM_TRY(bus::MarkHandled(c, kConsumer, event_id, now));
-        }
-        return core::Ok();
-    });
+    std::vector<SentMail> records;
+    records.reserve(sent.size());
+    for (const Sent& s : sent)
+        records.push_back(SentMail{s.mail.id, events[s.at].id, s.kind, s.mail.to, s.mail.subject});
+    auto recorded = repository_.RecordSent(kConsumer, records, clock_.NowSeconds());
     if (!recorded.ok())
         for (const Sent& s : sent) outcomes[s.at] = recorded.error();
     return outcomes;
 }
 
-Result<Mail> OrderNotifications::Compose(const bus::Event& event, const std::string& kind, const orders::Order& order,
-                                         const users::User& user) {
-    core::RequestContext ctx;
+Result<Mail> OrderNotifications::Compose(const core::RequestContext& ctx, const bus::Event& event,
+                                         const std::string& kind, const orders::Order& order, const users::User& user) {
     std::vector<std::pair<std::string, std::string>> values = {
         {"order_id", order.id}, {"name", user.name.empty() ? "there" : user.name}, {"total", FormatMoney(order.total)}};
     if (kind == "order_confirmation") {

@@ -8,14 +8,15 @@ namespace emporium::orders {
 
 namespace {
 
-core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event& event) {
+core::Result<void> OnReservationReleased(OrdersService& orders, const core::RequestContext& ctx,
+                                         const bus::Event& event) {
     boost::system::error_code ec;
     auto payload = boost::json::parse(event.payload, ec);
     if (ec || !payload.is_object()) return core::Error::Internal("ReservationReleased payload is not an object");
     const auto* reason = payload.as_object().if_contains("reason");
     if (!reason || !reason->is_string() || reason->as_string() != "expired") return core::Ok();
-    auto cancelled = orders.Transition(core::RequestContext{}, event.aggregate_id, OrderStatus::kCancelled,
-                                       "stock reservation expired before payment");
+    auto cancelled =
+        orders.Transition(ctx, event.aggregate_id, OrderStatus::kCancelled, "stock reservation expired before payment");
     if (cancelled.ok()) return core::Ok();
     // No such order (the process died before storing it) or already paid/cancelled:
     // nothing to do, and redelivery would not change that.
@@ -27,10 +28,11 @@ core::Result<void> OnReservationReleased(OrdersService& orders, const bus::Event
 // A refunded order's units go back on sale (the bus filter and the handler both ask this).
 constexpr OrderStatus kRestockWhen = OrderStatus::kRefunded;
 
-core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, const bus::Event& event) {
+core::Result<void> OnOrderStatusChanged(inventory::InventoryService& inventory, const core::RequestContext& ctx,
+                                        const bus::Event& event) {
     EMPORIUM_ASSIGN_OR_RETURN(auto change, ReadOrderStatusChanged(event));
     if (change.to != kRestockWhen) return core::Ok();
-    return RestockRefunded(inventory, core::RequestContext{}, event.aggregate_id);
+    return RestockRefunded(inventory, ctx, event.aggregate_id);
 }
 
 }  // namespace
@@ -46,15 +48,17 @@ core::Result<void> RestockRefunded(inventory::InventoryService& inventory, const
     return restocked;
 }
 
-void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory,
-                             const std::vector<std::string>& order_sources) {
-    bus.Subscribe("inventory", "orders.reservation_expiry", {"ReservationReleased"},
-                  [&orders](const bus::Event& event) { return OnReservationReleased(orders, event); });
-    for (const auto& source : order_sources)
-        bus.Subscribe(
-            source, "orders.restock_refunded", {std::string(kOrderStatusChanged)},
-            [&inventory](const bus::Event& event) { return OnOrderStatusChanged(inventory, event); },
-            OrderReaches({kRestockWhen}));
+void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory) {
+    bus.Subscribe({.name = "orders.reservation_expiry", .types = {std::string(inventory::kReservationReleased)}},
+                  [&orders](const core::RequestContext& ctx, const bus::Event& event) {
+                      return OnReservationReleased(orders, ctx, event);
+                  });
+    bus.Subscribe({.name = "orders.restock_refunded",
+                   .types = {std::string(kOrderStatusChanged)},
+                   .wanted = OrderReaches({kRestockWhen})},
+                  [&inventory](const core::RequestContext& ctx, const bus::Event& event) {
+                      return OnOrderStatusChanged(inventory, ctx, event);
+                  });
 }
 
 }  // namespace emporium::orders

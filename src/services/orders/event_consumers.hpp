@@ -8,7 +8,7 @@ namespace emporium::orders {
 
 // Subscribes the orders service to the events it reacts to:
 // ReservationReleased{reason:"expired"} (from inventory) → the unpaid order is cancelled;
-// OrderStatusChanged{to:"REFUNDED"} (from each shard in `order_sources`) → its units go back
+// OrderStatusChanged{to:"REFUNDED"} → its units go back
 // on sale (the transition tried already; this retries when inventory failed).
 // Puts a refunded order's sold units back on sale (idempotent); OK when there is nothing to
 // put back (no reservation, or one that was released rather than sold). Called by the
@@ -16,7 +16,6 @@ namespace emporium::orders {
 core::Result<void> RestockRefunded(inventory::InventoryService& inventory, const core::RequestContext& ctx,
                                    std::string_view order_id);
 
-void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory,
-                             const std::vector<std::string>& order_sources);
+void SubscribeOrderConsumers(bus::EventBus& bus, OrdersService& orders, inventory::InventoryService& inventory);
 
 }  // namespace emporium::orders

@@ -16,6 +16,8 @@ namespace emporium::orders {
 // (aggregate = the order id). Its consumers (shipping, notifications, payments, the
 // restock retry) read it through ReadOrderStatusChanged, so the payload lives here only.
 inline constexpr std::string_view kOrderStatusChanged = "OrderStatusChanged";
+// OrderPlaced: a new order (aggregate = the order id); payload as OrderStatusChanged's order.
+inline constexpr std::string_view kOrderPlaced = "OrderPlaced";
 
 struct OrderStatusChangedEvent {
     std::optional<std::string> user_id;

@@ -11,6 +11,9 @@
 
 namespace emporium::payments {
 
+// Published (aggregate = the order id) when an order's payment settles as succeeded.
+inline constexpr std::string_view kPaymentSucceeded = "PaymentSucceeded";
+
 enum class PaymentStatus { kProcessing, kSucceeded, kFailed, kRefunded };
 std::string_view StatusName(PaymentStatus status);
 

@@ -141,42 +141,44 @@ Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
     return core::Ok();
 }
 
-void PaymentsServiceImpl::Subscribe(bus::EventBus& bus, const std::string& payments_source,
-                                    const std::vector<std::string>& order_sources) {
-    bus.SubscribeBatch(payments_source, "payments.order_paid", {"PaymentSucceeded"},
-                       [this](const std::vector<bus::Event>& events) { return OnPaymentsSucceeded(events); });
-    for (const auto& source : order_sources)
-        bus.Subscribe(
-            source, "payments.order_refunded", {std::string(orders::kOrderStatusChanged)},
-            [this](const bus::Event& event) { return OnOrderStatusChanged(event); },
-            orders::OrderReaches({kRefundWhen}));
+void PaymentsServiceImpl::Subscribe(bus::EventBus& bus) {
+    bus.SubscribeBatch({.name = "payments.order_paid", .types = {std::string(kPaymentSucceeded)}},
+                       [this](const core::RequestContext& ctx, const std::vector<bus::Event>& events) {
+                           return OnPaymentsSucceeded(ctx, events);
+                       });
+    bus.Subscribe(
+        {.name = "payments.order_refunded",
+         .types = {std::string(orders::kOrderStatusChanged)},
+         .wanted = orders::OrderReaches({kRefundWhen})},
+        [this](const core::RequestContext& ctx, const bus::Event& event) { return OnOrderStatusChanged(ctx, event); });
 }
 
-Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const bus::Event& event) {
+Result<void> PaymentsServiceImpl::OnOrderStatusChanged(const core::RequestContext& ctx, const bus::Event& event) {
     // Only "to REFUNDED" matters: the money must follow the order (the cancel request
     // tried already; this is its retry when the provider failed).
     auto change = orders::ReadOrderStatusChanged(event);
     if (!change.ok() || change->to != kRefundWhen) return core::Ok();
-    auto refunded = RefundOrder(core::RequestContext{}, event.aggregate_id);
+    auto refunded = RefundOrder(ctx, event.aggregate_id);
     if (refunded.ok() || refunded.error().code == core::ErrorCode::kNotFound ||
         refunded.error().code == core::ErrorCode::kConflict)
         return core::Ok();  // done before, or no completed payment to give back
     return refunded;
 }
 
-std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const std::vector<bus::Event>& events) {
+std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const core::RequestContext& ctx,
+                                                                   const std::vector<bus::Event>& events) {
     std::vector<Result<void>> outcomes(events.size(), core::Ok());
     if (!provider_) return outcomes;
     std::vector<std::string> order_ids;
     for (const auto& event : events) order_ids.push_back(event.aggregate_id);
-    auto orders = orders_.FindOrders(core::RequestContext{}, order_ids);
+    auto orders = orders_.FindOrders(ctx, order_ids);
     for (std::size_t i = 0; i < events.size(); ++i) {
         // Usually the paying request got there first.
         if (orders.ok() && (*orders)[i].ok() &&
             (IsPaidOrLater((*orders)[i]->status) || (*orders)[i]->status == OrderStatus::kRefunded))
             continue;
         try {
-            outcomes[i] = OnPaymentSucceeded(events[i]);
+            outcomes[i] = OnPaymentSucceeded(ctx, events[i]);
         } catch (const std::exception& e) {  // this event fails, not the ones after it
             outcomes[i] = Error::Internal(std::string("handler threw: ") + e.what());
         } catch (...) {
@@ -186,9 +188,8 @@ std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const std::ve
     return outcomes;
 }
 
-Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const bus::Event& event) {
+Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const core::RequestContext& ctx, const bus::Event& event) {
     if (!provider_) return core::Ok();
-    core::RequestContext ctx;
     const std::string& order_id = event.aggregate_id;
     auto payment = repository_.FindByOrder(order_id);
     if (!payment.ok())

@@ -54,16 +54,16 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     // Subscribes "payments.order_paid" to PaymentSucceeded: marks the order paid (or
     // refunds the charge if it was cancelled meanwhile) when the paying request did not
     // get to it — the process died between settling the payment and the order.
-    // Also subscribes "payments.order_refunded" to OrderStatusChanged on every order shard:
+    // Also subscribes "payments.order_refunded" to OrderStatusChanged:
     // an order cancelled after payment (REFUNDED) has its charge refunded, retried by the
     // bus if the provider fails when the customer cancels.
-    void Subscribe(bus::EventBus& bus, const std::string& payments_source,
-                   const std::vector<std::string>& order_sources);
+    void Subscribe(bus::EventBus& bus);
     // A batch of PaymentSucceeded events: the orders are read together, and only those not
     // yet paid (the paying request died before marking them) go to OnPaymentSucceeded.
-    std::vector<core::Result<void>> OnPaymentsSucceeded(const std::vector<bus::Event>& events);
-    core::Result<void> OnPaymentSucceeded(const bus::Event& event);
-    core::Result<void> OnOrderStatusChanged(const bus::Event& event);
+    std::vector<core::Result<void>> OnPaymentsSucceeded(const core::RequestContext& ctx,
+                                                        const std::vector<bus::Event>& events);
+    core::Result<void> OnPaymentSucceeded(const core::RequestContext& ctx, const bus::Event& event);
+    core::Result<void> OnOrderStatusChanged(const core::RequestContext& ctx, const bus::Event& event);
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
 

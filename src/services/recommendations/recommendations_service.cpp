@@ -6,6 +6,7 @@
 #include <map>
 
 #include "observability/log.hpp"
+#include "services/orders/order_events.hpp"
 
 namespace emporium::recommendations {
 
@@ -22,10 +23,10 @@ void LogFailure(std::string_view what, const core::Error& error) {
 
 }  // namespace
 
-void RecommendationsService::Subscribe(bus::EventBus& bus, const std::vector<std::string>& order_sources) {
-    for (const auto& source : order_sources)
-        bus.SubscribeBatch(source, "recommendations.orders", {"OrderPlaced"},
-                           [this](const std::vector<bus::Event>& events) { return OnOrderPlaced(events); });
+void RecommendationsService::Subscribe(bus::EventBus& bus) {
+    bus.SubscribeBatch(
+        {.name = "recommendations.orders", .types = {std::string(orders::kOrderPlaced)}},
+        [this](const core::RequestContext&, const std::vector<bus::Event>& events) { return OnOrderPlaced(events); });
 }
 
 std::vector<Result<void>> RecommendationsService::OnOrderPlaced(const std::vector<bus::Event>& events) {

@@ -33,8 +33,8 @@ class RecommendationsService {
                            const core::Clock& clock, RecommendationsSettings settings)
         : repository_(repository), catalog_(catalog), clock_(clock), settings_(settings) {}
 
-    // Subscribes the consumer "recommendations.orders" to OrderPlaced on every shard.
-    void Subscribe(bus::EventBus& bus, const std::vector<std::string>& order_sources);
+    // Subscribes the consumer "recommendations.orders" to OrderPlaced.
+    void Subscribe(bus::EventBus& bus);
     // A batch of OrderPlaced events, recorded in one transaction. One outcome per event.
     std::vector<core::Result<void>> OnOrderPlaced(const std::vector<bus::Event>& events);
 

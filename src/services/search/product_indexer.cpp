@@ -33,15 +33,19 @@ std::string AttributesText(const std::string& attributes_json) {
 
 }  // namespace
 
-void ProductIndexer::Subscribe(bus::EventBus& bus, const std::string& catalog_source,
-                               const std::string& inventory_source) {
-    bus.Subscribe(catalog_source, "search.products", {"ProductChanged"},
-                  [this](const bus::Event& event) { return OnEvent(event); });
-    bus.Subscribe(inventory_source, "search.stock", {"StockChanged"},
-                  [this](const bus::Event& event) { return OnEvent(event); });
+void ProductIndexer::Subscribe(bus::EventBus& bus) {
+    // Every replica keeps its own index, so every replica hears every change.
+    bus.Subscribe({.name = "search.products",
+                   .types = {std::string(catalog::kProductChanged)},
+                   .fanout = bus::Fanout::kEveryReplica},
+                  [this](const core::RequestContext& ctx, const bus::Event& event) { return OnEvent(ctx, event); });
+    bus.Subscribe({.name = "search.stock",
+                   .types = {std::string(inventory::kStockChanged)},
+                   .fanout = bus::Fanout::kEveryReplica},
+                  [this](const core::RequestContext& ctx, const bus::Event& event) { return OnEvent(ctx, event); });
 }
 
-Result<void> ProductIndexer::OnEvent(const bus::Event& event) {
+Result<void> ProductIndexer::OnEvent(const core::RequestContext& ctx, const bus::Event& event) {
     boost::system::error_code ec;
     auto parsed = boost::json::parse(event.payload, ec);
     if (ec || !parsed.is_object()) return core::Ok();  // nothing to learn from it; never retry
@@ -49,10 +53,9 @@ Result<void> ProductIndexer::OnEvent(const bus::Event& event) {
     int64_t changed_at_ms = 0;
     if (auto* at = payload.if_contains("changed_at_ms"); at && at->is_int64()) changed_at_ms = at->as_int64();
     std::string product_id;
-    if (event.type == "ProductChanged") {
+    if (event.type == catalog::kProductChanged) {
         product_id = event.aggregate_id;
     } else {  // StockChanged: the SKU's product
-        core::RequestContext ctx;
         auto variant = catalog_.GetVariant(ctx, event.aggregate_id);
         if (!variant.ok())
             return variant.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(variant.error());

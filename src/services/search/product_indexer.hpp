@@ -28,7 +28,7 @@ class ProductIndexer {
         : index_(index), catalog_(catalog), inventory_(inventory), on_indexed_(std::move(on_indexed)) {}
 
     // Subscribes the consumers "search.products" and "search.stock".
-    void Subscribe(bus::EventBus& bus, const std::string& catalog_source, const std::string& inventory_source);
+    void Subscribe(bus::EventBus& bus);
 
     // Re-indexes one product from the catalog's current state.
     core::Result<void> Refresh(std::string_view product_id);
@@ -40,7 +40,7 @@ class ProductIndexer {
     void RenderMetrics(std::string& out) const;
 
   private:
-    core::Result<void> OnEvent(const bus::Event& event);
+    core::Result<void> OnEvent(const core::RequestContext& ctx, const bus::Event& event);
     using CategoryPaths = std::map<std::string, std::string>;  // category id → tree path
     // `paths` (optional) saves a catalog read per product during a rebuild.
     core::Result<SearchDocument> Document(const catalog::Product& product, const CategoryPaths* paths);

@@ -56,7 +56,8 @@ constexpr orders::OrderStatus kShipWhen = orders::OrderStatus::kPaid;
 
 // A batch of the shard's OrderStatusChanged events: one shipment transaction for all the
 // paid orders among them.
-std::vector<core::Result<void>> OnOrderStatusChanged(ShippingService& service, const std::vector<bus::Event>& events) {
+std::vector<core::Result<void>> OnOrderStatusChanged(ShippingService& service, const core::RequestContext& ctx,
+                                                     const std::vector<bus::Event>& events) {
     std::vector<core::Result<void>> outcomes(events.size(), core::Ok());
     std::vector<PaidOrder> paid;
     std::vector<std::size_t> positions;
@@ -71,7 +72,7 @@ std::vector<core::Result<void>> OnOrderStatusChanged(ShippingService& service, c
         positions.push_back(i);
     }
     if (paid.empty()) return outcomes;
-    auto created = service.CreateShipments(core::RequestContext{}, paid);
+    auto created = service.CreateShipments(ctx, paid);
     for (std::size_t k = 0; k < positions.size(); ++k) {
         if (!created.ok())
             outcomes[positions[k]] = created.error();
@@ -93,12 +94,13 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service) {
                [s](Request& r) { return AddEvent(*s, r); });
 }
 
-void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources) {
-    for (const auto& source : sources)
-        bus.SubscribeBatch(
-            source, "shipping.order_paid", {std::string(orders::kOrderStatusChanged)},
-            [&service](const std::vector<bus::Event>& events) { return OnOrderStatusChanged(service, events); },
-            orders::OrderReaches({kShipWhen}));
+void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service) {
+    bus.SubscribeBatch({.name = "shipping.order_paid",
+                        .types = {std::string(orders::kOrderStatusChanged)},
+                        .wanted = orders::OrderReaches({kShipWhen})},
+                       [&service](const core::RequestContext& ctx, const std::vector<bus::Event>& events) {
+                           return OnOrderStatusChanged(service, ctx, events);
+                       });
 }
 
 }  // namespace emporium::shipping

@@ -11,6 +11,6 @@ void RegisterShippingRoutes(http::Router& router, ShippingService& service);
 
 // Subscribes to OrderStatusChanged{to: PAID} on each order shard in `sources`: a shipment is
 // created for every paid order.
-void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service, const std::vector<std::string>& sources);
+void SubscribeShippingConsumers(bus::EventBus& bus, ShippingService& service);
 
 }  // namespace emporium::shipping

@@ -1,8 +1,8 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
-#include "bus/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/outbox.hpp"
 
 namespace emporium::catalog {
 
@@ -187,7 +187,8 @@ Result<void> PublishProductChanged(Connection& c, const Product& product) {
     std::string payload;
     core::JsonWriter json(payload);
     json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", now_ms).EndObject();
-    return bus::AppendToOutbox(c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
+    return infra::sqlite::AppendToOutbox(
+        c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
 }
 
 }  // namespace

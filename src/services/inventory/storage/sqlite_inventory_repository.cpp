@@ -2,9 +2,9 @@
 
 #include <unordered_map>
 
-#include "bus/outbox.hpp"
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/outbox.hpp"
 
 namespace emporium::inventory {
 
@@ -113,7 +113,7 @@ Result<void> PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t c
     std::string payload;
     core::JsonWriter json(payload);
     json.BeginObject().Field("sku", sku).Field("available", stock.available).Field("changed_at_ms", now_ms).EndObject();
-    return bus::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
+    return infra::sqlite::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
 }
 
 Result<std::vector<ReservationLine>> ReadReservationLines(Connection& c, std::string_view reservation_id) {
@@ -238,7 +238,7 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
                 .Field("reservation_id", reservation_id)
                 .Field("reason", *released_event_reason)
                 .EndObject();
-            EMPORIUM_TRY(bus::AppendToOutbox(
+            EMPORIUM_TRY(infra::sqlite::AppendToOutbox(
                 c, bus::NewEvent("ReservationReleased", std::string(reservation_id), std::move(payload), now)));
         }
         return core::Ok();

@@ -1,7 +1,7 @@
 #include "services/orders/storage/sqlite_orders_repository.hpp"
 
-#include "bus/outbox.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/outbox.hpp"
 #include "services/orders/order_events.hpp"
 
 namespace emporium::orders {
@@ -124,8 +124,9 @@ Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus
     EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
     order.status = to;
     order.updated_at = now;
-    EMPORIUM_TRY(bus::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
-                                                      OrderStatusChangedPayload(order, from, to, reason), now)));
+    EMPORIUM_TRY(
+        infra::sqlite::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
+                                                       OrderStatusChangedPayload(order, from, to, reason), now)));
     return order;
 }
 
@@ -172,7 +173,7 @@ Result<void> SqliteOrdersRepository::CreateOrder(int shard, const Order& o,
             EMPORIUM_TRY(item.Run());
         }
         EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at));
-        return bus::AppendToOutbox(c, bus::NewEvent("OrderPlaced", o.id, OrderEventPayload(o), o.created_at));
+        return infra::sqlite::AppendToOutbox(c, bus::NewEvent("OrderPlaced", o.id, OrderEventPayload(o), o.created_at));
     });
 }
 

@@ -1,7 +1,7 @@
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 
-#include "bus/outbox.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/outbox.hpp"
 
 namespace emporium::payments {
 
@@ -115,7 +115,7 @@ Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus ex
             std::string payload;
             core::JsonWriter json(payload);
             json.BeginObject().Field("payment_id", p.id).Field("order_id", p.order_id).EndObject();
-            EMPORIUM_TRY(bus::AppendToOutbox(
+            EMPORIUM_TRY(infra::sqlite::AppendToOutbox(
                 c, bus::NewEvent("PaymentSucceeded", p.order_id, std::move(payload), p.updated_at)));
         }
         return true;

@@ -1,6 +1,6 @@
 #include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 
-#include "bus/outbox.hpp"
+#include "infra/sqlite/outbox.hpp"
 
 namespace emporium::recommendations {
 
@@ -37,7 +37,7 @@ Result<std::vector<ScoredProduct>> ReadScored(infra::sqlite::Statement& stmt) {
 Result<void> SqliteRecommendationsRepository::RecordOrders(const std::vector<OrderSales>& orders, int64_t now) {
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const OrderSales& order : orders) {
-            EMPORIUM_ASSIGN_OR_RETURN(bool first_time, bus::MarkHandled(c, kConsumer, order.event_id, now));
+            EMPORIUM_ASSIGN_OR_RETURN(bool first_time, infra::sqlite::MarkHandled(c, kConsumer, order.event_id, now));
             if (!first_time) continue;
             for (const auto& [product, units] : order.lines) {
                 EMPORIUM_ASSIGN_OR_RETURN(auto sales, c.Prepare(kAddSales));

@@ -1,4 +1,4 @@
-#include "bus/local_event_bus.hpp"
+#include "bus/storage/local_event_bus.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -72,14 +72,14 @@ LocalEventBus::LocalEventBus(LocalEventBusSettings settings, const core::Clock& 
 LocalEventBus::~LocalEventBus() { Stop(); }
 
 void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& database) {
-    sources_[std::move(source)] = &database;
+    sources_.emplace_back(std::move(source), &database);
 }
 
-void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
-                              Filter wanted) {
+void LocalEventBus::Subscribe(Consumer consumer, Handler handler) {
     // One event at a time, in outbox order; once an event fails, its aggregate's later
     // events in the batch wait for it (they would be delivered again anyway).
-    auto one_by_one = [handler = std::move(handler)](const std::vector<Event>& events) {
+    auto one_by_one = [handler = std::move(handler)](const core::RequestContext& ctx,
+                                                     const std::vector<Event>& events) {
         std::vector<Result<void>> outcomes;
         outcomes.reserve(events.size());
         std::set<std::string_view> failed_aggregates;
@@ -89,7 +89,7 @@ void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vec
                 continue;
             }
             try {
-                outcomes.push_back(handler(event));
+                outcomes.push_back(handler(ctx, event));
             } catch (const std::exception& e) {
                 outcomes.emplace_back(Error::Internal(std::string("handler threw: ") + e.what()));
             } catch (...) {  // e.g. a library's own exception type: never let it end the thread
@@ -99,18 +99,20 @@ void LocalEventBus::Subscribe(std::string source, std::string consumer, std::vec
         }
         return outcomes;
     };
-    SubscribeBatch(std::move(source), std::move(consumer), std::move(types), std::move(one_by_one), std::move(wanted));
+    SubscribeBatch(std::move(consumer), std::move(one_by_one));
 }
 
-void LocalEventBus::SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types,
-                                   BatchHandler handler, Filter wanted) {
-    auto subscription = std::make_unique<Subscription>();
-    subscription->source = std::move(source);
-    subscription->consumer = std::move(consumer);
-    subscription->types = std::move(types);
-    subscription->handler = std::move(handler);
-    subscription->wanted = std::move(wanted);
-    subscriptions_.push_back(std::move(subscription));
+void LocalEventBus::SubscribeBatch(Consumer consumer, BatchHandler handler) {
+    for (const auto& [source, database] : sources_) {
+        auto subscription = std::make_unique<Subscription>();
+        subscription->source = source;
+        subscription->consumer = consumer.name;
+        subscription->types = consumer.types;
+        subscription->handler = handler;
+        subscription->wanted = consumer.wanted;
+        subscription->database = database;
+        subscriptions_.push_back(std::move(subscription));
+    }
 }
 
 void LocalEventBus::Start() {
@@ -276,9 +278,12 @@ std::vector<Result<void>> LocalEventBus::Handle(Subscription& subscription, cons
     }
     handed_over = !wanted.empty();
     if (wanted.empty()) return outcomes;
+    core::RequestContext ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + settings_.handler_deadline;
+    ctx.request_id = subscription.consumer + ":" + wanted.front().id;
     std::vector<Result<void>> handled;
     try {
-        handled = subscription.handler(wanted);
+        handled = subscription.handler(ctx, wanted);
     } catch (const std::exception& e) {
         handled.assign(wanted.size(), Error::Internal(std::string("handler threw: ") + e.what()));
     } catch (...) {
@@ -292,9 +297,7 @@ std::vector<Result<void>> LocalEventBus::Handle(Subscription& subscription, cons
 }
 
 LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
-    auto found = sources_.find(subscription.source);
-    if (found == sources_.end()) return Next::kWhenPolled;
-    infra::sqlite::Database& db = *found->second;
+    infra::sqlite::Database& db = *subscription.database;
 
     struct Batch {
         ConsumerState state;
@@ -432,7 +435,7 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
 
 Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
     int64_t deleted = 0;
-    for (auto& [source, db] : sources_) {
+    for (const auto& [source, db] : sources_) {
         std::vector<std::string> consumers;
         for (const auto& subscription : subscriptions_)
             if (subscription->source == source) consumers.push_back(subscription->consumer);
@@ -464,7 +467,7 @@ Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
 
 Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
     std::vector<DeadLetter> all;
-    for (auto& [source, db] : sources_) {
+    for (const auto& [source, db] : sources_) {
         auto letters = db->Read<std::vector<DeadLetter>>([&](Connection& c) -> Result<std::vector<DeadLetter>> {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetters));
             stmt.Bind(1, limit);
@@ -488,7 +491,7 @@ Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
 
 Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
     std::lock_guard replaying(replay_mutex_);  // a letter is replayed once, however many ask
-    for (auto& [source, db] : sources_) {
+    for (const auto& [source, db] : sources_) {
         auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetter));
             stmt.Bind(1, dead_letter_id);

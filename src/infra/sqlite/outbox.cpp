@@ -1,8 +1,6 @@
-#include "bus/outbox.hpp"
+#include "infra/sqlite/outbox.hpp"
 
-#include "core/random.hpp"
-
-namespace emporium::bus {
+namespace emporium::infra::sqlite {
 
 namespace {
 constexpr std::string_view kInsertEvent =
@@ -10,31 +8,33 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kInsertHandled =
     "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (consumer, event_id) DO NOTHING";
+constexpr std::string_view kSelectHandled = "SELECT 1 FROM handled_events WHERE consumer = ?1 AND event_id = ?2";
 constexpr std::string_view kPruneHandled = "DELETE FROM handled_events WHERE handled_at < ?1";
 }  // namespace
 
-Event NewEvent(std::string type, std::string aggregate_id, std::string payload, int64_t occurred_at) {
-    return Event{
-        core::NewTimeOrderedId("evt"), std::move(type), std::move(aggregate_id), std::move(payload), occurred_at, 0};
-}
-
-core::Result<void> AppendToOutbox(infra::sqlite::Connection& connection, const Event& event) {
+core::Result<void> AppendToOutbox(Connection& connection, const bus::Event& event) {
     EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(kInsertEvent));
     stmt.Bind(1, event.id).Bind(2, event.type).Bind(3, event.aggregate_id).Bind(4, event.payload);
     stmt.Bind(5, event.occurred_at);
     return stmt.Run();
 }
 
-core::Result<bool> MarkHandled(infra::sqlite::Connection& connection, std::string_view consumer,
-                               std::string_view event_id, int64_t now) {
+core::Result<bool> MarkHandled(Connection& connection, std::string_view consumer, std::string_view event_id,
+                               int64_t now) {
     EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(kInsertHandled));
     stmt.Bind(1, consumer).Bind(2, event_id).Bind(3, now);
     EMPORIUM_TRY(stmt.Run());
     return connection.ChangedRows() == 1;
 }
 
-core::Result<int64_t> PruneHandledEvents(infra::sqlite::Database& db, int64_t before) {
-    return db.Write<int64_t>([&](infra::sqlite::Connection& c) -> core::Result<int64_t> {
+core::Result<bool> WasHandled(Connection& connection, std::string_view consumer, std::string_view event_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(kSelectHandled));
+    stmt.Bind(1, consumer).Bind(2, event_id);
+    return stmt.Step();
+}
+
+core::Result<int64_t> PruneHandledEvents(Database& db, int64_t before) {
+    return db.Write<int64_t>([&](Connection& c) -> core::Result<int64_t> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneHandled));
         stmt.Bind(1, before);
         EMPORIUM_TRY(stmt.Run());
@@ -42,4 +42,4 @@ core::Result<int64_t> PruneHandledEvents(infra::sqlite::Database& db, int64_t be
     });
 }
 
-}  // namespace emporium::bus
+}  // namespace emporium::infra::sqlite

@@ -3,10 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "bus/event_bus.hpp"
 #include "core/clock.hpp"
@@ -29,36 +30,37 @@ struct LocalEventBusSettings {
     // often (a restart re-reads and passes up to this much of them again).
     std::chrono::milliseconds unwanted_position_save_interval{1000};
     int batch_size = 100;
+    // The deadline of the context each delivery hands its consumer.
+    std::chrono::milliseconds handler_deadline{30'000};
     // Threads that deliver to different consumers at once (their writes then share group
     // commits, and a slow consumer does not hold up the others); 0 delivers everything on
     // the dispatcher thread.
     int handler_threads = 16;
 };
 
-// The embedded adapter of the EventBus: one dispatcher thread schedules deliveries, and
-// the handler threads run them, each consumer on its own: a delivery reads the events
-// after the consumer's position in its source database's outbox and hands them to the
-// consumer, and a slow consumer holds up only itself. Each consumer's
-// position, attempt count and next retry time live in the source database
+// The embedded adapter of the EventBus, over the outboxes of SQLite databases (the
+// embedded shop has one: every service's tables share one file). One dispatcher thread
+// schedules deliveries, and the handler threads run them, each consumer on each source on
+// its own: a delivery reads the events after the consumer's position in the source's
+// outbox and hands them to the consumer, and a slow consumer holds up only itself. Each
+// consumer's position, attempt count and next retry time live in the source database
 // (outbox_consumers), so delivery resumes where it stopped after a crash; an event is
 // marked delivered only after its handler succeeded (at least once). A failing event
 // holds back that consumer's later events (ordering) until it succeeds or is
 // dead-lettered after `max_attempts` — unless it failed with kUnavailable (a dependency is
-// down), which is retried at `max_retry` for as long as it takes.
+// down), which is retried at `max_retry` for as long as it takes. One process is one
+// replica, so both fanouts are delivered alike.
 class LocalEventBus final : public EventBus {
   public:
     LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock);
     ~LocalEventBus() override;
 
-    // Makes `database`'s outbox available as `source`. Call before Start.
+    // Makes `database`'s outbox available as `source` (a label in logs and dead letters).
+    // Call before any Subscribe: a consumer hears every source added before it.
     void AddSource(std::string source, infra::sqlite::Database& database);
 
-    using EventBus::Subscribe;
-    using EventBus::SubscribeBatch;
-    void Subscribe(std::string source, std::string consumer, std::vector<std::string> types, Handler handler,
-                   Filter wanted) override;
-    void SubscribeBatch(std::string source, std::string consumer, std::vector<std::string> types, BatchHandler handler,
-                        Filter wanted) override;
+    void Subscribe(Consumer consumer, Handler handler) override;
+    void SubscribeBatch(Consumer consumer, BatchHandler handler) override;
     void Start() override;
     void Stop() override;
     void Wake() override;
@@ -75,8 +77,10 @@ class LocalEventBus final : public EventBus {
     core::Result<int64_t> PruneDelivered(int64_t before);
 
   private:
+    // One consumer on one source.
     struct Subscription {
         std::string source;
+        infra::sqlite::Database* database = nullptr;  // the source's
         std::string consumer;
         std::vector<std::string> types;
         BatchHandler handler;
@@ -113,7 +117,7 @@ class LocalEventBus final : public EventBus {
 
     LocalEventBusSettings settings_;
     const core::Clock& clock_;
-    std::map<std::string, infra::sqlite::Database*> sources_;
+    std::vector<std::pair<std::string, infra::sqlite::Database*>> sources_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
     std::mutex replay_mutex_;
 
