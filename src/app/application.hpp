@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "http/router.hpp"
 #include "infra/sqlite/database.hpp"
+#include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "runtime/periodic_task.hpp"
 #include "services/cart/cart_service.hpp"
@@ -49,6 +50,7 @@ struct Application {
     config::Settings settings;
     core::SystemClock clock;
     observability::MetricsRegistry metrics;
+    observability::HealthChecks health;  // GET /health/ready
 
     // data_dir/emporium.db: every service's schema and the event bus's tables.
     std::unique_ptr<infra::sqlite::Database> db;
@@ -67,7 +69,7 @@ struct Application {
     std::unique_ptr<notifications::NotificationsRepository> notifications_repository;
     std::unique_ptr<users::UsersService> users;
     std::unique_ptr<catalog::CatalogService> catalog;
-    catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog: its variant cache's subscription and metrics
+    catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog: its variant cache's metrics
     std::unique_ptr<inventory::InventoryService> inventory;
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;

@@ -170,9 +170,23 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
         if (!created.ok()) return created.error();
     }
 
+    // Until the new file is in place, a failure removes it (declared before the connection,
+    // so it runs after the connection has closed the file).
+    struct RemoveUnlessDone {
+        fs::path file;
+        bool done = false;
+        ~RemoveUnlessDone() {
+            if (done) return;
+            std::error_code ignored;
+            for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix, ignored);
+        }
+    } unfinished{building};
     LegacyMigrationReport report;
     {
         EMPORIUM_ASSIGN_OR_RETURN(auto c, infra::sqlite::Connection::Open(building.string(), {}));
+        // Tables are copied in name order, children before parents: references are checked
+        // once everything is in (foreign_key_check below), not row by row.
+        EMPORIUM_TRY(c->Execute("PRAGMA foreign_keys=OFF"));
         for (const auto& file : files) {
             EMPORIUM_ASSIGN_OR_RETURN(auto attach, c->Prepare("ATTACH DATABASE ?1 AS old"));
             attach.Bind(1, (dir / (file.name + ".db")).string());
@@ -189,6 +203,10 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
             report.rows += *copied;
             report.files.push_back(file.name + ".db");
         }
+        EMPORIUM_ASSIGN_OR_RETURN(auto dangling, Column(*c, "SELECT \"table\" FROM pragma_foreign_key_check"));
+        if (!dangling.empty())
+            return Error::Internal("the new database has rows of " + dangling.front() +
+                                   " whose references are missing");
         EMPORIUM_TRY(c->Execute("PRAGMA wal_checkpoint(TRUNCATE)"));
         EMPORIUM_ASSIGN_OR_RETURN(auto check, Column(*c, "PRAGMA integrity_check"));
         if (check.empty() || check.front() != "ok")
@@ -197,7 +215,9 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
     }
 
     // In place: the old files go aside first (the server refuses to start beside them),
-    // then the new file takes its name.
+    // then the new file takes its name. From here on the new file is complete and checked:
+    // it stays whatever happens, for the operator to finish by hand if a move fails.
+    unfinished.done = true;
     fs::path kept = dir / ("before-single-file-" + std::to_string(core::UnixMillisNow() / 1000));
     std::error_code ec;
     fs::create_directories(kept, ec);

@@ -102,8 +102,9 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
     if (auto opened = OpenSearch(**app); !opened.ok()) return Fail(opened.error());
     {
         // A missing or deleted index is rebuilt before serving, so search answers from the start.
-        auto documents = (*app)->search_index->Count();
-        auto products = (*app)->catalog_repository->CountProducts();
+        core::RequestContext ctx;  // start-up has no deadline
+        auto documents = (*app)->search_index->Count(ctx);
+        auto products = (*app)->catalog_repository->CountProducts(ctx);
         if (!documents.ok()) return Fail(documents.error());
         if (!products.ok()) return Fail(products.error());
         if (*documents == 0 && *products > 0) {
@@ -140,7 +141,8 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
 int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int64_t stock) {
     auto app = OpenApplication(settings);
     if (!app.ok()) return Fail(app.error());
-    auto existing = (*app)->catalog_repository->CountProducts();
+    core::RequestContext ctx;  // a command-line job has no deadline
+    auto existing = (*app)->catalog_repository->CountProducts(ctx);
     if (!existing.ok()) return Fail(existing.error());
     if (*existing > 0) {
         std::fprintf(stderr, "emporium seed: the catalog already holds %lld products; nothing to do\n",
@@ -153,7 +155,7 @@ int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int6
     options.seed = seed;
     int64_t now = (*app)->clock.NowSeconds();
     auto written = catalog::SeedDemoCatalog(
-        *(*app)->catalog_repository, options,
+        ctx, *(*app)->catalog_repository, options,
         [&](const std::vector<catalog::Product>& batch, int64_t done) -> core::Result<void> {
             if (done % 10'000 == 0)
                 std::fprintf(stderr, "emporium seed: %lld products\n", static_cast<long long>(done));
@@ -163,7 +165,7 @@ int Seed(const config::Settings& settings, int64_t products, uint64_t seed, int6
                 for (const auto& variant : product.variants)
                     adjustments.push_back(
                         {core::NewTimeOrderedId("adj"), variant.sku, stock, "demo stock", "seed", 0, now});
-            return (*app)->inventory_repository->ApplyAdjustments(adjustments);
+            return (*app)->inventory_repository->ApplyAdjustments(ctx, adjustments);
         });
     if (!written.ok()) return Fail(written.error());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

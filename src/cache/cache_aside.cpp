@@ -14,8 +14,34 @@ bool IsInfrastructureFailure(const core::Error& error) {
 
 }  // namespace
 
+namespace {
+
+Result<std::shared_ptr<const CachedItem>> LoadUncached(const CacheAside::Loader& load) {
+    Result<std::string> loaded = load();
+    if (!loaded.ok()) return loaded.error();
+    auto item = std::make_shared<CachedItem>();
+    item->etag = core::EtagFor(*loaded);
+    item->body = std::move(*loaded);
+    return std::shared_ptr<const CachedItem>(std::move(item));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(std::string_view ns, std::string_view rest,
+                                                                const Loader& load) {
+    auto key = cache_.Key(ns, rest);
+    if (key.ok()) return GetOrLoad(*key, load);
+    cache_failures_.Add();
+    return LoadUncached(load);
+}
+
 Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::string& key, const Loader& load) {
-    CacheLookup found = cache_.Get(key);
+    CacheLookup found;
+    if (auto looked = cache_.Get(key); looked.ok()) {
+        found = std::move(*looked);
+    } else {
+        cache_failures_.Add();  // a miss: the loader answers
+    }
     if (found.fresh) return found.item;
 
     std::shared_ptr<Flight> flight;
@@ -49,7 +75,7 @@ Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::strin
         auto item = std::make_shared<CachedItem>();
         item->etag = core::EtagFor(*loaded);
         item->body = std::move(*loaded);
-        cache_.Put(key, item);
+        if (!cache_.Put(key, item).ok()) cache_failures_.Add();
         outcome = std::shared_ptr<const CachedItem>(std::move(item));
     } else if (IsInfrastructureFailure(loaded.error()) && found.item) {
         load_failures_.Add();
@@ -100,6 +126,8 @@ void CacheAside::RenderMetrics(std::string& out, std::string_view label) const {
          static_cast<int64_t>(stale_served_.Value())},
         {"emporium_cache_load_failures_total", "counter", "Loads that failed for a reason of the infrastructure.",
          static_cast<int64_t>(load_failures_.Value())},
+        {"emporium_cache_failures_total", "counter", "Cache calls that failed (counted as misses; loaded instead).",
+         static_cast<int64_t>(cache_failures_.Value())},
     };
     for (const auto& family : families) {
         AppendFamilyHeader(out, family.name, family.type, family.help);

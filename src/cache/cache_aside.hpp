@@ -20,7 +20,9 @@ namespace emporium::cache {
 //   key wait for that load and share its outcome, so a miss storm makes one load;
 // - when the load fails for a reason of the infrastructure (kUnavailable, kInternal) and
 //   a stale entry is still kept, the stale entry is served;
-//   answers such as kNotFound are passed on and never cached.
+//   answers such as kNotFound are passed on and never cached;
+// - a cache that fails (its server is down) counts as a miss, and a failed store is only
+//   counted: the answer still comes from the loader.
 // Thread-safe; blocking (callers wait for the load), so call from the blocking pool.
 class CacheAside {
   public:
@@ -34,6 +36,10 @@ class CacheAside {
     // `key` from Cache::Key(), made before loading (so a namespace bump during the load
     // leaves this load's result where nobody looks).
     core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(const std::string& key, const Loader& load);
+    // GetOrLoad under Cache::Key(ns, rest); when the cache cannot make the key (its server
+    // is down), the loader answers uncached.
+    core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(std::string_view ns, std::string_view rest,
+                                                              const Loader& load);
 
     // Appends the cache's metric families, labelled cache="<label>".
     void RenderMetrics(std::string& out, std::string_view label) const;
@@ -50,7 +56,7 @@ class CacheAside {
     std::chrono::milliseconds wait_limit_;
     std::mutex flights_mutex_;
     std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
-    observability::Counter loads_, coalesced_, stale_served_, load_failures_;
+    observability::Counter loads_, coalesced_, stale_served_, load_failures_, cache_failures_;
 };
 
 }  // namespace emporium::cache

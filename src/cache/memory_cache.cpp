@@ -17,27 +17,35 @@ MemoryCache::Namespace* MemoryCache::Find(std::string_view ns) {
     return nullptr;
 }
 
-CacheLookup MemoryCache::Get(std::string_view key, bool count_miss) {
-    auto found = lru_.Lookup(key, count_miss);
+CacheLookup MemoryCache::Peek(std::string_view key) {
+    auto found = lru_.Lookup(key, false);
     return CacheLookup{std::move(found.value), found.fresh};
 }
 
-void MemoryCache::Put(std::string key, std::shared_ptr<const CachedItem> item) {
-    std::size_t bytes = item->body.size() + item->etag.size() + sizeof(CachedItem);
-    lru_.Put(std::move(key), std::move(item), bytes, lru_.Generation());
+core::Result<CacheLookup> MemoryCache::Get(std::string_view key) {
+    auto found = lru_.Lookup(key, true);
+    return CacheLookup{std::move(found.value), found.fresh};
 }
 
-uint64_t MemoryCache::NamespaceVersion(std::string_view ns) {
+core::Result<void> MemoryCache::Put(std::string key, std::shared_ptr<const CachedItem> item) {
+    std::size_t bytes = item->body.size() + item->etag.size() + sizeof(CachedItem);
+    lru_.Put(std::move(key), std::move(item), bytes, lru_.Generation());
+    return core::Ok();
+}
+
+uint64_t MemoryCache::LocalNamespaceVersion(std::string_view ns) {
     Namespace* found = Find(ns);
     return found ? found->version.load(std::memory_order_acquire) : 0;
 }
 
-void MemoryCache::InvalidateNamespace(std::string_view ns) {
+core::Result<void> MemoryCache::InvalidateNamespace(std::string_view ns) {
     if (Namespace* found = Find(ns)) found->version.fetch_add(1, std::memory_order_acq_rel);
+    return core::Ok();
 }
 
-void MemoryCache::InvalidateAll() {
+core::Result<void> MemoryCache::InvalidateAll() {
     for (auto& ns : namespaces_) ns->version.fetch_add(1, std::memory_order_acq_rel);
+    return core::Ok();
 }
 
 CacheStats MemoryCache::Stats() const { return lru_.Stats(); }

@@ -23,11 +23,13 @@ class MemoryCache final : public Cache {
     MemoryCache(MemoryCacheSettings settings, std::vector<std::string> namespaces);
 
     bool enabled() const { return lru_.enabled(); }
-    CacheLookup Get(std::string_view key, bool count_miss = true) override;
-    void Put(std::string key, std::shared_ptr<const CachedItem> item) override;
-    uint64_t NamespaceVersion(std::string_view ns) override;
-    void InvalidateNamespace(std::string_view ns) override;
-    void InvalidateAll() override;
+    CacheLookup Peek(std::string_view key) override;
+    core::Result<CacheLookup> Get(std::string_view key) override;
+    core::Result<void> Put(std::string key, std::shared_ptr<const CachedItem> item) override;
+    uint64_t LocalNamespaceVersion(std::string_view ns) override;
+    core::Result<uint64_t> NamespaceVersion(std::string_view ns) override { return LocalNamespaceVersion(ns); }
+    core::Result<void> InvalidateNamespace(std::string_view ns) override;
+    core::Result<void> InvalidateAll() override;
     CacheStats Stats() const override;
 
   private:

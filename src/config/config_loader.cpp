@@ -104,7 +104,7 @@ const std::vector<KeySpec>& Keys() {
             "server", "access_log", "Write one JSON line per request to stdout.",
             [](Settings & s) -> auto& { return s.server.access_log; }),
         MakeStringKey(
-            "storage", "data_dir", "Directory of the SQLite databases (created if missing).",
+            "storage", "data_dir", "Directory of the database (emporium.db), search index and mail spool (created if missing).",
             [](Settings & s) -> auto& { return s.storage.data_dir; }),
         MakeIntKey<int>(
             "storage", "blocking_threads",
@@ -177,7 +177,8 @@ const std::vector<KeySpec>& Keys() {
             [](Settings & s) -> auto& { return s.inventory.reservation_ttl_seconds; }),
         MakeIntKey<int>(
             "orders", "shards",
-            "Order databases (orders_<n>.db); fixed once orders exist, since ids carry their shard.",
+            "Logical order shards (every order id names its shard; embedded, all in the one database file); "
+            "fixed once orders exist.",
             [](Settings & s) -> auto& { return s.orders.shards; }),
         MakeStringKey(
             "payments", "provider_url",

@@ -32,15 +32,16 @@ Response CachedPages::FromItem(const cache::CachedItem& item) const {
 
 std::optional<Response> CachedPages::Fresh(std::string_view ns, std::string_view key, const Request& request) const {
     if (!CheckNoRepeatedParams(request).ok()) return std::nullopt;
-    // An uncounted look: on a miss, Load counts it.
-    auto found = pages_.cache().Get(pages_.cache().Key(ns, key), false);
+    // An uncounted look at this process's memory, never waiting (this is the event loop):
+    // on a miss, Load counts it and asks every level of the cache.
+    auto found = pages_.cache().Peek(pages_.cache().LocalKey(ns, key));
     if (!found.fresh) return std::nullopt;
     return FromItem(*found.item);
 }
 
 Response CachedPages::Load(const Request& request, std::string_view ns, std::string_view key,
                            const cache::CacheAside::Loader& load) const {
-    auto item = pages_.GetOrLoad(pages_.cache().Key(ns, key), load);
+    auto item = pages_.GetOrLoad(ns, key, load);
     if (!item.ok()) return ProblemResponse(item.error(), request.path);
     return FromItem(**item);
 }

@@ -24,7 +24,7 @@ TEST(CacheAside, AMissStormMakesOneLoad) {
     CacheAside pages(cache);
     std::atomic<int> loads{0};
     std::atomic<bool> release{false};
-    const std::string key = cache.Key("product", "/p/1");
+    const std::string key = cache.Key("product", "/p/1").value();
     std::vector<std::thread> threads;
     std::atomic<int> answered{0};
     for (int i = 0; i < 200; ++i)
@@ -46,7 +46,7 @@ TEST(CacheAside, AMissStormMakesOneLoad) {
 TEST(CacheAside, ServesStaleWhenTheReloadFailsButPassesOnAnswers) {
     MemoryCache cache(Settings(std::chrono::milliseconds(1), std::chrono::seconds(60)), {"product"});
     CacheAside pages(cache);
-    const std::string key = cache.Key("product", "/p/1");
+    const std::string key = cache.Key("product", "/p/1").value();
     ASSERT_TRUE(pages.GetOrLoad(key, [] { return core::Result<std::string>(std::string("v1")); }).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // now stale
     auto stale = pages.GetOrLoad(key, [] { return core::Result<std::string>(core::Error::Unavailable("db down")); });
@@ -65,22 +65,61 @@ TEST(CacheAside, ServesStaleWhenTheReloadFailsButPassesOnAnswers) {
 TEST(CacheAside, InvalidatingANamespaceHidesItsEntriesAndALoadInFlight) {
     MemoryCache cache(Settings(std::chrono::seconds(60), std::chrono::seconds(60)), {"product", "list"});
     CacheAside pages(cache);
-    auto product_key = cache.Key("product", "/p/1");
-    auto list_key = cache.Key("list", "/p");
+    auto product_key = cache.Key("product", "/p/1").value();
+    auto list_key = cache.Key("list", "/p").value();
     ASSERT_TRUE(pages.GetOrLoad(product_key, [] { return core::Result<std::string>(std::string("old")); }).ok());
     ASSERT_TRUE(pages.GetOrLoad(list_key, [] { return core::Result<std::string>(std::string("list")); }).ok());
     // A load that read the old price, finishing after the write's invalidation...
-    auto racing_key = cache.Key("product", "/p/2");
-    cache.InvalidateNamespace("product");
+    auto racing_key = cache.Key("product", "/p/2").value();
+    ASSERT_TRUE(cache.InvalidateNamespace("product").ok());
     ASSERT_TRUE(pages.GetOrLoad(racing_key, [] { return core::Result<std::string>(std::string("old")); }).ok());
     // ...is stored where nobody looks, and neither is the old page found.
-    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/2")).item);
-    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/1")).item);
-    EXPECT_TRUE(cache.Get(cache.Key("list", "/p")).fresh);  // other namespaces untouched
+    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/2").value())->item);
+    EXPECT_FALSE(cache.Get(cache.Key("product", "/p/1").value())->item);
+    EXPECT_TRUE(cache.Get(cache.Key("list", "/p").value())->fresh);  // other namespaces untouched
     // And a failing reload after invalidation does not serve the invalidated page.
-    auto after = pages.GetOrLoad(cache.Key("product", "/p/1"),
+    auto after = pages.GetOrLoad(cache.Key("product", "/p/1").value(),
                                  [] { return core::Result<std::string>(core::Error::Unavailable("db down")); });
     EXPECT_FALSE(after.ok());
+}
+
+// A cache whose server is down: every call fails.
+class DownCache final : public Cache {
+  public:
+    CacheLookup Peek(std::string_view) override { return {}; }
+    core::Result<CacheLookup> Get(std::string_view) override { return core::Error::Unavailable("cache down"); }
+    core::Result<void> Put(std::string, std::shared_ptr<const CachedItem>) override {
+        return core::Error::Unavailable("cache down");
+    }
+    uint64_t LocalNamespaceVersion(std::string_view) override { return 0; }
+    core::Result<uint64_t> NamespaceVersion(std::string_view) override {
+        return core::Error::Unavailable("cache down");
+    }
+    core::Result<void> InvalidateNamespace(std::string_view) override { return core::Error::Unavailable("cache down"); }
+    core::Result<void> InvalidateAll() override { return core::Error::Unavailable("cache down"); }
+    CacheStats Stats() const override { return {}; }
+};
+
+TEST(CacheAside, ACacheThatIsDownMeansNoCacheNotNoAnswer) {
+    DownCache cache;
+    CacheAside pages(cache);
+    int loads = 0;
+    auto load = [&] {
+        ++loads;
+        return core::Result<std::string>(std::string("{\"id\":1}"));
+    };
+    // The key cannot even be made (the namespace version lives on the cache server).
+    auto first = pages.GetOrLoad("product", "/p/1", load);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ((*first)->body, "{\"id\":1}");
+    EXPECT_FALSE((*first)->etag.empty());
+    // A key made before the outage: the lookup and the store fail, the loader answers.
+    auto second = pages.GetOrLoad(std::string("product#0#/p/1"), load);
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    EXPECT_EQ(loads, 2);
+    std::string metrics;
+    pages.RenderMetrics(metrics, "pages");
+    EXPECT_NE(metrics.find("emporium_cache_failures_total{cache=\"pages\"} 3"), std::string::npos) << metrics;
 }
 
 }  // namespace

@@ -99,8 +99,8 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
     DemoCatalogOptions options;
     options.products = 300;
     options.batch_size = 128;
-    ASSERT_EQ(*SeedDemoCatalog(*repository_, options), 300);
-    EXPECT_EQ(*repository_->CountProducts(), 300);
+    ASSERT_EQ(*SeedDemoCatalog(ctx_, *repository_, options), 300);
+    EXPECT_EQ(*repository_->CountProducts(ctx_), 300);
     auto first = service_->GetProduct(ctx_, "prd_0000000000000000", false);
     EXPECT_FALSE(first.ok());
     ProductQuery query;
@@ -115,8 +115,8 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
         testing::OpenTestDatabase(again_dir, "catalog", infra::sqlite::EmbeddedMigrations({"catalog", "bus"}), 1);
     ASSERT_TRUE(again_db.ok());
     SqliteCatalogRepository again(**again_db);
-    ASSERT_TRUE(SeedDemoCatalog(again, options).ok());
-    auto same = again.FindProduct(page->items[0].id);
+    ASSERT_TRUE(SeedDemoCatalog(ctx_, again, options).ok());
+    auto same = again.FindProduct(ctx_, page->items[0].id);
     ASSERT_TRUE(same.ok());
     EXPECT_EQ(same->name, page->items[0].name);
     EXPECT_EQ(same->price_from.amount, page->items[0].price_from.amount);
@@ -125,7 +125,7 @@ TEST_F(CatalogServiceTest, SeedIsDeterministicAndListable) {
 TEST_F(CatalogServiceTest, PaginationIsStableUnderInserts) {
     DemoCatalogOptions options;
     options.products = 60;
-    ASSERT_TRUE(SeedDemoCatalog(*repository_, options).ok());
+    ASSERT_TRUE(SeedDemoCatalog(ctx_, *repository_, options).ok());
     for (auto sort : {ProductSort::kNewest, ProductSort::kPriceAsc, ProductSort::kPriceDesc, ProductSort::kNameAsc}) {
         std::set<std::string> seen;
         std::set<std::string> before;
@@ -218,10 +218,10 @@ TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
 
     // A change written past this service (another process) shows once its ProductChanged
     // event is delivered, not before.
-    auto stored = repository_->FindProduct(created->id);
+    auto stored = repository_->FindProduct(ctx_, created->id);
     ASSERT_TRUE(stored.ok());
     stored->variants[0].price.amount = 3100;
-    ASSERT_TRUE(repository_->UpdateProduct(*stored).ok());
+    ASSERT_TRUE(repository_->UpdateProduct(ctx_, *stored).ok());
     EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2700);
     bus::LocalEventBus bus(bus::LocalEventBusSettings{.handler_threads = 0}, clock_);
     bus.AddSource("catalog", *db_);

@@ -22,7 +22,7 @@ class RecordingMailer final : public Mailer {
   public:
     std::vector<std::string> delivered;
     std::set<std::string> refuse;
-    core::Result<void> Deliver(const Mail& mail) override {
+    core::Result<void> Deliver(const core::RequestContext&, const Mail& mail) override {
         if (refuse.contains(mail.id)) return core::Error::Unavailable("the spool is full");
         delivered.push_back(mail.id);
         return core::Ok();

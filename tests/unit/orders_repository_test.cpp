@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/orders/storage/sqlite_orders_repository.hpp"
@@ -24,7 +26,7 @@ class OrdersRepositoryTest : public ::testing::Test {
         db_.reset();
     }
 
-    void Place(const std::string& id, OrderStatus status) {
+    static Order NewOrder(const std::string& id) {
         Order order;
         order.id = id;
         order.user_id = "usr_1";
@@ -32,17 +34,21 @@ class OrdersRepositoryTest : public ::testing::Test {
         order.subtotal = order.total = catalog::Money{500, "EUR"};
         order.items.push_back(OrderLine{"SKU-1", "prd_1", "Mug", "", 1, {500, "EUR"}, {500, "EUR"}});
         order.item_count = 1;
-        ASSERT_TRUE(repository_->CreateOrder(0, order, std::nullopt).ok());
+        return order;
+    }
+    void Place(const std::string& id, OrderStatus status) {
+        Order order = NewOrder(id);
+        ASSERT_TRUE(repository_->CreateOrder(ctx_, 0, order, std::nullopt).ok());
         // Along the state machine: PENDING_PAYMENT → PAID → FULFILLING, or straight to CANCELLED.
         std::vector<OrderStatus> path;
         if (status == OrderStatus::kPaid || status == OrderStatus::kFulfilling) path.push_back(OrderStatus::kPaid);
         if (status == OrderStatus::kFulfilling || status == OrderStatus::kCancelled) path.push_back(status);
         for (OrderStatus step : path) {
-            ASSERT_TRUE(repository_->Transition(0, id, step, "set up", 2).ok());
+            ASSERT_TRUE(repository_->Transition(ctx_, 0, id, step, "set up", 2).ok());
         }
     }
     OrderStatus StatusOf(const std::string& id) {
-        auto order = repository_->FindOrder(0, id);
+        auto order = repository_->FindOrder(ctx_, 0, id);
         EXPECT_TRUE(order.ok());
         return order.ok() ? order->status : OrderStatus::kPendingPayment;
     }
@@ -56,6 +62,7 @@ class OrdersRepositoryTest : public ::testing::Test {
         return count.ok() ? *count : -1;
     }
 
+    core::RequestContext ctx_;  // no deadline
     testing::TempDir dir_{"emporium-orders-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<SqliteOrdersRepository> repository_;
@@ -68,7 +75,7 @@ TEST_F(OrdersRepositoryTest, TransitionEachAnswersPerOrderAndMovesOnlyTheLegalOn
     Place("ord_0_d", OrderStatus::kPaid);
     int64_t events_before = OutboxSize();
 
-    auto moved = repository_->TransitionEach(0, {"ord_0_a", "ord_0_b", "ord_0_c", "ord_0_missing", "ord_0_d"},
+    auto moved = repository_->TransitionEach(ctx_, 0, {"ord_0_a", "ord_0_b", "ord_0_c", "ord_0_missing", "ord_0_d"},
                                              OrderStatus::kFulfilling, "shipping label created", 3);
     ASSERT_TRUE(moved.ok()) << moved.error().message;
     ASSERT_EQ(moved->size(), 5u);
@@ -84,10 +91,25 @@ TEST_F(OrdersRepositoryTest, TransitionEachAnswersPerOrderAndMovesOnlyTheLegalOn
     EXPECT_EQ(StatusOf("ord_0_d"), OrderStatus::kFulfilling);
     // One OrderStatusChanged per order that moved; none for the one already there.
     EXPECT_EQ(OutboxSize() - events_before, 2);
-    auto history = repository_->History(0, "ord_0_a");
+    auto history = repository_->History(ctx_, 0, "ord_0_a");
     ASSERT_TRUE(history.ok());
     EXPECT_EQ(history->back().status, OrderStatus::kFulfilling);
     EXPECT_EQ(history->back().reason, "shipping label created");
+}
+
+TEST_F(OrdersRepositoryTest, CreateOrderRefusesAnExpiredDeadlineAndStoresNothing) {
+    core::RequestContext expired;
+    expired.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+    int64_t events_before = OutboxSize();
+
+    auto created = repository_->CreateOrder(expired, 0, NewOrder("ord_0_late"), std::nullopt);
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().code, core::ErrorCode::kUnavailable);
+
+    auto found = repository_->FindOrder(core::RequestContext{}, 0, "ord_0_late");
+    ASSERT_FALSE(found.ok());
+    EXPECT_EQ(found.error().code, core::ErrorCode::kNotFound);
+    EXPECT_EQ(OutboxSize(), events_before);
 }
 
 }  // namespace

@@ -29,11 +29,12 @@ class KeyedRequestsTest : public ::testing::Test {
 
     // nullopt when the claim was taken, else the stored request.
     std::optional<KeyedRequest> Claim(const std::string& key, int64_t now, const std::string& fingerprint = "f") {
-        auto claimed = repository_->ClaimKeyedRequest("usr_1", key, fingerprint, now, now - 60);
+        auto claimed = repository_->ClaimKeyedRequest(ctx_, "usr_1", key, fingerprint, now, now - 60);
         EXPECT_TRUE(claimed.ok()) << claimed.error().message;
         return claimed.ok() ? *claimed : std::nullopt;
     }
 
+    core::RequestContext ctx_;  // no deadline
     testing::TempDir dir_{"emporium-payments-test-"};
     std::unique_ptr<infra::sqlite::Database> db_;
     std::unique_ptr<SqlitePaymentsRepository> repository_;
@@ -43,7 +44,8 @@ class KeyedRequestsTest : public ::testing::Test {
 bool Finish(SqlitePaymentsRepository& repository, const std::string& key, int64_t claimed_at, int status,
             bool forget = false) {
     auto finished = repository.FinishKeyedRequest(
-        "usr_1", KeyedRequest{key, "f", status, "application/json", std::to_string(claimed_at), claimed_at}, forget);
+        core::RequestContext{}, "usr_1",
+        KeyedRequest{key, "f", status, "application/json", std::to_string(claimed_at), claimed_at}, forget);
     EXPECT_TRUE(finished.ok()) << finished.error().message;
     return finished.ok() && *finished;
 }
@@ -75,7 +77,7 @@ TEST_F(KeyedRequestsTest, PruningForgetsEverythingOlderThanTheRetention) {
     EXPECT_FALSE(Claim("old-abandoned", 1000));  // its process died; nobody retried
     EXPECT_FALSE(Claim("new", 9000));
     EXPECT_TRUE(Finish(*repository_, "new", 9000, 200));
-    auto pruned = repository_->PruneKeyedRequests(5000);
+    auto pruned = repository_->PruneKeyedRequests(ctx_, 5000);
     ASSERT_TRUE(pruned.ok()) << pruned.error().message;
     EXPECT_EQ(*pruned, 2);
     EXPECT_FALSE(Claim("old", 9001));  // forgotten: a new request

@@ -65,7 +65,7 @@ TEST_F(ShippingServiceTest, ABatchShipsEachPaidOrderOnceAndAnswersForEachOrder) 
     ASSERT_TRUE((*again)[0].ok());
     EXPECT_EQ((*again)[0]->tracking_number, (*created)[0]->tracking_number);
     EXPECT_EQ((*again)[1]->tracking_number, (*created)[2]->tracking_number);
-    auto tracking = repository_->FindByOrder("ord_0_a");
+    auto tracking = repository_->FindByOrder(core::RequestContext{}, "ord_0_a");
     ASSERT_TRUE(tracking.ok());
     EXPECT_EQ(tracking->events.size(), 1u);
 }

@@ -39,13 +39,15 @@ class XapianSearchIndexTest : public ::testing::Test {
         auto index = XapianSearchIndex::Open(dir_.string());
         ASSERT_TRUE(index.ok()) << index.error().message;
         index_ = std::move(index).value();
-        auto written = index_->Upsert({
-            Doc("p1", "Trail Running Shoes", "Light shoes for the runner who runs trails.", 8999, "/sport/shoes/", true,
-                100),
-            Doc("p2", "Running Socks", "Socks that breathe.", 999, "/sport/socks/", true, 200),
-            Doc("p3", "Espresso Machine", "Fifteen bar pump, steam wand.", 24999, "/home/kitchen/", false, 300),
-            Doc("p4", "Run Tracker Watch", "Tracks every run and swim.", 15999, "/sport/", true, 400),
-        });
+        auto written = index_->Upsert(
+            ctx_,
+            {
+                Doc("p1", "Trail Running Shoes", "Light shoes for the runner who runs trails.", 8999, "/sport/shoes/",
+                    true, 100),
+                Doc("p2", "Running Socks", "Socks that breathe.", 999, "/sport/socks/", true, 200),
+                Doc("p3", "Espresso Machine", "Fifteen bar pump, steam wand.", 24999, "/home/kitchen/", false, 300),
+                Doc("p4", "Run Tracker Watch", "Tracks every run and swim.", 15999, "/sport/", true, 400),
+            });
         ASSERT_TRUE(written.ok()) << written.error().message;
     }
     void TearDown() override {
@@ -53,7 +55,7 @@ class XapianSearchIndexTest : public ::testing::Test {
         std::filesystem::remove_all(dir_);
     }
     std::vector<std::string> Ids(const SearchQuery& query) {
-        auto results = index_->Search(query);
+        auto results = index_->Search(ctx_, query);
         EXPECT_TRUE(results.ok()) << results.error().message;
         std::vector<std::string> ids;
         if (results.ok())
@@ -61,6 +63,7 @@ class XapianSearchIndexTest : public ::testing::Test {
         return ids;
     }
 
+    core::RequestContext ctx_;  // no deadline
     std::filesystem::path dir_;
     std::unique_ptr<XapianSearchIndex> index_;
 };
@@ -81,7 +84,7 @@ TEST_F(XapianSearchIndexTest, FiltersAndExactFacets) {
     query.category_id = "sport";  // the subtree: shoes and socks too
     query.in_stock_only = true;
     query.price_min = 1000;
-    auto results = index_->Search(query);
+    auto results = index_->Search(ctx_, query);
     ASSERT_TRUE(results.ok()) << results.error().message;
     EXPECT_EQ(results->total, 2);  // p1, p4 (p2 is too cheap)
     std::map<std::string, int64_t> categories(results->category_counts.begin(), results->category_counts.end());
@@ -100,30 +103,30 @@ TEST_F(XapianSearchIndexTest, FiltersAndExactFacets) {
 TEST_F(XapianSearchIndexTest, SpellingSnippetsSuggestionsAndRemoval) {
     SearchQuery query;
     query.text = "espreso";
-    auto results = index_->Search(query);
+    auto results = index_->Search(ctx_, query);
     ASSERT_TRUE(results.ok());
     EXPECT_EQ(results->total, 0);
     ASSERT_TRUE(results->did_you_mean.has_value());
     EXPECT_EQ(*results->did_you_mean, "espresso");
 
     query.text = "steam";
-    results = index_->Search(query);
+    results = index_->Search(ctx_, query);
     ASSERT_TRUE(results.ok());
     ASSERT_EQ(results->hits.size(), 1u);
     EXPECT_NE(results->hits[0].snippet.find("<mark>steam</mark>"), std::string::npos) << results->hits[0].snippet;
 
-    auto suggestions = index_->Suggest("runn", 10);
+    auto suggestions = index_->Suggest(ctx_, "runn", 10);
     ASSERT_TRUE(suggestions.ok());
     ASSERT_EQ(suggestions->size(), 2u);  // Trail Running Shoes, Running Socks; not "Run Tracker"
-    suggestions = index_->Suggest("trail runn", 10);
+    suggestions = index_->Suggest(ctx_, "trail runn", 10);
     ASSERT_TRUE(suggestions.ok());
     ASSERT_EQ(suggestions->size(), 1u);
     EXPECT_EQ((*suggestions)[0].text, "Trail Running Shoes");
 
-    ASSERT_TRUE(index_->Remove({"p3"}).ok());
+    ASSERT_TRUE(index_->Remove(ctx_, {"p3"}).ok());
     query.text = "espresso";
     EXPECT_TRUE(Ids(query).empty());
-    EXPECT_EQ(*index_->Count(), 3);
+    EXPECT_EQ(*index_->Count(ctx_), 3);
 }
 
 TEST_F(XapianSearchIndexTest, SearchesRunWhileTheIndexIsWritten) {
@@ -137,7 +140,7 @@ TEST_F(XapianSearchIndexTest, SearchesRunWhileTheIndexIsWritten) {
             while (writing.load()) {
                 query.text = everything ? "" : "shoes";  // also match-all, which has its own path
                 everything = !everything;
-                auto results = index_->Search(query);
+                auto results = index_->Search(ctx_, query);
                 if (!results.ok() || results->total < 1) failures.fetch_add(1);
                 searches.fetch_add(1);
             }
@@ -149,7 +152,7 @@ TEST_F(XapianSearchIndexTest, SearchesRunWhileTheIndexIsWritten) {
             for (int i = 0; i < 10; ++i) {
                 std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
                 auto written = index_->Upsert(
-                    {Doc(id, "Walking Shoes " + id, "Shoes for walks.", 4999, "/sport/shoes/", true, 500 + i)});
+                    ctx_, {Doc(id, "Walking Shoes " + id, "Shoes for walks.", 4999, "/sport/shoes/", true, 500 + i)});
                 if (!written.ok()) failures.fetch_add(1);
             }
         });
@@ -158,10 +161,10 @@ TEST_F(XapianSearchIndexTest, SearchesRunWhileTheIndexIsWritten) {
     for (auto& t : readers) t.join();
     EXPECT_EQ(failures.load(), 0);
     EXPECT_GT(searches.load(), 0);
-    EXPECT_EQ(*index_->Count(), 44);
+    EXPECT_EQ(*index_->Count(ctx_), 44);
     SearchQuery query;
     query.text = "walking";
-    auto results = index_->Search(query);
+    auto results = index_->Search(ctx_, query);
     ASSERT_TRUE(results.ok());
     EXPECT_EQ(results->total, 40);
     EXPECT_EQ(results->category_counts.size(), 2u);  // sport, shoes
@@ -176,7 +179,7 @@ TEST_F(XapianSearchIndexTest, FacetsCountEveryMatchWhileDocumentsComeAndGo) {
         SearchQuery query;
         query.text = "walking";
         while (writing.load()) {
-            auto results = index_->Search(query);
+            auto results = index_->Search(ctx_, query);
             if (!results.ok()) {
                 inconsistent.fetch_add(1);
                 continue;
@@ -193,8 +196,9 @@ TEST_F(XapianSearchIndexTest, FacetsCountEveryMatchWhileDocumentsComeAndGo) {
     for (int i = 0; i < 20; ++i) {
         std::string id = "come-and-go-" + std::to_string(i);
         ASSERT_TRUE(
-            index_->Upsert({Doc(id, "Walking Shoes", "Shoes for walks.", 4999, "/sport/shoes/", true, 600)}).ok());
-        ASSERT_TRUE(index_->Remove({id}).ok());
+            index_->Upsert(ctx_, {Doc(id, "Walking Shoes", "Shoes for walks.", 4999, "/sport/shoes/", true, 600)})
+                .ok());
+        ASSERT_TRUE(index_->Remove(ctx_, {id}).ok());
     }
     writing = false;
     reader.join();

@@ -87,34 +87,50 @@ namespace {
 // is rewritten with each version's schema, looked up in `migrations`.
 Result<void> UpgradeLegacyMigrationTable(Connection& connection, const std::vector<Migration>& migrations,
                                          const std::string& database) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto columns, connection.Prepare("SELECT 1 FROM pragma_table_info('schema_migrations') "
-                                                               "WHERE name = 'schema'"));
-    EMPORIUM_ASSIGN_OR_RETURN(bool keyed_by_schema, columns.Step());
-    if (keyed_by_schema) return core::Ok();
-    EMPORIUM_ASSIGN_OR_RETURN(auto any,
-                              connection.Prepare("SELECT count(*) FROM pragma_table_info('schema_migrations')"));
-    EMPORIUM_ASSIGN_OR_RETURN(bool row, any.Step());
-    if (!row || any.Int(0) == 0) return core::Ok();  // no table yet
+    // Each statement in its own scope: one still open would keep the table from being dropped.
+    {
+        EMPORIUM_ASSIGN_OR_RETURN(auto columns,
+                                  connection.Prepare("SELECT count(*) FROM pragma_table_info('schema_migrations')"));
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, columns.Step());
+        if (!row || columns.Int(0) == 0) return core::Ok();  // no table yet
+    }
+    {
+        EMPORIUM_ASSIGN_OR_RETURN(auto schema_column,
+                                  connection.Prepare("SELECT count(*) FROM pragma_table_info('schema_migrations') "
+                                                     "WHERE name = 'schema'"));
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, schema_column.Step());
+        if (row && schema_column.Int(0) > 0) return core::Ok();  // keyed by schema already
+    }
     EMPORIUM_TRY(connection.Execute("BEGIN IMMEDIATE"));
     auto rewritten = [&]() -> Result<void> {
         EMPORIUM_TRY(connection.Execute(
             "CREATE TABLE schema_migrations_by_schema (schema TEXT NOT NULL, version INTEGER NOT NULL, "
             "name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (schema, version))"));
-        EMPORIUM_ASSIGN_OR_RETURN(auto old_rows, connection.Prepare("SELECT version, name, applied_at FROM "
-                                                                    "schema_migrations"));
-        while (true) {
-            EMPORIUM_ASSIGN_OR_RETURN(bool more, old_rows.Step());
-            if (!more) break;
-            int64_t version = old_rows.Int(0);
+        struct Applied {
+            int64_t version;
+            std::string name;
+            int64_t applied_at;
+        };
+        std::vector<Applied> applied;
+        {  // read to the end and let go of the statement before the table is dropped
+            EMPORIUM_ASSIGN_OR_RETURN(auto old_rows,
+                                      connection.Prepare("SELECT version, name, applied_at FROM schema_migrations"));
+            while (true) {
+                EMPORIUM_ASSIGN_OR_RETURN(bool more, old_rows.Step());
+                if (!more) break;
+                applied.push_back(Applied{old_rows.Int(0), old_rows.String(1), old_rows.Int(2)});
+            }
+        }
+        for (const Applied& row : applied) {
             auto known = std::find_if(migrations.begin(), migrations.end(),
-                                      [&](const Migration& m) { return m.version == version; });
+                                      [&](const Migration& m) { return m.version == row.version; });
             if (known == migrations.end())
-                return Error::Internal(database + " has migration " + old_rows.String(1) +
+                return Error::Internal(database + " has migration " + row.name +
                                        ", which this build does not know (was it written by a newer one?)");
             EMPORIUM_ASSIGN_OR_RETURN(auto insert,
                                       connection.Prepare("INSERT INTO schema_migrations_by_schema (schema, version, "
                                                          "name, applied_at) VALUES (?1, ?2, ?3, ?4)"));
-            insert.Bind(1, known->schema).Bind(2, version).Bind(3, old_rows.String(1)).Bind(4, old_rows.Int(2));
+            insert.Bind(1, known->schema).Bind(2, row.version).Bind(3, row.name).Bind(4, row.applied_at);
             EMPORIUM_TRY(insert.Run());
         }
         EMPORIUM_TRY(connection.Execute("DROP TABLE schema_migrations"));

@@ -71,15 +71,34 @@ Result<Cart> CartServiceImpl::View(const core::RequestContext& ctx, const CartOw
     return cart;
 }
 
-Result<std::optional<StoredCart>> CartServiceImpl::Load(const CartOwner& owner) {
+Result<std::optional<StoredCart>> CartServiceImpl::Load(const core::RequestContext& ctx, const CartOwner& owner) {
     if (!owner.user_id && !owner.guest_token) return std::optional<StoredCart>();  // a guest with no cart yet
     EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
-    return store_.Load(key, clock_.NowSeconds());
+    return store_.Load(ctx, key, clock_.NowSeconds());
+}
+
+Result<StoredCart> CartServiceImpl::Store(const core::RequestContext& ctx, std::string_view key, int64_t expires_at,
+                                          std::string_view change_id,
+                                          const std::function<Result<void>(StoredCart&, bool exists)>& change) {
+    // Optimistic: load, change, store if nobody stored meanwhile, else again. The change id
+    // makes a store that went through but whose answer was lost harmless to repeat.
+    for (int attempt = 0; attempt < kMaxStoreAttempts; ++attempt) {
+        int64_t now = clock_.NowSeconds();
+        EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(ctx, key, now));
+        if (stored && stored->Remembers(change_id)) return *stored;
+        StoredCart cart = stored ? std::move(*stored) : StoredCart{};
+        EMPORIUM_TRY(change(cart, stored.has_value()));
+        cart.updated_at = now;
+        cart.expires_at = expires_at;
+        auto swapped = store_.CompareAndSwap(ctx, key, now, cart, change_id);
+        if (swapped.ok() || swapped.error().code != core::ErrorCode::kConflict) return swapped;
+    }
+    return Error::Unavailable("The cart is changing too often at once; try again.");
 }
 
 Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const CartOwner& owner) {
     if (!owner.user_id && !owner.guest_token) return Cart{};
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(owner));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(ctx, owner));
     if (!stored) {
         if (!owner.user_id) return Error::NotFound("No such cart.");
         return Cart{};
@@ -87,8 +106,9 @@ Result<Cart> CartServiceImpl::GetCart(const core::RequestContext& ctx, const Car
     return View(ctx, owner, *stored);
 }
 
-Result<std::vector<ChosenItem>> CartServiceImpl::GetChosenItems(const core::RequestContext&, const CartOwner& owner) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(owner));
+Result<std::vector<ChosenItem>> CartServiceImpl::GetChosenItems(const core::RequestContext& ctx,
+                                                                const CartOwner& owner) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, Load(ctx, owner));
     std::vector<ChosenItem> items;
     if (!stored) return items;
     items.reserve(stored->lines.size());
@@ -99,13 +119,13 @@ Result<std::vector<ChosenItem>> CartServiceImpl::GetChosenItems(const core::Requ
 Result<Cart> CartServiceImpl::Change(const core::RequestContext& ctx, const CartOwner& owner, bool must_exist,
                                      const std::function<Result<void>(StoredCart&)>& change) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string key, KeyFor(owner));
-    int64_t now = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(StoredCart stored, store_.Update(key, now, ExpiryFor(owner, now),
-                                                               [&](StoredCart& cart, bool exists) -> Result<void> {
-                                                                   if (must_exist && !exists && !owner.user_id)
-                                                                       return Error::NotFound("No such cart.");
-                                                                   return change(cart);
-                                                               }));
+    std::string change_id = core::NewId("chg");
+    EMPORIUM_ASSIGN_OR_RETURN(StoredCart stored, Store(ctx, key, ExpiryFor(owner, clock_.NowSeconds()), change_id,
+                                                       [&](StoredCart& cart, bool exists) -> Result<void> {
+                                                           if (must_exist && !exists && !owner.user_id)
+                                                               return Error::NotFound("No such cart.");
+                                                           return change(cart);
+                                                       }));
     return View(ctx, owner, stored);
 }
 
@@ -162,29 +182,32 @@ Result<void> CartServiceImpl::Clear(const core::RequestContext& ctx, const CartO
     return core::Ok();
 }
 
-Result<void> CartServiceImpl::MergeGuestCart(const core::RequestContext&, std::string_view guest_token,
+Result<void> CartServiceImpl::MergeGuestCart(const core::RequestContext& ctx, std::string_view guest_token,
                                              std::string_view user_id) {
     CartOwner guest{std::nullopt, std::string(guest_token)};
     auto guest_key = KeyFor(guest);
     if (!guest_key.ok()) return core::Ok();  // a malformed token has no cart to merge
     int64_t now = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(*guest_key, now));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, store_.Load(ctx, *guest_key, now));
     if (!stored) return core::Ok();
     CartOwner user{std::string(user_id), std::nullopt};
-    EMPORIUM_TRY(store_.Update(
-        "user:" + std::string(user_id), now, ExpiryFor(user, now), [&](StoredCart& cart, bool) -> Result<void> {
-            for (const auto& incoming : stored->lines) {
-                auto line = std::find_if(cart.lines.begin(), cart.lines.end(),
-                                         [&](const StoredLine& l) { return l.sku == incoming.sku; });
-                if (line != cart.lines.end()) {
-                    line->quantity = std::min(kMaxQuantity, line->quantity + incoming.quantity);
-                } else if (cart.lines.size() < kMaxLines) {
-                    cart.lines.push_back(incoming);
-                }
-            }
-            return core::Ok();
-        }));
-    return store_.Delete(*guest_key);
+    // Named after the guest cart's version: two logins at once with the same guest cart
+    // make the same change, and it is merged once.
+    std::string change_id = "merge:" + *guest_key + ":" + std::to_string(stored->version);
+    EMPORIUM_TRY(Store(ctx, "user:" + std::string(user_id), ExpiryFor(user, now), change_id,
+                       [&](StoredCart& cart, bool) -> Result<void> {
+                           for (const auto& incoming : stored->lines) {
+                               auto line = std::find_if(cart.lines.begin(), cart.lines.end(),
+                                                        [&](const StoredLine& l) { return l.sku == incoming.sku; });
+                               if (line != cart.lines.end()) {
+                                   line->quantity = std::min(kMaxQuantity, line->quantity + incoming.quantity);
+                               } else if (cart.lines.size() < kMaxLines) {
+                                   cart.lines.push_back(incoming);
+                               }
+                           }
+                           return core::Ok();
+                       }));
+    return store_.Delete(ctx, *guest_key);
 }
 
 }  // namespace emporium::cart

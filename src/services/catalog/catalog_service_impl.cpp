@@ -7,6 +7,7 @@
 
 #include "core/random.hpp"
 #include "core/text.hpp"
+#include "observability/metrics.hpp"
 
 namespace emporium::catalog {
 
@@ -158,7 +159,7 @@ Result<ListPosition> DecodeCursor(std::string_view cursor, ProductSort sort) {
 
 // --- categories ----------------------------------------------------------------------
 
-Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&, const CategoryInput& input) {
+Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) {
     std::vector<FieldError> errors;
     Category category;
     if (!input.name) {
@@ -174,7 +175,7 @@ Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&,
     if (!core::IsValidSlug(category.slug)) errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     category.path = "/" + category.id + "/";
     if (input.parent_id) {
-        auto parent = repository_.FindCategory(*input.parent_id);
+        auto parent = repository_.FindCategory(ctx, *input.parent_id);
         if (!parent.ok()) {
             if (parent.error().code != core::ErrorCode::kNotFound) return parent.error();
             errors.push_back({"parent_id", "is not an existing category"});
@@ -185,7 +186,7 @@ Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&,
     }
     if (!errors.empty()) return Error::Invalid(std::move(errors));
     category.created_at = clock_.NowSeconds();
-    auto inserted = repository_.InsertCategory(category);
+    auto inserted = repository_.InsertCategory(ctx, category);
     if (!inserted.ok()) {
         if (inserted.error().code == core::ErrorCode::kConflict)
             return Error::Conflict("A category with this slug already exists.");
@@ -194,9 +195,9 @@ Result<Category> CatalogServiceImpl::CreateCategory(const core::RequestContext&,
     return category;
 }
 
-Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext&, std::string_view id,
+Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext& ctx, std::string_view id,
                                                     const CategoryInput& input) {
-    EMPORIUM_ASSIGN_OR_RETURN(Category category, repository_.FindCategory(id));
+    EMPORIUM_ASSIGN_OR_RETURN(Category category, repository_.FindCategory(ctx, id));
     if (category.id != id) return Error::NotFound("No such category.");  // updates address ids only
     std::vector<FieldError> errors;
     if (input.parent_id) errors.push_back({"parent_id", "cannot be changed; create a new category instead"});
@@ -210,7 +211,7 @@ Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext&,
             errors.push_back({"slug", "must be 1-100 of a-z, 0-9 and single hyphens"});
     }
     if (!errors.empty()) return Error::Invalid(std::move(errors));
-    auto updated = repository_.UpdateCategory(category, clock_.NowSeconds());
+    auto updated = repository_.UpdateCategory(ctx, category, clock_.NowSeconds());
     if (!updated.ok()) {
         if (updated.error().code == core::ErrorCode::kConflict)
             return Error::Conflict("A category with this slug already exists.");
@@ -219,17 +220,18 @@ Result<Category> CatalogServiceImpl::UpdateCategory(const core::RequestContext&,
     return category;
 }
 
-Result<std::vector<Category>> CatalogServiceImpl::ListCategories(const core::RequestContext&) {
-    return repository_.ListCategories();
+Result<std::vector<Category>> CatalogServiceImpl::ListCategories(const core::RequestContext& ctx) {
+    return repository_.ListCategories(ctx);
 }
 
-Result<Category> CatalogServiceImpl::GetCategory(const core::RequestContext&, std::string_view id_or_slug) {
-    return repository_.FindCategory(id_or_slug);
+Result<Category> CatalogServiceImpl::GetCategory(const core::RequestContext& ctx, std::string_view id_or_slug) {
+    return repository_.FindCategory(ctx, id_or_slug);
 }
 
 // --- products ------------------------------------------------------------------------
 
-Result<void> CatalogServiceImpl::Merge(Product& product, const ProductInput& input, bool creating) {
+Result<void> CatalogServiceImpl::Merge(const core::RequestContext& ctx, Product& product, const ProductInput& input,
+                                       bool creating) {
     std::vector<FieldError> errors;
     if (input.name)
         product.name = std::string(core::Trim(*input.name));
@@ -248,7 +250,7 @@ Result<void> CatalogServiceImpl::Merge(Product& product, const ProductInput& inp
         if (!input.category_id) {
             product.category_id.reset();
         } else {
-            auto category = repository_.FindCategory(*input.category_id);
+            auto category = repository_.FindCategory(ctx, *input.category_id);
             if (!category.ok() || category->id != *input.category_id) {
                 if (!category.ok() && category.error().code != core::ErrorCode::kNotFound) return category.error();
                 errors.push_back({"category_id", "is not an existing category id"});
@@ -302,9 +304,9 @@ Error UniqueConflict(const Error& error) {
 }
 }  // namespace
 
-Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, const ProductInput& input) {
+Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext& ctx, const ProductInput& input) {
     Product product;
-    EMPORIUM_TRY(Merge(product, input, true));
+    EMPORIUM_TRY(Merge(ctx, product, input, true));
     bool slug_generated = !input.slug;
     if (slug_generated) product.slug = core::Slugify(product.name);
     if (slug_generated && product.slug.empty()) product.slug = "product";
@@ -312,7 +314,7 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     product.created_at = product.updated_at = clock_.NowSeconds();
     EMPORIUM_TRY(Finalize(product));
     for (int attempt = 0;; ++attempt) {
-        auto saved = repository_.InsertProducts({product});
+        auto saved = repository_.InsertProducts(ctx, {product});
         if (saved.ok()) return product;
         const Error& error = saved.error();
         if (error.code != core::ErrorCode::kConflict) return error;
@@ -327,19 +329,19 @@ Result<Product> CatalogServiceImpl::CreateProduct(const core::RequestContext&, c
     }
 }
 
-Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id,
+Result<Product> CatalogServiceImpl::ModifyProduct(const core::RequestContext& ctx, std::string_view id,
                                                   const std::function<Result<bool>(Product&)>& change) {
     // Optimistic concurrency: read, change, write naming the version read; if another
     // write got there first, start again from the newer row (a PATCH applies its fields
     // to whatever is current, so retrying keeps both changes).
     for (int attempt = 0;; ++attempt) {
-        EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(id));
+        EMPORIUM_ASSIGN_OR_RETURN(Product product, repository_.FindProduct(ctx, id));
         if (product.id != id) return Error::NotFound("No such product.");
         EMPORIUM_ASSIGN_OR_RETURN(bool changed, change(product));
         if (!changed) return product;
         product.updated_at = clock_.NowSeconds();
         EMPORIUM_TRY(Finalize(product));
-        auto saved = repository_.UpdateProduct(product);
+        auto saved = repository_.UpdateProduct(ctx, product);
         variants_.Clear();  // whatever the outcome (a failed commit may still have landed)
         if (saved.ok()) {
             product.version += 1;
@@ -355,31 +357,31 @@ Result<Product> CatalogServiceImpl::ModifyProduct(std::string_view id,
     }
 }
 
-Result<Product> CatalogServiceImpl::UpdateProduct(const core::RequestContext&, std::string_view id,
+Result<Product> CatalogServiceImpl::UpdateProduct(const core::RequestContext& ctx, std::string_view id,
                                                   const ProductInput& input) {
-    return ModifyProduct(id, [&](Product& product) -> Result<bool> {
-        EMPORIUM_TRY(Merge(product, input, false));
+    return ModifyProduct(ctx, id, [&](Product& product) -> Result<bool> {
+        EMPORIUM_TRY(Merge(ctx, product, input, false));
         return true;
     });
 }
 
-Result<Product> CatalogServiceImpl::ArchiveProduct(const core::RequestContext&, std::string_view id) {
-    return ModifyProduct(id, [](Product& product) -> Result<bool> {
+Result<Product> CatalogServiceImpl::ArchiveProduct(const core::RequestContext& ctx, std::string_view id) {
+    return ModifyProduct(ctx, id, [](Product& product) -> Result<bool> {
         if (product.status == ProductStatus::kArchived) return false;  // idempotent
         product.status = ProductStatus::kArchived;
         return true;
     });
 }
 
-Result<Product> CatalogServiceImpl::GetProduct(const core::RequestContext&, std::string_view id_or_slug,
+Result<Product> CatalogServiceImpl::GetProduct(const core::RequestContext& ctx, std::string_view id_or_slug,
                                                bool include_hidden) {
-    auto product = repository_.FindProduct(id_or_slug);
+    auto product = repository_.FindProduct(ctx, id_or_slug);
     if (!product.ok()) return product;
     if (!include_hidden && product->status != ProductStatus::kActive) return Error::NotFound("No such product.");
     return product;
 }
 
-Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&, const ProductQuery& query) {
+Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext& ctx, const ProductQuery& query) {
     std::vector<FieldError> errors;
     if (query.limit < 1 || query.limit > kMaxPageSize) errors.push_back({"limit", "must be between 1 and 100"});
     if (query.price_min && *query.price_min < 0) errors.push_back({"price_min", "must not be negative"});
@@ -396,7 +398,7 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     else if (query.status)
         filter.statuses = {*query.status};
     if (query.category) {
-        auto category = repository_.FindCategory(*query.category);
+        auto category = repository_.FindCategory(ctx, *query.category);
         if (!category.ok()) {
             if (category.error().code == core::ErrorCode::kNotFound) return ProductPage{};
             return category.error();
@@ -406,7 +408,7 @@ Result<ProductPage> CatalogServiceImpl::ListProducts(const core::RequestContext&
     if (!query.cursor.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(filter.after, DecodeCursor(query.cursor, query.sort));
     }
-    EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListProducts(filter));
+    EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListProducts(ctx, filter));
     ProductPage page;
     bool more = static_cast<int>(rows.size()) > query.limit;
     if (more) rows.resize(static_cast<std::size_t>(query.limit));
@@ -427,15 +429,15 @@ std::size_t VariantBytes(const VariantInfo& v) {
 }
 }  // namespace
 
-Result<VariantInfo> CatalogServiceImpl::GetVariant(const core::RequestContext&, std::string_view sku) {
+Result<VariantInfo> CatalogServiceImpl::GetVariant(const core::RequestContext& ctx, std::string_view sku) {
     if (auto cached = variants_.Get(sku)) return *cached;
     uint64_t generation = variants_.Generation();  // before the read: a write after it voids the Put
-    EMPORIUM_ASSIGN_OR_RETURN(VariantInfo variant, repository_.FindVariant(sku));
+    EMPORIUM_ASSIGN_OR_RETURN(VariantInfo variant, repository_.FindVariant(ctx, sku));
     variants_.Put(variant.sku, std::make_shared<const VariantInfo>(variant), VariantBytes(variant), generation);
     return variant;
 }
 
-Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::RequestContext&,
+Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::RequestContext& ctx,
                                                                  const std::vector<std::string>& skus) {
     std::vector<VariantInfo> found;
     std::vector<std::string> missing;
@@ -449,7 +451,7 @@ Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::Req
     }
     if (missing.empty()) return found;
     uint64_t generation = variants_.Generation();
-    EMPORIUM_ASSIGN_OR_RETURN(auto loaded, repository_.FindVariants(missing));
+    EMPORIUM_ASSIGN_OR_RETURN(auto loaded, repository_.FindVariants(ctx, missing));
     for (auto& variant : loaded) {
         variants_.Put(variant.sku, std::make_shared<const VariantInfo>(variant), VariantBytes(variant), generation);
         found.push_back(std::move(variant));
@@ -465,6 +467,25 @@ void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus) {
                       variants_.Clear();
                       return Result<void>(core::Ok());
                   });
+}
+
+void CatalogServiceImpl::RenderMetrics(std::string& out) const {
+    auto variants = VariantCacheStats();
+    using observability::AppendFamilyHeader;
+    using observability::AppendSample;
+    AppendFamilyHeader(out, "emporium_catalog_variant_cache_hits_total", "counter",
+                       "Variant lookups by SKU answered from memory.");
+    AppendSample(out, "emporium_catalog_variant_cache_hits_total", "", static_cast<int64_t>(variants.hits));
+    AppendFamilyHeader(out, "emporium_catalog_variant_cache_misses_total", "counter",
+                       "Variant lookups that read the catalog database.");
+    AppendSample(out, "emporium_catalog_variant_cache_misses_total", "", static_cast<int64_t>(variants.misses));
+    AppendFamilyHeader(out, "emporium_catalog_variant_cache_evictions_total", "counter",
+                       "Variants evicted to stay within catalog.variant_cache_bytes.");
+    AppendSample(out, "emporium_catalog_variant_cache_evictions_total", "", static_cast<int64_t>(variants.evictions));
+    AppendFamilyHeader(out, "emporium_catalog_variant_cache_entries", "gauge", "Variants held in memory.");
+    AppendSample(out, "emporium_catalog_variant_cache_entries", "", variants.entries);
+    AppendFamilyHeader(out, "emporium_catalog_variant_cache_bytes", "gauge", "Bytes of the variants held.");
+    AppendSample(out, "emporium_catalog_variant_cache_bytes", "", variants.bytes);
 }
 
 }  // namespace emporium::catalog

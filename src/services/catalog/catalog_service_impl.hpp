@@ -28,6 +28,8 @@ class CatalogServiceImpl final : public CatalogService {
     // ProductChanged events (this process's own clear it at once).
     void SubscribeVariantCacheInvalidation(bus::EventBus& bus);
     cache::CacheStats VariantCacheStats() const { return variants_.Stats(); }
+    // Appends the variant cache's metric families (Prometheus text).
+    void RenderMetrics(std::string& out) const;
 
     core::Result<Category> CreateCategory(const core::RequestContext& ctx, const CategoryInput& input) override;
     core::Result<Category> UpdateCategory(const core::RequestContext& ctx, std::string_view id,
@@ -47,9 +49,11 @@ class CatalogServiceImpl final : public CatalogService {
 
   private:
     // Copies the fields present in `input` onto `product`; collects shape errors.
-    core::Result<void> Merge(Product& product, const ProductInput& input, bool creating);
+    core::Result<void> Merge(const core::RequestContext& ctx, Product& product, const ProductInput& input,
+                             bool creating);
     // Read-modify-write with optimistic concurrency; `change` returns false for "no change".
-    core::Result<Product> ModifyProduct(std::string_view id, const std::function<core::Result<bool>(Product&)>& change);
+    core::Result<Product> ModifyProduct(const core::RequestContext& ctx, std::string_view id,
+                                        const std::function<core::Result<bool>(Product&)>& change);
 
     // A bound on staleness should an invalidation ever be missed (a writer outside the bus).
     static constexpr std::chrono::milliseconds kVariantTtl{60'000};

@@ -121,7 +121,7 @@ constexpr std::array<std::string_view, 6> kBenefits = {
 }  // namespace
 
 core::Result<int64_t> SeedDemoCatalog(
-    CatalogRepository& repository, const DemoCatalogOptions& options,
+    const core::RequestContext& ctx, CatalogRepository& repository, const DemoCatalogOptions& options,
     const std::function<core::Result<void>(const std::vector<Product>&, int64_t)>& on_batch) {
     Random random{options.seed};
     std::vector<Category> roots, leaves;
@@ -134,7 +134,7 @@ core::Result<int64_t> SeedDemoCatalog(
         root.slug = core::Slugify(root.name);
         root.path = "/" + root.id + "/";
         root.created_at = options.created_at;
-        EMPORIUM_TRY(repository.InsertCategory(root));
+        EMPORIUM_TRY(repository.InsertCategory(ctx, root));
         for (auto sub : department.subcategories) {
             Category leaf;
             leaf.id = HexId("cat", random.Next());
@@ -143,7 +143,7 @@ core::Result<int64_t> SeedDemoCatalog(
             leaf.parent_id = root.id;
             leaf.path = root.path + leaf.id + "/";
             leaf.created_at = options.created_at;
-            EMPORIUM_TRY(repository.InsertCategory(leaf));
+            EMPORIUM_TRY(repository.InsertCategory(ctx, leaf));
             leaves.push_back(leaf);
             leaf_department.push_back(d);
         }
@@ -193,7 +193,7 @@ core::Result<int64_t> SeedDemoCatalog(
         p.created_at = p.updated_at = options.created_at + i;
         batch.push_back(std::move(p));
         if (static_cast<int64_t>(batch.size()) >= options.batch_size || i + 1 == options.products) {
-            EMPORIUM_TRY(repository.InsertProducts(batch, CatalogRepository::Events::kNone));
+            EMPORIUM_TRY(repository.InsertProducts(ctx, batch, CatalogRepository::Events::kNone));
             written += static_cast<int64_t>(batch.size());
             if (on_batch) EMPORIUM_TRY(on_batch(batch, written));
             batch.clear();

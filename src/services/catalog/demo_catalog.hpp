@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/catalog/catalog_repository.hpp"
 
@@ -17,11 +18,11 @@ struct DemoCatalogOptions {
 
 // Fills an empty catalog with a realistic, deterministic demo catalog: the same options
 // always give the same categories, ids, names, descriptions, prices and variants.
-// Writes through the repository port in large batches (one transaction each).
+// Writes through the repository port in large batches (one transaction each), each under `ctx`.
 // Returns the number of products written; `on_batch` sees each batch once it is stored
 // (e.g. to stock its SKUs), with the running total.
 core::Result<int64_t> SeedDemoCatalog(
-    CatalogRepository& repository, const DemoCatalogOptions& options,
+    const core::RequestContext& ctx, CatalogRepository& repository, const DemoCatalogOptions& options,
     const std::function<core::Result<void>(const std::vector<Product>& batch, int64_t done)>& on_batch = {});
 
 }  // namespace emporium::catalog

@@ -175,7 +175,8 @@ struct CatalogRoutes {
     // (other processes learn of it from the ProductChanged event).
     template <typename T, typename Writer>
     Response Mutate(const core::Result<T>& result, const Request& request, int status, Writer write) const {
-        if (result.ok()) InvalidateCatalogPages(pages.cache());
+        // A failure here is reported by the bus consumer below, which retries it.
+        if (result.ok()) (void)InvalidateCatalogPages(pages.cache());
         return RenderJson(result, request, status, write, "no-store");
     }
 
@@ -183,24 +184,22 @@ struct CatalogRoutes {
     // page, so every cached page goes.
     template <typename T, typename Writer>
     Response MutateCategory(const core::Result<T>& result, const Request& request, int status, Writer write) const {
-        if (result.ok()) pages.cache().InvalidateAll();
+        if (result.ok()) (void)pages.cache().InvalidateAll();  // pages expire within the TTL regardless
         return RenderJson(result, request, status, write, "no-store");
     }
 };
 
 }  // namespace
 
-void InvalidateCatalogPages(cache::Cache& cache) {
-    for (auto ns : {kProductPages, kListPages, kHomePages}) cache.InvalidateNamespace(ns);
+core::Result<void> InvalidateCatalogPages(cache::Cache& cache) {
+    for (auto ns : {kProductPages, kListPages, kHomePages}) EMPORIUM_TRY(cache.InvalidateNamespace(ns));
+    return core::Ok();
 }
 
 void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache) {
     bus.Subscribe(
         {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = bus::Fanout::kEveryReplica},
-        [&cache](const core::RequestContext&, const bus::Event&) {
-            InvalidateCatalogPages(cache);
-            return core::Result<void>(core::Ok());
-        });
+        [&cache](const core::RequestContext&, const bus::Event&) { return InvalidateCatalogPages(cache); });
 }
 
 void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,

@@ -6,7 +6,7 @@ namespace emporium::home {
 
 using core::Result;
 
-Result<HomePage> HomeService::Get(const core::RequestContext& ctx) {
+Result<HomePage> HomeServiceImpl::Get(const core::RequestContext& ctx) {
     HomePage page;
     search::SearchRequest everything;
     everything.limit = 1;

@@ -24,16 +24,24 @@ struct HomePage {
 inline constexpr int kFeaturedCategories = 6;
 inline constexpr int kHomeProducts = 8;
 
-// The storefront's front page, assembled from the catalog (new arrivals), the search
-// index (category counts, one facet query) and the recommender (trending). Blocking;
-// thread-safe.
+// The storefront's front page: featured categories, trending and new arrivals. Blocking;
+// thread-safe. Adapter: HomeServiceImpl.
 class HomeService {
   public:
-    HomeService(catalog::CatalogService& catalog, search::SearchService& search,
-                recommendations::RecommendationsService& recommendations)
+    virtual ~HomeService() = default;
+
+    virtual core::Result<HomePage> Get(const core::RequestContext& ctx) = 0;
+};
+
+// HomeService assembled from the catalog (new arrivals), the search index (category
+// counts, one facet query) and the recommender (trending).
+class HomeServiceImpl final : public HomeService {
+  public:
+    HomeServiceImpl(catalog::CatalogService& catalog, search::SearchService& search,
+                    recommendations::RecommendationsService& recommendations)
         : catalog_(catalog), search_(search), recommendations_(recommendations) {}
 
-    core::Result<HomePage> Get(const core::RequestContext& ctx);
+    core::Result<HomePage> Get(const core::RequestContext& ctx) override;
 
   private:
     catalog::CatalogService& catalog_;

@@ -22,12 +22,12 @@ Result<void> InventoryServiceImpl::CheckSku(const core::RequestContext& ctx, std
 
 Result<Stock> InventoryServiceImpl::GetStock(const core::RequestContext& ctx, std::string_view sku) {
     EMPORIUM_TRY(CheckSku(ctx, sku));
-    return repository_.FindStock(sku);
+    return repository_.FindStock(ctx, sku);
 }
 
-Result<std::vector<Stock>> InventoryServiceImpl::GetStocks(const core::RequestContext&,
+Result<std::vector<Stock>> InventoryServiceImpl::GetStocks(const core::RequestContext& ctx,
                                                            const std::vector<std::string>& skus) {
-    return repository_.FindStocks(skus);
+    return repository_.FindStocks(ctx, skus);
 }
 
 Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext& ctx, std::string_view sku,
@@ -47,7 +47,7 @@ Result<AdjustmentResult> InventoryServiceImpl::Adjust(const core::RequestContext
     adjustment.reason = std::move(trimmed);
     adjustment.actor_id = ctx.principal ? ctx.principal->user_id : std::string("system");
     adjustment.created_at = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, repository_.ApplyAdjustment(adjustment));
+    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, repository_.ApplyAdjustment(ctx, adjustment));
     return AdjustmentResult{std::move(adjustment), std::move(stock)};
 }
 
@@ -56,7 +56,7 @@ Result<AdjustmentPage> InventoryServiceImpl::ListAdjustments(const core::Request
     EMPORIUM_TRY(core::CheckPageLimit(limit));
     EMPORIUM_ASSIGN_OR_RETURN(std::optional<int64_t> before, core::DecodeSequenceCursor("adj", cursor));
     EMPORIUM_TRY(CheckSku(ctx, sku));
-    EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListAdjustments(sku, before, limit + 1));
+    EMPORIUM_ASSIGN_OR_RETURN(auto rows, repository_.ListAdjustments(ctx, sku, before, limit + 1));
     AdjustmentPage page;
     bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(static_cast<std::size_t>(limit));
@@ -65,32 +65,32 @@ Result<AdjustmentPage> InventoryServiceImpl::ListAdjustments(const core::Request
     return page;
 }
 
-Result<void> InventoryServiceImpl::Reserve(const core::RequestContext&, std::string_view reservation_id,
+Result<void> InventoryServiceImpl::Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
                                            const std::vector<ReservationLine>& lines, int64_t expires_at) {
     if (lines.empty()) return Error::Invalid("items", "must not be empty");
     for (const auto& line : lines)
         if (line.quantity <= 0) return Error::Invalid("quantity", "must be positive");
-    return repository_.Reserve(reservation_id, lines, expires_at, clock_.NowSeconds());
+    return repository_.Reserve(ctx, reservation_id, lines, expires_at, clock_.NowSeconds());
 }
 
-Result<void> InventoryServiceImpl::Commit(const core::RequestContext&, std::string_view reservation_id) {
-    return repository_.Finish(reservation_id, ReservationStatus::kCommitted, clock_.NowSeconds(), std::nullopt);
+Result<void> InventoryServiceImpl::Commit(const core::RequestContext& ctx, std::string_view reservation_id) {
+    return repository_.Finish(ctx, reservation_id, ReservationStatus::kCommitted, clock_.NowSeconds(), std::nullopt);
 }
 
-Result<void> InventoryServiceImpl::Release(const core::RequestContext&, std::string_view reservation_id) {
-    return repository_.Finish(reservation_id, ReservationStatus::kReleased, clock_.NowSeconds(), std::nullopt);
+Result<void> InventoryServiceImpl::Release(const core::RequestContext& ctx, std::string_view reservation_id) {
+    return repository_.Finish(ctx, reservation_id, ReservationStatus::kReleased, clock_.NowSeconds(), std::nullopt);
 }
 
-Result<void> InventoryServiceImpl::Restock(const core::RequestContext&, std::string_view reservation_id) {
-    return repository_.Restock(reservation_id, clock_.NowSeconds());
+Result<void> InventoryServiceImpl::Restock(const core::RequestContext& ctx, std::string_view reservation_id) {
+    return repository_.Restock(ctx, reservation_id, clock_.NowSeconds());
 }
 
-Result<int> InventoryServiceImpl::ReleaseExpired(const core::RequestContext&, int limit) {
+Result<int> InventoryServiceImpl::ReleaseExpired(const core::RequestContext& ctx, int limit) {
     int64_t now = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(auto expired, repository_.FindExpired(now, limit));
+    EMPORIUM_ASSIGN_OR_RETURN(auto expired, repository_.FindExpired(ctx, now, limit));
     int released = 0;
     for (const auto& id : expired) {
-        auto finished = repository_.Finish(id, ReservationStatus::kReleased, now, std::string("expired"));
+        auto finished = repository_.Finish(ctx, id, ReservationStatus::kReleased, now, std::string("expired"));
         // Committed meanwhile (payment won the race): not an error, nothing to release.
         if (finished.ok())
             ++released;

@@ -48,7 +48,8 @@ std::string FormatMessage(const Mail& mail, const std::string& from) {
     return text;
 }
 
-core::Result<void> SmtpMailer::Deliver(const Mail& mail) {
+core::Result<void> SmtpMailer::Deliver(const core::RequestContext& ctx, const Mail& mail) {
+    if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
     struct Upload {
         std::string data;
         std::size_t offset = 0;
@@ -80,7 +81,8 @@ core::Result<void> SmtpMailer::Deliver(const Mail& mail) {
     return core::Ok();
 }
 
-core::Result<void> MaildirMailer::Deliver(const Mail& mail) {
+core::Result<void> MaildirMailer::Deliver(const core::RequestContext& ctx, const Mail& mail) {
+    if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
     namespace fs = std::filesystem;
     std::string text = FormatMessage(mail, from_);
     std::lock_guard lock(spool_mutex_);

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 
 namespace emporium::notifications {
@@ -17,10 +18,11 @@ struct Mail {
 
 // Port for outgoing mail. Adapters: a Maildir spool (default); SMTP later. Blocking,
 // thread-safe. Delivering a mail with an id delivered before replaces it, never duplicates.
+// kUnavailable at once, sending nothing, when the deadline of `ctx` has passed.
 class Mailer {
   public:
     virtual ~Mailer() = default;
-    virtual core::Result<void> Deliver(const Mail& mail) = 0;
+    virtual core::Result<void> Deliver(const core::RequestContext& ctx, const Mail& mail) = 0;
 };
 
 // The mail as RFC 5322 text (CRLF line ends), From `from`, Message-ID from the mail id.
@@ -31,7 +33,7 @@ std::string FormatMessage(const Mail& mail, const std::string& from);
 class MaildirMailer final : public Mailer {
   public:
     MaildirMailer(std::string directory, std::string from) : directory_(std::move(directory)), from_(std::move(from)) {}
-    core::Result<void> Deliver(const Mail& mail) override;
+    core::Result<void> Deliver(const core::RequestContext& ctx, const Mail& mail) override;
 
   private:
     std::string directory_;
@@ -50,7 +52,7 @@ class MaildirMailer final : public Mailer {
 class SmtpMailer final : public Mailer {
   public:
     SmtpMailer(std::string url, std::string from) : url_(std::move(url)), from_(std::move(from)) {}
-    core::Result<void> Deliver(const Mail& mail) override;
+    core::Result<void> Deliver(const core::RequestContext& ctx, const Mail& mail) override;
 
   private:
     std::string url_;

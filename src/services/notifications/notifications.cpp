@@ -91,7 +91,7 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const core::R
     // rewrite the same file: the mail id is the event id.)
     std::vector<std::string> due_event_ids;
     for (const Due& d : due) due_event_ids.push_back(events[d.at].id);
-    auto handled = repository_.Handled(kConsumer, due_event_ids);
+    auto handled = repository_.Handled(ctx, kConsumer, due_event_ids);
     if (!handled.ok()) return fail_all(handled.error());
 
     // The orders in one read per shard, each customer read once.
@@ -124,7 +124,7 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const core::R
             const Result<users::User>& user = customer(order->user_id);
             if (!user.ok()) return user.error();
             EMPORIUM_ASSIGN_OR_RETURN(Mail composed, Compose(ctx, events[d.at], d.kind, *order, *user));
-            EMPORIUM_TRY(mailer_.Deliver(composed));
+            EMPORIUM_TRY(mailer_.Deliver(ctx, composed));
             return composed;
         }();
         if (mail.ok()) {
@@ -139,7 +139,7 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const core::R
     records.reserve(sent.size());
     for (const Sent& s : sent)
         records.push_back(SentMail{s.mail.id, events[s.at].id, s.kind, s.mail.to, s.mail.subject});
-    auto recorded = repository_.RecordSent(kConsumer, records, clock_.NowSeconds());
+    auto recorded = repository_.RecordSent(ctx, kConsumer, records, clock_.NowSeconds());
     if (!recorded.ok())
         for (const Sent& s : sent) outcomes[s.at] = recorded.error();
     return outcomes;

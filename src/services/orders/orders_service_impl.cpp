@@ -88,11 +88,11 @@ Result<std::optional<ShippingAddress>> OrdersServiceImpl::ResolveAddress(const c
     return std::optional<ShippingAddress>();
 }
 
-Result<PlacedOrder> OrdersServiceImpl::Replay(int shard, const IdempotencyRecord& record,
-                                              const PlaceOrderRequest& request) {
+Result<PlacedOrder> OrdersServiceImpl::Replay(const core::RequestContext& ctx, int shard,
+                                              const IdempotencyRecord& record, const PlaceOrderRequest& request) {
     if (record.request_hash != request.request_fingerprint)
         return Error::Invalid("Idempotency-Key", "was used before with a different request body");
-    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(shard, record.order_id));
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(ctx, shard, record.order_id));
     // The first answer again, as the Idempotency-Key convention asks, even if the order has
     // moved on since: everything but the status and its time is fixed at placement.
     order.status = OrderStatus::kPendingPayment;
@@ -104,8 +104,9 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
     int shard = ShardOf(user_id, repository_.ShardCount());
     if (request.idempotency_key) {
-        EMPORIUM_ASSIGN_OR_RETURN(auto record, repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
-        if (record) return Replay(shard, *record, request);
+        EMPORIUM_ASSIGN_OR_RETURN(auto record,
+                                  repository_.FindIdempotency(ctx, shard, user_id, *request.idempotency_key));
+        if (record) return Replay(ctx, shard, *record, request);
     }
 
     // The order is built from the catalog as it is now: the cart only says what and how many.
@@ -122,8 +123,8 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
         // if the first request has stored its order by now, answer as it did.
         if (request.idempotency_key) {
             EMPORIUM_ASSIGN_OR_RETURN(auto record,
-                                      repository_.FindIdempotency(shard, user_id, *request.idempotency_key));
-            if (record) return Replay(shard, *record, request);
+                                      repository_.FindIdempotency(ctx, shard, user_id, *request.idempotency_key));
+            if (record) return Replay(ctx, shard, *record, request);
         }
         return Error::Invalid("items", "the cart is empty");
     }
@@ -175,14 +176,14 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
     std::optional<IdempotencyRecord> record;
     if (request.idempotency_key)
         record = IdempotencyRecord{user_id, *request.idempotency_key, request.request_fingerprint, order.id};
-    auto created = repository_.CreateOrder(shard, order, record);
+    auto created = repository_.CreateOrder(ctx, shard, order, record);
     if (!created.ok()) {
         (void)inventory_.Release(ctx, order.id);
         const Error& error = created.error();
         if (error.code == core::ErrorCode::kConflict && record) {
             // A concurrent request with the same key won: answer as it did.
-            EMPORIUM_ASSIGN_OR_RETURN(auto winner, repository_.FindIdempotency(shard, user_id, record->key));
-            if (winner) return Replay(shard, *winner, request);
+            EMPORIUM_ASSIGN_OR_RETURN(auto winner, repository_.FindIdempotency(ctx, shard, user_id, record->key));
+            if (winner) return Replay(ctx, shard, *winner, request);
         }
         return error;
     }
@@ -194,15 +195,15 @@ Result<Order> OrdersServiceImpl::OwnOrder(const core::RequestContext& ctx, std::
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, CallerId(ctx));
     int shard = ShardOfOrder(order_id);
     if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
-    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(shard, order_id));
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.FindOrder(ctx, shard, order_id));
     if (order.user_id != user_id) return Error::NotFound("No such order.");
     return order;
 }
 
-Result<Order> OrdersServiceImpl::FindOrder(const core::RequestContext&, std::string_view order_id) {
+Result<Order> OrdersServiceImpl::FindOrder(const core::RequestContext& ctx, std::string_view order_id) {
     int shard = ShardOfOrder(order_id);
     if (shard < 0 || shard >= repository_.ShardCount()) return Error::NotFound("No such order.");
-    return repository_.FindOrder(shard, order_id);
+    return repository_.FindOrder(ctx, shard, order_id);
 }
 
 Result<Order> OrdersServiceImpl::GetOrder(const core::RequestContext& ctx, std::string_view order_id) {
@@ -212,7 +213,7 @@ Result<Order> OrdersServiceImpl::GetOrder(const core::RequestContext& ctx, std::
 Result<std::vector<StatusChange>> OrdersServiceImpl::GetHistory(const core::RequestContext& ctx,
                                                                 std::string_view order_id) {
     EMPORIUM_TRY(OwnOrder(ctx, order_id));
-    return repository_.History(ShardOfOrder(order_id), order_id);
+    return repository_.History(ctx, ShardOfOrder(order_id), order_id);
 }
 
 Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx, int limit, std::string_view cursor) {
@@ -220,7 +221,7 @@ Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx,
     EMPORIUM_TRY(core::CheckPageLimit(limit));
     EMPORIUM_ASSIGN_OR_RETURN(std::optional<int64_t> before, core::DecodeSequenceCursor("ord", cursor));
     EMPORIUM_ASSIGN_OR_RETURN(
-        auto rows, repository_.ListOrders(ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
+        auto rows, repository_.ListOrders(ctx, ShardOf(user_id, repository_.ShardCount()), user_id, before, limit + 1));
     OrderPage page;
     bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(static_cast<std::size_t>(limit));
@@ -259,7 +260,7 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
         // Paid means the stock is sold: commit the reservation first. If it was released
         // (expired), the order cannot be paid any more — cancel it and refuse, and the
         // caller refunds. Paying a paid (or shipped) order again changes nothing.
-        EMPORIUM_ASSIGN_OR_RETURN(Order current, repository_.FindOrder(shard, order_id));
+        EMPORIUM_ASSIGN_OR_RETURN(Order current, repository_.FindOrder(ctx, shard, order_id));
         if (current.status == OrderStatus::kPaid || current.status == OrderStatus::kFulfilling ||
             current.status == OrderStatus::kShipped || current.status == OrderStatus::kDelivered)
             return current;
@@ -268,13 +269,14 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
         auto committed = inventory_.Commit(ctx, order_id);
         if (!committed.ok()) {
             if (committed.error().code == core::ErrorCode::kConflict)
-                (void)repository_.Transition(shard, order_id, OrderStatus::kCancelled,
+                (void)repository_.Transition(ctx, shard, order_id, OrderStatus::kCancelled,
                                              "stock reservation expired before payment", clock_.NowSeconds());
             return committed.error();
         }
-        return repository_.Transition(shard, order_id, to, reason, clock_.NowSeconds());
+        return repository_.Transition(ctx, shard, order_id, to, reason, clock_.NowSeconds());
     }
-    EMPORIUM_ASSIGN_OR_RETURN(Order order, repository_.Transition(shard, order_id, to, reason, clock_.NowSeconds()));
+    EMPORIUM_ASSIGN_OR_RETURN(Order order,
+                              repository_.Transition(ctx, shard, order_id, to, reason, clock_.NowSeconds()));
     // The order's state is the truth; stock follows. A failed release is repaired by the
     // reservation's expiry.
     if (to == OrderStatus::kCancelled) {
@@ -294,10 +296,11 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
     return order;
 }
 
-Result<std::vector<Result<Order>>> OrdersServiceImpl::FindOrders(const core::RequestContext&,
+Result<std::vector<Result<Order>>> OrdersServiceImpl::FindOrders(const core::RequestContext& ctx,
                                                                  const std::vector<std::string>& order_ids) {
-    return ByShard(order_ids, repository_.ShardCount(),
-                   [&](int shard, const std::vector<std::string>& ids) { return repository_.FindOrders(shard, ids); });
+    return ByShard(order_ids, repository_.ShardCount(), [&](int shard, const std::vector<std::string>& ids) {
+        return repository_.FindOrders(ctx, shard, ids);
+    });
 }
 
 Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core::RequestContext& ctx,
@@ -312,7 +315,7 @@ Result<std::vector<Result<Order>>> OrdersServiceImpl::TransitionEach(const core:
     }
     int64_t now = clock_.NowSeconds();
     return ByShard(order_ids, repository_.ShardCount(), [&](int shard, const std::vector<std::string>& ids) {
-        return repository_.TransitionEach(shard, ids, to, reason, now);
+        return repository_.TransitionEach(ctx, shard, ids, to, reason, now);
     });
 }
 

@@ -54,7 +54,8 @@ class OrdersServiceImpl final : public OrdersService {
     core::Result<Order> OwnOrder(const core::RequestContext& ctx, std::string_view order_id);
     core::Result<std::optional<ShippingAddress>> ResolveAddress(const core::RequestContext& ctx,
                                                                 const PlaceOrderRequest& request);
-    core::Result<PlacedOrder> Replay(int shard, const IdempotencyRecord& record, const PlaceOrderRequest& request);
+    core::Result<PlacedOrder> Replay(const core::RequestContext& ctx, int shard, const IdempotencyRecord& record,
+                                     const PlaceOrderRequest& request);
 
     OrdersRepository& repository_;
     cart::CartService& cart_;

@@ -36,15 +36,16 @@ Error Declined(const std::string& code) {
 
 }  // namespace
 
-Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const Payment& payment) {
+Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const core::RequestContext& ctx, const Payment& payment) {
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; calls are paused");
-    auto charge = provider_->Charge(payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
+    auto charge =
+        provider_->Charge(ctx, payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
     breaker_.Record(charge.ok() || charge.error().code != core::ErrorCode::kUnavailable);
     return charge;
 }
 
 Result<Payment> PaymentsServiceImpl::Outcome(const core::RequestContext& ctx, std::string_view order_id) {
-    auto found = repository_.FindByOrder(order_id);
+    auto found = repository_.FindByOrder(ctx, order_id);
     // No attempt recorded yet: another request is charging it right now (a double click).
     // Its outcome is the answer, not "processing" — if it comes in time for this request.
     constexpr auto kPoll = std::chrono::milliseconds(50);
@@ -52,7 +53,7 @@ Result<Payment> PaymentsServiceImpl::Outcome(const core::RequestContext& ctx, st
     while (found.ok() && found->status == PaymentStatus::kProcessing && found->attempts == 0 &&
            std::chrono::steady_clock::now() + kPoll < until) {
         std::this_thread::sleep_for(kPoll);
-        found = repository_.FindByOrder(order_id);
+        found = repository_.FindByOrder(ctx, order_id);
     }
     if (!found.ok()) return found.error();
     const Payment& payment = *found;
@@ -75,7 +76,7 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     if (!charge.succeeded) {
         payment.status = PaymentStatus::kFailed;
         payment.failure_code = charge.decline_code;
-        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(ctx, payment, PaymentStatus::kProcessing));
         if (!won) return Outcome(ctx, payment.order_id);  // settled by someone else: theirs is the answer
         auto cancelled = orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment declined");
         if (!cancelled.ok() && cancelled.error().code != core::ErrorCode::kConflict) return cancelled.error();
@@ -85,47 +86,48 @@ Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Pay
     payment.failure_code.clear();
     // Also publishes PaymentSucceeded: if this process dies before the order is marked
     // paid below, the event's consumer (OnPaymentSucceeded) does it.
-    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(ctx, payment, PaymentStatus::kProcessing));
     if (!won) return Outcome(ctx, payment.order_id);
     core::Failpoint("payments.after_settle");
     // PAID commits the stock first; it refuses (kConflict) when the order can no longer be
     // paid — cancelled, or its reservation expired — and is idempotent for a paid order.
     auto paid = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaid, "payment succeeded");
     if (!paid.ok() && paid.error().code == core::ErrorCode::kConflict) {
-        EMPORIUM_TRY(RefundUnpaidOrder(payment));
+        EMPORIUM_TRY(RefundUnpaidOrder(ctx, payment));
         return Error::Conflict("The order was cancelled before the payment completed; the charge was refunded.");
     }
     if (!paid.ok()) return paid.error();
     return payment;
 }
 
-Result<void> PaymentsServiceImpl::RefundLateCharge(Payment payment, std::string_view charge_id) {
+Result<void> PaymentsServiceImpl::RefundLateCharge(const core::RequestContext& ctx, Payment payment,
+                                                   std::string_view charge_id) {
     // We gave up while the provider did not answer, and cancelled the order; the provider
     // has now told us (in a signed webhook) that the charge went through after all: give
     // the money back. Without the charge id, ask the provider for it (same idempotency
     // key: the stored outcome).
     std::string id(charge_id);
     if (id.empty()) {
-        auto charge = ChargeOnce(payment);
+        auto charge = ChargeOnce(ctx, payment);
         if (!charge.ok())
             return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
         if (!charge->succeeded) return core::Ok();
         id = charge->id;
     }
-    auto refunded = provider_->Refund("refund-" + payment.id, id);
+    auto refunded = provider_->Refund(ctx, "refund-" + payment.id, id);
     if (!refunded.ok()) return refunded.error();
     payment.provider_charge_id = id;
     payment.status = PaymentStatus::kRefunded;
     payment.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kFailed));
+    EMPORIUM_TRY(repository_.Update(ctx, payment, PaymentStatus::kFailed));
     observability::LogWarn("late_charge_refunded", [&](core::JsonWriter& json) {
         json.Field("payment_id", payment.id).Field("order_id", payment.order_id);
     });
     return core::Ok();
 }
 
-Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
-    auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
+Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const core::RequestContext& ctx, const Payment& payment) {
+    auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
     if (!refunded.ok()) {
         observability::LogError("refund_needed", [&](core::JsonWriter& json) {
             json.Field("payment_id", payment.id)
@@ -137,7 +139,7 @@ Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const Payment& payment) {
     Payment refund = payment;
     refund.status = PaymentStatus::kRefunded;
     refund.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.Update(refund, PaymentStatus::kSucceeded));
+    EMPORIUM_TRY(repository_.Update(ctx, refund, PaymentStatus::kSucceeded));
     return core::Ok();
 }
 
@@ -191,7 +193,7 @@ std::vector<Result<void>> PaymentsServiceImpl::OnPaymentsSucceeded(const core::R
 Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const core::RequestContext& ctx, const bus::Event& event) {
     if (!provider_) return core::Ok();
     const std::string& order_id = event.aggregate_id;
-    auto payment = repository_.FindByOrder(order_id);
+    auto payment = repository_.FindByOrder(ctx, order_id);
     if (!payment.ok())
         return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
     if (payment->status != PaymentStatus::kSucceeded) return core::Ok();  // refunded since
@@ -199,7 +201,7 @@ Result<void> PaymentsServiceImpl::OnPaymentSucceeded(const core::RequestContext&
         EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.FindOrder(ctx, order_id));
         // Usually the paying request got there first.
         if (IsPaidOrLater(order.status) || order.status == OrderStatus::kRefunded) return core::Ok();
-        if (order.status == OrderStatus::kCancelled) return RefundUnpaidOrder(*payment);
+        if (order.status == OrderStatus::kCancelled) return RefundUnpaidOrder(ctx, *payment);
         auto paid = orders_.Transition(ctx, order_id, OrderStatus::kPaid, "payment succeeded (recovered)");
         if (paid.ok()) {
             observability::LogWarn("order_paid_by_recovery", [&](core::JsonWriter& json) {
@@ -221,7 +223,7 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
         payment.status = PaymentStatus::kFailed;
         payment.failure_code = std::string(kGaveUp);
         payment.next_retry_at.reset();
-        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+        EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(ctx, payment, PaymentStatus::kProcessing));
         if (!won) return Outcome(ctx, payment.order_id);
         (void)orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment could not be completed");
         return payment;
@@ -229,7 +231,7 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
     int64_t wait = settings_.background_retry_seconds;
     for (int64_t i = 3; i < payment.attempts && wait < 60; ++i) wait *= 2;
     payment.next_retry_at = now + std::min<int64_t>(wait, 60);
-    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(payment, PaymentStatus::kProcessing));
+    EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(ctx, payment, PaymentStatus::kProcessing));
     if (!won) return Outcome(ctx, payment.order_id);
     auto pending = orders_.Transition(ctx, payment.order_id, OrderStatus::kPaymentPending, reason);
     if (!pending.ok() && pending.error().code != core::ErrorCode::kConflict) return pending.error();
@@ -247,7 +249,7 @@ Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Pa
             std::this_thread::sleep_for(delay);
         }
         payment.attempts += 1;
-        auto charge = ChargeOnce(payment);
+        auto charge = ChargeOnce(ctx, payment);
         if (charge.ok()) return Settle(ctx, std::move(payment), *charge);
         if (charge.error().code == core::ErrorCode::kInvalidArgument) {
             ProviderCharge refused{"", false,
@@ -267,7 +269,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
                                               const PaymentMethod& method) {
     if (!provider_) return Error::Unavailable("Payments are not configured (payments.provider_url).");
     EMPORIUM_ASSIGN_OR_RETURN(orders::Order order, orders_.GetOrder(ctx, order_id));
-    auto existing = repository_.FindByOrder(order_id);
+    auto existing = repository_.FindByOrder(ctx, order_id);
     if (existing.ok()) {
         // Paying again (a double click, a retried request): the same payment, never a second charge.
         if (existing->status == PaymentStatus::kProcessing && existing->attempts == 0) return Outcome(ctx, order_id);
@@ -288,7 +290,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     if (method.card_token) {
         card = CardToken{*method.card_token, "", ""};
     } else if (method.card) {
-        auto token = provider_->Tokenize(*method.card);
+        auto token = provider_->Tokenize(ctx, *method.card);
         if (!token.ok()) return token.error();
         card = *token;
     } else {
@@ -309,7 +311,7 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
         std::min(payment.created_at + settings_.give_up_after_seconds, order.reservation_expires_at);
     // Picked up by the background retry if this process dies during the first attempts.
     payment.next_retry_at = payment.created_at + settings_.orphan_retry_after_seconds;
-    auto inserted = repository_.Insert(payment);
+    auto inserted = repository_.Insert(ctx, payment);
     if (!inserted.ok()) {
         // A concurrent click created it first: answer as that one does.
         if (inserted.error().code == core::ErrorCode::kConflict) return Outcome(ctx, order_id);
@@ -318,24 +320,24 @@ Result<Payment> PaymentsServiceImpl::PayOrder(const core::RequestContext& ctx, s
     return Attempt(ctx, std::move(payment), 1 + static_cast<int>(settings_.retry_delays.size()));
 }
 
-Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext&, std::string_view order_id) {
+Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext& ctx, std::string_view order_id) {
     if (!provider_) return Error::Unavailable("Payments are not configured (payments.provider_url).");
-    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(order_id));
+    EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(ctx, order_id));
     if (payment.status == PaymentStatus::kRefunded) return core::Ok();
     if (payment.status != PaymentStatus::kSucceeded) return Error::Conflict("This order has no completed payment.");
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; retry the cancellation later");
-    auto refunded = provider_->Refund("refund-" + payment.id, payment.provider_charge_id);
+    auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
     breaker_.Record(refunded.ok() || refunded.error().code != core::ErrorCode::kUnavailable);
     if (!refunded.ok()) return refunded.error();
     payment.status = PaymentStatus::kRefunded;
     payment.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kSucceeded));
+    EMPORIUM_TRY(repository_.Update(ctx, payment, PaymentStatus::kSucceeded));
     return core::Ok();
 }
 
 Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_TRY(orders_.GetOrder(ctx, order_id));  // ownership
-    return repository_.FindByOrder(order_id);
+    return repository_.FindByOrder(ctx, order_id);
 }
 
 Result<KeyedRequest> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
@@ -345,8 +347,8 @@ Result<KeyedRequest> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestC
     // (payments.provider_timeout_ms) and the waits between them. A claim a minute old
     // belongs to a process that died.
     int64_t now = clock_.NowSeconds();
-    EMPORIUM_ASSIGN_OR_RETURN(auto earlier,
-                              repository_.ClaimKeyedRequest(ctx.principal->user_id, key, fingerprint, now, now - 60));
+    EMPORIUM_ASSIGN_OR_RETURN(
+        auto earlier, repository_.ClaimKeyedRequest(ctx, ctx.principal->user_id, key, fingerprint, now, now - 60));
     if (!earlier) return KeyedRequest{std::string(key), std::string(fingerprint), 0, "", "", now};
     if (earlier->fingerprint != fingerprint)
         return Error::Invalid("Idempotency-Key", "was used before with a different request");
@@ -357,15 +359,15 @@ Result<KeyedRequest> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestC
 
 Result<void> PaymentsServiceImpl::FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    EMPORIUM_ASSIGN_OR_RETURN(bool ours,
-                              repository_.FinishKeyedRequest(ctx.principal->user_id, answer, answer.status >= 500));
+    EMPORIUM_ASSIGN_OR_RETURN(
+        bool ours, repository_.FinishKeyedRequest(ctx, ctx.principal->user_id, answer, answer.status >= 500));
     if (!ours) return Error::Conflict("the claim of this Idempotency-Key was taken over by a later request");
     return core::Ok();
 }
 
 Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int limit) {
     if (!provider_) return 0;
-    EMPORIUM_ASSIGN_OR_RETURN(auto due, repository_.FindDue(clock_.NowSeconds(), limit));
+    EMPORIUM_ASSIGN_OR_RETURN(auto due, repository_.FindDue(ctx, clock_.NowSeconds(), limit));
     int attempted = 0;
     for (auto& payment : due) {
         auto order = orders_.FindOrder(ctx, payment.order_id);
@@ -375,7 +377,7 @@ Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int l
             payment.failure_code = "order_cancelled";
             payment.next_retry_at.reset();
             payment.updated_at = clock_.NowSeconds();
-            EMPORIUM_TRY(repository_.Update(payment, PaymentStatus::kProcessing));
+            EMPORIUM_TRY(repository_.Update(ctx, payment, PaymentStatus::kProcessing));
             continue;
         }
         if (breaker_.state() == resilience::CircuitBreaker::State::kOpen &&
@@ -394,18 +396,18 @@ Result<int> PaymentsServiceImpl::RetryDue(const core::RequestContext& ctx, int l
 
 Result<void> PaymentsServiceImpl::OnProviderEvent(const core::RequestContext& ctx, std::string_view type,
                                                   std::string_view order_id, std::string_view charge_id) {
-    auto payment = repository_.FindByOrder(order_id);
+    auto payment = repository_.FindByOrder(ctx, order_id);
     if (!payment.ok())
         return payment.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(payment.error());
     // We hold it as failed (we gave up, or the order was cancelled while we retried) but
     // the provider charged: a decline never produces charge.succeeded, so give it back.
     if (payment->status == PaymentStatus::kFailed && type == "charge.succeeded")
-        return RefundLateCharge(*payment, charge_id);
+        return RefundLateCharge(ctx, *payment, charge_id);
     if (payment->status != PaymentStatus::kProcessing) return core::Ok();  // already settled: nothing new
     if (type == "charge.succeeded" || type == "charge.failed") {
         // Ask the provider for the charge with the same key: it answers with the stored
         // outcome, which also fills in the charge id.
-        auto charge = ChargeOnce(*payment);
+        auto charge = ChargeOnce(ctx, *payment);
         if (!charge.ok())
             return charge.error().code == core::ErrorCode::kInvalidArgument ? core::Ok() : Result<void>(charge.error());
         auto settled = Settle(ctx, *payment, *charge);

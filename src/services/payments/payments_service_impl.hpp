@@ -69,7 +69,7 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
 
   private:
     // One call to the provider through the breaker.
-    core::Result<ProviderCharge> ChargeOnce(const Payment& payment);
+    core::Result<ProviderCharge> ChargeOnce(const core::RequestContext& ctx, const Payment& payment);
     // Attempts the charge (`attempts` times, waiting retry_delays between) and applies the
     // outcome to the payment and the order.
     core::Result<Payment> Attempt(const core::RequestContext& ctx, Payment payment, int attempts);
@@ -79,10 +79,10 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> Outcome(const core::RequestContext& ctx, std::string_view order_id);
     core::Result<Payment> Postpone(const core::RequestContext& ctx, Payment payment, const std::string& reason);
     // Refunds a succeeded charge whose order can no longer be paid and records it.
-    core::Result<void> RefundUnpaidOrder(const Payment& payment);
+    core::Result<void> RefundUnpaidOrder(const core::RequestContext& ctx, const Payment& payment);
     // Refunds a charge the provider reports as succeeded after we gave up on it.
     // `charge_id` comes from the provider's verified webhook (empty: ask the provider).
-    core::Result<void> RefundLateCharge(Payment payment, std::string_view charge_id);
+    core::Result<void> RefundLateCharge(const core::RequestContext& ctx, Payment payment, std::string_view charge_id);
 
     PaymentsRepository& repository_;
     PaymentProvider* provider_;

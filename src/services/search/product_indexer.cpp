@@ -61,7 +61,7 @@ Result<void> ProductIndexer::OnEvent(const core::RequestContext& ctx, const bus:
             return variant.error().code == core::ErrorCode::kNotFound ? core::Ok() : Result<void>(variant.error());
         product_id = variant->product_id;
     }
-    auto refreshed = Refresh(product_id);
+    auto refreshed = Refresh(ctx, product_id);
     if (!refreshed.ok()) {
         failures_.Add();
         return refreshed;
@@ -74,7 +74,8 @@ void ProductIndexer::ObserveLag(int64_t changed_at_ms) {
     lag_ms_.store(std::max<int64_t>(0, core::UnixMillisNow() - changed_at_ms));
 }
 
-Result<SearchDocument> ProductIndexer::Document(const catalog::Product& product, const CategoryPaths* paths) {
+Result<SearchDocument> ProductIndexer::Document(const core::RequestContext& ctx, const catalog::Product& product,
+                                                const CategoryPaths* paths) {
     SearchDocument d;
     d.product_id = product.id;
     d.slug = product.slug;
@@ -89,14 +90,12 @@ Result<SearchDocument> ProductIndexer::Document(const catalog::Product& product,
         auto found = paths->find(*product.category_id);
         if (found != paths->end()) d.category_path = found->second;
     } else if (product.category_id) {
-        core::RequestContext ctx;
         auto category = catalog_.GetCategory(ctx, *product.category_id);
         if (category.ok())
             d.category_path = category->path;
         else if (category.error().code != core::ErrorCode::kNotFound)
             return category.error();
     }
-    core::RequestContext ctx;
     for (const auto& variant : product.variants) {
         auto stock = inventory_.GetStock(ctx, variant.sku);
         if (!stock.ok()) {
@@ -111,26 +110,24 @@ Result<SearchDocument> ProductIndexer::Document(const catalog::Product& product,
     return d;
 }
 
-Result<void> ProductIndexer::Refresh(std::string_view product_id) {
+Result<void> ProductIndexer::Refresh(const core::RequestContext& ctx, std::string_view product_id) {
     std::lock_guard refreshing(refresh_mutex_);
-    core::RequestContext ctx;
     auto product = catalog_.GetProduct(ctx, product_id, true);
     if (!product.ok() && product.error().code != core::ErrorCode::kNotFound) return product.error();
     if (!product.ok() || product->status != catalog::ProductStatus::kActive) {
-        EMPORIUM_TRY(index_.Remove({std::string(product_id)}));
+        EMPORIUM_TRY(index_.Remove(ctx, {std::string(product_id)}));
     } else {
-        EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(*product, nullptr));
-        EMPORIUM_TRY(index_.Upsert({document}));
+        EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(ctx, *product, nullptr));
+        EMPORIUM_TRY(index_.Upsert(ctx, {document}));
     }
     updates_.Add();
     if (on_indexed_) on_indexed_();
     return core::Ok();
 }
 
-Result<int64_t> ProductIndexer::Rebuild(const std::function<void(int64_t)>& progress) {
-    EMPORIUM_ASSIGN_OR_RETURN(auto before, index_.ProductIds());
+Result<int64_t> ProductIndexer::Rebuild(const core::RequestContext& ctx, const std::function<void(int64_t)>& progress) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto before, index_.ProductIds(ctx));
     std::set<std::string> stale(before.begin(), before.end());
-    core::RequestContext ctx;
     EMPORIUM_ASSIGN_OR_RETURN(auto categories, catalog_.ListCategories(ctx));
     CategoryPaths paths;
     for (const auto& category : categories) paths[category.id] = category.path;
@@ -141,13 +138,13 @@ Result<int64_t> ProductIndexer::Rebuild(const std::function<void(int64_t)>& prog
     while (true) {
         EMPORIUM_ASSIGN_OR_RETURN(auto page, catalog_.ListProducts(ctx, query));
         for (const auto& product : page.items) {
-            EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(product, &paths));
+            EMPORIUM_ASSIGN_OR_RETURN(SearchDocument document, Document(ctx, product, &paths));
             stale.erase(product.id);
             batch.push_back(std::move(document));
         }
         // Commits in batches of a thousand: a commit costs a few fsyncs.
         if (batch.size() >= 1000 || !page.next_cursor) {
-            EMPORIUM_TRY(index_.Upsert(batch));
+            EMPORIUM_TRY(index_.Upsert(ctx, batch));
             indexed += static_cast<int64_t>(batch.size());
             batch.clear();
             if (progress) progress(indexed);
@@ -155,7 +152,7 @@ Result<int64_t> ProductIndexer::Rebuild(const std::function<void(int64_t)>& prog
         if (!page.next_cursor) break;
         query.cursor = *page.next_cursor;
     }
-    if (!stale.empty()) EMPORIUM_TRY(index_.Remove(std::vector<std::string>(stale.begin(), stale.end())));
+    if (!stale.empty()) EMPORIUM_TRY(index_.Remove(ctx, std::vector<std::string>(stale.begin(), stale.end())));
     if (on_indexed_) on_indexed_();
     return indexed;
 }

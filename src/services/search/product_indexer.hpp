@@ -31,10 +31,10 @@ class ProductIndexer {
     void Subscribe(bus::EventBus& bus);
 
     // Re-indexes one product from the catalog's current state.
-    core::Result<void> Refresh(std::string_view product_id);
+    core::Result<void> Refresh(const core::RequestContext& ctx, std::string_view product_id);
     // Indexes every active product and removes every other document; `progress` is
     // called with the number indexed so far. Returns the number of documents.
-    core::Result<int64_t> Rebuild(const std::function<void(int64_t)>& progress = {});
+    core::Result<int64_t> Rebuild(const core::RequestContext& ctx, const std::function<void(int64_t)>& progress = {});
 
     // Metrics: index lag (last observed) and documents written.
     void RenderMetrics(std::string& out) const;
@@ -43,7 +43,8 @@ class ProductIndexer {
     core::Result<void> OnEvent(const core::RequestContext& ctx, const bus::Event& event);
     using CategoryPaths = std::map<std::string, std::string>;  // category id → tree path
     // `paths` (optional) saves a catalog read per product during a rebuild.
-    core::Result<SearchDocument> Document(const catalog::Product& product, const CategoryPaths* paths);
+    core::Result<SearchDocument> Document(const core::RequestContext& ctx, const catalog::Product& product,
+                                          const CategoryPaths* paths);
     void ObserveLag(int64_t changed_at_ms);
 
     SearchIndex& index_;

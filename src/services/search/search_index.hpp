@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 
 namespace emporium::search {
@@ -69,22 +70,26 @@ struct Suggestion {
 // The search port: a full-text index of the active products. Adapters: Xapian
 // (embedded). Thread-safe: any number of concurrent searches beside one writer at a time.
 // Writes are durable when the call returns.
+// Every method answers kUnavailable at once, touching nothing, when the deadline of `ctx`
+// has passed.
 class SearchIndex {
   public:
     virtual ~SearchIndex() = default;
 
     // Adds or replaces documents by product id.
-    virtual core::Result<void> Upsert(const std::vector<SearchDocument>& documents) = 0;
+    virtual core::Result<void> Upsert(const core::RequestContext& ctx,
+                                      const std::vector<SearchDocument>& documents) = 0;
     // Removes documents; unknown ids are ignored.
-    virtual core::Result<void> Remove(const std::vector<std::string>& product_ids) = 0;
+    virtual core::Result<void> Remove(const core::RequestContext& ctx, const std::vector<std::string>& product_ids) = 0;
     // Every product id in the index (for a rebuild to find what to remove).
-    virtual core::Result<std::vector<std::string>> ProductIds() = 0;
-    virtual core::Result<int64_t> Count() = 0;
+    virtual core::Result<std::vector<std::string>> ProductIds(const core::RequestContext& ctx) = 0;
+    virtual core::Result<int64_t> Count(const core::RequestContext& ctx) = 0;
 
-    virtual core::Result<SearchResults> Search(const SearchQuery& query) = 0;
+    virtual core::Result<SearchResults> Search(const core::RequestContext& ctx, const SearchQuery& query) = 0;
     // Products whose name has words starting with the words of `prefix` (the last one
     // may be partial), best first.
-    virtual core::Result<std::vector<Suggestion>> Suggest(std::string_view prefix, int limit) = 0;
+    virtual core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix,
+                                                          int limit) = 0;
 };
 
 }  // namespace emporium::search

@@ -47,17 +47,14 @@ struct SearchPage {
 
 // Full-text search over the catalog: validates a request, resolves its category, asks the
 // index and names the facets. Blocking (index and catalog reads); thread-safe.
-// kMalformed for bad parameters (400).
+// kMalformed for bad parameters (400). Adapter: SearchServiceImpl (this process's index).
 class SearchService {
   public:
-    SearchService(SearchIndex& index, catalog::CatalogService& catalog) : index_(index), catalog_(catalog) {}
+    virtual ~SearchService() = default;
 
-    core::Result<SearchPage> Search(const core::RequestContext& ctx, const SearchRequest& request);
-    core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix, int limit);
-
-  private:
-    SearchIndex& index_;
-    catalog::CatalogService& catalog_;
+    virtual core::Result<SearchPage> Search(const core::RequestContext& ctx, const SearchRequest& request) = 0;
+    virtual core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix,
+                                                          int limit) = 0;
 };
 
 }  // namespace emporium::search

@@ -57,7 +57,7 @@ Result<std::vector<Result<Shipment>>> ShippingServiceImpl::CreateShipments(const
                                  "Emporium Express",
                                  ShipmentStatus::kLabelCreated,
                                  {}});
-    EMPORIUM_ASSIGN_OR_RETURN(auto stored, repository_.InsertOrFind(fresh, clock_.NowSeconds()));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stored, repository_.InsertOrFind(ctx, fresh, clock_.NowSeconds()));
     // Orders whose parcel has only its label follow to FULFILLING (again, after a crash
     // between the two transactions); one that is further along already is left alone.
     std::vector<std::size_t> labelled;
@@ -78,7 +78,7 @@ Result<std::vector<Result<Shipment>>> ShippingServiceImpl::CreateShipments(const
 
 Result<Shipment> ShippingServiceImpl::GetTracking(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_TRY(orders_.GetOrder(ctx, order_id));  // ownership
-    auto shipment = repository_.FindByOrder(order_id);
+    auto shipment = repository_.FindByOrder(ctx, order_id);
     if (!shipment.ok() && shipment.error().code == core::ErrorCode::kNotFound)
         return Error::NotFound("This order has not been shipped yet.");
     return shipment;
@@ -94,7 +94,7 @@ Result<Shipment> ShippingServiceImpl::AddEvent(const core::RequestContext& ctx, 
     // The order moves first, so a cancellation racing this scan is decided in one place
     // (the order's state): if the order was cancelled or refunded, the parcel must not go
     // out and the scan is refused (409) before anything is recorded.
-    EMPORIUM_ASSIGN_OR_RETURN(Shipment current, repository_.FindByTracking(tracking_number));
+    EMPORIUM_ASSIGN_OR_RETURN(Shipment current, repository_.FindByTracking(ctx, tracking_number));
     auto shipped = orders_.Transition(ctx, current.order_id, OrderStatus::kShipped, "handed to the carrier");
     if (!shipped.ok()) {
         if (shipped.error().code != core::ErrorCode::kConflict) return shipped.error();
@@ -104,15 +104,16 @@ Result<Shipment> ShippingServiceImpl::AddEvent(const core::RequestContext& ctx, 
                                    "; its parcel must not be shipped.");
         // Otherwise it is further along already (shipped or delivered): the scan decides.
     }
-    EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment,
-                              repository_.AddEvent(tracking_number, TrackingEvent{status, text, clock_.NowSeconds()}));
+    EMPORIUM_ASSIGN_OR_RETURN(
+        Shipment shipment,
+        repository_.AddEvent(ctx, tracking_number, TrackingEvent{status, text, clock_.NowSeconds()}));
     if (status == ShipmentStatus::kDelivered)
         EMPORIUM_TRY(Follow(orders_, ctx, shipment.order_id, OrderStatus::kDelivered, "delivered"));
     return shipment;
 }
 
-Result<Shipment> ShippingServiceImpl::FindByOrder(const core::RequestContext&, std::string_view order_id) {
-    return repository_.FindByOrder(order_id);
+Result<Shipment> ShippingServiceImpl::FindByOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    return repository_.FindByOrder(ctx, order_id);
 }
 
 }  // namespace emporium::shipping

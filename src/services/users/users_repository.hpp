@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/users/users_service.hpp"
 
@@ -27,32 +28,41 @@ struct SessionRecord {
 
 // Storage port of the users service. One adapter per backend (storage/sqlite_*). Methods
 // block; thread-safe. kNotFound when a row does not exist, kConflict on a unique key.
+// Every method takes the caller's context first and answers kUnavailable, touching
+// nothing, when its deadline has passed.
 class UsersRepository {
   public:
     virtual ~UsersRepository() = default;
 
-    virtual core::Result<void> InsertUser(const UserRecord& record) = 0;
-    virtual core::Result<UserRecord> FindUserByEmail(std::string_view email) = 0;
-    virtual core::Result<UserRecord> FindUserById(std::string_view id) = 0;
-    virtual core::Result<void> UpdateUserName(std::string_view id, std::string_view name, int64_t now) = 0;
+    virtual core::Result<void> InsertUser(const core::RequestContext& ctx, const UserRecord& record) = 0;
+    virtual core::Result<UserRecord> FindUserByEmail(const core::RequestContext& ctx, std::string_view email) = 0;
+    virtual core::Result<UserRecord> FindUserById(const core::RequestContext& ctx, std::string_view id) = 0;
+    virtual core::Result<void> UpdateUserName(const core::RequestContext& ctx, std::string_view id,
+                                              std::string_view name, int64_t now) = 0;
     // Sets role and password of an existing user (admin promotion).
-    virtual core::Result<void> UpdateRoleAndPassword(std::string_view id, core::Role role,
-                                                     std::string_view password_hash, int64_t now) = 0;
+    virtual core::Result<void> UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id,
+                                                     core::Role role, std::string_view password_hash, int64_t now) = 0;
 
-    virtual core::Result<void> InsertSession(const SessionRecord& record) = 0;
-    virtual core::Result<SessionRecord> FindSession(std::string_view token_hash) = 0;
-    virtual core::Result<void> RevokeSession(std::string_view token_hash, int64_t now) = 0;
+    virtual core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) = 0;
+    virtual core::Result<SessionRecord> FindSession(const core::RequestContext& ctx, std::string_view token_hash) = 0;
+    virtual core::Result<void> RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,
+                                             int64_t now) = 0;
     // Revokes every open session of a user (after a password reset).
-    virtual core::Result<void> RevokeUserSessions(std::string_view user_id, int64_t now) = 0;
+    virtual core::Result<void> RevokeUserSessions(const core::RequestContext& ctx, std::string_view user_id,
+                                                  int64_t now) = 0;
 
-    virtual core::Result<std::vector<Address>> ListAddresses(std::string_view user_id) = 0;
+    virtual core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx,
+                                                             std::string_view user_id) = 0;
     // kNotFound unless the address exists AND belongs to `user_id`.
-    virtual core::Result<Address> FindAddress(std::string_view user_id, std::string_view address_id) = 0;
+    virtual core::Result<Address> FindAddress(const core::RequestContext& ctx, std::string_view user_id,
+                                              std::string_view address_id) = 0;
     // Inserts atomically with the per-user limit check (kConflict when full) and, when the
     // new address is the default, clears the flag on the others.
-    virtual core::Result<void> InsertAddress(const Address& address, int max_per_user) = 0;
-    virtual core::Result<void> UpdateAddress(const Address& address) = 0;
-    virtual core::Result<void> DeleteAddress(std::string_view user_id, std::string_view address_id) = 0;
+    virtual core::Result<void> InsertAddress(const core::RequestContext& ctx, const Address& address,
+                                             int max_per_user) = 0;
+    virtual core::Result<void> UpdateAddress(const core::RequestContext& ctx, const Address& address) = 0;
+    virtual core::Result<void> DeleteAddress(const core::RequestContext& ctx, std::string_view user_id,
+                                             std::string_view address_id) = 0;
 };
 
 }  // namespace emporium::users

@@ -91,7 +91,8 @@ Result<std::string> UsersServiceImpl::UserId(const core::RequestContext& ctx) {
     return ctx.principal->user_id;
 }
 
-Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core::Role role, bool promote_existing) {
+Result<User> UsersServiceImpl::CreateAccount(const core::RequestContext& ctx, const SignupRequest& request,
+                                             core::Role role, bool promote_existing) {
     std::vector<FieldError> errors;
     auto email = NormalizeEmail(request.email);
     if (!email.ok()) errors.insert(errors.end(), email.error().fields.begin(), email.error().fields.end());
@@ -104,10 +105,11 @@ Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core:
     EMPORIUM_ASSIGN_OR_RETURN(std::string password_hash, hasher_.Hash(request.password));
     int64_t now = clock_.NowSeconds();
     if (promote_existing) {
-        auto existing = repository_.FindUserByEmail(*email);
+        auto existing = repository_.FindUserByEmail(ctx, *email);
         if (existing.ok()) {
-            EMPORIUM_TRY(repository_.UpdateRoleAndPassword(existing->user.id, role, password_hash, now));
-            EMPORIUM_TRY(repository_.RevokeUserSessions(existing->user.id, now));  // the old password's sessions end
+            EMPORIUM_TRY(repository_.UpdateRoleAndPassword(ctx, existing->user.id, role, password_hash, now));
+            EMPORIUM_TRY(
+                repository_.RevokeUserSessions(ctx, existing->user.id, now));  // the old password's sessions end
             existing->user.role = role;
             return existing->user;
         }
@@ -116,7 +118,7 @@ Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core:
     UserRecord record;
     record.user = User{core::NewId("usr"), *email, *name, role, now};
     record.password_hash = std::move(password_hash);
-    auto inserted = repository_.InsertUser(record);
+    auto inserted = repository_.InsertUser(ctx, record);
     if (!inserted.ok()) {
         if (inserted.error().code == core::ErrorCode::kConflict)
             return Error::Conflict("An account with this email already exists.");
@@ -125,19 +127,19 @@ Result<User> UsersServiceImpl::CreateAccount(const SignupRequest& request, core:
     return record.user;
 }
 
-Result<User> UsersServiceImpl::Signup(const core::RequestContext&, const SignupRequest& request) {
-    return CreateAccount(request, core::Role::kCustomer, false);
+Result<User> UsersServiceImpl::Signup(const core::RequestContext& ctx, const SignupRequest& request) {
+    return CreateAccount(ctx, request, core::Role::kCustomer, false);
 }
 
-Result<User> UsersServiceImpl::CreateAdmin(const core::RequestContext&, const SignupRequest& request) {
-    return CreateAccount(request, core::Role::kAdmin, true);
+Result<User> UsersServiceImpl::CreateAdmin(const core::RequestContext& ctx, const SignupRequest& request) {
+    return CreateAccount(ctx, request, core::Role::kAdmin, true);
 }
 
-Result<Session> UsersServiceImpl::Login(const core::RequestContext&, std::string_view email,
+Result<Session> UsersServiceImpl::Login(const core::RequestContext& ctx, std::string_view email,
                                         std::string_view password) {
     const Error bad_credentials = Error::Unauthenticated("The email or password is incorrect.");
     std::string normalized = core::ToLowerAscii(core::Trim(email));
-    auto record = repository_.FindUserByEmail(normalized);
+    auto record = repository_.FindUserByEmail(ctx, normalized);
     if (!record.ok()) {
         if (record.error().code != core::ErrorCode::kNotFound) return record.error();
         // Same cost as a real check: response time does not reveal which emails exist.
@@ -153,17 +155,17 @@ Result<Session> UsersServiceImpl::Login(const core::RequestContext&, std::string
     session.user = record->user;
     SessionRecord stored{
         core::Sha256Hex(session.token), record->user.id, now, session.expires_at, std::nullopt, record->user.role};
-    EMPORIUM_TRY(repository_.InsertSession(stored));
+    EMPORIUM_TRY(repository_.InsertSession(ctx, stored));
     return session;
 }
 
-Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContext&, std::string_view token) {
+Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContext& ctx, std::string_view token) {
     const Error invalid = Error::Unauthenticated("The bearer token is invalid or has expired.");
     if (token.size() != 43) return invalid;
     for (char c : token)
         if (!IsAsciiAlnum(c) && c != '-' && c != '_') return invalid;
     std::string token_hash = core::Sha256Hex(token);
-    auto session = repository_.FindSession(token_hash);
+    auto session = repository_.FindSession(ctx, token_hash);
     if (!session.ok()) return session.error().code == core::ErrorCode::kNotFound ? invalid : session.error();
     if (session->revoked_at || session->expires_at <= clock_.NowSeconds()) return invalid;
     return core::Principal{session->user_id, session->role, std::move(token_hash)};
@@ -171,17 +173,17 @@ Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContex
 
 Result<void> UsersServiceImpl::Logout(const core::RequestContext& ctx) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");
-    return repository_.RevokeSession(ctx.principal->token_hash, clock_.NowSeconds());
+    return repository_.RevokeSession(ctx, ctx.principal->token_hash, clock_.NowSeconds());
 }
 
 Result<User> UsersServiceImpl::GetMe(const core::RequestContext& ctx) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
-    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(user_id));
+    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(ctx, user_id));
     return record.user;
 }
 
-Result<User> UsersServiceImpl::GetUser(const core::RequestContext&, std::string_view user_id) {
-    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(user_id));
+Result<User> UsersServiceImpl::GetUser(const core::RequestContext& ctx, std::string_view user_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(ctx, user_id));
     return record.user;
 }
 
@@ -192,7 +194,7 @@ Result<User> UsersServiceImpl::UpdateMe(const core::RequestContext& ctx, std::op
         *name = std::string(core::Trim(*name));
         CheckText(errors, "name", name, false, 100);
         if (!errors.empty()) return Error::Invalid(std::move(errors));
-        EMPORIUM_TRY(repository_.UpdateUserName(user_id, *name, clock_.NowSeconds()));
+        EMPORIUM_TRY(repository_.UpdateUserName(ctx, user_id, *name, clock_.NowSeconds()));
     }
     return GetMe(ctx);
 }
@@ -220,7 +222,7 @@ Result<void> MergeAddress(Address& address, const AddressInput& input) {
 
 Result<std::vector<Address>> UsersServiceImpl::ListAddresses(const core::RequestContext& ctx) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
-    return repository_.ListAddresses(user_id);
+    return repository_.ListAddresses(ctx, user_id);
 }
 
 Result<Address> UsersServiceImpl::CreateAddress(const core::RequestContext& ctx, const AddressInput& input) {
@@ -230,7 +232,7 @@ Result<Address> UsersServiceImpl::CreateAddress(const core::RequestContext& ctx,
     address.id = core::NewId("adr");
     address.user_id = user_id;
     address.created_at = address.updated_at = clock_.NowSeconds();
-    auto inserted = repository_.InsertAddress(address, kMaxAddressesPerUser);
+    auto inserted = repository_.InsertAddress(ctx, address, kMaxAddressesPerUser);
     if (!inserted.ok()) {
         if (inserted.error().code == core::ErrorCode::kConflict)
             return Error::Conflict("An address book holds at most " + std::to_string(kMaxAddressesPerUser) +
@@ -242,22 +244,22 @@ Result<Address> UsersServiceImpl::CreateAddress(const core::RequestContext& ctx,
 
 Result<Address> UsersServiceImpl::GetAddress(const core::RequestContext& ctx, std::string_view address_id) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
-    return repository_.FindAddress(user_id, address_id);
+    return repository_.FindAddress(ctx, user_id, address_id);
 }
 
 Result<Address> UsersServiceImpl::UpdateAddress(const core::RequestContext& ctx, std::string_view address_id,
                                                 const AddressInput& input) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
-    EMPORIUM_ASSIGN_OR_RETURN(Address address, repository_.FindAddress(user_id, address_id));
+    EMPORIUM_ASSIGN_OR_RETURN(Address address, repository_.FindAddress(ctx, user_id, address_id));
     EMPORIUM_TRY(MergeAddress(address, input));
     address.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.UpdateAddress(address));
+    EMPORIUM_TRY(repository_.UpdateAddress(ctx, address));
     return address;
 }
 
 Result<void> UsersServiceImpl::DeleteAddress(const core::RequestContext& ctx, std::string_view address_id) {
     EMPORIUM_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx));
-    return repository_.DeleteAddress(user_id, address_id);
+    return repository_.DeleteAddress(ctx, user_id, address_id);
 }
 
 }  // namespace emporium::users

@@ -40,7 +40,8 @@ class UsersServiceImpl final : public UsersService {
     core::Result<void> DeleteAddress(const core::RequestContext& ctx, std::string_view address_id) override;
 
   private:
-    core::Result<User> CreateAccount(const SignupRequest& request, core::Role role, bool promote_existing);
+    core::Result<User> CreateAccount(const core::RequestContext& ctx, const SignupRequest& request, core::Role role,
+                                     bool promote_existing);
     static core::Result<std::string> UserId(const core::RequestContext& ctx);
 
     UsersRepository& repository_;

@@ -10,17 +10,21 @@
 namespace emporium::cart {
 
 // CartStore in this process's memory (the embedded deployment): carts are lost on
-// restart, as with a cache. Sharded by key so concurrent carts rarely share a lock.
+// restart, as with a cache. Sharded by key so concurrent carts rarely share a lock; the
+// lock is held only inside one call.
 class MemoryCartStore final : public CartStore {
   public:
-    core::Result<std::optional<StoredCart>> Load(std::string_view key, int64_t now) override;
-    core::Result<StoredCart> Update(std::string_view key, int64_t now, int64_t expires_at,
-                                    const std::function<core::Result<void>(StoredCart&, bool)>& change) override;
-    core::Result<void> Delete(std::string_view key) override;
+    core::Result<std::optional<StoredCart>> Load(const core::RequestContext& ctx, std::string_view key,
+                                                 int64_t now) override;
+    core::Result<StoredCart> CompareAndSwap(const core::RequestContext& ctx, std::string_view key, int64_t now,
+                                            const StoredCart& cart, std::string_view change_id) override;
+    core::Result<void> Delete(const core::RequestContext& ctx, std::string_view key) override;
 
     // Drops expired carts; returns how many.
     int64_t Sweep(int64_t now);
     int64_t Size() const;
+    // Appends the emporium_carts gauge (carts held in memory).
+    void RenderMetrics(std::string& out) const;
 
   private:
     struct Shard {

@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::catalog {
@@ -193,7 +194,8 @@ Result<void> PublishProductChanged(Connection& c, const Product& product) {
 
 }  // namespace
 
-Result<void> SqliteCatalogRepository::InsertCategory(const Category& category) {
+Result<void> SqliteCatalogRepository::InsertCategory(const core::RequestContext& ctx, const Category& category) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertCategory));
         stmt.Bind(1, category.id).Bind(2, category.slug).Bind(3, category.name);
@@ -203,7 +205,9 @@ Result<void> SqliteCatalogRepository::InsertCategory(const Category& category) {
     });
 }
 
-Result<void> SqliteCatalogRepository::UpdateCategory(const Category& category, int64_t now) {
+Result<void> SqliteCatalogRepository::UpdateCategory(const core::RequestContext& ctx, const Category& category,
+                                                     int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdateCategory));
         stmt.Bind(1, category.id).Bind(2, category.name).Bind(3, category.slug).Bind(4, now);
@@ -213,7 +217,8 @@ Result<void> SqliteCatalogRepository::UpdateCategory(const Category& category, i
     });
 }
 
-Result<std::vector<Category>> SqliteCatalogRepository::ListCategories() {
+Result<std::vector<Category>> SqliteCatalogRepository::ListCategories(const core::RequestContext& ctx) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<std::vector<Category>>([&](Connection& c) -> Result<std::vector<Category>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectCategories));
         std::vector<Category> out;
@@ -226,7 +231,8 @@ Result<std::vector<Category>> SqliteCatalogRepository::ListCategories() {
     });
 }
 
-Result<Category> SqliteCatalogRepository::FindCategory(std::string_view id_or_slug) {
+Result<Category> SqliteCatalogRepository::FindCategory(const core::RequestContext& ctx, std::string_view id_or_slug) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Category>([&](Connection& c) -> Result<Category> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
                                   c.Prepare(IsCategoryId(id_or_slug) ? kSelectCategoryById : kSelectCategoryBySlug));
@@ -237,7 +243,9 @@ Result<Category> SqliteCatalogRepository::FindCategory(std::string_view id_or_sl
     });
 }
 
-Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>& products, Events events) {
+Result<void> SqliteCatalogRepository::InsertProducts(const core::RequestContext& ctx,
+                                                     const std::vector<Product>& products, Events events) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const auto& product : products) {
             EMPORIUM_TRY(WriteProductRow(c, kInsertProduct, product, true));
@@ -248,7 +256,8 @@ Result<void> SqliteCatalogRepository::InsertProducts(const std::vector<Product>&
     });
 }
 
-Result<void> SqliteCatalogRepository::UpdateProduct(const Product& product) {
+Result<void> SqliteCatalogRepository::UpdateProduct(const core::RequestContext& ctx, const Product& product) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_TRY(WriteProductRow(c, kUpdateProduct, product, false));
         EMPORIUM_ASSIGN_OR_RETURN(auto remove, c.Prepare(kDeleteVariants));
@@ -259,7 +268,8 @@ Result<void> SqliteCatalogRepository::UpdateProduct(const Product& product) {
     });
 }
 
-Result<Product> SqliteCatalogRepository::FindProduct(std::string_view id_or_slug) {
+Result<Product> SqliteCatalogRepository::FindProduct(const core::RequestContext& ctx, std::string_view id_or_slug) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Product>([&](Connection& c) -> Result<Product> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
                                   c.Prepare(IsProductId(id_or_slug) ? kSelectProductById : kSelectProductBySlug));
@@ -272,7 +282,9 @@ Result<Product> SqliteCatalogRepository::FindProduct(std::string_view id_or_slug
     });
 }
 
-Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const ProductFilter& filter) {
+Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const core::RequestContext& ctx,
+                                                                         const ProductFilter& filter) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     // The SQL text varies only with which filters are present (a few dozen shapes), so
     // each shape is prepared once per connection and cached; values are always bound.
     std::string sql = "SELECT ";
@@ -351,7 +363,8 @@ Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const P
     });
 }
 
-Result<int64_t> SqliteCatalogRepository::CountProducts() {
+Result<int64_t> SqliteCatalogRepository::CountProducts(const core::RequestContext& ctx) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<int64_t>([&](Connection& c) -> Result<int64_t> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kCountProducts));
         EMPORIUM_TRY(stmt.Step());
@@ -359,7 +372,8 @@ Result<int64_t> SqliteCatalogRepository::CountProducts() {
     });
 }
 
-Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
+Result<VariantInfo> SqliteCatalogRepository::FindVariant(const core::RequestContext& ctx, std::string_view sku) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<VariantInfo>([&](Connection& c) -> Result<VariantInfo> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariant));
         stmt.Bind(1, sku);
@@ -369,7 +383,9 @@ Result<VariantInfo> SqliteCatalogRepository::FindVariant(std::string_view sku) {
     });
 }
 
-Result<std::vector<VariantInfo>> SqliteCatalogRepository::FindVariants(const std::vector<std::string>& skus) {
+Result<std::vector<VariantInfo>> SqliteCatalogRepository::FindVariants(const core::RequestContext& ctx,
+                                                                       const std::vector<std::string>& skus) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<VariantInfo>>([&](Connection& c) -> Result<std::vector<VariantInfo>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariantsBySku));

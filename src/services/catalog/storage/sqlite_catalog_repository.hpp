@@ -10,17 +10,20 @@ class SqliteCatalogRepository final : public CatalogRepository {
   public:
     explicit SqliteCatalogRepository(infra::sqlite::Database& db) : db_(db) {}
 
-    core::Result<void> InsertCategory(const Category& category) override;
-    core::Result<void> UpdateCategory(const Category& category, int64_t now) override;
-    core::Result<std::vector<Category>> ListCategories() override;
-    core::Result<Category> FindCategory(std::string_view id_or_slug) override;
-    core::Result<void> InsertProducts(const std::vector<Product>& products, Events events) override;
-    core::Result<void> UpdateProduct(const Product& product) override;
-    core::Result<Product> FindProduct(std::string_view id_or_slug) override;
-    core::Result<std::vector<ListedProduct>> ListProducts(const ProductFilter& filter) override;
-    core::Result<int64_t> CountProducts() override;
-    core::Result<VariantInfo> FindVariant(std::string_view sku) override;
-    core::Result<std::vector<VariantInfo>> FindVariants(const std::vector<std::string>& skus) override;
+    core::Result<void> InsertCategory(const core::RequestContext& ctx, const Category& category) override;
+    core::Result<void> UpdateCategory(const core::RequestContext& ctx, const Category& category, int64_t now) override;
+    core::Result<std::vector<Category>> ListCategories(const core::RequestContext& ctx) override;
+    core::Result<Category> FindCategory(const core::RequestContext& ctx, std::string_view id_or_slug) override;
+    core::Result<void> InsertProducts(const core::RequestContext& ctx, const std::vector<Product>& products,
+                                      Events events) override;
+    core::Result<void> UpdateProduct(const core::RequestContext& ctx, const Product& product) override;
+    core::Result<Product> FindProduct(const core::RequestContext& ctx, std::string_view id_or_slug) override;
+    core::Result<std::vector<ListedProduct>> ListProducts(const core::RequestContext& ctx,
+                                                          const ProductFilter& filter) override;
+    core::Result<int64_t> CountProducts(const core::RequestContext& ctx) override;
+    core::Result<VariantInfo> FindVariant(const core::RequestContext& ctx, std::string_view sku) override;
+    core::Result<std::vector<VariantInfo>> FindVariants(const core::RequestContext& ctx,
+                                                        const std::vector<std::string>& skus) override;
 
   private:
     infra::sqlite::Database& db_;

@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::inventory {
@@ -75,7 +76,9 @@ Result<Stock> ReadStock(Connection& c, std::string_view sku) {
 
 }  // namespace
 
-Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const std::vector<std::string>& skus) {
+Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::RequestContext& ctx,
+                                                                 const std::vector<std::string>& skus) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<Stock>>([&](Connection& c) -> Result<std::vector<Stock>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectStocks));
@@ -97,7 +100,8 @@ Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const std::vect
     });
 }
 
-Result<Stock> SqliteInventoryRepository::FindStock(std::string_view sku) {
+Result<Stock> SqliteInventoryRepository::FindStock(const core::RequestContext& ctx, std::string_view sku) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Stock>([&](Connection& c) { return ReadStock(c, sku); });
 }
 
@@ -150,11 +154,14 @@ Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
 }
 }  // namespace
 
-Result<Stock> SqliteInventoryRepository::ApplyAdjustment(Adjustment& a) {
+Result<Stock> SqliteInventoryRepository::ApplyAdjustment(const core::RequestContext& ctx, Adjustment& a) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<Stock>([&](Connection& c) { return Apply(c, a, true); });
 }
 
-Result<void> SqliteInventoryRepository::ApplyAdjustments(std::vector<Adjustment>& adjustments) {
+Result<void> SqliteInventoryRepository::ApplyAdjustments(const core::RequestContext& ctx,
+                                                         std::vector<Adjustment>& adjustments) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(c, adjustment, false));
         return core::Ok();
@@ -162,7 +169,8 @@ Result<void> SqliteInventoryRepository::ApplyAdjustments(std::vector<Adjustment>
 }
 
 Result<std::vector<std::pair<Adjustment, int64_t>>> SqliteInventoryRepository::ListAdjustments(
-    std::string_view sku, std::optional<int64_t> before_seq, int limit) {
+    const core::RequestContext& ctx, std::string_view sku, std::optional<int64_t> before_seq, int limit) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     using Rows = std::vector<std::pair<Adjustment, int64_t>>;
     return db_.Read<Rows>([&](Connection& c) -> Result<Rows> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAdjustments));
@@ -179,9 +187,10 @@ Result<std::vector<std::pair<Adjustment, int64_t>>> SqliteInventoryRepository::L
     });
 }
 
-Result<void> SqliteInventoryRepository::Reserve(std::string_view reservation_id,
+Result<void> SqliteInventoryRepository::Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
                                                 const std::vector<ReservationLine>& lines, int64_t expires_at,
                                                 int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto existing, c.Prepare(kSelectReservation));
@@ -207,8 +216,10 @@ Result<void> SqliteInventoryRepository::Reserve(std::string_view reservation_id,
     });
 }
 
-Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, ReservationStatus to, int64_t now,
+Result<void> SqliteInventoryRepository::Finish(const core::RequestContext& ctx, std::string_view reservation_id,
+                                               ReservationStatus to, int64_t now,
                                                std::optional<std::string> released_event_reason) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         std::string status;
         {
@@ -245,7 +256,9 @@ Result<void> SqliteInventoryRepository::Finish(std::string_view reservation_id, 
     });
 }
 
-Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id, int64_t now) {
+Result<void> SqliteInventoryRepository::Restock(const core::RequestContext& ctx, std::string_view reservation_id,
+                                                int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservation));
@@ -272,7 +285,9 @@ Result<void> SqliteInventoryRepository::Restock(std::string_view reservation_id,
     });
 }
 
-Result<std::vector<std::string>> SqliteInventoryRepository::FindExpired(int64_t now, int limit) {
+Result<std::vector<std::string>> SqliteInventoryRepository::FindExpired(const core::RequestContext& ctx, int64_t now,
+                                                                        int limit) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<std::vector<std::string>>([&](Connection& c) -> Result<std::vector<std::string>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectExpired));
         stmt.Bind(1, now).Bind(2, limit);

@@ -11,19 +11,22 @@ class SqliteInventoryRepository final : public InventoryRepository {
   public:
     explicit SqliteInventoryRepository(infra::sqlite::Database& db) : db_(db) {}
 
-    core::Result<Stock> FindStock(std::string_view sku) override;
-    core::Result<std::vector<Stock>> FindStocks(const std::vector<std::string>& skus) override;
-    core::Result<Stock> ApplyAdjustment(Adjustment& adjustment) override;
-    core::Result<void> ApplyAdjustments(std::vector<Adjustment>& adjustments) override;
-    core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(std::string_view sku,
+    core::Result<Stock> FindStock(const core::RequestContext& ctx, std::string_view sku) override;
+    core::Result<std::vector<Stock>> FindStocks(const core::RequestContext& ctx,
+                                                const std::vector<std::string>& skus) override;
+    core::Result<Stock> ApplyAdjustment(const core::RequestContext& ctx, Adjustment& adjustment) override;
+    core::Result<void> ApplyAdjustments(const core::RequestContext& ctx, std::vector<Adjustment>& adjustments) override;
+    core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(const core::RequestContext& ctx,
+                                                                              std::string_view sku,
                                                                               std::optional<int64_t> before_seq,
                                                                               int limit) override;
-    core::Result<void> Reserve(std::string_view reservation_id, const std::vector<ReservationLine>& lines,
-                               int64_t expires_at, int64_t now) override;
-    core::Result<void> Finish(std::string_view reservation_id, ReservationStatus to, int64_t now,
-                              std::optional<std::string> released_event_reason) override;
-    core::Result<std::vector<std::string>> FindExpired(int64_t now, int limit) override;
-    core::Result<void> Restock(std::string_view reservation_id, int64_t now) override;
+    core::Result<void> Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
+                               const std::vector<ReservationLine>& lines, int64_t expires_at, int64_t now) override;
+    core::Result<void> Finish(const core::RequestContext& ctx, std::string_view reservation_id, ReservationStatus to,
+                              int64_t now, std::optional<std::string> released_event_reason) override;
+    core::Result<std::vector<std::string>> FindExpired(const core::RequestContext& ctx, int64_t now,
+                                                       int limit) override;
+    core::Result<void> Restock(const core::RequestContext& ctx, std::string_view reservation_id, int64_t now) override;
 
   private:
     infra::sqlite::Database& db_;

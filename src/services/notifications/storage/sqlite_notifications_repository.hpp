@@ -10,10 +10,10 @@ class SqliteNotificationsRepository final : public NotificationsRepository {
   public:
     explicit SqliteNotificationsRepository(infra::sqlite::Database& db) : db_(db) {}
 
-    core::Result<std::vector<bool>> Handled(std::string_view consumer,
+    core::Result<std::vector<bool>> Handled(const core::RequestContext& ctx, std::string_view consumer,
                                             const std::vector<std::string>& event_ids) override;
-    core::Result<void> RecordSent(std::string_view consumer, const std::vector<SentMail>& mails,
-                                  int64_t now) override;
+    core::Result<void> RecordSent(const core::RequestContext& ctx, std::string_view consumer,
+                                  const std::vector<SentMail>& mails, int64_t now) override;
 
   private:
     infra::sqlite::Database& db_;

@@ -13,21 +13,25 @@ class SqliteOrdersRepository final : public OrdersRepository {
     explicit SqliteOrdersRepository(std::vector<infra::sqlite::Database*> shards) : shards_(std::move(shards)) {}
 
     int ShardCount() const override { return static_cast<int>(shards_.size()); }
-    core::Result<void> CreateOrder(int shard, const Order& order,
+    core::Result<void> CreateOrder(const core::RequestContext& ctx, int shard, const Order& order,
                                    const std::optional<IdempotencyRecord>& idempotency) override;
-    core::Result<int64_t> PruneIdempotency(int shard, int64_t before) override;
-    core::Result<std::optional<IdempotencyRecord>> FindIdempotency(int shard, std::string_view user_id,
+    core::Result<int64_t> PruneIdempotency(const core::RequestContext& ctx, int shard, int64_t before) override;
+    core::Result<std::optional<IdempotencyRecord>> FindIdempotency(const core::RequestContext& ctx, int shard,
+                                                                   std::string_view user_id,
                                                                    std::string_view key) override;
-    core::Result<Order> FindOrder(int shard, std::string_view order_id) override;
-    core::Result<std::vector<core::Result<Order>>> FindOrders(int shard,
+    core::Result<Order> FindOrder(const core::RequestContext& ctx, int shard, std::string_view order_id) override;
+    core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx, int shard,
                                                               const std::vector<std::string>& order_ids) override;
-    core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(int shard, std::string_view user_id,
+    core::Result<std::vector<std::pair<Order, int64_t>>> ListOrders(const core::RequestContext& ctx, int shard,
+                                                                    std::string_view user_id,
                                                                     std::optional<int64_t> before_seq,
                                                                     int limit) override;
-    core::Result<std::vector<StatusChange>> History(int shard, std::string_view order_id) override;
-    core::Result<Order> Transition(int shard, std::string_view order_id, OrderStatus to, std::string_view reason,
-                                   int64_t now) override;
-    core::Result<std::vector<core::Result<Order>>> TransitionEach(int shard, const std::vector<std::string>& order_ids,
+    core::Result<std::vector<StatusChange>> History(const core::RequestContext& ctx, int shard,
+                                                    std::string_view order_id) override;
+    core::Result<Order> Transition(const core::RequestContext& ctx, int shard, std::string_view order_id,
+                                   OrderStatus to, std::string_view reason, int64_t now) override;
+    core::Result<std::vector<core::Result<Order>>> TransitionEach(const core::RequestContext& ctx, int shard,
+                                                                  const std::vector<std::string>& order_ids,
                                                                   OrderStatus to, std::string_view reason,
                                                                   int64_t now) override;
 

@@ -1,6 +1,8 @@
 #include "services/payments/psp/paygw_provider.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <chrono>
 
 #include "core/json_writer.hpp"
 
@@ -34,21 +36,28 @@ Result<boost::json::object> ParseObject(const std::string& body) {
 
 }  // namespace
 
-Result<http::ClientResponse> PaygwProvider::Post(std::string target, std::string body,
+Result<http::ClientResponse> PaygwProvider::Post(const core::RequestContext& ctx, std::string target, std::string body,
                                                  std::string_view idempotency_key) {
+    // The call gets the configured timeout, or less when the request's deadline is nearer.
+    auto timeout = timeout_;
+    if (ctx.deadline != std::chrono::steady_clock::time_point::max()) {
+        auto remaining = std::chrono::ceil<std::chrono::milliseconds>(ctx.deadline - std::chrono::steady_clock::now());
+        if (remaining <= std::chrono::milliseconds::zero()) return Error::Unavailable("deadline exceeded");
+        timeout = std::min(timeout, remaining);
+    }
     http::ClientRequest request;
     request.method = "POST";
     request.target = std::move(target);
     request.body = std::move(body);
     if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", std::string(idempotency_key));
-    EMPORIUM_ASSIGN_OR_RETURN(auto response, client_.Send(request, timeout_));
+    EMPORIUM_ASSIGN_OR_RETURN(auto response, client_.Send(request, timeout));
     // 5xx, 429 and 409 (the same idempotency key still in flight) may succeed later.
     if (response.status >= 500 || response.status == 429 || response.status == 409)
         return Error::Unavailable("payment provider answered " + std::to_string(response.status));
     return response;
 }
 
-Result<CardToken> PaygwProvider::Tokenize(const CardDetails& card) {
+Result<CardToken> PaygwProvider::Tokenize(const core::RequestContext& ctx, const CardDetails& card) {
     std::string body;
     core::JsonWriter json(body);
     json.BeginObject()
@@ -57,7 +66,7 @@ Result<CardToken> PaygwProvider::Tokenize(const CardDetails& card) {
         .Field("exp_year", card.exp_year)
         .Field("cvc", card.cvc)
         .EndObject();
-    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post("/v1/tokens", std::move(body), ""));
+    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post(ctx, "/v1/tokens", std::move(body), ""));
     if (response.status == 402) {  // the provider's "this card cannot be used"
         std::string code = ErrorCode(response.body);
         return Error::Invalid("card", code.empty() ? "the card was refused" : code);
@@ -68,8 +77,8 @@ Result<CardToken> PaygwProvider::Tokenize(const CardDetails& card) {
     return CardToken{StringField(object, "id"), StringField(object, "last4"), StringField(object, "brand")};
 }
 
-Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, int64_t amount,
-                                             std::string_view currency, std::string_view card_token,
+Result<ProviderCharge> PaygwProvider::Charge(const core::RequestContext& ctx, std::string_view idempotency_key,
+                                             int64_t amount, std::string_view currency, std::string_view card_token,
                                              std::string_view order_id) {
     std::string body;
     core::JsonWriter json(body);
@@ -82,7 +91,7 @@ Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, i
         .Field("order_id", order_id)
         .EndObject()
         .EndObject();
-    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post("/v1/charges", std::move(body), idempotency_key));
+    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post(ctx, "/v1/charges", std::move(body), idempotency_key));
     if (response.status == 402) {
         std::string code = ErrorCode(response.body);
         return Error::Invalid("card", code.empty() ? "the charge was refused" : code);
@@ -103,11 +112,12 @@ Result<ProviderCharge> PaygwProvider::Charge(std::string_view idempotency_key, i
     return charge;
 }
 
-Result<void> PaygwProvider::Refund(std::string_view idempotency_key, std::string_view charge_id) {
+Result<void> PaygwProvider::Refund(const core::RequestContext& ctx, std::string_view idempotency_key,
+                                   std::string_view charge_id) {
     std::string body;
     core::JsonWriter json(body);
     json.BeginObject().Field("charge", charge_id).EndObject();
-    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post("/v1/refunds", std::move(body), idempotency_key));
+    EMPORIUM_ASSIGN_OR_RETURN(auto response, Post(ctx, "/v1/refunds", std::move(body), idempotency_key));
     if (response.status != 201) return Error::Conflict("the provider refused the refund: " + ErrorCode(response.body));
     return core::Ok();
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 
 namespace emporium::payments {
@@ -32,15 +33,18 @@ struct ProviderCharge {
 // speaking its protocol). Blocking; thread-safe. Errors: kUnavailable for anything that
 // may succeed on retry (timeout, refused connection, 5xx); kInvalidArgument (field
 // "card") for card data the provider rejects.
+// Each call's timeout is bounded by the time `ctx` has left; kUnavailable at once, sending
+// nothing, when none is left.
 class PaymentProvider {
   public:
     virtual ~PaymentProvider() = default;
-    virtual core::Result<CardToken> Tokenize(const CardDetails& card) = 0;
+    virtual core::Result<CardToken> Tokenize(const core::RequestContext& ctx, const CardDetails& card) = 0;
     // Charging twice with the same key charges once and answers the same.
-    virtual core::Result<ProviderCharge> Charge(std::string_view idempotency_key, int64_t amount,
-                                                std::string_view currency, std::string_view card_token,
+    virtual core::Result<ProviderCharge> Charge(const core::RequestContext& ctx, std::string_view idempotency_key,
+                                                int64_t amount, std::string_view currency, std::string_view card_token,
                                                 std::string_view order_id) = 0;
-    virtual core::Result<void> Refund(std::string_view idempotency_key, std::string_view charge_id) = 0;
+    virtual core::Result<void> Refund(const core::RequestContext& ctx, std::string_view idempotency_key,
+                                      std::string_view charge_id) = 0;
 };
 
 }  // namespace emporium::payments

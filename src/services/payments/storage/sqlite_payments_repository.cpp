@@ -1,6 +1,7 @@
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 
 #include "core/json_writer.hpp"
+#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::payments {
@@ -75,7 +76,8 @@ Payment ReadPayment(const Statement& row) {
 
 }  // namespace
 
-Result<void> SqlitePaymentsRepository::Insert(const Payment& p) {
+Result<void> SqlitePaymentsRepository::Insert(const core::RequestContext& ctx, const Payment& p) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsert));
         stmt.Bind(1, p.id).Bind(2, p.order_id).Bind(3, p.user_id).Bind(4, StatusName(p.status)).Bind(5, p.amount);
@@ -89,7 +91,8 @@ Result<void> SqlitePaymentsRepository::Insert(const Payment& p) {
     });
 }
 
-Result<Payment> SqlitePaymentsRepository::FindByOrder(std::string_view order_id) {
+Result<Payment> SqlitePaymentsRepository::FindByOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Payment>([&](Connection& c) -> Result<Payment> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectByOrder));
         stmt.Bind(1, order_id);
@@ -99,7 +102,9 @@ Result<Payment> SqlitePaymentsRepository::FindByOrder(std::string_view order_id)
     });
 }
 
-Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus expected) {
+Result<bool> SqlitePaymentsRepository::Update(const core::RequestContext& ctx, const Payment& p,
+                                              PaymentStatus expected) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdate));
         stmt.Bind(1, p.id).Bind(2, StatusName(p.status)).Bind(3, p.provider_charge_id).Bind(4, p.failure_code);
@@ -122,7 +127,9 @@ Result<bool> SqlitePaymentsRepository::Update(const Payment& p, PaymentStatus ex
     });
 }
 
-Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(int64_t now, int limit) {
+Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(const core::RequestContext& ctx, int64_t now,
+                                                               int limit) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<std::vector<Payment>>([&](Connection& c) -> Result<std::vector<Payment>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDue));
         stmt.Bind(1, now).Bind(2, limit);
@@ -136,10 +143,12 @@ Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(int64_t now, int 
     });
 }
 
-Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(std::string_view user_id,
+Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(const core::RequestContext& ctx,
+                                                                                std::string_view user_id,
                                                                                 std::string_view key,
                                                                                 std::string_view fingerprint,
                                                                                 int64_t now, int64_t stale_before) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     using Answer = std::optional<KeyedRequest>;
     return db_.Write<Answer>([&](Connection& c) -> Result<Answer> {
         EMPORIUM_ASSIGN_OR_RETURN(auto claim, c.Prepare(kClaimKeyedRequest));
@@ -160,12 +169,14 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
     });
 }
 
-Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(int64_t before) {
+Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(const core::RequestContext& ctx, int64_t before) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return infra::sqlite::DeleteInBatches(db_, kPruneKeyedRequests, before);
 }
 
-Result<bool> SqlitePaymentsRepository::FinishKeyedRequest(std::string_view user_id, const KeyedRequest& answer,
-                                                          bool forget) {
+Result<bool> SqlitePaymentsRepository::FinishKeyedRequest(const core::RequestContext& ctx, std::string_view user_id,
+                                                          const KeyedRequest& answer, bool forget) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         if (forget) {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kForgetKeyedRequest));

@@ -252,7 +252,8 @@ Result<std::unique_ptr<XapianSearchIndex>> XapianSearchIndex::Open(const std::st
     return index;
 }
 
-Result<void> XapianSearchIndex::Upsert(const std::vector<SearchDocument>& documents) {
+Result<void> XapianSearchIndex::Upsert(const core::RequestContext& ctx, const std::vector<SearchDocument>& documents) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
@@ -291,7 +292,8 @@ Result<void> XapianSearchIndex::Upsert(const std::vector<SearchDocument>& docume
     return CommitThrough(change);
 }
 
-Result<void> XapianSearchIndex::Remove(const std::vector<std::string>& product_ids) {
+Result<void> XapianSearchIndex::Remove(const core::RequestContext& ctx, const std::vector<std::string>& product_ids) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
@@ -343,7 +345,8 @@ Result<void> XapianSearchIndex::CommitThrough(uint64_t change) {
     return core::Ok();
 }
 
-Result<std::vector<std::string>> XapianSearchIndex::ProductIds() {
+Result<std::vector<std::string>> XapianSearchIndex::ProductIds(const core::RequestContext& ctx) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     std::lock_guard lock(write_mutex_);
     std::vector<std::string> ids;
     try {
@@ -356,7 +359,8 @@ Result<std::vector<std::string>> XapianSearchIndex::ProductIds() {
     return ids;
 }
 
-Result<int64_t> XapianSearchIndex::Count() {
+Result<int64_t> XapianSearchIndex::Count(const core::RequestContext& ctx) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     std::lock_guard lock(write_mutex_);
     try {
         return static_cast<int64_t>(writer_->db.get_doccount());
@@ -415,7 +419,8 @@ Result<T> XapianSearchIndex::WithReader(std::string_view what, Work work) {
     }
 }
 
-Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
+Result<SearchResults> XapianSearchIndex::Search(const core::RequestContext& ctx, const SearchQuery& query) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     return WithReader<SearchResults>("search", [&](Reader& reader) -> Result<SearchResults> {
         Xapian::Database& db = reader.db;
         SearchResults results;
@@ -523,7 +528,9 @@ Result<SearchResults> XapianSearchIndex::Search(const SearchQuery& query) {
     });
 }
 
-Result<std::vector<Suggestion>> XapianSearchIndex::Suggest(std::string_view prefix, int limit) {
+Result<std::vector<Suggestion>> XapianSearchIndex::Suggest(const core::RequestContext& ctx, std::string_view prefix,
+                                                           int limit) {
+    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
     // Words as the name generator made them: lower-case letters and digits.
     std::string lowered = Xapian::Unicode::tolower(std::string(prefix));
     std::vector<std::string> words;

@@ -32,12 +32,13 @@ class XapianSearchIndex final : public SearchIndex {
     static core::Result<std::unique_ptr<XapianSearchIndex>> Open(const std::string& directory);
     ~XapianSearchIndex() override;
 
-    core::Result<void> Upsert(const std::vector<SearchDocument>& documents) override;
-    core::Result<void> Remove(const std::vector<std::string>& product_ids) override;
-    core::Result<std::vector<std::string>> ProductIds() override;
-    core::Result<int64_t> Count() override;
-    core::Result<SearchResults> Search(const SearchQuery& query) override;
-    core::Result<std::vector<Suggestion>> Suggest(std::string_view prefix, int limit) override;
+    core::Result<void> Upsert(const core::RequestContext& ctx, const std::vector<SearchDocument>& documents) override;
+    core::Result<void> Remove(const core::RequestContext& ctx, const std::vector<std::string>& product_ids) override;
+    core::Result<std::vector<std::string>> ProductIds(const core::RequestContext& ctx) override;
+    core::Result<int64_t> Count(const core::RequestContext& ctx) override;
+    core::Result<SearchResults> Search(const core::RequestContext& ctx, const SearchQuery& query) override;
+    core::Result<std::vector<Suggestion>> Suggest(const core::RequestContext& ctx, std::string_view prefix,
+                                                  int limit) override;
 
     struct Writer;  // defined in the .cpp
     struct Reader;

@@ -1,5 +1,7 @@
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
 
+#include "infra/sqlite/deadline.hpp"
+
 namespace emporium::shipping {
 
 using core::Error;
@@ -49,8 +51,10 @@ Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key)
 
 }  // namespace
 
-Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const std::vector<Shipment>& shipments,
+Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const core::RequestContext& ctx,
+                                                                     const std::vector<Shipment>& shipments,
                                                                      int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<std::vector<Shipment>>([&](Connection& c) -> Result<std::vector<Shipment>> {
         std::vector<Shipment> stored;
         stored.reserve(shipments.size());
@@ -74,15 +78,20 @@ Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const std::
     });
 }
 
-Result<Shipment> SqliteShippingRepository::FindByOrder(std::string_view order_id) {
+Result<Shipment> SqliteShippingRepository::FindByOrder(const core::RequestContext& ctx, std::string_view order_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByOrder, order_id); });
 }
 
-Result<Shipment> SqliteShippingRepository::FindByTracking(std::string_view tracking_number) {
+Result<Shipment> SqliteShippingRepository::FindByTracking(const core::RequestContext& ctx,
+                                                          std::string_view tracking_number) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByTracking, tracking_number); });
 }
 
-Result<Shipment> SqliteShippingRepository::AddEvent(std::string_view tracking_number, const TrackingEvent& event) {
+Result<Shipment> SqliteShippingRepository::AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
+                                                    const TrackingEvent& event) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
         EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
         if (static_cast<int>(event.status) < static_cast<int>(shipment.status))

@@ -9,10 +9,12 @@ namespace emporium::shipping {
 class SqliteShippingRepository final : public ShippingRepository {
   public:
     explicit SqliteShippingRepository(infra::sqlite::Database& db) : db_(db) {}
-    core::Result<std::vector<Shipment>> InsertOrFind(const std::vector<Shipment>& shipments, int64_t now) override;
-    core::Result<Shipment> FindByOrder(std::string_view order_id) override;
-    core::Result<Shipment> FindByTracking(std::string_view tracking_number) override;
-    core::Result<Shipment> AddEvent(std::string_view tracking_number, const TrackingEvent& event) override;
+    core::Result<std::vector<Shipment>> InsertOrFind(const core::RequestContext& ctx,
+                                                     const std::vector<Shipment>& shipments, int64_t now) override;
+    core::Result<Shipment> FindByOrder(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<Shipment> FindByTracking(const core::RequestContext& ctx, std::string_view tracking_number) override;
+    core::Result<Shipment> AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
+                                    const TrackingEvent& event) override;
 
   private:
     infra::sqlite::Database& db_;

@@ -1,5 +1,7 @@
 #include "services/users/storage/sqlite_users_repository.hpp"
 
+#include "infra/sqlite/deadline.hpp"
+
 namespace emporium::users {
 
 using core::Error;
@@ -108,7 +110,8 @@ Result<void> WriteOne(infra::sqlite::Database& db, std::string_view sql, const s
 
 }  // namespace
 
-Result<void> SqliteUsersRepository::InsertUser(const UserRecord& r) {
+Result<void> SqliteUsersRepository::InsertUser(const core::RequestContext& ctx, const UserRecord& r) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertUser));
         stmt.Bind(1, r.user.id).Bind(2, r.user.email).Bind(3, r.password_hash).Bind(4, r.user.name);
@@ -117,28 +120,35 @@ Result<void> SqliteUsersRepository::InsertUser(const UserRecord& r) {
     });
 }
 
-Result<UserRecord> SqliteUsersRepository::FindUserByEmail(std::string_view email) {
+Result<UserRecord> SqliteUsersRepository::FindUserByEmail(const core::RequestContext& ctx, std::string_view email) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return FindUser(db_, kSelectUserByEmail, email);
 }
 
-Result<UserRecord> SqliteUsersRepository::FindUserById(std::string_view id) {
+Result<UserRecord> SqliteUsersRepository::FindUserById(const core::RequestContext& ctx, std::string_view id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return FindUser(db_, kSelectUserById, id);
 }
 
-Result<void> SqliteUsersRepository::UpdateUserName(std::string_view id, std::string_view name, int64_t now) {
+Result<void> SqliteUsersRepository::UpdateUserName(const core::RequestContext& ctx, std::string_view id,
+                                                   std::string_view name, int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return WriteOne(
         db_, kUpdateUserName, [&](Statement& s) { s.Bind(1, id).Bind(2, name).Bind(3, now); }, "No such user.");
 }
 
-Result<void> SqliteUsersRepository::UpdateRoleAndPassword(std::string_view id, core::Role role,
-                                                          std::string_view password_hash, int64_t now) {
+Result<void> SqliteUsersRepository::UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id,
+                                                          core::Role role, std::string_view password_hash,
+                                                          int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return WriteOne(
         db_, kUpdateRoleAndPassword,
         [&](Statement& s) { s.Bind(1, id).Bind(2, RoleName(role)).Bind(3, password_hash).Bind(4, now); },
         "No such user.");
 }
 
-Result<void> SqliteUsersRepository::InsertSession(const SessionRecord& r) {
+Result<void> SqliteUsersRepository::InsertSession(const core::RequestContext& ctx, const SessionRecord& r) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertSession));
         stmt.Bind(1, r.token_hash).Bind(2, r.user_id).Bind(3, r.created_at).Bind(4, r.expires_at);
@@ -146,7 +156,8 @@ Result<void> SqliteUsersRepository::InsertSession(const SessionRecord& r) {
     });
 }
 
-Result<SessionRecord> SqliteUsersRepository::FindSession(std::string_view token_hash) {
+Result<SessionRecord> SqliteUsersRepository::FindSession(const core::RequestContext& ctx, std::string_view token_hash) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<SessionRecord>([&](Connection& c) -> Result<SessionRecord> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectSession));
         stmt.Bind(1, token_hash);
@@ -163,7 +174,9 @@ Result<SessionRecord> SqliteUsersRepository::FindSession(std::string_view token_
     });
 }
 
-Result<void> SqliteUsersRepository::RevokeSession(std::string_view token_hash, int64_t now) {
+Result<void> SqliteUsersRepository::RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,
+                                                  int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeSession));
         stmt.Bind(1, token_hash).Bind(2, now);
@@ -171,7 +184,9 @@ Result<void> SqliteUsersRepository::RevokeSession(std::string_view token_hash, i
     });
 }
 
-Result<void> SqliteUsersRepository::RevokeUserSessions(std::string_view user_id, int64_t now) {
+Result<void> SqliteUsersRepository::RevokeUserSessions(const core::RequestContext& ctx, std::string_view user_id,
+                                                       int64_t now) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeUserSessions));
         stmt.Bind(1, user_id).Bind(2, now);
@@ -179,7 +194,9 @@ Result<void> SqliteUsersRepository::RevokeUserSessions(std::string_view user_id,
     });
 }
 
-Result<std::vector<Address>> SqliteUsersRepository::ListAddresses(std::string_view user_id) {
+Result<std::vector<Address>> SqliteUsersRepository::ListAddresses(const core::RequestContext& ctx,
+                                                                  std::string_view user_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<std::vector<Address>>([&](Connection& c) -> Result<std::vector<Address>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAddresses));
         stmt.Bind(1, user_id);
@@ -193,7 +210,9 @@ Result<std::vector<Address>> SqliteUsersRepository::ListAddresses(std::string_vi
     });
 }
 
-Result<Address> SqliteUsersRepository::FindAddress(std::string_view user_id, std::string_view address_id) {
+Result<Address> SqliteUsersRepository::FindAddress(const core::RequestContext& ctx, std::string_view user_id,
+                                                   std::string_view address_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Read<Address>([&](Connection& c) -> Result<Address> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAddress));
         stmt.Bind(1, user_id).Bind(2, address_id);
@@ -203,7 +222,9 @@ Result<Address> SqliteUsersRepository::FindAddress(std::string_view user_id, std
     });
 }
 
-Result<void> SqliteUsersRepository::InsertAddress(const Address& address, int max_per_user) {
+Result<void> SqliteUsersRepository::InsertAddress(const core::RequestContext& ctx, const Address& address,
+                                                  int max_per_user) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto count, c.Prepare(kCountAddresses));
@@ -221,7 +242,8 @@ Result<void> SqliteUsersRepository::InsertAddress(const Address& address, int ma
     });
 }
 
-Result<void> SqliteUsersRepository::UpdateAddress(const Address& address) {
+Result<void> SqliteUsersRepository::UpdateAddress(const core::RequestContext& ctx, const Address& address) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateAddress));
         BindAddress(update, address);
@@ -234,7 +256,9 @@ Result<void> SqliteUsersRepository::UpdateAddress(const Address& address) {
     });
 }
 
-Result<void> SqliteUsersRepository::DeleteAddress(std::string_view user_id, std::string_view address_id) {
+Result<void> SqliteUsersRepository::DeleteAddress(const core::RequestContext& ctx, std::string_view user_id,
+                                                  std::string_view address_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     return WriteOne(
         db_, kDeleteAddress, [&](Statement& s) { s.Bind(1, user_id).Bind(2, address_id); }, "No such address.");
 }

@@ -1,4 +1,4 @@
-#include "services/search/search_service.hpp"
+#include "services/search/search_service_impl.hpp"
 
 #include <algorithm>
 #include <map>
@@ -27,7 +27,7 @@ std::vector<PriceFacet> PriceFacets(const int64_t (&counts)[kPriceBuckets]) {
 
 }  // namespace
 
-Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const SearchRequest& request) {
+Result<SearchPage> SearchServiceImpl::Search(const core::RequestContext& ctx, const SearchRequest& request) {
     std::vector<core::FieldError> errors;
     if (core::Utf8Length(request.text) > kMaxQueryLength) errors.push_back({"q", "must be at most 200 characters"});
     if (request.price_min && *request.price_min < 0) errors.push_back({"price_min", "must not be negative"});
@@ -62,7 +62,7 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
         query.category_id = category->id;
     }
 
-    EMPORIUM_ASSIGN_OR_RETURN(SearchResults results, index_.Search(query));
+    EMPORIUM_ASSIGN_OR_RETURN(SearchResults results, index_.Search(ctx, query));
     SearchPage page;
     page.total = results.total;
     page.did_you_mean = std::move(results.did_you_mean);
@@ -85,14 +85,14 @@ Result<SearchPage> SearchService::Search(const core::RequestContext& ctx, const 
     return page;
 }
 
-Result<std::vector<Suggestion>> SearchService::Suggest(const core::RequestContext&, std::string_view prefix,
-                                                       int limit) {
+Result<std::vector<Suggestion>> SearchServiceImpl::Suggest(const core::RequestContext& ctx, std::string_view prefix,
+                                                           int limit) {
     std::vector<core::FieldError> errors;
     if (prefix.empty() || core::Utf8Length(prefix) > kMaxSuggestLength)
         errors.push_back({"q", "must be 1 to 100 characters"});
     if (limit < 1 || limit > kMaxSuggestions) errors.push_back({"limit", "must be between 1 and 20"});
     if (!errors.empty()) return Error{core::ErrorCode::kMalformed, "Invalid query parameters.", std::move(errors)};
-    return index_.Suggest(prefix, limit);
+    return index_.Suggest(ctx, prefix, limit);
 }
 
 }  // namespace emporium::search

@@ -1,4 +1,4 @@
-#include "services/recommendations/recommendations_service.hpp"
+#include "services/recommendations/recommendations_service_impl.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -23,13 +23,15 @@ void LogFailure(std::string_view what, const core::Error& error) {
 
 }  // namespace
 
-void RecommendationsService::Subscribe(bus::EventBus& bus) {
-    bus.SubscribeBatch(
-        {.name = "recommendations.orders", .types = {std::string(orders::kOrderPlaced)}},
-        [this](const core::RequestContext&, const std::vector<bus::Event>& events) { return OnOrderPlaced(events); });
+void RecommendationsServiceImpl::Subscribe(bus::EventBus& bus) {
+    bus.SubscribeBatch({.name = "recommendations.orders", .types = {std::string(orders::kOrderPlaced)}},
+                       [this](const core::RequestContext& ctx, const std::vector<bus::Event>& events) {
+                           return OnOrderPlaced(ctx, events);
+                       });
 }
 
-std::vector<Result<void>> RecommendationsService::OnOrderPlaced(const std::vector<bus::Event>& events) {
+std::vector<Result<void>> RecommendationsServiceImpl::OnOrderPlaced(const core::RequestContext& ctx,
+                                                                    const std::vector<bus::Event>& events) {
     std::vector<OrderSales> orders;
     for (const bus::Event& event : events) {
         boost::system::error_code ec;
@@ -50,12 +52,13 @@ std::vector<Result<void>> RecommendationsService::OnOrderPlaced(const std::vecto
         orders.push_back(OrderSales{event.id, {units.begin(), units.end()}, hour});
     }
     if (orders.empty()) return std::vector<Result<void>>(events.size(), core::Ok());
-    auto recorded = repository_.RecordOrders(orders, clock_.NowSeconds());
+    auto recorded = repository_.RecordOrders(ctx, orders, clock_.NowSeconds());
     return std::vector<Result<void>>(events.size(), recorded);
 }
 
-void RecommendationsService::AppendProducts(const core::RequestContext& ctx, const std::vector<ScoredProduct>& scored,
-                                            std::string_view exclude, int limit, std::vector<catalog::Product>& out) {
+void RecommendationsServiceImpl::AppendProducts(const core::RequestContext& ctx,
+                                                const std::vector<ScoredProduct>& scored, std::string_view exclude,
+                                                int limit, std::vector<catalog::Product>& out) {
     for (const auto& candidate : scored) {
         if (static_cast<int>(out.size()) >= limit) return;
         if (candidate.product_id == exclude) continue;
@@ -67,8 +70,8 @@ void RecommendationsService::AppendProducts(const core::RequestContext& ctx, con
     }
 }
 
-Result<Recommendations> RecommendationsService::ForProduct(const core::RequestContext& ctx,
-                                                           std::string_view product_id_or_slug, int limit) {
+Result<Recommendations> RecommendationsServiceImpl::ForProduct(const core::RequestContext& ctx,
+                                                               std::string_view product_id_or_slug, int limit) {
     EMPORIUM_ASSIGN_OR_RETURN(catalog::Product product, catalog_.GetProduct(ctx, product_id_or_slug, false));
     Recommendations out;
     if (!settings_.enabled) {
@@ -76,9 +79,9 @@ Result<Recommendations> RecommendationsService::ForProduct(const core::RequestCo
         return out;
     }
     // Ask for more than needed: some may no longer be active.
-    auto together = repository_.BoughtTogether(product.id, limit * 2);
-    auto trending = repository_.Trending(clock_.NowSeconds() / kSecondsPerHour - settings_.trending_window_hours + 1,
-                                         limit * 2 + 1);
+    auto together = repository_.BoughtTogether(ctx, product.id, limit * 2);
+    auto trending = repository_.Trending(
+        ctx, clock_.NowSeconds() / kSecondsPerHour - settings_.trending_window_hours + 1, limit * 2 + 1);
     if (!together.ok() || !trending.ok()) {
         LogFailure("bought_together", !together.ok() ? together.error() : trending.error());
         healthy_ = false;
@@ -91,14 +94,14 @@ Result<Recommendations> RecommendationsService::ForProduct(const core::RequestCo
     return out;
 }
 
-Recommendations RecommendationsService::Trending(const core::RequestContext& ctx, int limit) {
+Recommendations RecommendationsServiceImpl::Trending(const core::RequestContext& ctx, int limit) {
     Recommendations out;
     if (!settings_.enabled) {
         out.available = false;
         return out;
     }
-    auto trending =
-        repository_.Trending(clock_.NowSeconds() / kSecondsPerHour - settings_.trending_window_hours + 1, limit * 2);
+    auto trending = repository_.Trending(
+        ctx, clock_.NowSeconds() / kSecondsPerHour - settings_.trending_window_hours + 1, limit * 2);
     if (!trending.ok()) {
         LogFailure("trending", trending.error());
         healthy_ = false;

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+
+#include "bus/storage/local_event_bus.hpp"
+#include "core/result.hpp"
+#include "infra/sqlite/database.hpp"
+
+namespace emporium::bus {
+
+// Delivered events are kept a day (for operators, and for a new consumer to catch up on).
+inline constexpr int64_t kEventRetentionSeconds = 24 * 3600;
+
+// Deletes the events older than the retention at `now` (Unix seconds) that every consumer
+// has passed, then the consumers' records of having handled events that old in
+// `consumer_store` (they can no longer be delivered again). Returns the events deleted.
+core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, infra::sqlite::Database& consumer_store, int64_t now);
+
+}  // namespace emporium::bus

@@ -1,0 +1,102 @@
+// The contract every Cache adapter passes (cache/cache.hpp). Today: the in-process
+// MemoryCache; a Redis adapter adds its factory to the list below and must pass the same.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "cache/memory_cache.hpp"
+
+namespace emporium::cache {
+namespace {
+
+struct CacheAdapter {
+    std::string name;
+    // A cache with the namespaces "product" and "list", entries fresh for a minute.
+    std::function<std::unique_ptr<Cache>()> make;
+};
+
+std::vector<CacheAdapter> Adapters() {
+    return {{"memory", [] {
+                 MemoryCacheSettings settings;
+                 settings.max_bytes = 1 << 20;
+                 settings.ttl = std::chrono::seconds(60);
+                 return std::make_unique<MemoryCache>(settings, std::vector<std::string>{"product", "list"});
+             }}};
+}
+
+class CacheContract : public ::testing::TestWithParam<CacheAdapter> {
+  protected:
+    void SetUp() override { cache_ = GetParam().make(); }
+    static std::shared_ptr<const CachedItem> Item(std::string body) {
+        return std::make_shared<const CachedItem>(CachedItem{std::move(body), "\"etag\""});
+    }
+    std::unique_ptr<Cache> cache_;
+};
+
+TEST_P(CacheContract, WhatIsPutIsFoundFreshByGetAndPeek) {
+    auto key = cache_->Key("product", "/p/1");
+    ASSERT_TRUE(key.ok()) << key.error().message;
+    ASSERT_TRUE(cache_->Put(*key, Item("one")).ok());
+    auto got = cache_->Get(*key);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    ASSERT_TRUE(got->item);
+    EXPECT_TRUE(got->fresh);
+    EXPECT_EQ(got->item->body, "one");
+    EXPECT_EQ(got->item->etag, "\"etag\"");
+    // The event loop's look: the same entry under the key made from the local version.
+    auto peeked = cache_->Peek(cache_->LocalKey("product", "/p/1"));
+    ASSERT_TRUE(peeked.item);
+    EXPECT_EQ(peeked.item->body, "one");
+}
+
+TEST_P(CacheContract, AnUnknownKeyIsACountedMiss) {
+    auto before = cache_->Stats().misses;
+    auto got = cache_->Get(cache_->Key("product", "/p/none").value());
+    ASSERT_TRUE(got.ok());
+    EXPECT_FALSE(got->item);
+    EXPECT_FALSE(got->fresh);
+    EXPECT_EQ(cache_->Stats().misses, before + 1);
+    EXPECT_FALSE(cache_->Peek(cache_->LocalKey("product", "/p/none")).item);
+    EXPECT_EQ(cache_->Stats().misses, before + 1);  // a peek counts nothing
+}
+
+TEST_P(CacheContract, InvalidatingANamespaceChangesItsKeysOnly) {
+    auto product = cache_->Key("product", "/p/1").value();
+    auto list = cache_->Key("list", "/p").value();
+    ASSERT_TRUE(cache_->Put(product, Item("old")).ok());
+    ASSERT_TRUE(cache_->Put(list, Item("list")).ok());
+    ASSERT_TRUE(cache_->InvalidateNamespace("product").ok());
+    auto renewed = cache_->Key("product", "/p/1").value();
+    EXPECT_NE(renewed, product);
+    EXPECT_FALSE(cache_->Get(renewed)->item);  // the old page is out of reach
+    EXPECT_EQ(cache_->Key("list", "/p").value(), list);
+    EXPECT_TRUE(cache_->Get(list)->fresh);
+    // This process knows the new version at once (its own invalidation).
+    EXPECT_EQ(cache_->LocalNamespaceVersion("product"), cache_->NamespaceVersion("product").value());
+    EXPECT_EQ(cache_->LocalKey("product", "/p/1"), renewed);
+}
+
+TEST_P(CacheContract, InvalidatingAllChangesEveryNamespace) {
+    auto product = cache_->Key("product", "/p/1").value();
+    auto list = cache_->Key("list", "/p").value();
+    ASSERT_TRUE(cache_->InvalidateAll().ok());
+    EXPECT_NE(cache_->Key("product", "/p/1").value(), product);
+    EXPECT_NE(cache_->Key("list", "/p").value(), list);
+}
+
+TEST_P(CacheContract, APutReplacesTheEntry) {
+    auto key = cache_->Key("product", "/p/1").value();
+    ASSERT_TRUE(cache_->Put(key, Item("v1")).ok());
+    ASSERT_TRUE(cache_->Put(key, Item("v2")).ok());
+    EXPECT_EQ(cache_->Get(key)->item->body, "v2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, CacheContract, ::testing::ValuesIn(Adapters()),
+                         [](const ::testing::TestParamInfo<CacheAdapter>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace emporium::cache
