@@ -209,11 +209,13 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
 core::Result<void> OpenSearch(Application& app) {
     auto directory = (std::filesystem::path(app.settings.storage.data_dir) / "search").string();
     EMPORIUM_ASSIGN_OR_RETURN(app.search_index, search::XapianSearchIndex::Open(directory));
-    app.search_indexer = std::make_unique<search::ProductIndexer>(
-        *app.search_index, *app.catalog, *app.inventory,
-        // Cached search answers are dropped once the index has the change, not before.
-        // (A failure leaves them to expire within the cache TTL.)
-        [cache = app.page_cache.get()] { (void)cache->InvalidateNamespace(search::kSearchPages); });
+    app.search_indexer =
+        std::make_unique<search::ProductIndexer>(*app.search_index, *app.catalog, *app.inventory,
+                                                 // Cached search answers are dropped once the index has the change, not
+                                                 // before. (A failure leaves them to expire within the cache TTL.)
+                                                 [cache = app.page_cache.get()](const core::RequestContext& ctx) {
+                                                     (void)cache->InvalidateNamespace(ctx, search::kSearchPages);
+                                                 });
     app.search_indexer->Subscribe(*app.bus);
     app.search = std::make_unique<search::SearchServiceImpl>(*app.search_index, *app.catalog);
     app.home = std::make_unique<home::HomeServiceImpl>(*app.catalog, *app.search, *app.recommendations);

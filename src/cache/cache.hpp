@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/request_context.hpp"
 #include "core/result.hpp"
 
 namespace emporium::cache {
@@ -49,22 +50,25 @@ class Cache {
     // A look at this process's own memory; an entry only a remote level holds is a miss
     // here. Counts nothing (the counted lookup that follows a miss is Get).
     virtual CacheLookup Peek(std::string_view key) = 0;
+    // The calls below may wait for a remote level, never past `ctx`'s deadline
+    // (kUnavailable then).
     // Counts a hit or a miss.
-    virtual core::Result<CacheLookup> Get(std::string_view key) = 0;
-    virtual core::Result<void> Put(std::string key, std::shared_ptr<const CachedItem> item) = 0;
+    virtual core::Result<CacheLookup> Get(const core::RequestContext& ctx, std::string_view key) = 0;
+    virtual core::Result<void> Put(const core::RequestContext& ctx, std::string key,
+                                   std::shared_ptr<const CachedItem> item) = 0;
     // The version of `ns` this process knows (never waits).
     virtual uint64_t LocalNamespaceVersion(std::string_view ns) = 0;
     // The current version of `ns` (a remote adapter asks the shared level).
-    virtual core::Result<uint64_t> NamespaceVersion(std::string_view ns) = 0;
-    virtual core::Result<void> InvalidateNamespace(std::string_view ns) = 0;
+    virtual core::Result<uint64_t> NamespaceVersion(const core::RequestContext& ctx, std::string_view ns) = 0;
+    virtual core::Result<void> InvalidateNamespace(const core::RequestContext& ctx, std::string_view ns) = 0;
     // Every namespace (a change whose reach is not worth tracing, e.g. a category rename
     // shown in search facets and product pages alike).
-    virtual core::Result<void> InvalidateAll() = 0;
+    virtual core::Result<void> InvalidateAll(const core::RequestContext& ctx) = 0;
     virtual CacheStats Stats() const = 0;
 
     // "<ns>#<version>#<rest>" with the namespace's current version.
-    core::Result<std::string> Key(std::string_view ns, std::string_view rest) {
-        EMPORIUM_ASSIGN_OR_RETURN(uint64_t version, NamespaceVersion(ns));
+    core::Result<std::string> Key(const core::RequestContext& ctx, std::string_view ns, std::string_view rest) {
+        EMPORIUM_ASSIGN_OR_RETURN(uint64_t version, NamespaceVersion(ctx, ns));
         return MakeKey(ns, version, rest);
     }
     // Key with the version this process knows, for Peek.

@@ -27,17 +27,18 @@ Result<std::shared_ptr<const CachedItem>> LoadUncached(const CacheAside::Loader&
 
 }  // namespace
 
-Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(std::string_view ns, std::string_view rest,
-                                                                const Loader& load) {
-    auto key = cache_.Key(ns, rest);
-    if (key.ok()) return GetOrLoad(*key, load);
+Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const core::RequestContext& ctx, std::string_view ns,
+                                                                std::string_view rest, const Loader& load) {
+    auto key = cache_.Key(ctx, ns, rest);
+    if (key.ok()) return GetOrLoad(ctx, *key, load);
     cache_failures_.Add();
     return LoadUncached(load);
 }
 
-Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::string& key, const Loader& load) {
+Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const core::RequestContext& ctx, const std::string& key,
+                                                                const Loader& load) {
     CacheLookup found;
-    if (auto looked = cache_.Get(key); looked.ok()) {
+    if (auto looked = cache_.Get(ctx, key); looked.ok()) {
         found = std::move(*looked);
     } else {
         cache_failures_.Add();  // a miss: the loader answers
@@ -75,7 +76,7 @@ Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const std::strin
         auto item = std::make_shared<CachedItem>();
         item->etag = core::EtagFor(*loaded);
         item->body = std::move(*loaded);
-        if (!cache_.Put(key, item).ok()) cache_failures_.Add();
+        if (!cache_.Put(ctx, key, item).ok()) cache_failures_.Add();
         outcome = std::shared_ptr<const CachedItem>(std::move(item));
     } else if (IsInfrastructureFailure(loaded.error()) && found.item) {
         load_failures_.Add();

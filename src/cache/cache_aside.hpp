@@ -35,11 +35,12 @@ class CacheAside {
 
     // `key` from Cache::Key(), made before loading (so a namespace bump during the load
     // leaves this load's result where nobody looks).
-    core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(const std::string& key, const Loader& load);
+    core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(const core::RequestContext& ctx, const std::string& key,
+                                                              const Loader& load);
     // GetOrLoad under Cache::Key(ns, rest); when the cache cannot make the key (its server
     // is down), the loader answers uncached.
-    core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(std::string_view ns, std::string_view rest,
-                                                              const Loader& load);
+    core::Result<std::shared_ptr<const CachedItem>> GetOrLoad(const core::RequestContext& ctx, std::string_view ns,
+                                                              std::string_view rest, const Loader& load);
 
     // Appends the cache's metric families, labelled cache="<label>".
     void RenderMetrics(std::string& out, std::string_view label) const;

@@ -22,12 +22,13 @@ CacheLookup MemoryCache::Peek(std::string_view key) {
     return CacheLookup{std::move(found.value), found.fresh};
 }
 
-core::Result<CacheLookup> MemoryCache::Get(std::string_view key) {
+core::Result<CacheLookup> MemoryCache::Get(const core::RequestContext&, std::string_view key) {
     auto found = lru_.Lookup(key, true);
     return CacheLookup{std::move(found.value), found.fresh};
 }
 
-core::Result<void> MemoryCache::Put(std::string key, std::shared_ptr<const CachedItem> item) {
+core::Result<void> MemoryCache::Put(const core::RequestContext&, std::string key,
+                                    std::shared_ptr<const CachedItem> item) {
     std::size_t bytes = item->body.size() + item->etag.size() + sizeof(CachedItem);
     lru_.Put(std::move(key), std::move(item), bytes, lru_.Generation());
     return core::Ok();
@@ -38,12 +39,12 @@ uint64_t MemoryCache::LocalNamespaceVersion(std::string_view ns) {
     return found ? found->version.load(std::memory_order_acquire) : 0;
 }
 
-core::Result<void> MemoryCache::InvalidateNamespace(std::string_view ns) {
+core::Result<void> MemoryCache::InvalidateNamespace(const core::RequestContext&, std::string_view ns) {
     if (Namespace* found = Find(ns)) found->version.fetch_add(1, std::memory_order_acq_rel);
     return core::Ok();
 }
 
-core::Result<void> MemoryCache::InvalidateAll() {
+core::Result<void> MemoryCache::InvalidateAll(const core::RequestContext&) {
     for (auto& ns : namespaces_) ns->version.fetch_add(1, std::memory_order_acq_rel);
     return core::Ok();
 }

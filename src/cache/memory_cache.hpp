@@ -24,12 +24,16 @@ class MemoryCache final : public Cache {
 
     bool enabled() const { return lru_.enabled(); }
     CacheLookup Peek(std::string_view key) override;
-    core::Result<CacheLookup> Get(std::string_view key) override;
-    core::Result<void> Put(std::string key, std::shared_ptr<const CachedItem> item) override;
+    // Memory never waits: the context is not needed.
+    core::Result<CacheLookup> Get(const core::RequestContext& ctx, std::string_view key) override;
+    core::Result<void> Put(const core::RequestContext& ctx, std::string key,
+                           std::shared_ptr<const CachedItem> item) override;
     uint64_t LocalNamespaceVersion(std::string_view ns) override;
-    core::Result<uint64_t> NamespaceVersion(std::string_view ns) override { return LocalNamespaceVersion(ns); }
-    core::Result<void> InvalidateNamespace(std::string_view ns) override;
-    core::Result<void> InvalidateAll() override;
+    core::Result<uint64_t> NamespaceVersion(const core::RequestContext&, std::string_view ns) override {
+        return LocalNamespaceVersion(ns);
+    }
+    core::Result<void> InvalidateNamespace(const core::RequestContext& ctx, std::string_view ns) override;
+    core::Result<void> InvalidateAll(const core::RequestContext& ctx) override;
     CacheStats Stats() const override;
 
   private:

@@ -41,7 +41,7 @@ std::optional<Response> CachedPages::Fresh(std::string_view ns, std::string_view
 
 Response CachedPages::Load(const Request& request, std::string_view ns, std::string_view key,
                            const cache::CacheAside::Loader& load) const {
-    auto item = pages_.GetOrLoad(ns, key, load);
+    auto item = pages_.GetOrLoad(request.context, ns, key, load);
     if (!item.ok()) return ProblemResponse(item.error(), request.path);
     return FromItem(**item);
 }

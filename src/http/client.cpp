@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/text.hpp"
+#include "http/deadline_header.hpp"
 
 namespace emporium::http {
 
@@ -85,6 +86,8 @@ core::Result<ClientResponse> HttpClient::Send(const ClientRequest& request, std:
     bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(request.method), request.target, 11};
     message.set(bhttp::field::host, pool_->host + ":" + pool_->port);
     message.set(bhttp::field::user_agent, "emporium");
+    // The server learns how long this client will wait (remaining time, not a clock value).
+    message.set(kRemainingTimeHeader, FormatRemainingTime(timeout));
     for (const auto& [name, value] : request.headers) message.set(name, value);
     if (!request.body.empty()) {
         message.set(bhttp::field::content_type, request.content_type);

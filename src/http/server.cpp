@@ -16,6 +16,7 @@
 
 #include "core/random.hpp"
 #include "core/text.hpp"
+#include "http/deadline_header.hpp"
 #include "http/problem.hpp"
 #include "observability/log.hpp"
 #include "runtime/thread_name.hpp"
@@ -401,6 +402,9 @@ struct Server::Impl {
             request.context.request_id = RequestIdFrom(request.Header("x-request-id"));
             request.context.trace_id = TraceIdFrom(request.Header("traceparent"));
             request.context.deadline = start + options.request_timeout;
+            // A caller serving a request of its own passes on the time it has left.
+            if (auto remaining = ParseRemainingTime(request.Header(kRemainingTimeHeader)))
+                request.context.deadline = std::min(request.context.deadline, start + *remaining);
 
             const Route* route = nullptr;
             Response response;

@@ -34,14 +34,15 @@ class CacheContract : public ::testing::TestWithParam<CacheAdapter> {
     static std::shared_ptr<const CachedItem> Item(std::string body) {
         return std::make_shared<const CachedItem>(CachedItem{std::move(body), "\"etag\""});
     }
+    core::RequestContext ctx_;
     std::unique_ptr<Cache> cache_;
 };
 
 TEST_P(CacheContract, WhatIsPutIsFoundFreshByGetAndPeek) {
-    auto key = cache_->Key("product", "/p/1");
+    auto key = cache_->Key(ctx_, "product", "/p/1");
     ASSERT_TRUE(key.ok()) << key.error().message;
-    ASSERT_TRUE(cache_->Put(*key, Item("one")).ok());
-    auto got = cache_->Get(*key);
+    ASSERT_TRUE(cache_->Put(ctx_, *key, Item("one")).ok());
+    auto got = cache_->Get(ctx_, *key);
     ASSERT_TRUE(got.ok()) << got.error().message;
     ASSERT_TRUE(got->item);
     EXPECT_TRUE(got->fresh);
@@ -55,7 +56,7 @@ TEST_P(CacheContract, WhatIsPutIsFoundFreshByGetAndPeek) {
 
 TEST_P(CacheContract, AnUnknownKeyIsACountedMiss) {
     auto before = cache_->Stats().misses;
-    auto got = cache_->Get(cache_->Key("product", "/p/none").value());
+    auto got = cache_->Get(ctx_, cache_->Key(ctx_, "product", "/p/none").value());
     ASSERT_TRUE(got.ok());
     EXPECT_FALSE(got->item);
     EXPECT_FALSE(got->fresh);
@@ -65,34 +66,34 @@ TEST_P(CacheContract, AnUnknownKeyIsACountedMiss) {
 }
 
 TEST_P(CacheContract, InvalidatingANamespaceChangesItsKeysOnly) {
-    auto product = cache_->Key("product", "/p/1").value();
-    auto list = cache_->Key("list", "/p").value();
-    ASSERT_TRUE(cache_->Put(product, Item("old")).ok());
-    ASSERT_TRUE(cache_->Put(list, Item("list")).ok());
-    ASSERT_TRUE(cache_->InvalidateNamespace("product").ok());
-    auto renewed = cache_->Key("product", "/p/1").value();
+    auto product = cache_->Key(ctx_, "product", "/p/1").value();
+    auto list = cache_->Key(ctx_, "list", "/p").value();
+    ASSERT_TRUE(cache_->Put(ctx_, product, Item("old")).ok());
+    ASSERT_TRUE(cache_->Put(ctx_, list, Item("list")).ok());
+    ASSERT_TRUE(cache_->InvalidateNamespace(ctx_, "product").ok());
+    auto renewed = cache_->Key(ctx_, "product", "/p/1").value();
     EXPECT_NE(renewed, product);
-    EXPECT_FALSE(cache_->Get(renewed)->item);  // the old page is out of reach
-    EXPECT_EQ(cache_->Key("list", "/p").value(), list);
-    EXPECT_TRUE(cache_->Get(list)->fresh);
+    EXPECT_FALSE(cache_->Get(ctx_, renewed)->item);  // the old page is out of reach
+    EXPECT_EQ(cache_->Key(ctx_, "list", "/p").value(), list);
+    EXPECT_TRUE(cache_->Get(ctx_, list)->fresh);
     // This process knows the new version at once (its own invalidation).
-    EXPECT_EQ(cache_->LocalNamespaceVersion("product"), cache_->NamespaceVersion("product").value());
+    EXPECT_EQ(cache_->LocalNamespaceVersion("product"), cache_->NamespaceVersion(ctx_, "product").value());
     EXPECT_EQ(cache_->LocalKey("product", "/p/1"), renewed);
 }
 
 TEST_P(CacheContract, InvalidatingAllChangesEveryNamespace) {
-    auto product = cache_->Key("product", "/p/1").value();
-    auto list = cache_->Key("list", "/p").value();
-    ASSERT_TRUE(cache_->InvalidateAll().ok());
-    EXPECT_NE(cache_->Key("product", "/p/1").value(), product);
-    EXPECT_NE(cache_->Key("list", "/p").value(), list);
+    auto product = cache_->Key(ctx_, "product", "/p/1").value();
+    auto list = cache_->Key(ctx_, "list", "/p").value();
+    ASSERT_TRUE(cache_->InvalidateAll(ctx_).ok());
+    EXPECT_NE(cache_->Key(ctx_, "product", "/p/1").value(), product);
+    EXPECT_NE(cache_->Key(ctx_, "list", "/p").value(), list);
 }
 
 TEST_P(CacheContract, APutReplacesTheEntry) {
-    auto key = cache_->Key("product", "/p/1").value();
-    ASSERT_TRUE(cache_->Put(key, Item("v1")).ok());
-    ASSERT_TRUE(cache_->Put(key, Item("v2")).ok());
-    EXPECT_EQ(cache_->Get(key)->item->body, "v2");
+    auto key = cache_->Key(ctx_, "product", "/p/1").value();
+    ASSERT_TRUE(cache_->Put(ctx_, key, Item("v1")).ok());
+    ASSERT_TRUE(cache_->Put(ctx_, key, Item("v2")).ok());
+    EXPECT_EQ(cache_->Get(ctx_, key)->item->body, "v2");
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, CacheContract, ::testing::ValuesIn(Adapters()),

@@ -176,7 +176,7 @@ struct CatalogRoutes {
     template <typename T, typename Writer>
     Response Mutate(const core::Result<T>& result, const Request& request, int status, Writer write) const {
         // A failure here is reported by the bus consumer below, which retries it.
-        if (result.ok()) (void)InvalidateCatalogPages(pages.cache());
+        if (result.ok()) (void)InvalidateCatalogPages(request.context, pages.cache());
         return RenderJson(result, request, status, write, "no-store");
     }
 
@@ -184,22 +184,22 @@ struct CatalogRoutes {
     // page, so every cached page goes.
     template <typename T, typename Writer>
     Response MutateCategory(const core::Result<T>& result, const Request& request, int status, Writer write) const {
-        if (result.ok()) (void)pages.cache().InvalidateAll();  // pages expire within the TTL regardless
+        if (result.ok()) (void)pages.cache().InvalidateAll(request.context);  // pages expire within the TTL regardless
         return RenderJson(result, request, status, write, "no-store");
     }
 };
 
 }  // namespace
 
-core::Result<void> InvalidateCatalogPages(cache::Cache& cache) {
-    for (auto ns : {kProductPages, kListPages, kHomePages}) EMPORIUM_TRY(cache.InvalidateNamespace(ns));
+core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache::Cache& cache) {
+    for (auto ns : {kProductPages, kListPages, kHomePages}) EMPORIUM_TRY(cache.InvalidateNamespace(ctx, ns));
     return core::Ok();
 }
 
 void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache) {
     bus.Subscribe(
         {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = bus::Fanout::kEveryReplica},
-        [&cache](const core::RequestContext&, const bus::Event&) { return InvalidateCatalogPages(cache); });
+        [&cache](const core::RequestContext& ctx, const bus::Event&) { return InvalidateCatalogPages(ctx, cache); });
 }
 
 void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,

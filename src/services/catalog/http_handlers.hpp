@@ -21,7 +21,7 @@ inline constexpr std::string_view kHomePages = "home";
 
 // Drops every cached product, list and home page (a product changed). An error: the cache
 // could not be told (its server is down).
-core::Result<void> InvalidateCatalogPages(cache::Cache& cache);
+core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache::Cache& cache);
 // Invalidates the pages on every ProductChanged event (writes by other processes).
 void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache);
 

@@ -121,7 +121,7 @@ Result<void> ProductIndexer::Refresh(const core::RequestContext& ctx, std::strin
         EMPORIUM_TRY(index_.Upsert(ctx, {document}));
     }
     updates_.Add();
-    if (on_indexed_) on_indexed_();
+    if (on_indexed_) on_indexed_(ctx);
     return core::Ok();
 }
 
@@ -153,7 +153,7 @@ Result<int64_t> ProductIndexer::Rebuild(const core::RequestContext& ctx, const s
         query.cursor = *page.next_cursor;
     }
     if (!stale.empty()) EMPORIUM_TRY(index_.Remove(ctx, std::vector<std::string>(stale.begin(), stale.end())));
-    if (on_indexed_) on_indexed_();
+    if (on_indexed_) on_indexed_(ctx);
     return indexed;
 }
 

@@ -24,7 +24,7 @@ class ProductIndexer {
   public:
     // `on_indexed` runs after every change committed to the index (cache invalidation).
     ProductIndexer(SearchIndex& index, catalog::CatalogService& catalog, inventory::InventoryService& inventory,
-                   std::function<void()> on_indexed = {})
+                   std::function<void(const core::RequestContext&)> on_indexed = {})
         : index_(index), catalog_(catalog), inventory_(inventory), on_indexed_(std::move(on_indexed)) {}
 
     // Subscribes the consumers "search.products" and "search.stock".
@@ -50,7 +50,7 @@ class ProductIndexer {
     SearchIndex& index_;
     catalog::CatalogService& catalog_;
     inventory::InventoryService& inventory_;
-    std::function<void()> on_indexed_;
+    std::function<void(const core::RequestContext&)> on_indexed_;
     // Refreshes read the product and its stock, then write its document: one at a time, so
     // that a refresh that read older state (a product event's) cannot write over a newer
     // one (a stock event's, delivered beside it to the other consumer).

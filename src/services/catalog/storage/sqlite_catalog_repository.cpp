@@ -327,8 +327,9 @@ Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const c
         for (auto status : filter.statuses) stmt.Bind(index++, StatusName(status));
         if (filter.category_path) {
             // Paths end in '/': every descendant's path lies in [path, path with '/' → '0').
+            // An empty path (no category has one) matches nothing: [ "", "" ) is empty.
             std::string upper = *filter.category_path;
-            upper.back() = static_cast<char>('/' + 1);
+            if (!upper.empty()) upper.back() = static_cast<char>('/' + 1);
             stmt.Bind(index++, *filter.category_path);
             stmt.Bind(index++, upper);
         }

@@ -1,0 +1,341 @@
+// The contract every InventoryRepository adapter passes
+// (services/inventory/inventory_repository.hpp). Today: SQLite and the in-memory fake; a
+// PostgreSQL adapter adds its factory to the list below and must pass the same.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/random.hpp"
+#include "fakes/memory_inventory_repository.hpp"
+#include "infra/sqlite/database.hpp"
+#include "services/inventory/inventory_repository.hpp"
+#include "services/inventory/storage/sqlite_inventory_repository.hpp"
+#include "temp_dir.hpp"
+#include "test_database.hpp"
+
+namespace emporium::inventory {
+namespace {
+
+// A repository with what it needs alive; members go in reverse order (repository first).
+struct Subject {
+    std::unique_ptr<testing::TempDir> dir;
+    std::unique_ptr<infra::sqlite::Database> db;
+    std::unique_ptr<InventoryRepository> repository;
+};
+
+// The error code of a failed result; nullopt when it succeeded.
+template <typename T>
+std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
+    if (result.ok()) return std::nullopt;
+    return result.error().code;
+}
+
+struct InventoryAdapter {
+    std::string name;
+    bool checks_deadline = false;  // refuses work whose deadline has passed
+    std::function<Subject()> make;
+};
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const InventoryAdapter& adapter, std::ostream* os) { *os << adapter.name; }
+
+std::vector<InventoryAdapter> Adapters() {
+    return {{"sqlite", true,
+             [] {
+                 Subject subject;
+                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
+                 subject.dir = std::make_unique<testing::TempDir>("emporium-inventory-contract-");
+                 auto db = testing::OpenTestDatabase(subject.dir->path(), "inventory",
+                                                     infra::sqlite::EmbeddedMigrations({"inventory", "bus"}));
+                 if (!db.ok()) {
+                     ADD_FAILURE() << db.error().message;
+                     return subject;
+                 }
+                 subject.db = std::move(db).value();
+                 subject.repository = std::make_unique<SqliteInventoryRepository>(*subject.db);
+                 return subject;
+             }},
+            {"memory", false, [] {
+                 return Subject{nullptr, nullptr, std::make_unique<MemoryInventoryRepository>()};
+             }}};
+}
+
+class InventoryRepositoryContract : public ::testing::TestWithParam<InventoryAdapter> {
+  protected:
+    void SetUp() override {
+        subject_ = GetParam().make();
+        ASSERT_TRUE(subject_.repository);
+        repo_ = subject_.repository.get();
+    }
+
+    static Adjustment NewAdjustment(const std::string& id, const std::string& sku, int64_t delta,
+                                    int64_t created_at = 100) {
+        return Adjustment{id, sku, delta, "restock", "usr_admin", 0, created_at};
+    }
+    core::Result<Stock> Adjust(const std::string& id, const std::string& sku, int64_t delta, int64_t at = 100) {
+        Adjustment adjustment = NewAdjustment(id, sku, delta, at);
+        return repo_->ApplyAdjustment(ctx_, adjustment);
+    }
+    void Stocked(const std::string& sku, int64_t units) {
+        auto stocked = Adjust("adj_" + sku, sku, units);
+        ASSERT_TRUE(stocked.ok()) << stocked.error().message;
+    }
+    // {available, reserved, sold} of `sku`.
+    std::vector<int64_t> Counts(const std::string& sku) {
+        auto stock = repo_->FindStock(ctx_, sku);
+        EXPECT_TRUE(stock.ok());
+        if (!stock.ok()) return {};
+        return {stock->available, stock->reserved, stock->sold};
+    }
+    std::vector<std::string> AdjustmentIds(const std::string& sku, std::optional<int64_t> before = std::nullopt,
+                                           int limit = 100) {
+        std::vector<std::string> ids;
+        auto listed = repo_->ListAdjustments(ctx_, sku, before, limit);
+        EXPECT_TRUE(listed.ok());
+        if (listed.ok())
+            for (const auto& [adjustment, seq] : *listed) ids.push_back(adjustment.id);
+        return ids;
+    }
+    core::Result<void> Reserve(const std::string& id, std::vector<ReservationLine> lines, int64_t expires_at = 1000) {
+        return repo_->Reserve(ctx_, id, lines, expires_at, 100);
+    }
+    core::Result<void> Finish(const std::string& id, ReservationStatus to) {
+        return repo_->Finish(ctx_, id, to, 200, std::nullopt);
+    }
+
+    core::RequestContext ctx_;
+    Subject subject_;
+    InventoryRepository* repo_ = nullptr;
+};
+
+using Units = std::vector<int64_t>;
+
+TEST_P(InventoryRepositoryContract, ASkuNeverStockedHasZeroCountsAndFindStocksAnswersInTheOrderAsked) {
+    auto none = repo_->FindStock(ctx_, "SKU-NONE");
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_EQ(none->sku, "SKU-NONE");
+    EXPECT_EQ(Counts("SKU-NONE"), (Units{0, 0, 0}));
+    Stocked("SKU-A", 3);
+    Stocked("SKU-B", 5);
+    auto stocks = repo_->FindStocks(ctx_, {"SKU-B", "SKU-NONE", "SKU-A", "SKU-B"});
+    ASSERT_TRUE(stocks.ok()) << stocks.error().message;
+    ASSERT_EQ(stocks->size(), 4u);
+    EXPECT_EQ((*stocks)[0].sku, "SKU-B");
+    EXPECT_EQ((*stocks)[0].available, 5);
+    EXPECT_EQ((*stocks)[1].sku, "SKU-NONE");
+    EXPECT_EQ((*stocks)[1].available, 0);
+    EXPECT_EQ((*stocks)[2].sku, "SKU-A");
+    EXPECT_EQ((*stocks)[2].available, 3);
+    EXPECT_EQ((*stocks)[3].available, 5);
+    EXPECT_TRUE(repo_->FindStocks(ctx_, {}).value().empty());
+}
+
+TEST_P(InventoryRepositoryContract, AnAdjustmentChangesAvailableAndIsListedNewestFirstByCursor) {
+    Adjustment first = NewAdjustment("adj_1", "SKU-A", 10, 100);
+    auto stock = repo_->ApplyAdjustment(ctx_, first);
+    ASSERT_TRUE(stock.ok()) << stock.error().message;
+    EXPECT_EQ(stock->available, 10);
+    EXPECT_EQ(stock->updated_at, 100);
+    EXPECT_EQ(first.available_after, 10);
+    ASSERT_TRUE(Adjust("adj_2", "SKU-B", 7, 110).ok());
+    auto taken = Adjust("adj_3", "SKU-A", -4, 120);
+    ASSERT_TRUE(taken.ok());
+    EXPECT_EQ(taken->available, 6);
+    ASSERT_TRUE(Adjust("adj_4", "SKU-A", 1, 130).ok());
+    EXPECT_EQ(repo_->FindStock(ctx_, "SKU-A")->updated_at, 130);
+
+    auto listed = repo_->ListAdjustments(ctx_, "SKU-A", std::nullopt, 2);
+    ASSERT_TRUE(listed.ok()) << listed.error().message;
+    ASSERT_EQ(listed->size(), 2u);
+    const auto& [newest, newest_seq] = (*listed)[0];
+    EXPECT_EQ(newest.id, "adj_4");
+    EXPECT_EQ(newest.sku, "SKU-A");
+    EXPECT_EQ(newest.delta, 1);
+    EXPECT_EQ(newest.reason, "restock");
+    EXPECT_EQ(newest.actor_id, "usr_admin");
+    EXPECT_EQ(newest.available_after, 7);
+    EXPECT_EQ(newest.created_at, 130);
+    EXPECT_EQ((*listed)[1].first.id, "adj_3");
+    EXPECT_EQ((*listed)[1].first.available_after, 6);
+    EXPECT_GT(newest_seq, (*listed)[1].second);
+    EXPECT_EQ(AdjustmentIds("SKU-A", (*listed)[1].second), std::vector<std::string>{"adj_1"});
+    EXPECT_EQ(AdjustmentIds("SKU-A", newest_seq), (std::vector<std::string>{"adj_3", "adj_1"}));
+    EXPECT_EQ(AdjustmentIds("SKU-B"), std::vector<std::string>{"adj_2"});
+    EXPECT_EQ(AdjustmentIds("SKU-NONE"), std::vector<std::string>{});
+}
+
+TEST_P(InventoryRepositoryContract, AnAdjustmentBelowZeroOrWithATakenIdIsAConflictAndChangesNothing) {
+    Stocked("SKU-A", 3);
+    auto below = Adjust("adj_2", "SKU-A", -4);
+    EXPECT_EQ(CodeOf(below), core::ErrorCode::kConflict);
+    ASSERT_FALSE(below.ok());
+    ASSERT_EQ(below.error().fields.size(), 1u);
+    EXPECT_EQ(below.error().fields[0].field, "delta");
+    EXPECT_EQ(CodeOf(Adjust("adj_3", "SKU-NEW", -1)), core::ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(Adjust("adj_SKU-A", "SKU-A", 5)), core::ErrorCode::kConflict);  // the id of Stocked's
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 0, 0}));
+    EXPECT_EQ(AdjustmentIds("SKU-A"), std::vector<std::string>{"adj_SKU-A"});
+    EXPECT_EQ(AdjustmentIds("SKU-NEW"), std::vector<std::string>{});
+    ASSERT_TRUE(Adjust("adj_4", "SKU-A", -3).ok());  // down to exactly zero is fine
+    EXPECT_EQ(Counts("SKU-A"), (Units{0, 0, 0}));
+}
+
+TEST_P(InventoryRepositoryContract, ApplyAdjustmentsIsAllOrNothing) {
+    std::vector<Adjustment> good = {NewAdjustment("adj_1", "SKU-A", 5), NewAdjustment("adj_2", "SKU-B", 2),
+                                    NewAdjustment("adj_3", "SKU-A", -1)};
+    ASSERT_TRUE(repo_->ApplyAdjustments(ctx_, good).ok());
+    EXPECT_EQ(good[2].available_after, 4);
+    std::vector<Adjustment> bad = {NewAdjustment("adj_4", "SKU-A", 10), NewAdjustment("adj_5", "SKU-B", -3)};
+    EXPECT_EQ(CodeOf(repo_->ApplyAdjustments(ctx_, bad)), core::ErrorCode::kConflict);
+    EXPECT_EQ(Counts("SKU-A"), (Units{4, 0, 0}));
+    EXPECT_EQ(Counts("SKU-B"), (Units{2, 0, 0}));
+    EXPECT_EQ(AdjustmentIds("SKU-A"), (std::vector<std::string>{"adj_3", "adj_1"}));
+}
+
+TEST_P(InventoryRepositoryContract, AReservationMovesUnitsToReservedAllOrNothing) {
+    Stocked("SKU-A", 5);
+    Stocked("SKU-B", 1);
+    auto short_b = Reserve("ord_1", {{"SKU-A", 2}, {"SKU-B", 2}});
+    EXPECT_EQ(CodeOf(short_b), core::ErrorCode::kConflict);
+    ASSERT_FALSE(short_b.ok());
+    ASSERT_EQ(short_b.error().fields.size(), 1u);
+    EXPECT_EQ(short_b.error().fields[0].field, "sku");
+    EXPECT_EQ(short_b.error().fields[0].message, "SKU-B");
+    EXPECT_EQ(Counts("SKU-A"), (Units{5, 0, 0}));  // the first line was undone
+    EXPECT_EQ(Counts("SKU-B"), (Units{1, 0, 0}));
+    EXPECT_EQ(CodeOf(Finish("ord_1", ReservationStatus::kReleased)), core::ErrorCode::kNotFound);  // not kept
+    EXPECT_EQ(CodeOf(Reserve("ord_2", {{"SKU-NONE", 1}})), core::ErrorCode::kConflict);
+
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 2}, {"SKU-B", 1}, {"SKU-A", 1}}).ok());
+    EXPECT_EQ(Counts("SKU-A"), (Units{2, 3, 0}));
+    EXPECT_EQ(Counts("SKU-B"), (Units{0, 1, 0}));
+    EXPECT_EQ(repo_->FindStock(ctx_, "SKU-A")->updated_at, 100);
+    ASSERT_TRUE(Finish("ord_1", ReservationStatus::kReleased).ok());  // every line comes back, repeats too
+    EXPECT_EQ(Counts("SKU-A"), (Units{5, 0, 0}));
+    EXPECT_EQ(Counts("SKU-B"), (Units{1, 0, 0}));
+}
+
+TEST_P(InventoryRepositoryContract, ConcurrentReservationsNeverOversell) {
+    Stocked("SKU-A", 10);
+    constexpr int kBuyers = 16;
+    std::atomic<int> reserved{0}, short_of_stock{0}, failed{0};
+    std::vector<std::thread> buyers;
+    for (int b = 0; b < kBuyers; ++b)
+        buyers.emplace_back([&, b] {
+            auto result = repo_->Reserve(ctx_, "ord_" + std::to_string(b), {{"SKU-A", 1}}, 1000, 100);
+            if (result.ok())
+                reserved.fetch_add(1);
+            else if (result.error().code == core::ErrorCode::kConflict)
+                short_of_stock.fetch_add(1);
+            else
+                failed.fetch_add(1);
+        });
+    for (auto& buyer : buyers) buyer.join();
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(reserved.load(), 10);
+    EXPECT_EQ(short_of_stock.load(), kBuyers - 10);
+    EXPECT_EQ(Counts("SKU-A"), (Units{0, 10, 0}));
+}
+
+TEST_P(InventoryRepositoryContract, ReservingAnIdAgainIsANoOp) {
+    Stocked("SKU-A", 5);
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 2}}).ok());
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 2}}).ok());
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 4}}).ok());  // whatever the retry carries
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 2, 0}));
+    ASSERT_TRUE(Finish("ord_1", ReservationStatus::kCommitted).ok());
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 1}}).ok());  // an ended reservation is not reopened
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 0, 2}));
+}
+
+TEST_P(InventoryRepositoryContract, CommitAndReleaseEndAReservationOnceAndOneWayOnly) {
+    Stocked("SKU-A", 5);
+    ASSERT_TRUE(Reserve("ord_paid", {{"SKU-A", 2}}).ok());
+    ASSERT_TRUE(Reserve("ord_cancelled", {{"SKU-A", 1}}).ok());
+    EXPECT_EQ(CodeOf(Finish("ord_none", ReservationStatus::kCommitted)), core::ErrorCode::kNotFound);
+
+    ASSERT_TRUE(Finish("ord_paid", ReservationStatus::kCommitted).ok());
+    EXPECT_EQ(Counts("SKU-A"), (Units{2, 1, 2}));
+    ASSERT_TRUE(Finish("ord_paid", ReservationStatus::kCommitted).ok());  // again: no-op
+    EXPECT_EQ(CodeOf(Finish("ord_paid", ReservationStatus::kReleased)), core::ErrorCode::kConflict);
+    EXPECT_EQ(Counts("SKU-A"), (Units{2, 1, 2}));
+
+    ASSERT_TRUE(repo_->Finish(ctx_, "ord_cancelled", ReservationStatus::kReleased, 200, "cancelled").ok());
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 0, 2}));
+    ASSERT_TRUE(Finish("ord_cancelled", ReservationStatus::kReleased).ok());  // again: no-op
+    EXPECT_EQ(CodeOf(Finish("ord_cancelled", ReservationStatus::kCommitted)), core::ErrorCode::kConflict);
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 0, 2}));
+    EXPECT_EQ(repo_->FindStock(ctx_, "SKU-A")->updated_at, 200);
+}
+
+TEST_P(InventoryRepositoryContract, FindExpiredListsActiveReservationsPastExpirySoonestFirst) {
+    Stocked("SKU-A", 10);
+    ASSERT_TRUE(Reserve("ord_late", {{"SKU-A", 1}}, 500).ok());
+    ASSERT_TRUE(Reserve("ord_early", {{"SKU-A", 1}}, 300).ok());
+    ASSERT_TRUE(Reserve("ord_future", {{"SKU-A", 1}}, 900).ok());
+    ASSERT_TRUE(Reserve("ord_paid", {{"SKU-A", 1}}, 200).ok());
+    ASSERT_TRUE(Reserve("ord_edge", {{"SKU-A", 1}}, 600).ok());
+    ASSERT_TRUE(Finish("ord_paid", ReservationStatus::kCommitted).ok());
+
+    EXPECT_EQ(repo_->FindExpired(ctx_, 299, 10).value(), std::vector<std::string>{});
+    EXPECT_EQ(repo_->FindExpired(ctx_, 600, 10).value(),
+              (std::vector<std::string>{"ord_early", "ord_late", "ord_edge"}));  // expires_at <= now
+    EXPECT_EQ(repo_->FindExpired(ctx_, 600, 2).value(), (std::vector<std::string>{"ord_early", "ord_late"}));
+    // Releasing the expired ones (what the sweeper does) takes them off the list.
+    ASSERT_TRUE(repo_->Finish(ctx_, "ord_early", ReservationStatus::kReleased, 600, "expired").ok());
+    EXPECT_EQ(repo_->FindExpired(ctx_, 600, 10).value(), (std::vector<std::string>{"ord_late", "ord_edge"}));
+    EXPECT_EQ(Counts("SKU-A"), (Units{6, 3, 1}));
+}
+
+TEST_P(InventoryRepositoryContract, RestockPutsTheUnitsOfACommittedReservationBackOnSaleOnce) {
+    Stocked("SKU-A", 5);
+    Stocked("SKU-B", 5);
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 2}, {"SKU-B", 1}}).ok());
+    EXPECT_EQ(CodeOf(repo_->Restock(ctx_, "ord_none", 300)), core::ErrorCode::kNotFound);
+    EXPECT_EQ(CodeOf(repo_->Restock(ctx_, "ord_1", 300)), core::ErrorCode::kConflict);  // still active
+    ASSERT_TRUE(Finish("ord_1", ReservationStatus::kCommitted).ok());
+    EXPECT_EQ(Counts("SKU-A"), (Units{3, 0, 2}));
+
+    ASSERT_TRUE(repo_->Restock(ctx_, "ord_1", 300).ok());
+    EXPECT_EQ(Counts("SKU-A"), (Units{5, 0, 0}));
+    EXPECT_EQ(Counts("SKU-B"), (Units{5, 0, 0}));
+    EXPECT_EQ(repo_->FindStock(ctx_, "SKU-A")->updated_at, 300);
+    ASSERT_TRUE(repo_->Restock(ctx_, "ord_1", 400).ok());  // again: no-op
+    EXPECT_EQ(Counts("SKU-A"), (Units{5, 0, 0}));
+    EXPECT_EQ(AdjustmentIds("SKU-A"), std::vector<std::string>{"adj_SKU-A"});  // not an adjustment
+
+    ASSERT_TRUE(Reserve("ord_2", {{"SKU-A", 1}}).ok());
+    ASSERT_TRUE(Finish("ord_2", ReservationStatus::kReleased).ok());
+    EXPECT_EQ(CodeOf(repo_->Restock(ctx_, "ord_2", 300)), core::ErrorCode::kConflict);  // released, never sold
+}
+
+TEST_P(InventoryRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {
+    if (!GetParam().checks_deadline) GTEST_SKIP() << GetParam().name << " does not check deadlines";
+    Stocked("SKU-A", 5);
+    core::RequestContext expired;
+    expired.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    Adjustment adjustment = NewAdjustment("adj_2", "SKU-A", 3);
+    EXPECT_EQ(CodeOf(repo_->ApplyAdjustment(expired, adjustment)), core::ErrorCode::kUnavailable);
+    EXPECT_EQ(CodeOf(repo_->Reserve(expired, "ord_1", {{"SKU-A", 1}}, 1000, 100)), core::ErrorCode::kUnavailable);
+    EXPECT_EQ(CodeOf(repo_->FindStock(expired, "SKU-A")), core::ErrorCode::kUnavailable);
+    EXPECT_EQ(Counts("SKU-A"), (Units{5, 0, 0}));
+    EXPECT_EQ(CodeOf(Finish("ord_1", ReservationStatus::kReleased)), core::ErrorCode::kNotFound);
+    ASSERT_TRUE(Reserve("ord_1", {{"SKU-A", 1}}).ok());
+    EXPECT_EQ(CodeOf(repo_->Finish(expired, "ord_1", ReservationStatus::kCommitted, 200, std::nullopt)),
+              core::ErrorCode::kUnavailable);
+    EXPECT_EQ(Counts("SKU-A"), (Units{4, 1, 0}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, InventoryRepositoryContract, ::testing::ValuesIn(Adapters()),
+                         [](const ::testing::TestParamInfo<InventoryAdapter>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace emporium::inventory
