@@ -16,6 +16,7 @@
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
+#include "services/home/home_service_impl.hpp"
 #include "services/home/http_handlers.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"

@@ -1,5 +1,9 @@
 #include "app/data_dir_layout.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -34,12 +38,59 @@ std::vector<LegacyFile> LegacyFilesIn(const fs::path& dir) {
     std::vector<LegacyFile> found;
     for (const auto& file : kServices)
         if (fs::exists(dir / (file.name + ".db"))) found.push_back(file);
-    for (int shard = 0;; ++shard) {
-        std::string name = "orders_" + std::to_string(shard);
-        if (!fs::exists(dir / (name + ".db"))) break;
-        found.push_back({name, {"orders", "bus"}});
+    // Every orders_<n>.db, whichever shards there were (a gap must not hide the later ones).
+    std::vector<int> shards;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::string name = entry.path().filename().string();
+        if (!name.starts_with("orders_") || !name.ends_with(".db")) continue;
+        std::string number = name.substr(7, name.size() - 10);
+        if (number.empty() || number.size() > 4 ||
+            !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        shards.push_back(std::stoi(number));
     }
+    std::sort(shards.begin(), shards.end());
+    for (int shard : shards) found.push_back({"orders_" + std::to_string(shard), {"orders", "bus"}});
     return found;
+}
+
+// Moves the earlier layout's files (with their -wal and -shm) into a new folder of `dir`.
+Result<std::string> SetAside(const fs::path& dir, const std::vector<LegacyFile>& files) {
+    fs::path kept = dir / ("before-single-file-" + std::to_string(core::UnixMillisNow() / 1000));
+    std::error_code ec;
+    fs::create_directories(kept, ec);
+    if (ec) return Error::Internal("cannot create " + kept.string() + ": " + ec.message());
+    for (const auto& file : files)
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            fs::path from = dir / (file.name + ".db" + suffix);
+            if (!fs::exists(from)) continue;
+            fs::rename(from, kept / from.filename(), ec);
+            if (ec)
+                return Error::Internal("cannot move " + from.string() + " into " + kept.string() + ": " + ec.message() +
+                                       "; run emporium migrate-data-dir again to finish");
+        }
+    return kept.string();
+}
+
+// Makes renames in `dir` durable (a crash after a rename must not undo it).
+void SyncDirectory(const fs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
+}
+
+// The table that marks a database file made by MigrateLegacyDataDir, written once the copy
+// is complete and checked.
+constexpr std::string_view kMigrationMark = "data_dir_migrated_from";
+
+Result<bool> IsCompleteMigration(const fs::path& database) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto c, infra::sqlite::Connection::Open(database.string(), {.read_only = true}));
+    EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c->Prepare("SELECT count(*) FROM sqlite_master WHERE name = ?1"));
+    stmt.Bind(1, kMigrationMark);
+    EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row && stmt.Int(0) > 0;
 }
 
 // The bus's tables, merged by rule rather than copied as they are.
@@ -140,9 +191,38 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
     fs::path dir = settings.storage.data_dir;
     auto files = LegacyFilesIn(dir);
     if (files.empty()) return Error::Conflict("no database file of the earlier layout in " + dir.string());
-    if (fs::exists(dir / kDatabaseFile))
-        return Error::Conflict((dir / kDatabaseFile).string() +
-                               " exists already: move it away (or the earlier files) before migrating");
+    if (fs::exists(dir / kDatabaseFile)) {
+        // A run that put the new file in place but did not get to move every old file aside
+        // (a crash, a failed rename): finish it.
+        EMPORIUM_ASSIGN_OR_RETURN(bool complete, IsCompleteMigration(dir / kDatabaseFile));
+        if (!complete)
+            return Error::Conflict((dir / kDatabaseFile).string() +
+                                   " exists already and was not made from these files: move it away (or the "
+                                   "earlier files) before migrating");
+        LegacyMigrationReport report;
+        for (const auto& file : files) report.files.push_back(file.name + ".db");
+        EMPORIUM_ASSIGN_OR_RETURN(report.kept_in, SetAside(dir, files));
+        SyncDirectory(dir);
+        return report;
+    }
+
+    // A server still running on the old files would go on writing where nobody reads
+    // after the move: each old file's write lock is held from before the copy until the end.
+    std::vector<std::unique_ptr<infra::sqlite::Connection>> locks;
+    auto hold_write_locks = [&]() -> Result<void> {
+        for (const auto& file : files) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto lock, infra::sqlite::Connection::Open((dir / (file.name + ".db")).string(),
+                                                                                 {.busy_timeout_ms = 0}));
+            if (!lock->Execute("BEGIN IMMEDIATE").ok())
+                return Error::Conflict(file.name + ".db is being written to: stop the server before migrating");
+            locks.push_back(std::move(lock));
+        }
+        return core::Ok();
+    };
+
+    // Refuse before changing anything when a server still writes to them.
+    EMPORIUM_TRY(hold_write_locks());
+    locks.clear();
 
     // Each old file at its last migration first, so that its tables match the new ones.
     for (const auto& file : files) {
@@ -154,6 +234,7 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
         auto opened = infra::sqlite::Database::Open(std::move(options));
         if (!opened.ok()) return Error::Internal(file.name + ".db: " + opened.error().message);
     }
+    EMPORIUM_TRY(hold_write_locks());
 
     // The new file is built beside the old ones under a temporary name, and renamed once
     // complete: a crash part-way leaves the old layout as it was.
@@ -191,7 +272,8 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
             EMPORIUM_ASSIGN_OR_RETURN(auto attach, c->Prepare("ATTACH DATABASE ?1 AS old"));
             attach.Bind(1, (dir / (file.name + ".db")).string());
             EMPORIUM_TRY(attach.Run());
-            EMPORIUM_TRY(c->Execute("BEGIN IMMEDIATE"));
+            // Deferred: the old file is only read (its write lock is held above).
+            EMPORIUM_TRY(c->Execute("BEGIN"));
             auto copied = CopyTables(*c, file, report.events);
             if (!copied.ok()) {
                 (void)c->Execute("ROLLBACK");
@@ -207,6 +289,17 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
         if (!dangling.empty())
             return Error::Internal("the new database has rows of " + dangling.front() +
                                    " whose references are missing");
+        {
+            std::string mark = "CREATE TABLE " + std::string(kMigrationMark) +
+                               " (file TEXT PRIMARY KEY, migrated_at INTEGER NOT NULL)";
+            EMPORIUM_TRY(c->Execute(mark));
+            for (const auto& file : report.files) {
+                EMPORIUM_ASSIGN_OR_RETURN(
+                    auto record, c->Prepare("INSERT INTO " + std::string(kMigrationMark) + " VALUES (?1, ?2)"));
+                record.Bind(1, file).Bind(2, core::UnixMillisNow() / 1000);
+                EMPORIUM_TRY(record.Run());
+            }
+        }
         EMPORIUM_TRY(c->Execute("PRAGMA wal_checkpoint(TRUNCATE)"));
         EMPORIUM_ASSIGN_OR_RETURN(auto check, Column(*c, "PRAGMA integrity_check"));
         if (check.empty() || check.front() != "ok")
@@ -214,30 +307,20 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
                                    (check.empty() ? std::string("no answer") : check.front()));
     }
 
-    // In place: the old files go aside first (the server refuses to start beside them),
-    // then the new file takes its name. From here on the new file is complete and checked:
-    // it stays whatever happens, for the operator to finish by hand if a move fails.
+    // In place: the new file takes its name first (the server still refuses to start while
+    // the old files are there), then the old files go aside. A crash in between leaves both,
+    // and running the command again finishes the move (the mark says the copy is complete).
     unfinished.done = true;
-    fs::path kept = dir / ("before-single-file-" + std::to_string(core::UnixMillisNow() / 1000));
+    locks.clear();  // their transactions end: nothing was written through them
     std::error_code ec;
-    fs::create_directories(kept, ec);
-    if (ec) return Error::Internal("cannot create " + kept.string() + ": " + ec.message());
-    for (const auto& file : files)
-        for (const char* suffix : {"", "-wal", "-shm"}) {
-            fs::path from = dir / (file.name + ".db" + suffix);
-            if (!fs::exists(from)) continue;
-            fs::rename(from, kept / from.filename(), ec);
-            if (ec)
-                return Error::Internal("cannot move " + from.string() + " into " + kept.string() + ": " + ec.message() +
-                                       " (move the earlier files there by hand, then rename " + building.string() +
-                                       " to " + std::string(kDatabaseFile) + ")");
-        }
     for (const char* suffix : {"-wal", "-shm"}) fs::remove(building.string() + suffix, ignored);
     fs::rename(building, dir / kDatabaseFile, ec);
     if (ec)
         return Error::Internal("cannot rename " + building.string() + " to " + std::string(kDatabaseFile) + ": " +
                                ec.message());
-    report.kept_in = kept.string();
+    SyncDirectory(dir);
+    EMPORIUM_ASSIGN_OR_RETURN(report.kept_in, SetAside(dir, files));
+    SyncDirectory(dir);
     return report;
 }
 

@@ -37,12 +37,15 @@ struct LegacyMigrationReport {
 };
 
 // Moves a data directory of the earlier layout into emporium.db: brings each old file to
-// its last migration, copies every table into a new file in one transaction, checks each
-// table's row count, then puts the new file in place and moves the old files (never
-// deleted) into data_dir/before-single-file-<unix time>/. Outbox events are copied with
+// its last migration (in place), holds each old file's write lock (kConflict while a server
+// writes to it), copies every table into a new file (a transaction per old file), checks
+// each table's row count, the references and the new file's integrity, marks it complete,
+// puts it in place and then moves the old files (never deleted) into
+// data_dir/before-single-file-<unix time>/. A crash before the new file is in place leaves
+// the old layout; after, running it again finishes the move. Outbox events are copied with
 // new sequence numbers and every consumer's position starts over, so each retained event
-// is delivered again once (consumers are idempotent). The server must be stopped.
-// kConflict when data_dir/emporium.db exists already or there is nothing to move.
+// is delivered again once (consumers are idempotent). kConflict when data_dir/emporium.db
+// exists and was not made from these files, or there is nothing to move.
 core::Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& settings);
 
 }  // namespace emporium::app

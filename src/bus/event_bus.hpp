@@ -37,7 +37,7 @@ enum class Fanout {
 // once, in outbox order per consumer (so per aggregate), retrying failures with
 // exponential backoff and jitter, and dead-lettering an event after the last attempt.
 // Consumers name the event types they want, never where the events come from: which
-// outboxes exist is the deployment's business. Adapters: the SQLite outbox dispatcher
+// outboxes exist is the deployment's business. Adapters: the outbox dispatcher of bus/storage/
 // (embedded) and, later, RabbitMQ. Thread-safe.
 class EventBus {
   public:
@@ -84,11 +84,12 @@ class EventBus {
     // A producer committed new events: deliver soon rather than at the next poll.
     virtual void Wake() = 0;
 
-    // Newest first; at most `limit`.
-    virtual core::Result<std::vector<DeadLetter>> ListDeadLetters(int limit) = 0;
-    // Delivers a dead letter to its consumer again, now. kNotFound for an unknown id;
-    // the handler's error if it fails again (the letter stays).
-    virtual core::Result<DeadLetter> Replay(std::string_view dead_letter_id) = 0;
+    // Newest first; at most `limit`. kUnavailable past the context's deadline.
+    virtual core::Result<std::vector<DeadLetter>> ListDeadLetters(const core::RequestContext& ctx, int limit) = 0;
+    // Delivers a dead letter to its consumer again, now (with the consumer's own bounded
+    // context, as a delivery). kNotFound for an unknown id; the handler's error if it fails
+    // again (the letter stays); kUnavailable when the context's deadline passed first.
+    virtual core::Result<DeadLetter> Replay(const core::RequestContext& ctx, std::string_view dead_letter_id) = 0;
 };
 
 }  // namespace emporium::bus

@@ -46,14 +46,14 @@ void RegisterDeadLetterRoutes(http::Router& router, EventBus& bus) {
         auto limit = http::LimitParam(r);
         if (!limit.ok()) return http::ProblemResponse(limit.error(), r.path);
         return http::RenderJson(
-            b->ListDeadLetters(*limit), r, 200,
+            b->ListDeadLetters(r.context, *limit), r, 200,
             [](core::JsonWriter& json, const std::vector<DeadLetter>& letters) {
                 http::WriteList(json, letters, std::nullopt, WriteDeadLetter);
             },
             http::kPrivateNoCache);
     });
     router.Add(Method::kPost, "/api/v1/admin/dead-letters/{dead_letter_id}/replay", Access::kAdmin, [b](Request& r) {
-        return http::RenderJson(b->Replay(r.PathParam("dead_letter_id")), r, 200, WriteDeadLetter, kNoStore);
+        return http::RenderJson(b->Replay(r.context, r.PathParam("dead_letter_id")), r, 200, WriteDeadLetter, kNoStore);
     });
 }
 

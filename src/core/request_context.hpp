@@ -23,6 +23,15 @@ struct RequestContext {
     std::optional<Principal> principal;
 
     bool Expired() const { return std::chrono::steady_clock::now() >= deadline; }
+
+    // The same request with a fresh deadline `budget` from now, for work that must run even
+    // though the request's own time is up: undoing a step half done (the stock reserved for
+    // an order that could not be stored).
+    RequestContext Detached(std::chrono::milliseconds budget = std::chrono::seconds(10)) const {
+        RequestContext detached = *this;
+        detached.deadline = std::chrono::steady_clock::now() + budget;
+        return detached;
+    }
 };
 
 }  // namespace emporium::core

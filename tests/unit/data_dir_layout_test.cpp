@@ -92,7 +92,7 @@ TEST_F(DataDirLayoutTest, MovesEveryFileOfTheEarlierLayoutIntoOneAndKeepsTheOldF
     MakeLegacyFile(dir, "notifications", {"notifications", "bus"});
     MakeLegacyFile(dir, "recommendations", {"recommendations", "bus"});
     MakeLegacyFile(dir, "orders_0", {"orders", "bus"});
-    MakeLegacyFile(dir, "orders_1", {"orders", "bus"});
+    MakeLegacyFile(dir, "orders_2", {"orders", "bus"});  // a gap in the shard numbers hides nothing
     RunSql(dir / "users.db",
            "INSERT INTO users (id, email, password_hash, role, created_at, updated_at) "
            "VALUES ('usr_1', 'ann@example.com', 'x', 'customer', 1, 1)");
@@ -105,8 +105,8 @@ TEST_F(DataDirLayoutTest, MovesEveryFileOfTheEarlierLayoutIntoOneAndKeepsTheOldF
            OrderSql("ord_0_a", "usr_1") + EventSql("evt_o1", "OrderPlaced") + EventSql("evt_o2", "OrderStatusChanged") +
                "INSERT INTO outbox_consumers (consumer, position) VALUES ('shipping.order_paid', 2);");
     RunSql(
-        dir / "orders_1.db",
-        OrderSql("ord_1_b", "usr_2") + EventSql("evt_o3", "OrderPlaced") +
+        dir / "orders_2.db",
+        OrderSql("ord_2_b", "usr_2") + EventSql("evt_o3", "OrderPlaced") +
             "INSERT INTO dead_letters VALUES ('dlq_1', 'mails', 'evt_x', 'T', 'agg', '{}', 1, 7, 8, 'boom', 1, NULL);");
     RunSql(dir / "notifications.db",
            "INSERT INTO handled_events VALUES ('notifications.order_mail', 'evt_o2', 1);"
@@ -132,7 +132,7 @@ TEST_F(DataDirLayoutTest, MovesEveryFileOfTheEarlierLayoutIntoOneAndKeepsTheOldF
     auto& merged = **db;
     EXPECT_EQ(Count(merged, "SELECT count(*) FROM users WHERE email = 'ann@example.com'"), 1);
     EXPECT_EQ(Count(merged, "SELECT version FROM products WHERE id = 'prd_1'"), 1);  // migrated on the way
-    EXPECT_EQ(Count(merged, "SELECT count(DISTINCT seq) FROM orders WHERE id IN ('ord_0_a', 'ord_1_b')"), 2);
+    EXPECT_EQ(Count(merged, "SELECT count(DISTINCT seq) FROM orders WHERE id IN ('ord_0_a', 'ord_2_b')"), 2);
     EXPECT_EQ(Count(merged, "SELECT count(*) FROM order_items"), 2);
     EXPECT_EQ(Count(merged, "SELECT count(DISTINCT seq) FROM order_status_history"), 2);
     EXPECT_EQ(Count(merged, "SELECT count(*) FROM sent_mail"), 1);
@@ -152,6 +152,55 @@ TEST_F(DataDirLayoutTest, MovesEveryFileOfTheEarlierLayoutIntoOneAndKeepsTheOldF
     auto again = MigrateLegacyDataDir(settings_);
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, core::ErrorCode::kConflict);
+}
+
+TEST_F(DataDirLayoutTest, ARunThatStoppedAfterPuttingTheNewFileInPlaceIsFinishedByTheNext) {
+    const fs::path& dir = dir_.path();
+    MakeLegacyFile(dir, "users", {"users"});
+    MakeLegacyFile(dir, "shipping", {"shipping"});
+    RunSql(dir / "users.db",
+           "INSERT INTO users (id, email, password_hash, role, created_at, updated_at) "
+           "VALUES ('usr_1', 'ann@example.com', 'x', 'customer', 1, 1)");
+    auto report = MigrateLegacyDataDir(settings_);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    // As if the process had died before moving the old files aside: one is back.
+    fs::rename(fs::path(report->kept_in) / "users.db", dir / "users.db");
+    EXPECT_FALSE(OpenApplication(settings_).ok());  // still refused beside an old file
+    auto finished = MigrateLegacyDataDir(settings_);
+    ASSERT_TRUE(finished.ok()) << finished.error().message;
+    EXPECT_EQ(finished->rows, 0);  // nothing copied twice
+    EXPECT_EQ(FindLegacyLayout(dir.string()), "");
+    auto db = OpenEmbeddedDatabase(settings_);
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(Count(**db, "SELECT count(*) FROM users"), 1);
+}
+
+TEST_F(DataDirLayoutTest, ADatabaseFileNotMadeFromTheOldFilesIsLeftAlone) {
+    const fs::path& dir = dir_.path();
+    {
+        auto db = OpenEmbeddedDatabase(settings_);  // a fresh emporium.db, then an old file beside it
+        ASSERT_TRUE(db.ok());
+    }
+    MakeLegacyFile(dir, "users", {"users"});
+    auto report = MigrateLegacyDataDir(settings_);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error().code, core::ErrorCode::kConflict);
+    EXPECT_TRUE(fs::exists(dir / "users.db"));
+}
+
+TEST_F(DataDirLayoutTest, OldFilesAServerStillWritesToAreNotMoved) {
+    const fs::path& dir = dir_.path();
+    MakeLegacyFile(dir, "users", {"users"});
+    auto server = Connection::Open((dir / "users.db").string(), {});
+    ASSERT_TRUE(server.ok());
+    ASSERT_TRUE((*server)->Execute("BEGIN IMMEDIATE").ok());  // a write in progress
+    auto report = MigrateLegacyDataDir(settings_);
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.error().code, core::ErrorCode::kConflict);
+    EXPECT_NE(report.error().message.find("stop the server"), std::string::npos) << report.error().message;
+    EXPECT_TRUE(fs::exists(dir / "users.db"));
+    EXPECT_FALSE(fs::exists(dir / kDatabaseFile));
+    ASSERT_TRUE((*server)->Execute("ROLLBACK").ok());
 }
 
 TEST_F(DataDirLayoutTest, AFailedCopyLeavesTheEarlierLayoutAsItWas) {

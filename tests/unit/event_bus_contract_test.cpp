@@ -138,7 +138,7 @@ TEST_P(EventBusContract, AFailedEventComesAgainUntilItSucceeds) {
     harness_->Publish("A", "agg1", "\"1\"");
     harness_->DeliverAll();
     EXPECT_EQ(seen, (std::vector<std::string>{"\"1\"", "\"1\"", "\"1\""}));  // at least once, not lost
-    auto letters = harness_->bus().ListDeadLetters(10);
+    auto letters = harness_->bus().ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
 }
@@ -152,7 +152,7 @@ TEST_P(EventBusContract, APoisonEventIsDeadLetteredWithoutHoldingUpTheRestAndCan
     harness_->Publish("A", "agg2", "\"after\"");
     harness_->DeliverAll();
     EXPECT_NE(std::find(seen.begin(), seen.end(), "\"after\""), seen.end());  // the stream moved on
-    auto letters = harness_->bus().ListDeadLetters(10);
+    auto letters = harness_->bus().ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     ASSERT_EQ(letters->size(), 1u);
     const DeadLetter& letter = letters->front();
@@ -162,12 +162,12 @@ TEST_P(EventBusContract, APoisonEventIsDeadLetteredWithoutHoldingUpTheRestAndCan
     EXPECT_FALSE(letter.replayed_at);
 
     // Still failing: the letter stays, not replayed.
-    EXPECT_FALSE(harness_->bus().Replay(letter.id).ok());
+    EXPECT_FALSE(harness_->bus().Replay(core::RequestContext{}, letter.id).ok());
     poisoned = false;  // the operator fixed the cause
-    auto replayed = harness_->bus().Replay(letter.id);
+    auto replayed = harness_->bus().Replay(core::RequestContext{}, letter.id);
     ASSERT_TRUE(replayed.ok()) << replayed.error().message;
     EXPECT_TRUE(replayed->replayed_at);
-    EXPECT_EQ(harness_->bus().Replay("dlq_unknown").error().code, core::ErrorCode::kNotFound);
+    EXPECT_EQ(harness_->bus().Replay(core::RequestContext{}, "dlq_unknown").error().code, core::ErrorCode::kNotFound);
 }
 
 TEST_P(EventBusContract, HandlersGetABoundedContextNamingTheConsumer) {

@@ -153,7 +153,7 @@ TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     // z and y did not wait for x1's retry: they were handled in the pass where it failed.
     EXPECT_LT(at("z2"), at("x1"));
     for (int i = 0; i < 20; ++i) EXPECT_LT(at("y" + std::to_string(i)), at("x1"));
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
 }
@@ -197,7 +197,7 @@ TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLette
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 3);  // max_attempts, then dead-lettered
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     ASSERT_EQ(letters->size(), 1u);
     EXPECT_NE(letters->front().error.find("wrong number of outcomes"), std::string::npos);
@@ -220,7 +220,7 @@ TEST_F(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
     Publish("A", "d", "\"ok3\"");
     bus_->DeliverPending();
     EXPECT_EQ(handled, (std::vector<std::string>{"\"ok1\"", "\"ok2\"", "\"ok3\""}));
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     ASSERT_EQ(letters->size(), 1u);
     EXPECT_EQ(letters->front().event.payload, "\"poison\"");
@@ -335,7 +335,7 @@ TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
     Publish("A", "x", "{}");
     bus_->DeliverPending();
     EXPECT_EQ(calls, 10);
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
 }
@@ -355,7 +355,7 @@ TEST_F(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
     // provider is not asked again within this pass.
     bus_->DeliverPending();
     EXPECT_EQ(calls, 2);
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     EXPECT_TRUE(letters->empty());
 }
@@ -376,18 +376,18 @@ TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
     bus_->DeliverPending();
     EXPECT_EQ(calls, 4);  // 3 attempts at the poison event, then the next one
     EXPECT_EQ(delivered, std::vector<std::string>{"{\"ok\":true}"});
-    auto letters = bus_->ListDeadLetters(10);
+    auto letters = bus_->ListDeadLetters(core::RequestContext{}, 10);
     ASSERT_TRUE(letters.ok());
     ASSERT_EQ(letters->size(), 1u);
     EXPECT_EQ((*letters)[0].attempts, 3);
     EXPECT_EQ((*letters)[0].error, "cannot handle");
-    EXPECT_FALSE(bus_->Replay((*letters)[0].id).ok());  // still failing: stays
+    EXPECT_FALSE(bus_->Replay(core::RequestContext{}, (*letters)[0].id).ok());  // still failing: stays
     heal = true;
-    auto replayed = bus_->Replay((*letters)[0].id);
+    auto replayed = bus_->Replay(core::RequestContext{}, (*letters)[0].id);
     ASSERT_TRUE(replayed.ok()) << replayed.error().message;
     EXPECT_TRUE(replayed->replayed_at.has_value());
     EXPECT_EQ(delivered.back(), "{\"poison\":true}");
-    EXPECT_EQ(bus_->Replay("dlq_missing").error().code, core::ErrorCode::kNotFound);
+    EXPECT_EQ(bus_->Replay(core::RequestContext{}, "dlq_missing").error().code, core::ErrorCode::kNotFound);
 }
 
 TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {

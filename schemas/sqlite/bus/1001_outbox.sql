@@ -1,5 +1,5 @@
--- Event bus tables, added to every database that publishes or consumes events
--- (versions 1000+ so they never collide with a service's own migrations).
+-- Event bus tables: the transactional outbox, each consumer's position, dead letters and the
+-- consumers' records of handled events (versions 1000+ by the earlier layout's numbering).
 
 -- Transactional outbox: written in the same transaction as the state change it announces.
 CREATE TABLE outbox (

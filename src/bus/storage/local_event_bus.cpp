@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/random.hpp"
+#include "infra/sqlite/deadline.hpp"
 #include "observability/log.hpp"
 #include "resilience/jitter.hpp"
 #include "runtime/thread_name.hpp"
@@ -103,6 +104,10 @@ void LocalEventBus::Subscribe(Consumer consumer, Handler handler) {
 }
 
 void LocalEventBus::SubscribeBatch(Consumer consumer, BatchHandler handler) {
+    // A consumer hears the sources added before it; one with none would hear nothing, ever.
+    if (sources_.empty())
+        observability::LogError("bus_subscription_without_source",
+                                [&](core::JsonWriter& json) { json.Field("consumer", consumer.name); });
     for (const auto& [source, database] : sources_) {
         auto subscription = std::make_unique<Subscription>();
         subscription->source = source;
@@ -465,7 +470,8 @@ Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
     return deleted;
 }
 
-Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
+Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(const core::RequestContext& ctx, int limit) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     std::vector<DeadLetter> all;
     for (const auto& [source, db] : sources_) {
         auto letters = db->Read<std::vector<DeadLetter>>([&](Connection& c) -> Result<std::vector<DeadLetter>> {
@@ -489,7 +495,8 @@ Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(int limit) {
     return all;
 }
 
-Result<DeadLetter> LocalEventBus::Replay(std::string_view dead_letter_id) {
+Result<DeadLetter> LocalEventBus::Replay(const core::RequestContext& ctx, std::string_view dead_letter_id) {
+    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
     std::lock_guard replaying(replay_mutex_);  // a letter is replayed once, however many ask
     for (const auto& [source, db] : sources_) {
         auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {

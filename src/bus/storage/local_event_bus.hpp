@@ -64,8 +64,8 @@ class LocalEventBus final : public EventBus {
     void Start() override;
     void Stop() override;
     void Wake() override;
-    core::Result<std::vector<DeadLetter>> ListDeadLetters(int limit) override;
-    core::Result<DeadLetter> Replay(std::string_view dead_letter_id) override;
+    core::Result<std::vector<DeadLetter>> ListDeadLetters(const core::RequestContext& ctx, int limit) override;
+    core::Result<DeadLetter> Replay(const core::RequestContext& ctx, std::string_view dead_letter_id) override;
 
     // Delivers everything currently deliverable, consumer after consumer on the calling
     // thread (tests).

@@ -91,7 +91,12 @@ Result<StoredCart> CartServiceImpl::Store(const core::RequestContext& ctx, std::
         cart.updated_at = now;
         cart.expires_at = expires_at;
         auto swapped = store_.CompareAndSwap(ctx, key, now, cart, change_id);
-        if (swapped.ok() || swapped.error().code != core::ErrorCode::kConflict) return swapped;
+        if (swapped.ok()) return swapped;
+        // Another change came first (kConflict), or the store did not answer (kUnavailable:
+        // the swap may have happened or not — the change id makes trying again safe).
+        bool again = swapped.error().code == core::ErrorCode::kConflict ||
+                     (swapped.error().code == core::ErrorCode::kUnavailable && !ctx.Expired());
+        if (!again) return swapped;
     }
     return Error::Unavailable("The cart is changing too often at once; try again.");
 }

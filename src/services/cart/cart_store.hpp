@@ -20,7 +20,8 @@ struct StoredCart {
     std::vector<StoredLine> lines;  // in the order they were added
     int64_t updated_at = 0;
     int64_t expires_at = 0;
-    // 0: not stored yet (or expired); every stored change adds one.
+    // 0: not stored yet (or expired); every stored change gives the cart a version never
+    // used before, under any key (a cart deleted and made again does not repeat one).
     int64_t version = 0;
     // The ids of the last changes stored (at most kRememberedChanges, oldest first): a
     // change whose id is here is never applied again.
@@ -43,8 +44,8 @@ class CartStore {
     virtual core::Result<std::optional<StoredCart>> Load(const core::RequestContext& ctx, std::string_view key,
                                                          int64_t now) = 0;
     // Stores `cart` under `key` as the change `change_id` if the stored cart is still at
-    // `cart.version` (0: none, or an expired one): the stored cart gets the next version
-    // and remembers `change_id` (its updated_at and expires_at are `cart`'s). Returns the
+    // `cart.version` (0: none, or an expired one): the stored cart gets a new version and
+    // remembers `change_id` (its updated_at and expires_at are `cart`'s). Returns the
     // stored cart. A change whose id the stored cart remembers is not applied again: the
     // stored cart is returned as it is (a retried call, or the same change made twice).
     // kConflict when another change was stored first: load again, apply the change again.

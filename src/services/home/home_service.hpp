@@ -33,20 +33,4 @@ class HomeService {
     virtual core::Result<HomePage> Get(const core::RequestContext& ctx) = 0;
 };
 
-// HomeService assembled from the catalog (new arrivals), the search index (category
-// counts, one facet query) and the recommender (trending).
-class HomeServiceImpl final : public HomeService {
-  public:
-    HomeServiceImpl(catalog::CatalogService& catalog, search::SearchService& search,
-                    recommendations::RecommendationsService& recommendations)
-        : catalog_(catalog), search_(search), recommendations_(recommendations) {}
-
-    core::Result<HomePage> Get(const core::RequestContext& ctx) override;
-
-  private:
-    catalog::CatalogService& catalog_;
-    search::SearchService& search_;
-    recommendations::RecommendationsService& recommendations_;
-};
-
 }  // namespace emporium::home

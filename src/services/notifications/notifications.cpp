@@ -139,7 +139,8 @@ std::vector<Result<void>> OrderNotifications::OnOrderStatusChanged(const core::R
     records.reserve(sent.size());
     for (const Sent& s : sent)
         records.push_back(SentMail{s.mail.id, events[s.at].id, s.kind, s.mail.to, s.mail.subject});
-    auto recorded = repository_.RecordSent(ctx, kConsumer, records, clock_.NowSeconds());
+    // The mails went out: their record must not fail for lack of time (they would go again).
+    auto recorded = repository_.RecordSent(ctx.Detached(), kConsumer, records, clock_.NowSeconds());
     if (!recorded.ok())
         for (const Sent& s : sent) outcomes[s.at] = recorded.error();
     return outcomes;

@@ -20,7 +20,7 @@ struct SentMail {
 };
 
 // Storage port of the notifications service: which events a consumer has acted on, and
-// the mails that went out. Adapters: storage/sqlite_*. Blocking; call from the blocking
+// the mails that went out. Adapters: under storage/. Blocking; call from the blocking
 // pool or a bus handler thread. Thread-safe.
 // Every method takes the caller's context first and answers kUnavailable, touching
 // nothing, when its deadline has passed.

@@ -178,7 +178,7 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
         record = IdempotencyRecord{user_id, *request.idempotency_key, request.request_fingerprint, order.id};
     auto created = repository_.CreateOrder(ctx, shard, order, record);
     if (!created.ok()) {
-        (void)inventory_.Release(ctx, order.id);
+        (void)inventory_.Release(ctx.Detached(), order.id);  // undone even when the deadline passed
         const Error& error = created.error();
         if (error.code == core::ErrorCode::kConflict && record) {
             // A concurrent request with the same key won: answer as it did.
@@ -269,11 +269,12 @@ Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std
         auto committed = inventory_.Commit(ctx, order_id);
         if (!committed.ok()) {
             if (committed.error().code == core::ErrorCode::kConflict)
-                (void)repository_.Transition(ctx, shard, order_id, OrderStatus::kCancelled,
+                (void)repository_.Transition(ctx.Detached(), shard, order_id, OrderStatus::kCancelled,
                                              "stock reservation expired before payment", clock_.NowSeconds());
             return committed.error();
         }
-        return repository_.Transition(ctx, shard, order_id, to, reason, clock_.NowSeconds());
+        // The stock is sold: the order follows even if the request's time ran out meanwhile.
+        return repository_.Transition(ctx.Detached(), shard, order_id, to, reason, clock_.NowSeconds());
     }
     EMPORIUM_ASSIGN_OR_RETURN(Order order,
                               repository_.Transition(ctx, shard, order_id, to, reason, clock_.NowSeconds()));

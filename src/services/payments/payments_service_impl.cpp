@@ -36,11 +36,25 @@ Error Declined(const std::string& code) {
 
 }  // namespace
 
+namespace {
+// Whether a failed provider call says something about the provider: an outage or a
+// timeout of its own does, a call cut short (or never made) because the caller's deadline
+// had passed does not, and must not open the circuit breaker for everyone.
+bool ProviderFailed(const core::Error& error, const core::RequestContext& ctx) {
+    return error.code == core::ErrorCode::kUnavailable && !ctx.Expired();
+}
+}  // namespace
+
 Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const core::RequestContext& ctx, const Payment& payment) {
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; calls are paused");
     auto charge =
         provider_->Charge(ctx, payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
-    breaker_.Record(charge.ok() || charge.error().code != core::ErrorCode::kUnavailable);
+    if (charge.ok())
+        breaker_.Record(true);
+    else if (ProviderFailed(charge.error(), ctx))
+        breaker_.Record(false);
+    else if (charge.error().code != core::ErrorCode::kUnavailable)
+        breaker_.Record(true);  // an answer (a refusal) is a provider that works
     return charge;
 }
 
@@ -63,8 +77,11 @@ Result<Payment> PaymentsServiceImpl::Outcome(const core::RequestContext& ctx, st
     return payment;
 }
 
-Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& ctx, Payment payment,
+Result<Payment> PaymentsServiceImpl::Settle(const core::RequestContext& request_ctx, Payment payment,
                                             const ProviderCharge& charge) {
+    // The provider has answered: recording what it did must not fail because the request's
+    // time ran out meanwhile (a charge nobody records would wait for the orphan sweep).
+    const core::RequestContext ctx = request_ctx.Detached();
     int64_t now = clock_.NowSeconds();
     payment.provider_charge_id = charge.id;
     if (payment.card_last4.empty()) {  // paid with a token: the provider knows the card
@@ -225,7 +242,8 @@ Result<Payment> PaymentsServiceImpl::Postpone(const core::RequestContext& ctx, P
         payment.next_retry_at.reset();
         EMPORIUM_ASSIGN_OR_RETURN(bool won, repository_.Update(ctx, payment, PaymentStatus::kProcessing));
         if (!won) return Outcome(ctx, payment.order_id);
-        (void)orders_.Transition(ctx, payment.order_id, OrderStatus::kCancelled, "payment could not be completed");
+        (void)orders_.Transition(ctx.Detached(), payment.order_id, OrderStatus::kCancelled,
+                                 "payment could not be completed");
         return payment;
     }
     int64_t wait = settings_.background_retry_seconds;
@@ -327,11 +345,15 @@ Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext& ctx, s
     if (payment.status != PaymentStatus::kSucceeded) return Error::Conflict("This order has no completed payment.");
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; retry the cancellation later");
     auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
-    breaker_.Record(refunded.ok() || refunded.error().code != core::ErrorCode::kUnavailable);
+    if (refunded.ok() || refunded.error().code != core::ErrorCode::kUnavailable)
+        breaker_.Record(true);
+    else if (ProviderFailed(refunded.error(), ctx))
+        breaker_.Record(false);
     if (!refunded.ok()) return refunded.error();
     payment.status = PaymentStatus::kRefunded;
     payment.updated_at = clock_.NowSeconds();
-    EMPORIUM_TRY(repository_.Update(ctx, payment, PaymentStatus::kSucceeded));
+    // The money went back: the record follows even if the request's time ran out.
+    EMPORIUM_TRY(repository_.Update(ctx.Detached(), payment, PaymentStatus::kSucceeded));
     return core::Ok();
 }
 

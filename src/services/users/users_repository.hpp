@@ -26,7 +26,7 @@ struct SessionRecord {
     core::Role role = core::Role::kCustomer;  // filled by FindSession (joined from users)
 };
 
-// Storage port of the users service. One adapter per backend (storage/sqlite_*). Methods
+// Storage port of the users service. One adapter per backend (storage/). Methods
 // block; thread-safe. kNotFound when a row does not exist, kConflict on a unique key.
 // Every method takes the caller's context first and answers kUnavailable, touching
 // nothing, when its deadline has passed.

@@ -27,14 +27,14 @@ core::Result<StoredCart> MemoryCartStore::CompareAndSwap(const core::RequestCont
     StoredCart& stored = found->second;
     bool live = !added && stored.expires_at > now;
     if (live && stored.Remembers(change_id)) return stored;
-    // An expired cart counts as none, but its version keeps counting (a load from before it
-    // expired must not match the new cart).
+    // An expired cart counts as none; versions are never reused, so a load from before it
+    // expired (or was deleted) cannot match the new cart.
     int64_t current = live ? stored.version : 0;
     if (cart.version != current) {
         if (added) shard.carts.erase(found);
         return core::Error::Conflict("the cart changed meanwhile");
     }
-    int64_t next_version = std::max(stored.version, cart.version) + 1;
+    int64_t next_version = last_version_.fetch_add(1, std::memory_order_relaxed) + 1;
     std::vector<std::string> changes = live ? std::move(stored.recent_changes) : std::vector<std::string>{};
     stored = cart;
     stored.version = next_version;

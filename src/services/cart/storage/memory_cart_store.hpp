@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,7 @@ class MemoryCartStore final : public CartStore {
     };
     Shard& ShardFor(std::string_view key);
     std::array<Shard, 16> shards_;
+    std::atomic<int64_t> last_version_{0};  // versions are never reused, across keys and deletes
 };
 
 }  // namespace emporium::cart

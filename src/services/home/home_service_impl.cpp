@@ -1,4 +1,4 @@
-#include "services/home/home_service.hpp"
+#include "services/home/home_service_impl.hpp"
 
 #include <algorithm>
 
