@@ -2,7 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
-#include "fake_orders_service.hpp"
+#include "fakes/fake_orders_service.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"

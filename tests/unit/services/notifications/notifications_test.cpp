@@ -6,7 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
-#include "fake_orders_service.hpp"
+#include "fakes/fake_orders_service.hpp"
 #include "services/notifications/storage/sqlite_notifications_repository.hpp"
 #include "services/orders/order_events.hpp"
 #include "temp_dir.hpp"
