@@ -282,7 +282,7 @@ class FakePaymentProvider final : public payments::PaymentProvider {
   public:
     enum class Mode {
         kApprove,
-        kDecline,        // a 402: kInvalidArgument, field "card", the decline code
+        kDecline,        // answered as PaygwProvider does: a charge with an id, not succeeded, the decline code
         kDown,           // no answer and nothing done: kUnavailable
         kLoseTheAnswer,  // charges (once per key), then the answer is lost: kUnavailable
     };
@@ -313,7 +313,7 @@ class FakePaymentProvider final : public payments::PaymentProvider {
         if (it == charges.end()) {
             Charged charged;
             charged.charge.succeeded = mode != Mode::kDecline;
-            charged.charge.id = charged.charge.succeeded ? "ch_" + std::to_string(charges.size() + 1) : "";
+            charged.charge.id = "ch_" + std::to_string(charges.size() + 1);
             charged.charge.decline_code = charged.charge.succeeded ? "" : decline_code;
             charged.charge.card_last4 = "4242";
             charged.charge.card_brand = "visa";
@@ -324,7 +324,6 @@ class FakePaymentProvider final : public payments::PaymentProvider {
             it = charges.emplace(std::string(idempotency_key), std::move(charged)).first;
         }
         if (mode == Mode::kLoseTheAnswer) return core::Error::Unavailable("timed out waiting for the answer");
-        if (!it->second.charge.succeeded) return core::Error::Invalid("card", it->second.charge.decline_code);
         return it->second.charge;
     }
     core::Result<void> Refund(const core::RequestContext&, std::string_view idempotency_key,
