@@ -11,7 +11,6 @@
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
 #include "infra/sqlite/database_metrics.hpp"
-#include "infra/sqlite/outbox.hpp"
 #include "observability/log.hpp"
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
@@ -45,10 +44,6 @@ using core::Result;
 namespace {
 
 std::vector<infra::sqlite::Database*> AllDatabases(Application& app) { return {app.db.get()}; }
-
-}  // namespace
-
-namespace {
 
 // One builder per service: each makes the service's adapters from the settings, the
 // service over them and the services it calls, and subscribes its event consumers. Today

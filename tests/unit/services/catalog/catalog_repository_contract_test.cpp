@@ -12,30 +12,20 @@
 #include <string>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_catalog_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/catalog/catalog_repository.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::catalog {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<CatalogRepository> repository;
-};
+using Subject = testing::ContractSubject<CatalogRepository>;
+using CatalogAdapter = testing::ContractAdapter<CatalogRepository>;
+using testing::CodeOf;
 
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
 // The field named by a failed result's first field error.
 template <typename T>
 std::string FieldOf(const core::Result<T>& result) {
@@ -43,34 +33,9 @@ std::string FieldOf(const core::Result<T>& result) {
     return result.error().fields[0].field;
 }
 
-struct CatalogAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const CatalogAdapter& adapter, std::ostream* os) { *os << adapter.name; }
-
 std::vector<CatalogAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-catalog-contract-");
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "catalog",
-                                                     infra::sqlite::EmbeddedMigrations({"catalog", "bus"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteCatalogRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryCatalogRepository>()};
-             }}};
+    return {testing::SqliteContractAdapter<CatalogRepository, SqliteCatalogRepository>("catalog", {"catalog", "bus"}),
+            testing::MemoryContractAdapter<CatalogRepository, MemoryCatalogRepository>()};
 }
 
 class CatalogRepositoryContract : public ::testing::TestWithParam<CatalogAdapter> {

@@ -13,59 +13,24 @@
 #include <thread>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_inventory_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/inventory/inventory_repository.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::inventory {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<InventoryRepository> repository;
-};
-
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
-
-struct InventoryAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const InventoryAdapter& adapter, std::ostream* os) { *os << adapter.name; }
+using Subject = testing::ContractSubject<InventoryRepository>;
+using InventoryAdapter = testing::ContractAdapter<InventoryRepository>;
+using testing::CodeOf;
 
 std::vector<InventoryAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-inventory-contract-");
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "inventory",
-                                                     infra::sqlite::EmbeddedMigrations({"inventory", "bus"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteInventoryRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryInventoryRepository>()};
-             }}};
+    return {testing::SqliteContractAdapter<InventoryRepository, SqliteInventoryRepository>("inventory",
+                                                                                           {"inventory", "bus"}),
+            testing::MemoryContractAdapter<InventoryRepository, MemoryInventoryRepository>()};
 }
 
 class InventoryRepositoryContract : public ::testing::TestWithParam<InventoryAdapter> {

@@ -12,62 +12,27 @@
 #include <string>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_notifications_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/notifications/notifications_repository.hpp"
 #include "services/notifications/storage/sqlite_notifications_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::notifications {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<NotificationsRepository> repository;
-};
-
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
-
-struct NotificationsAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const NotificationsAdapter& adapter, std::ostream* os) { *os << adapter.name; }
-
-std::vector<NotificationsAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-notifications-contract-");
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "notifications",
-                                                     infra::sqlite::EmbeddedMigrations({"notifications", "bus"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteNotificationsRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryNotificationsRepository>()};
-             }}};
-}
+using Subject = testing::ContractSubject<NotificationsRepository>;
+using NotificationsAdapter = testing::ContractAdapter<NotificationsRepository>;
+using testing::CodeOf;
 
 constexpr const char* kConsumer = "notifications.orders";
+
+std::vector<NotificationsAdapter> Adapters() {
+    return {testing::SqliteContractAdapter<NotificationsRepository, SqliteNotificationsRepository>(
+                "notifications", {"notifications", "bus"}),
+            testing::MemoryContractAdapter<NotificationsRepository, MemoryNotificationsRepository>()};
+}
 
 class NotificationsRepositoryContract : public ::testing::TestWithParam<NotificationsAdapter> {
   protected:

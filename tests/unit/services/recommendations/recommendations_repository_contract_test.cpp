@@ -13,59 +13,24 @@
 #include <utility>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_recommendations_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/recommendations/recommendations_repository.hpp"
 #include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::recommendations {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<RecommendationsRepository> repository;
-};
-
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
-
-struct RecommendationsAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const RecommendationsAdapter& adapter, std::ostream* os) { *os << adapter.name; }
+using Subject = testing::ContractSubject<RecommendationsRepository>;
+using RecommendationsAdapter = testing::ContractAdapter<RecommendationsRepository>;
+using testing::CodeOf;
 
 std::vector<RecommendationsAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-recommendations-contract-");
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "recommendations",
-                                                     infra::sqlite::EmbeddedMigrations({"recommendations", "bus"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteRecommendationsRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryRecommendationsRepository>()};
-             }}};
+    return {testing::SqliteContractAdapter<RecommendationsRepository, SqliteRecommendationsRepository>(
+                "recommendations", {"recommendations", "bus"}),
+            testing::MemoryContractAdapter<RecommendationsRepository, MemoryRecommendationsRepository>()};
 }
 
 class RecommendationsRepositoryContract : public ::testing::TestWithParam<RecommendationsAdapter> {

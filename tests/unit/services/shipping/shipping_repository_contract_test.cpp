@@ -11,60 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_shipping_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/shipping/shipping_repository.hpp"
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::shipping {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<ShippingRepository> repository;
-};
-
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
-
-struct ShippingAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const ShippingAdapter& adapter, std::ostream* os) { *os << adapter.name; }
+using Subject = testing::ContractSubject<ShippingRepository>;
+using ShippingAdapter = testing::ContractAdapter<ShippingRepository>;
+using testing::CodeOf;
 
 std::vector<ShippingAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-shipping-contract-");
-                 // The adapter neither publishes nor consumes events: no bus tables.
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "shipping",
-                                                     infra::sqlite::EmbeddedMigrations({"shipping"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteShippingRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryShippingRepository>()};
-             }}};
+    return {testing::SqliteContractAdapter<ShippingRepository, SqliteShippingRepository>("shipping", {"shipping"}),
+            testing::MemoryContractAdapter<ShippingRepository, MemoryShippingRepository>()};
 }
 
 class ShippingRepositoryContract : public ::testing::TestWithParam<ShippingAdapter> {

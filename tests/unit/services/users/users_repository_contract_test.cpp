@@ -11,59 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_users_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_repository.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::users {
 namespace {
 
-// A repository with what it needs alive; members go in reverse order (repository first).
-struct Subject {
-    std::unique_ptr<testing::TempDir> dir;
-    std::unique_ptr<infra::sqlite::Database> db;
-    std::unique_ptr<UsersRepository> repository;
-};
-
-// The error code of a failed result; nullopt when it succeeded.
-template <typename T>
-std::optional<core::ErrorCode> CodeOf(const core::Result<T>& result) {
-    if (result.ok()) return std::nullopt;
-    return result.error().code;
-}
-
-struct UsersAdapter {
-    std::string name;
-    bool checks_deadline = false;  // refuses work whose deadline has passed
-    std::function<Subject()> make;
-};
-
-// Failure messages name the adapter instead of dumping its bytes.
-void PrintTo(const UsersAdapter& adapter, std::ostream* os) { *os << adapter.name; }
+using Subject = testing::ContractSubject<UsersRepository>;
+using UsersAdapter = testing::ContractAdapter<UsersRepository>;
+using testing::CodeOf;
 
 std::vector<UsersAdapter> Adapters() {
-    return {{"sqlite", true,
-             [] {
-                 Subject subject;
-                 if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
-                 subject.dir = std::make_unique<testing::TempDir>("emporium-users-contract-");
-                 auto db = testing::OpenTestDatabase(subject.dir->path(), "users",
-                                                     infra::sqlite::EmbeddedMigrations({"users", "bus"}));
-                 if (!db.ok()) {
-                     ADD_FAILURE() << db.error().message;
-                     return subject;
-                 }
-                 subject.db = std::move(db).value();
-                 subject.repository = std::make_unique<SqliteUsersRepository>(*subject.db);
-                 return subject;
-             }},
-            {"memory", false, [] {
-                 return Subject{nullptr, nullptr, std::make_unique<MemoryUsersRepository>()};
-             }}};
+    return {testing::SqliteContractAdapter<UsersRepository, SqliteUsersRepository>("users", {"users", "bus"}),
+            testing::MemoryContractAdapter<UsersRepository, MemoryUsersRepository>()};
 }
 
 class UsersRepositoryContract : public ::testing::TestWithParam<UsersAdapter> {
