@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,9 @@ struct BusAdapter {
     std::string name;
     std::function<std::unique_ptr<BusHarness>()> make;
 };
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const BusAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<BusAdapter> Adapters() {
     return {{"local", [] { return std::make_unique<LocalBusHarness>(); }}};

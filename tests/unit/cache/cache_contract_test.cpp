@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct CacheAdapter {
     // A cache with the namespaces "product" and "list", entries fresh for a minute.
     std::function<std::unique_ptr<Cache>()> make;
 };
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const CacheAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<CacheAdapter> Adapters() {
     return {{"memory", [] {

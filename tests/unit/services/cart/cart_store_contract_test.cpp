@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,9 @@ struct CartStoreAdapter {
     std::string name;
     std::function<std::unique_ptr<CartStore>()> make;
 };
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const CartStoreAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<CartStoreAdapter> Adapters() {
     return {{"memory", [] { return std::make_unique<MemoryCartStore>(); }}};

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,6 +31,9 @@ struct OrdersAdapter {
     // A repository with two logical shards, and whatever it stands on.
     std::function<std::shared_ptr<OrdersRepository>()> make;
 };
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const OrdersAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 // SqliteOrdersRepository over its databases in a temporary directory; `database_of_shard`
 // names the database of each logical shard.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -28,6 +29,9 @@ struct PaymentsAdapter {
     // A repository, and whatever it stands on.
     std::function<std::shared_ptr<PaymentsRepository>()> make;
 };
+
+// Failure messages name the adapter instead of dumping its bytes.
+void PrintTo(const PaymentsAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::shared_ptr<PaymentsRepository> MakeSqlite() {
     struct Owned {
