@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 
 #include "core/clock.hpp"
 #include "infra/sqlite/connection.hpp"
@@ -92,9 +91,6 @@ Result<bool> IsCompleteMigration(const fs::path& database) {
     EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
     return row && stmt.Int(0) > 0;
 }
-
-// The bus's tables, merged by rule rather than copied as they are.
-const std::set<std::string> kBusTables = {"outbox", "outbox_consumers", "dead_letters", "handled_events"};
 
 std::string QuoteIdentifier(std::string_view name) {
     std::string quoted = "\"";
