@@ -61,10 +61,10 @@ ContractAdapter<Port> SqliteContractAdapter(std::string service, std::vector<std
             }};
 }
 
-// The in-memory fake `Fake` of `Port` (it does not check deadlines).
+// The in-memory fake `Fake` of `Port` (it refuses an expired deadline as the SQLite adapters do).
 template <typename Port, typename Fake>
 ContractAdapter<Port> MemoryContractAdapter() {
-    return {"memory", false, [] { return ContractSubject<Port>{nullptr, nullptr, std::make_unique<Fake>()}; }};
+    return {"memory", true, [] { return ContractSubject<Port>{nullptr, nullptr, std::make_unique<Fake>()}; }};
 }
 
 // The error code of a failed result; nullopt when it succeeded.

@@ -1,7 +1,7 @@
 #pragma once
 
 // An in-memory CatalogRepository for unit tests: plain maps under one mutex, behaving as
-// SqliteCatalogRepository does. It does not check deadlines and has no outbox: the
+// SqliteCatalogRepository does. It refuses an expired deadline and has no outbox: the
 // ProductChanged events the adapter publishes with InsertProducts/UpdateProduct are not
 // modelled. JSON documents (attributes) are stored unchecked.
 
@@ -21,7 +21,8 @@ namespace emporium::catalog {
 class MemoryCatalogRepository final : public CatalogRepository {
   public:
     // Unique keys of categories clash with a bare kConflict (no field error), as in the adapter.
-    core::Result<void> InsertCategory(const core::RequestContext&, const Category& category) override {
+    core::Result<void> InsertCategory(const core::RequestContext& ctx, const Category& category) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         const auto& categories = state_.categories;
         if (categories.contains(category.id) || CategoryBySlug(category.slug) != categories.end())
@@ -32,7 +33,8 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return core::Ok();
     }
     // Renames (name and slug); parent and path stay.
-    core::Result<void> UpdateCategory(const core::RequestContext&, const Category& category, int64_t) override {
+    core::Result<void> UpdateCategory(const core::RequestContext& ctx, const Category& category, int64_t) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = state_.categories.find(category.id);
         if (it == state_.categories.end()) return core::Error::NotFound("No such category.");
@@ -43,14 +45,16 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return core::Ok();
     }
     // By path: parents before children.
-    core::Result<std::vector<Category>> ListCategories(const core::RequestContext&) override {
+    core::Result<std::vector<Category>> ListCategories(const core::RequestContext& ctx) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<Category> out;
         for (const auto& [id, category] : state_.categories) out.push_back(category);
         std::sort(out.begin(), out.end(), [](const Category& a, const Category& b) { return a.path < b.path; });
         return out;
     }
-    core::Result<Category> FindCategory(const core::RequestContext&, std::string_view id_or_slug) override {
+    core::Result<Category> FindCategory(const core::RequestContext& ctx, std::string_view id_or_slug) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = id_or_slug.starts_with("cat_") ? state_.categories.find(id_or_slug) : CategoryBySlug(id_or_slug);
         if (it == state_.categories.end()) return core::Error::NotFound("No such category.");
@@ -58,8 +62,9 @@ class MemoryCatalogRepository final : public CatalogRepository {
     }
 
     // All or nothing: the batch is applied to a copy that replaces the state on success.
-    core::Result<void> InsertProducts(const core::RequestContext&, const std::vector<Product>& products,
+    core::Result<void> InsertProducts(const core::RequestContext& ctx, const std::vector<Product>& products,
                                       Events) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         State next = state_;
         for (const auto& product : products) {
@@ -76,7 +81,8 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return core::Ok();
     }
     // Keeps seq and created_at; everything else (variants too) is replaced.
-    core::Result<void> UpdateProduct(const core::RequestContext&, const Product& product) override {
+    core::Result<void> UpdateProduct(const core::RequestContext& ctx, const Product& product) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         EMPORIUM_ASSIGN_OR_RETURN(auto path, CategoryPath(state_, product.category_id));
         auto it = state_.products.find(product.id);
@@ -95,14 +101,16 @@ class MemoryCatalogRepository final : public CatalogRepository {
         row.category_path = std::move(path);
         return core::Ok();
     }
-    core::Result<Product> FindProduct(const core::RequestContext&, std::string_view id_or_slug) override {
+    core::Result<Product> FindProduct(const core::RequestContext& ctx, std::string_view id_or_slug) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = id_or_slug.starts_with("prd_") ? state_.products.find(id_or_slug) : ProductBySlug(state_, id_or_slug);
         if (it == state_.products.end()) return core::Error::NotFound("No such product.");
         return it->second.product;
     }
-    core::Result<std::vector<ListedProduct>> ListProducts(const core::RequestContext&,
+    core::Result<std::vector<ListedProduct>> ListProducts(const core::RequestContext& ctx,
                                                           const ProductFilter& filter) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<const Row*> rows;
         for (const auto& [id, row] : state_.products)
@@ -115,11 +123,13 @@ class MemoryCatalogRepository final : public CatalogRepository {
         }
         return out;
     }
-    core::Result<int64_t> CountProducts(const core::RequestContext&) override {
+    core::Result<int64_t> CountProducts(const core::RequestContext& ctx) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         return static_cast<int64_t>(state_.products.size());
     }
-    core::Result<VariantInfo> FindVariant(const core::RequestContext&, std::string_view sku) override {
+    core::Result<VariantInfo> FindVariant(const core::RequestContext& ctx, std::string_view sku) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         for (const auto& [id, row] : state_.products)
             for (const auto& variant : row.product.variants)
@@ -127,8 +137,9 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return core::Error::NotFound("No such SKU.");
     }
     // Each known SKU once, by SKU.
-    core::Result<std::vector<VariantInfo>> FindVariants(const core::RequestContext&,
+    core::Result<std::vector<VariantInfo>> FindVariants(const core::RequestContext& ctx,
                                                         const std::vector<std::string>& skus) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::set<std::string, std::less<>> wanted(skus.begin(), skus.end());
         std::map<std::string, VariantInfo> found;

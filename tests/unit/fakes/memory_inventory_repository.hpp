@@ -2,7 +2,7 @@
 
 // An in-memory InventoryRepository for unit tests: plain maps under one mutex, behaving as
 // SqliteInventoryRepository does. Every method is atomic: a write works on a copy of the
-// state that replaces it on success. It does not check deadlines and has no outbox: the
+// state that replaces it on success. It refuses an expired deadline and has no outbox: the
 // StockChanged and ReservationReleased events the adapter publishes are not modelled.
 
 #include <algorithm>
@@ -22,35 +22,41 @@ namespace emporium::inventory {
 
 class MemoryInventoryRepository final : public InventoryRepository {
   public:
-    core::Result<Stock> FindStock(const core::RequestContext&, std::string_view sku) override {
+    core::Result<Stock> FindStock(const core::RequestContext& ctx, std::string_view sku) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         return StockOf(sku);
     }
-    core::Result<std::vector<Stock>> FindStocks(const core::RequestContext&,
+    core::Result<std::vector<Stock>> FindStocks(const core::RequestContext& ctx,
                                                 const std::vector<std::string>& skus) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<Stock> out;
         for (const auto& sku : skus) out.push_back(StockOf(sku));
         return out;
     }
-    core::Result<Stock> ApplyAdjustment(const core::RequestContext&, Adjustment& adjustment) override {
+    core::Result<Stock> ApplyAdjustment(const core::RequestContext& ctx, Adjustment& adjustment) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         State next = state_;
         EMPORIUM_ASSIGN_OR_RETURN(Stock stock, Apply(next, adjustment));
         state_ = std::move(next);
         return stock;
     }
-    core::Result<void> ApplyAdjustments(const core::RequestContext&, std::vector<Adjustment>& adjustments) override {
+    core::Result<void> ApplyAdjustments(const core::RequestContext& ctx,
+                                        std::vector<Adjustment>& adjustments) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         State next = state_;
         for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(next, adjustment));
         state_ = std::move(next);
         return core::Ok();
     }
-    core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(const core::RequestContext&,
+    core::Result<std::vector<std::pair<Adjustment, int64_t>>> ListAdjustments(const core::RequestContext& ctx,
                                                                               std::string_view sku,
                                                                               std::optional<int64_t> before_seq,
                                                                               int limit) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<std::pair<Adjustment, int64_t>> out;
         int64_t before = before_seq.value_or(std::numeric_limits<int64_t>::max());
@@ -62,8 +68,9 @@ class MemoryInventoryRepository final : public InventoryRepository {
     }
 
     // Reserving an id again is a no-op, whatever the lines. Lines of one SKU add up.
-    core::Result<void> Reserve(const core::RequestContext&, std::string_view reservation_id,
+    core::Result<void> Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
                                const std::vector<ReservationLine>& lines, int64_t expires_at, int64_t now) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         if (state_.reservations.contains(reservation_id)) return core::Ok();
         State next = state_;
@@ -83,8 +90,9 @@ class MemoryInventoryRepository final : public InventoryRepository {
         state_ = std::move(next);
         return core::Ok();
     }
-    core::Result<void> Finish(const core::RequestContext&, std::string_view reservation_id, ReservationStatus to,
+    core::Result<void> Finish(const core::RequestContext& ctx, std::string_view reservation_id, ReservationStatus to,
                               int64_t now, std::optional<std::string>) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = state_.reservations.find(reservation_id);
         if (it == state_.reservations.end()) return core::Error::NotFound("No such reservation.");
@@ -102,7 +110,9 @@ class MemoryInventoryRepository final : public InventoryRepository {
         return core::Ok();
     }
     // Active reservations with expires_at <= now, soonest expiry first.
-    core::Result<std::vector<std::string>> FindExpired(const core::RequestContext&, int64_t now, int limit) override {
+    core::Result<std::vector<std::string>> FindExpired(const core::RequestContext& ctx, int64_t now,
+                                                       int limit) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<std::pair<std::pair<int64_t, int64_t>, std::string>> expired;
         for (const auto& [id, reservation] : state_.reservations)
@@ -116,7 +126,8 @@ class MemoryInventoryRepository final : public InventoryRepository {
         }
         return out;
     }
-    core::Result<void> Restock(const core::RequestContext&, std::string_view reservation_id, int64_t now) override {
+    core::Result<void> Restock(const core::RequestContext& ctx, std::string_view reservation_id, int64_t now) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto found = state_.reservations.find(reservation_id);
         if (found == state_.reservations.end()) return core::Error::NotFound("No such reservation.");

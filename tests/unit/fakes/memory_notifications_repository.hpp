@@ -1,8 +1,8 @@
 #pragma once
 
 // An in-memory NotificationsRepository for unit tests (LevelDB's NewMemEnv idea): a set and
-// a map under one mutex, behaving as SqliteNotificationsRepository does. It does not check
-// deadlines.
+// a map under one mutex, behaving as SqliteNotificationsRepository does, an expired
+// deadline refused included.
 
 #include <cstdint>
 #include <map>
@@ -19,8 +19,9 @@ namespace emporium::notifications {
 
 class MemoryNotificationsRepository final : public NotificationsRepository {
   public:
-    core::Result<std::vector<bool>> Handled(const core::RequestContext&, std::string_view consumer,
+    core::Result<std::vector<bool>> Handled(const core::RequestContext& ctx, std::string_view consumer,
                                             const std::vector<std::string>& event_ids) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<bool> seen;
         seen.reserve(event_ids.size());
@@ -29,8 +30,9 @@ class MemoryNotificationsRepository final : public NotificationsRepository {
     }
     // Like the adapter: a mail id recorded before keeps its first record, and the mail's
     // event is marked handled either way.
-    core::Result<void> RecordSent(const core::RequestContext&, std::string_view consumer,
+    core::Result<void> RecordSent(const core::RequestContext& ctx, std::string_view consumer,
                                   const std::vector<SentMail>& mails, int64_t) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         for (const SentMail& mail : mails) {
             sent_.try_emplace(mail.id, mail);

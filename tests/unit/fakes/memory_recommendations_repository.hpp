@@ -1,8 +1,8 @@
 #pragma once
 
 // An in-memory RecommendationsRepository for unit tests (LevelDB's NewMemEnv idea): maps
-// under one mutex, behaving as SqliteRecommendationsRepository does. It does not check
-// deadlines.
+// under one mutex, behaving as SqliteRecommendationsRepository does, an expired deadline
+// refused included.
 
 #include <algorithm>
 #include <cstddef>
@@ -23,8 +23,9 @@ class MemoryRecommendationsRepository final : public RecommendationsRepository {
   public:
     // Like the adapter: every line adds its units to its product's hour, and one order to
     // each pair of its product with another line's (a product listed twice counts twice).
-    core::Result<void> RecordOrders(const core::RequestContext&, const std::vector<OrderSales>& orders,
+    core::Result<void> RecordOrders(const core::RequestContext& ctx, const std::vector<OrderSales>& orders,
                                     int64_t) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         for (const OrderSales& order : orders) {
             if (!handled_.insert(order.event_id).second) continue;
@@ -36,16 +37,18 @@ class MemoryRecommendationsRepository final : public RecommendationsRepository {
         }
         return core::Ok();
     }
-    core::Result<std::vector<ScoredProduct>> BoughtTogether(const core::RequestContext&, std::string_view product_id,
-                                                            int limit) override {
+    core::Result<std::vector<ScoredProduct>> BoughtTogether(const core::RequestContext& ctx,
+                                                            std::string_view product_id, int limit) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<ScoredProduct> out;
         for (const auto& [pair, orders] : pairs_)
             if (pair.first == product_id) out.push_back(ScoredProduct{pair.second, orders});
         return Ranked(std::move(out), limit);
     }
-    core::Result<std::vector<ScoredProduct>> Trending(const core::RequestContext&, int64_t since_hour,
+    core::Result<std::vector<ScoredProduct>> Trending(const core::RequestContext& ctx, int64_t since_hour,
                                                       int limit) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::map<std::string, int64_t> totals;
         for (const auto& [key, units] : units_)

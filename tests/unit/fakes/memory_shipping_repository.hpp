@@ -2,7 +2,8 @@
 
 // An in-memory ShippingRepository for unit tests (LevelDB's NewMemEnv idea): a map under one
 // mutex, behaving as SqliteShippingRepository does. Every method is atomic: a batch works on
-// a copy of the state that replaces it on success. It does not check deadlines.
+// a copy of the state that replaces it on success. It refuses an expired deadline, as the
+// SQLite adapter does.
 
 #include <cstdint>
 #include <map>
@@ -21,8 +22,9 @@ class MemoryShippingRepository final : public ShippingRepository {
     // Like the adapter: a new shipment is stored as label_created with one "Shipping label
     // created" event at `now`, whatever status and events it came with; a tracking number of
     // another order is a kConflict that stores nothing of the batch.
-    core::Result<std::vector<Shipment>> InsertOrFind(const core::RequestContext&,
+    core::Result<std::vector<Shipment>> InsertOrFind(const core::RequestContext& ctx,
                                                      const std::vector<Shipment>& shipments, int64_t now) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         Shipments next = shipments_;
         std::vector<Shipment> stored;
@@ -44,20 +46,23 @@ class MemoryShippingRepository final : public ShippingRepository {
         shipments_ = std::move(next);
         return stored;
     }
-    core::Result<Shipment> FindByOrder(const core::RequestContext&, std::string_view order_id) override {
+    core::Result<Shipment> FindByOrder(const core::RequestContext& ctx, std::string_view order_id) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = FindOrder(shipments_, order_id);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");
         return it->second;
     }
-    core::Result<Shipment> FindByTracking(const core::RequestContext&, std::string_view tracking_number) override {
+    core::Result<Shipment> FindByTracking(const core::RequestContext& ctx, std::string_view tracking_number) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = shipments_.find(tracking_number);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");
         return it->second;
     }
-    core::Result<Shipment> AddEvent(const core::RequestContext&, std::string_view tracking_number,
+    core::Result<Shipment> AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
                                     const TrackingEvent& event) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = shipments_.find(tracking_number);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");

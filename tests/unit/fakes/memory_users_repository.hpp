@@ -1,7 +1,7 @@
 #pragma once
 
 // An in-memory UsersRepository for unit tests (LevelDB's NewMemEnv idea): plain maps under
-// one mutex, behaving as SqliteUsersRepository does. It does not check deadlines.
+// one mutex, behaving as SqliteUsersRepository does, an expired deadline refused included.
 
 #include <algorithm>
 #include <map>
@@ -16,35 +16,40 @@ namespace emporium::users {
 
 class MemoryUsersRepository final : public UsersRepository {
   public:
-    core::Result<void> InsertUser(const core::RequestContext&, const UserRecord& record) override {
+    core::Result<void> InsertUser(const core::RequestContext& ctx, const UserRecord& record) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         if (users_.contains(record.user.id) || FindByEmail(record.user.email) != users_.end())
             return core::Error::Conflict("user id or email taken");
         users_.emplace(record.user.id, record);
         return core::Ok();
     }
-    core::Result<UserRecord> FindUserByEmail(const core::RequestContext&, std::string_view email) override {
+    core::Result<UserRecord> FindUserByEmail(const core::RequestContext& ctx, std::string_view email) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = FindByEmail(email);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
         return it->second;
     }
-    core::Result<UserRecord> FindUserById(const core::RequestContext&, std::string_view id) override {
+    core::Result<UserRecord> FindUserById(const core::RequestContext& ctx, std::string_view id) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
         return it->second;
     }
-    core::Result<void> UpdateUserName(const core::RequestContext&, std::string_view id, std::string_view name,
+    core::Result<void> UpdateUserName(const core::RequestContext& ctx, std::string_view id, std::string_view name,
                                       int64_t) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
         it->second.user.name = std::string(name);
         return core::Ok();
     }
-    core::Result<void> UpdateRoleAndPassword(const core::RequestContext&, std::string_view id, core::Role role,
+    core::Result<void> UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id, core::Role role,
                                              std::string_view password_hash, int64_t) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
@@ -53,7 +58,8 @@ class MemoryUsersRepository final : public UsersRepository {
         return core::Ok();
     }
 
-    core::Result<void> InsertSession(const core::RequestContext&, const SessionRecord& record) override {
+    core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         if (sessions_.contains(record.token_hash)) return core::Error::Conflict("session token taken");
         // As the foreign key does in SQLite: a session of an unknown user is an internal error.
@@ -63,7 +69,8 @@ class MemoryUsersRepository final : public UsersRepository {
         sessions_.emplace(record.token_hash, std::move(stored));
         return core::Ok();
     }
-    core::Result<SessionRecord> FindSession(const core::RequestContext&, std::string_view token_hash) override {
+    core::Result<SessionRecord> FindSession(const core::RequestContext& ctx, std::string_view token_hash) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(token_hash);
         if (it == sessions_.end()) return core::Error::NotFound("No such session.");
@@ -72,13 +79,17 @@ class MemoryUsersRepository final : public UsersRepository {
         return record;
     }
     // Like the adapter: revoking an unknown or already revoked session is a no-op, not kNotFound.
-    core::Result<void> RevokeSession(const core::RequestContext&, std::string_view token_hash, int64_t now) override {
+    core::Result<void> RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,
+                                     int64_t now) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(token_hash);
         if (it != sessions_.end() && !it->second.revoked_at) it->second.revoked_at = now;
         return core::Ok();
     }
-    core::Result<void> RevokeUserSessions(const core::RequestContext&, std::string_view user_id, int64_t now) override {
+    core::Result<void> RevokeUserSessions(const core::RequestContext& ctx, std::string_view user_id,
+                                          int64_t now) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         for (auto& [token, session] : sessions_)
             if (session.user_id == user_id && !session.revoked_at) session.revoked_at = now;
@@ -86,7 +97,9 @@ class MemoryUsersRepository final : public UsersRepository {
     }
 
     // By created_at, then insertion order.
-    core::Result<std::vector<Address>> ListAddresses(const core::RequestContext&, std::string_view user_id) override {
+    core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx,
+                                                     std::string_view user_id) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         std::vector<Address> out;
         for (const auto& address : addresses_)
@@ -95,14 +108,17 @@ class MemoryUsersRepository final : public UsersRepository {
                          [](const Address& a, const Address& b) { return a.created_at < b.created_at; });
         return out;
     }
-    core::Result<Address> FindAddress(const core::RequestContext&, std::string_view user_id,
+    core::Result<Address> FindAddress(const core::RequestContext& ctx, std::string_view user_id,
                                       std::string_view address_id) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = FindOwned(user_id, address_id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");
         return *it;
     }
-    core::Result<void> InsertAddress(const core::RequestContext&, const Address& address, int max_per_user) override {
+    core::Result<void> InsertAddress(const core::RequestContext& ctx, const Address& address,
+                                     int max_per_user) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto count = std::count_if(addresses_.begin(), addresses_.end(),
                                    [&](const Address& a) { return a.user_id == address.user_id; });
@@ -115,7 +131,8 @@ class MemoryUsersRepository final : public UsersRepository {
         return core::Ok();
     }
     // Replaces every field but created_at of the address `address.id` of `address.user_id`.
-    core::Result<void> UpdateAddress(const core::RequestContext&, const Address& address) override {
+    core::Result<void> UpdateAddress(const core::RequestContext& ctx, const Address& address) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = FindOwned(address.user_id, address.id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");
@@ -125,8 +142,9 @@ class MemoryUsersRepository final : public UsersRepository {
         if (address.is_default) ClearOtherDefaults(address);
         return core::Ok();
     }
-    core::Result<void> DeleteAddress(const core::RequestContext&, std::string_view user_id,
+    core::Result<void> DeleteAddress(const core::RequestContext& ctx, std::string_view user_id,
                                      std::string_view address_id) override {
+        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
         std::lock_guard lock(mutex_);
         auto it = FindOwned(user_id, address_id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");
