@@ -165,17 +165,27 @@ const std::vector<std::string>& EmbeddedSchemas() {
     return kSchemas;
 }
 
-Result<std::unique_ptr<infra::sqlite::Database>> OpenEmbeddedDatabase(const config::Settings& settings) {
+namespace {
+
+// The embedded database at `path` with every schema and the storage settings.
+infra::sqlite::DatabaseOptions EmbeddedDatabaseOptions(const config::Settings& settings, const fs::path& path) {
     infra::sqlite::DatabaseOptions options;
     options.name = "emporium";
-    options.path = (fs::path(settings.storage.data_dir) / kDatabaseFile).string();
+    options.path = path.string();
     options.read_connections = settings.storage.read_connections;
     options.busy_timeout_ms = settings.storage.busy_timeout_ms;
     options.write_batch_max = settings.storage.write_batch_max;
     options.wal_checkpoint_pages = settings.storage.wal_checkpoint_pages;
     options.cache_kib = settings.storage.page_cache_kib;
     options.migrations = infra::sqlite::EmbeddedMigrations(EmbeddedSchemas());
-    return infra::sqlite::Database::Open(std::move(options));
+    return options;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<infra::sqlite::Database>> OpenEmbeddedDatabase(const config::Settings& settings) {
+    return infra::sqlite::Database::Open(
+        EmbeddedDatabaseOptions(settings, fs::path(settings.storage.data_dir) / kDatabaseFile));
 }
 
 std::string FindLegacyLayout(const std::string& data_dir) {
@@ -238,11 +248,8 @@ Result<LegacyMigrationReport> MigrateLegacyDataDir(const config::Settings& setti
     std::error_code ignored;
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(building.string() + suffix, ignored);
     {
-        infra::sqlite::DatabaseOptions options;
-        options.name = "emporium";
-        options.path = building.string();
-        options.read_connections = 0;
-        options.migrations = infra::sqlite::EmbeddedMigrations(EmbeddedSchemas());
+        auto options = EmbeddedDatabaseOptions(settings, building);
+        options.read_connections = 0;  // created and migrated only; the copy uses its own connection
         auto created = infra::sqlite::Database::Open(std::move(options));
         if (!created.ok()) return created.error();
     }

@@ -4,8 +4,8 @@
 #include <optional>
 #include <set>
 
+#include "core/deadline.hpp"
 #include "core/random.hpp"
-#include "infra/sqlite/deadline.hpp"
 #include "observability/log.hpp"
 #include "resilience/jitter.hpp"
 #include "runtime/thread_name.hpp"
@@ -471,7 +471,7 @@ Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
 }
 
 Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(const core::RequestContext& ctx, int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::vector<DeadLetter> all;
     for (const auto& [source, db] : sources_) {
         auto letters = db->Read<std::vector<DeadLetter>>([&](Connection& c) -> Result<std::vector<DeadLetter>> {
@@ -496,7 +496,7 @@ Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(const core::Reque
 }
 
 Result<DeadLetter> LocalEventBus::Replay(const core::RequestContext& ctx, std::string_view dead_letter_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::lock_guard replaying(replay_mutex_);  // a letter is replayed once, however many ask
     for (const auto& [source, db] : sources_) {
         auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {

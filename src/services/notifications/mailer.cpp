@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "core/clock.hpp"
+#include "core/deadline.hpp"
 
 namespace emporium::notifications {
 
@@ -49,7 +50,7 @@ std::string FormatMessage(const Mail& mail, const std::string& from) {
 }
 
 core::Result<void> SmtpMailer::Deliver(const core::RequestContext& ctx, const Mail& mail) {
-    if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     struct Upload {
         std::string data;
         std::size_t offset = 0;
@@ -82,7 +83,7 @@ core::Result<void> SmtpMailer::Deliver(const core::RequestContext& ctx, const Ma
 }
 
 core::Result<void> MaildirMailer::Deliver(const core::RequestContext& ctx, const Mail& mail) {
-    if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     namespace fs = std::filesystem;
     std::string text = FormatMessage(mail, from_);
     std::lock_guard lock(spool_mutex_);

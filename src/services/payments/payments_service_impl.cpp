@@ -34,14 +34,17 @@ Error Declined(const std::string& code) {
                  {{"card", code}}};
 }
 
-}  // namespace
-
-namespace {
-// Whether a failed provider call says something about the provider: an outage or a
-// timeout of its own does, a call cut short (or never made) because the caller's deadline
-// had passed does not, and must not open the circuit breaker for everyone.
-bool ProviderFailed(const core::Error& error, const core::RequestContext& ctx) {
-    return error.code == core::ErrorCode::kUnavailable && !ctx.Expired();
+// Tells the circuit breaker what a provider call showed: an answer (a refusal included) is a
+// provider that works, an outage or a timeout of its own is a failure, and a call cut short
+// (or never made) because the caller's deadline had passed says nothing about the provider,
+// so it must not open the breaker for everyone.
+template <typename T>
+void RecordProviderCall(resilience::CircuitBreaker& breaker, const core::Result<T>& outcome,
+                        const core::RequestContext& ctx) {
+    if (outcome.ok() || outcome.error().code != core::ErrorCode::kUnavailable)
+        breaker.Record(true);
+    else if (!ctx.Expired())
+        breaker.Record(false);
 }
 }  // namespace
 
@@ -49,12 +52,7 @@ Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const core::RequestContex
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; calls are paused");
     auto charge =
         provider_->Charge(ctx, payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
-    if (charge.ok())
-        breaker_.Record(true);
-    else if (ProviderFailed(charge.error(), ctx))
-        breaker_.Record(false);
-    else if (charge.error().code != core::ErrorCode::kUnavailable)
-        breaker_.Record(true);  // an answer (a refusal) is a provider that works
+    RecordProviderCall(breaker_, charge, ctx);
     return charge;
 }
 
@@ -345,10 +343,7 @@ Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext& ctx, s
     if (payment.status != PaymentStatus::kSucceeded) return Error::Conflict("This order has no completed payment.");
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; retry the cancellation later");
     auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
-    if (refunded.ok() || refunded.error().code != core::ErrorCode::kUnavailable)
-        breaker_.Record(true);
-    else if (ProviderFailed(refunded.error(), ctx))
-        breaker_.Record(false);
+    RecordProviderCall(breaker_, refunded, ctx);
     if (!refunded.ok()) return refunded.error();
     payment.status = PaymentStatus::kRefunded;
     payment.updated_at = clock_.NowSeconds();

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/catalog/catalog_repository.hpp"
 
 namespace emporium::catalog {
@@ -22,7 +23,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
   public:
     // Unique keys of categories clash with a bare kConflict (no field error), as in the adapter.
     core::Result<void> InsertCategory(const core::RequestContext& ctx, const Category& category) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         const auto& categories = state_.categories;
         if (categories.contains(category.id) || CategoryBySlug(category.slug) != categories.end())
@@ -34,7 +35,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     }
     // Renames (name and slug); parent and path stay.
     core::Result<void> UpdateCategory(const core::RequestContext& ctx, const Category& category, int64_t) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = state_.categories.find(category.id);
         if (it == state_.categories.end()) return core::Error::NotFound("No such category.");
@@ -46,7 +47,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     }
     // By path: parents before children.
     core::Result<std::vector<Category>> ListCategories(const core::RequestContext& ctx) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<Category> out;
         for (const auto& [id, category] : state_.categories) out.push_back(category);
@@ -54,7 +55,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return out;
     }
     core::Result<Category> FindCategory(const core::RequestContext& ctx, std::string_view id_or_slug) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = id_or_slug.starts_with("cat_") ? state_.categories.find(id_or_slug) : CategoryBySlug(id_or_slug);
         if (it == state_.categories.end()) return core::Error::NotFound("No such category.");
@@ -64,7 +65,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     // All or nothing: the batch is applied to a copy that replaces the state on success.
     core::Result<void> InsertProducts(const core::RequestContext& ctx, const std::vector<Product>& products,
                                       Events) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         State next = state_;
         for (const auto& product : products) {
@@ -82,7 +83,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     }
     // Keeps seq and created_at; everything else (variants too) is replaced.
     core::Result<void> UpdateProduct(const core::RequestContext& ctx, const Product& product) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         EMPORIUM_ASSIGN_OR_RETURN(auto path, CategoryPath(state_, product.category_id));
         auto it = state_.products.find(product.id);
@@ -102,7 +103,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return core::Ok();
     }
     core::Result<Product> FindProduct(const core::RequestContext& ctx, std::string_view id_or_slug) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = id_or_slug.starts_with("prd_") ? state_.products.find(id_or_slug) : ProductBySlug(state_, id_or_slug);
         if (it == state_.products.end()) return core::Error::NotFound("No such product.");
@@ -110,7 +111,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     }
     core::Result<std::vector<ListedProduct>> ListProducts(const core::RequestContext& ctx,
                                                           const ProductFilter& filter) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<const Row*> rows;
         for (const auto& [id, row] : state_.products)
@@ -124,12 +125,12 @@ class MemoryCatalogRepository final : public CatalogRepository {
         return out;
     }
     core::Result<int64_t> CountProducts(const core::RequestContext& ctx) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         return static_cast<int64_t>(state_.products.size());
     }
     core::Result<VariantInfo> FindVariant(const core::RequestContext& ctx, std::string_view sku) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         for (const auto& [id, row] : state_.products)
             for (const auto& variant : row.product.variants)
@@ -139,7 +140,7 @@ class MemoryCatalogRepository final : public CatalogRepository {
     // Each known SKU once, by SKU.
     core::Result<std::vector<VariantInfo>> FindVariants(const core::RequestContext& ctx,
                                                         const std::vector<std::string>& skus) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::set<std::string, std::less<>> wanted(skus.begin(), skus.end());
         std::map<std::string, VariantInfo> found;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/inventory/inventory_repository.hpp"
 
 namespace emporium::inventory {
@@ -23,20 +24,20 @@ namespace emporium::inventory {
 class MemoryInventoryRepository final : public InventoryRepository {
   public:
     core::Result<Stock> FindStock(const core::RequestContext& ctx, std::string_view sku) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         return StockOf(sku);
     }
     core::Result<std::vector<Stock>> FindStocks(const core::RequestContext& ctx,
                                                 const std::vector<std::string>& skus) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<Stock> out;
         for (const auto& sku : skus) out.push_back(StockOf(sku));
         return out;
     }
     core::Result<Stock> ApplyAdjustment(const core::RequestContext& ctx, Adjustment& adjustment) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         State next = state_;
         EMPORIUM_ASSIGN_OR_RETURN(Stock stock, Apply(next, adjustment));
@@ -45,7 +46,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
     }
     core::Result<void> ApplyAdjustments(const core::RequestContext& ctx,
                                         std::vector<Adjustment>& adjustments) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         State next = state_;
         for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(next, adjustment));
@@ -56,7 +57,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
                                                                               std::string_view sku,
                                                                               std::optional<int64_t> before_seq,
                                                                               int limit) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<std::pair<Adjustment, int64_t>> out;
         int64_t before = before_seq.value_or(std::numeric_limits<int64_t>::max());
@@ -70,7 +71,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
     // Reserving an id again is a no-op, whatever the lines. Lines of one SKU add up.
     core::Result<void> Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
                                const std::vector<ReservationLine>& lines, int64_t expires_at, int64_t now) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         if (state_.reservations.contains(reservation_id)) return core::Ok();
         State next = state_;
@@ -92,7 +93,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
     }
     core::Result<void> Finish(const core::RequestContext& ctx, std::string_view reservation_id, ReservationStatus to,
                               int64_t now, std::optional<std::string>) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = state_.reservations.find(reservation_id);
         if (it == state_.reservations.end()) return core::Error::NotFound("No such reservation.");
@@ -112,7 +113,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
     // Active reservations with expires_at <= now, soonest expiry first.
     core::Result<std::vector<std::string>> FindExpired(const core::RequestContext& ctx, int64_t now,
                                                        int limit) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<std::pair<std::pair<int64_t, int64_t>, std::string>> expired;
         for (const auto& [id, reservation] : state_.reservations)
@@ -127,7 +128,7 @@ class MemoryInventoryRepository final : public InventoryRepository {
         return out;
     }
     core::Result<void> Restock(const core::RequestContext& ctx, std::string_view reservation_id, int64_t now) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto found = state_.reservations.find(reservation_id);
         if (found == state_.reservations.end()) return core::Error::NotFound("No such reservation.");

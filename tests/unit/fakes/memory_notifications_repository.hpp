@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/notifications/notifications_repository.hpp"
 
 namespace emporium::notifications {
@@ -21,7 +22,7 @@ class MemoryNotificationsRepository final : public NotificationsRepository {
   public:
     core::Result<std::vector<bool>> Handled(const core::RequestContext& ctx, std::string_view consumer,
                                             const std::vector<std::string>& event_ids) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<bool> seen;
         seen.reserve(event_ids.size());
@@ -32,7 +33,7 @@ class MemoryNotificationsRepository final : public NotificationsRepository {
     // event is marked handled either way.
     core::Result<void> RecordSent(const core::RequestContext& ctx, std::string_view consumer,
                                   const std::vector<SentMail>& mails, int64_t) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         for (const SentMail& mail : mails) {
             sent_.try_emplace(mail.id, mail);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/orders/orders_repository.hpp"
@@ -151,7 +152,7 @@ class MemoryOrdersRepository final : public OrdersRepository {
 
     // The store of `shard`, after the deadline check every method starts with.
     core::Result<Store*> Find(const core::RequestContext& ctx, int shard) {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         if (shard < 0 || shard >= ShardCount()) return core::Error::NotFound("No such order.");
         return &stores_[static_cast<std::size_t>(store_of_shard_[static_cast<std::size_t>(shard)])];
     }

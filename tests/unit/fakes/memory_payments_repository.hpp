@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/payments/payments_repository.hpp"
@@ -25,7 +26,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
   public:
     core::Result<void> Insert(const core::RequestContext& ctx, const Payment& payment) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         if (payments_.contains(payment.order_id))
             return core::Error::Conflict("UNIQUE constraint failed: payments.order_id");
         for (const auto& [order_id, stored] : payments_)
@@ -42,7 +43,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
 
     core::Result<Payment> FindByOrder(const core::RequestContext& ctx, std::string_view order_id) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         auto it = payments_.find(order_id);
         if (it == payments_.end()) return core::Error::NotFound("This order has no payment.");
         return it->second;
@@ -51,7 +52,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
     core::Result<bool> Update(const core::RequestContext& ctx, const Payment& payment,
                               PaymentStatus expected) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         for (auto& [order_id, stored] : payments_) {
             if (stored.id != payment.id) continue;
             if (stored.status != expected) return false;
@@ -70,7 +71,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
 
     core::Result<std::vector<Payment>> FindDue(const core::RequestContext& ctx, int64_t now, int limit) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::vector<Payment> due;
         for (const auto& [order_id, stored] : payments_)
             if (stored.status == PaymentStatus::kProcessing && stored.next_retry_at && *stored.next_retry_at <= now)
@@ -88,7 +89,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
                                                                 int64_t stale_before) override {
         using Answer = std::optional<KeyedRequest>;
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         auto [it, claimed] = keyed_.try_emplace({std::string(user_id), std::string(key)});
         KeyedRequest& stored = it->second;
         if (claimed || (stored.status == 0 && stored.claimed_at < stale_before)) {  // new, or taken over
@@ -102,7 +103,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
 
     core::Result<int64_t> PruneKeyedRequests(const core::RequestContext& ctx, int64_t before) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         return static_cast<int64_t>(
             std::erase_if(keyed_, [&](const auto& entry) { return entry.second.claimed_at < before; }));
     }
@@ -110,7 +111,7 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
     core::Result<bool> FinishKeyedRequest(const core::RequestContext& ctx, std::string_view user_id,
                                           const KeyedRequest& answer, bool forget) override {
         std::lock_guard lock(mutex_);
-        EMPORIUM_TRY(CheckDeadline(ctx));
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         auto it = keyed_.find({std::string(user_id), answer.key});
         if (it == keyed_.end() || it->second.status != 0 || it->second.claimed_at != answer.claimed_at) return false;
         if (forget) {
@@ -124,11 +125,6 @@ class MemoryPaymentsRepository final : public PaymentsRepository {
     }
 
   private:
-    static core::Result<void> CheckDeadline(const core::RequestContext& ctx) {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
-        return core::Ok();
-    }
-
     std::mutex mutex_;
     std::map<std::string, Payment, std::less<>> payments_;               // by order id
     std::map<std::pair<std::string, std::string>, KeyedRequest> keyed_;  // by (user id, key)

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/recommendations/recommendations_repository.hpp"
 
 namespace emporium::recommendations {
@@ -25,7 +26,7 @@ class MemoryRecommendationsRepository final : public RecommendationsRepository {
     // each pair of its product with another line's (a product listed twice counts twice).
     core::Result<void> RecordOrders(const core::RequestContext& ctx, const std::vector<OrderSales>& orders,
                                     int64_t) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         for (const OrderSales& order : orders) {
             if (!handled_.insert(order.event_id).second) continue;
@@ -39,7 +40,7 @@ class MemoryRecommendationsRepository final : public RecommendationsRepository {
     }
     core::Result<std::vector<ScoredProduct>> BoughtTogether(const core::RequestContext& ctx,
                                                             std::string_view product_id, int limit) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<ScoredProduct> out;
         for (const auto& [pair, orders] : pairs_)
@@ -48,7 +49,7 @@ class MemoryRecommendationsRepository final : public RecommendationsRepository {
     }
     core::Result<std::vector<ScoredProduct>> Trending(const core::RequestContext& ctx, int64_t since_hour,
                                                       int limit) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::map<std::string, int64_t> totals;
         for (const auto& [key, units] : units_)

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/shipping/shipping_repository.hpp"
 
 namespace emporium::shipping {
@@ -24,7 +25,7 @@ class MemoryShippingRepository final : public ShippingRepository {
     // another order is a kConflict that stores nothing of the batch.
     core::Result<std::vector<Shipment>> InsertOrFind(const core::RequestContext& ctx,
                                                      const std::vector<Shipment>& shipments, int64_t now) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         Shipments next = shipments_;
         std::vector<Shipment> stored;
@@ -47,14 +48,14 @@ class MemoryShippingRepository final : public ShippingRepository {
         return stored;
     }
     core::Result<Shipment> FindByOrder(const core::RequestContext& ctx, std::string_view order_id) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = FindOrder(shipments_, order_id);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");
         return it->second;
     }
     core::Result<Shipment> FindByTracking(const core::RequestContext& ctx, std::string_view tracking_number) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = shipments_.find(tracking_number);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");
@@ -62,7 +63,7 @@ class MemoryShippingRepository final : public ShippingRepository {
     }
     core::Result<Shipment> AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
                                     const TrackingEvent& event) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = shipments_.find(tracking_number);
         if (it == shipments_.end()) return core::Error::NotFound("No such shipment.");

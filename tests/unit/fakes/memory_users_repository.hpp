@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "services/users/users_repository.hpp"
 
 namespace emporium::users {
@@ -17,7 +18,7 @@ namespace emporium::users {
 class MemoryUsersRepository final : public UsersRepository {
   public:
     core::Result<void> InsertUser(const core::RequestContext& ctx, const UserRecord& record) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         if (users_.contains(record.user.id) || FindByEmail(record.user.email) != users_.end())
             return core::Error::Conflict("user id or email taken");
@@ -25,14 +26,14 @@ class MemoryUsersRepository final : public UsersRepository {
         return core::Ok();
     }
     core::Result<UserRecord> FindUserByEmail(const core::RequestContext& ctx, std::string_view email) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = FindByEmail(email);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
         return it->second;
     }
     core::Result<UserRecord> FindUserById(const core::RequestContext& ctx, std::string_view id) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
@@ -40,7 +41,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<void> UpdateUserName(const core::RequestContext& ctx, std::string_view id, std::string_view name,
                                       int64_t) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
@@ -49,7 +50,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<void> UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id, core::Role role,
                                              std::string_view password_hash, int64_t) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = users_.find(id);
         if (it == users_.end()) return core::Error::NotFound("No such user.");
@@ -59,7 +60,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
 
     core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         if (sessions_.contains(record.token_hash)) return core::Error::Conflict("session token taken");
         // As the foreign key does in SQLite: a session of an unknown user is an internal error.
@@ -70,7 +71,7 @@ class MemoryUsersRepository final : public UsersRepository {
         return core::Ok();
     }
     core::Result<SessionRecord> FindSession(const core::RequestContext& ctx, std::string_view token_hash) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(token_hash);
         if (it == sessions_.end()) return core::Error::NotFound("No such session.");
@@ -81,7 +82,7 @@ class MemoryUsersRepository final : public UsersRepository {
     // Like the adapter: revoking an unknown or already revoked session is a no-op, not kNotFound.
     core::Result<void> RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,
                                      int64_t now) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = sessions_.find(token_hash);
         if (it != sessions_.end() && !it->second.revoked_at) it->second.revoked_at = now;
@@ -89,7 +90,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<void> RevokeUserSessions(const core::RequestContext& ctx, std::string_view user_id,
                                           int64_t now) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         for (auto& [token, session] : sessions_)
             if (session.user_id == user_id && !session.revoked_at) session.revoked_at = now;
@@ -99,7 +100,7 @@ class MemoryUsersRepository final : public UsersRepository {
     // By created_at, then insertion order.
     core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx,
                                                      std::string_view user_id) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         std::vector<Address> out;
         for (const auto& address : addresses_)
@@ -110,7 +111,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<Address> FindAddress(const core::RequestContext& ctx, std::string_view user_id,
                                       std::string_view address_id) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = FindOwned(user_id, address_id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");
@@ -118,7 +119,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<void> InsertAddress(const core::RequestContext& ctx, const Address& address,
                                      int max_per_user) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto count = std::count_if(addresses_.begin(), addresses_.end(),
                                    [&](const Address& a) { return a.user_id == address.user_id; });
@@ -132,7 +133,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     // Replaces every field but created_at of the address `address.id` of `address.user_id`.
     core::Result<void> UpdateAddress(const core::RequestContext& ctx, const Address& address) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = FindOwned(address.user_id, address.id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");
@@ -144,7 +145,7 @@ class MemoryUsersRepository final : public UsersRepository {
     }
     core::Result<void> DeleteAddress(const core::RequestContext& ctx, std::string_view user_id,
                                      std::string_view address_id) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         auto it = FindOwned(user_id, address_id);
         if (it == addresses_.end()) return core::Error::NotFound("No such address.");

@@ -1,8 +1,8 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
 #include "core/clock.hpp"
+#include "core/deadline.hpp"
 #include "core/json_writer.hpp"
-#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::catalog {
@@ -195,7 +195,7 @@ Result<void> PublishProductChanged(Connection& c, const Product& product) {
 }  // namespace
 
 Result<void> SqliteCatalogRepository::InsertCategory(const core::RequestContext& ctx, const Category& category) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertCategory));
         stmt.Bind(1, category.id).Bind(2, category.slug).Bind(3, category.name);
@@ -207,7 +207,7 @@ Result<void> SqliteCatalogRepository::InsertCategory(const core::RequestContext&
 
 Result<void> SqliteCatalogRepository::UpdateCategory(const core::RequestContext& ctx, const Category& category,
                                                      int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdateCategory));
         stmt.Bind(1, category.id).Bind(2, category.name).Bind(3, category.slug).Bind(4, now);
@@ -218,7 +218,7 @@ Result<void> SqliteCatalogRepository::UpdateCategory(const core::RequestContext&
 }
 
 Result<std::vector<Category>> SqliteCatalogRepository::ListCategories(const core::RequestContext& ctx) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<Category>>([&](Connection& c) -> Result<std::vector<Category>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectCategories));
         std::vector<Category> out;
@@ -232,7 +232,7 @@ Result<std::vector<Category>> SqliteCatalogRepository::ListCategories(const core
 }
 
 Result<Category> SqliteCatalogRepository::FindCategory(const core::RequestContext& ctx, std::string_view id_or_slug) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Category>([&](Connection& c) -> Result<Category> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
                                   c.Prepare(IsCategoryId(id_or_slug) ? kSelectCategoryById : kSelectCategoryBySlug));
@@ -245,7 +245,7 @@ Result<Category> SqliteCatalogRepository::FindCategory(const core::RequestContex
 
 Result<void> SqliteCatalogRepository::InsertProducts(const core::RequestContext& ctx,
                                                      const std::vector<Product>& products, Events events) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const auto& product : products) {
             EMPORIUM_TRY(WriteProductRow(c, kInsertProduct, product, true));
@@ -257,7 +257,7 @@ Result<void> SqliteCatalogRepository::InsertProducts(const core::RequestContext&
 }
 
 Result<void> SqliteCatalogRepository::UpdateProduct(const core::RequestContext& ctx, const Product& product) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_TRY(WriteProductRow(c, kUpdateProduct, product, false));
         EMPORIUM_ASSIGN_OR_RETURN(auto remove, c.Prepare(kDeleteVariants));
@@ -269,7 +269,7 @@ Result<void> SqliteCatalogRepository::UpdateProduct(const core::RequestContext& 
 }
 
 Result<Product> SqliteCatalogRepository::FindProduct(const core::RequestContext& ctx, std::string_view id_or_slug) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Product>([&](Connection& c) -> Result<Product> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
                                   c.Prepare(IsProductId(id_or_slug) ? kSelectProductById : kSelectProductBySlug));
@@ -284,7 +284,7 @@ Result<Product> SqliteCatalogRepository::FindProduct(const core::RequestContext&
 
 Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const core::RequestContext& ctx,
                                                                          const ProductFilter& filter) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     // The SQL text varies only with which filters are present (a few dozen shapes), so
     // each shape is prepared once per connection and cached; values are always bound.
     std::string sql = "SELECT ";
@@ -365,7 +365,7 @@ Result<std::vector<ListedProduct>> SqliteCatalogRepository::ListProducts(const c
 }
 
 Result<int64_t> SqliteCatalogRepository::CountProducts(const core::RequestContext& ctx) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<int64_t>([&](Connection& c) -> Result<int64_t> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kCountProducts));
         EMPORIUM_TRY(stmt.Step());
@@ -374,7 +374,7 @@ Result<int64_t> SqliteCatalogRepository::CountProducts(const core::RequestContex
 }
 
 Result<VariantInfo> SqliteCatalogRepository::FindVariant(const core::RequestContext& ctx, std::string_view sku) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<VariantInfo>([&](Connection& c) -> Result<VariantInfo> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariant));
         stmt.Bind(1, sku);
@@ -386,7 +386,7 @@ Result<VariantInfo> SqliteCatalogRepository::FindVariant(const core::RequestCont
 
 Result<std::vector<VariantInfo>> SqliteCatalogRepository::FindVariants(const core::RequestContext& ctx,
                                                                        const std::vector<std::string>& skus) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<VariantInfo>>([&](Connection& c) -> Result<std::vector<VariantInfo>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectVariantsBySku));

@@ -3,8 +3,8 @@
 #include <unordered_map>
 
 #include "core/clock.hpp"
+#include "core/deadline.hpp"
 #include "core/json_writer.hpp"
-#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::inventory {
@@ -78,7 +78,7 @@ Result<Stock> ReadStock(Connection& c, std::string_view sku) {
 
 Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::RequestContext& ctx,
                                                                  const std::vector<std::string>& skus) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::string list = core::JsonStringArray(skus);
     return db_.Read<std::vector<Stock>>([&](Connection& c) -> Result<std::vector<Stock>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectStocks));
@@ -101,7 +101,7 @@ Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::Req
 }
 
 Result<Stock> SqliteInventoryRepository::FindStock(const core::RequestContext& ctx, std::string_view sku) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Stock>([&](Connection& c) { return ReadStock(c, sku); });
 }
 
@@ -155,13 +155,13 @@ Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
 }  // namespace
 
 Result<Stock> SqliteInventoryRepository::ApplyAdjustment(const core::RequestContext& ctx, Adjustment& a) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<Stock>([&](Connection& c) { return Apply(c, a, true); });
 }
 
 Result<void> SqliteInventoryRepository::ApplyAdjustments(const core::RequestContext& ctx,
                                                          std::vector<Adjustment>& adjustments) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (auto& adjustment : adjustments) EMPORIUM_TRY(Apply(c, adjustment, false));
         return core::Ok();
@@ -170,7 +170,7 @@ Result<void> SqliteInventoryRepository::ApplyAdjustments(const core::RequestCont
 
 Result<std::vector<std::pair<Adjustment, int64_t>>> SqliteInventoryRepository::ListAdjustments(
     const core::RequestContext& ctx, std::string_view sku, std::optional<int64_t> before_seq, int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     using Rows = std::vector<std::pair<Adjustment, int64_t>>;
     return db_.Read<Rows>([&](Connection& c) -> Result<Rows> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAdjustments));
@@ -190,7 +190,7 @@ Result<std::vector<std::pair<Adjustment, int64_t>>> SqliteInventoryRepository::L
 Result<void> SqliteInventoryRepository::Reserve(const core::RequestContext& ctx, std::string_view reservation_id,
                                                 const std::vector<ReservationLine>& lines, int64_t expires_at,
                                                 int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto existing, c.Prepare(kSelectReservation));
@@ -219,7 +219,7 @@ Result<void> SqliteInventoryRepository::Reserve(const core::RequestContext& ctx,
 Result<void> SqliteInventoryRepository::Finish(const core::RequestContext& ctx, std::string_view reservation_id,
                                                ReservationStatus to, int64_t now,
                                                std::optional<std::string> released_event_reason) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         std::string status;
         {
@@ -258,7 +258,7 @@ Result<void> SqliteInventoryRepository::Finish(const core::RequestContext& ctx, 
 
 Result<void> SqliteInventoryRepository::Restock(const core::RequestContext& ctx, std::string_view reservation_id,
                                                 int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto select, c.Prepare(kSelectReservation));
@@ -287,7 +287,7 @@ Result<void> SqliteInventoryRepository::Restock(const core::RequestContext& ctx,
 
 Result<std::vector<std::string>> SqliteInventoryRepository::FindExpired(const core::RequestContext& ctx, int64_t now,
                                                                         int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<std::string>>([&](Connection& c) -> Result<std::vector<std::string>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectExpired));
         stmt.Bind(1, now).Bind(2, limit);

@@ -1,6 +1,6 @@
 #include "services/notifications/storage/sqlite_notifications_repository.hpp"
 
-#include "infra/sqlite/deadline.hpp"
+#include "core/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::notifications {
@@ -17,7 +17,7 @@ constexpr std::string_view kInsertSent =
 Result<std::vector<bool>> SqliteNotificationsRepository::Handled(const core::RequestContext& ctx,
                                                                  std::string_view consumer,
                                                                  const std::vector<std::string>& event_ids) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<bool>>([&](Connection& c) -> Result<std::vector<bool>> {
         std::vector<bool> seen;
         seen.reserve(event_ids.size());
@@ -31,7 +31,7 @@ Result<std::vector<bool>> SqliteNotificationsRepository::Handled(const core::Req
 
 Result<void> SqliteNotificationsRepository::RecordSent(const core::RequestContext& ctx, std::string_view consumer,
                                                        const std::vector<SentMail>& mails, int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const SentMail& mail : mails) {
             EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertSent));

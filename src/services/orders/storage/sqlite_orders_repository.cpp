@@ -1,7 +1,7 @@
 #include "services/orders/storage/sqlite_orders_repository.hpp"
 
+#include "core/deadline.hpp"
 #include "core/json_writer.hpp"
-#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 #include "services/orders/order_events.hpp"
 
@@ -140,7 +140,7 @@ Result<infra::sqlite::Database*> SqliteOrdersRepository::Shard(int shard) const 
 
 Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx, int shard, const Order& o,
                                                  const std::optional<IdempotencyRecord>& idempotency) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Write<void>([&](Connection& c) -> Result<void> {
         if (idempotency) {
@@ -180,7 +180,7 @@ Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx
 }
 
 Result<int64_t> SqliteOrdersRepository::PruneIdempotency(const core::RequestContext& ctx, int shard, int64_t before) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return infra::sqlite::DeleteInBatches(*db,
                                           "DELETE FROM idempotency_keys WHERE (user_id, key) IN "
@@ -191,7 +191,7 @@ Result<int64_t> SqliteOrdersRepository::PruneIdempotency(const core::RequestCont
 Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency(const core::RequestContext& ctx,
                                                                                  int shard, std::string_view user_id,
                                                                                  std::string_view key) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<std::optional<IdempotencyRecord>>([&](Connection& c) -> Result<std::optional<IdempotencyRecord>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectIdempotency));
@@ -204,14 +204,14 @@ Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency
 }
 
 Result<Order> SqliteOrdersRepository::FindOrder(const core::RequestContext& ctx, int shard, std::string_view order_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<Order>([&](Connection& c) { return LoadOrder(c, order_id); });
 }
 
 Result<std::vector<Result<Order>>> SqliteOrdersRepository::FindOrders(const core::RequestContext& ctx, int shard,
                                                                       const std::vector<std::string>& order_ids) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     using Outcomes = std::vector<Result<Order>>;
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<Outcomes>([&](Connection& c) -> Result<Outcomes> {
@@ -230,7 +230,7 @@ Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrder
                                                                                   int shard, std::string_view user_id,
                                                                                   std::optional<int64_t> before_seq,
                                                                                   int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     using Rows = std::vector<std::pair<Order, int64_t>>;
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<Rows>([&](Connection& c) -> Result<Rows> {
@@ -250,7 +250,7 @@ Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrder
 
 Result<std::vector<StatusChange>> SqliteOrdersRepository::History(const core::RequestContext& ctx, int shard,
                                                                   std::string_view order_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Read<std::vector<StatusChange>>([&](Connection& c) -> Result<std::vector<StatusChange>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectHistory));
@@ -268,7 +268,7 @@ Result<std::vector<StatusChange>> SqliteOrdersRepository::History(const core::Re
 
 Result<Order> SqliteOrdersRepository::Transition(const core::RequestContext& ctx, int shard, std::string_view order_id,
                                                  OrderStatus to, std::string_view reason, int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Write<Order>([&](Connection& c) { return TransitionIn(c, order_id, to, reason, now); });
 }
@@ -277,7 +277,7 @@ Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(const 
                                                                           const std::vector<std::string>& order_ids,
                                                                           OrderStatus to, std::string_view reason,
                                                                           int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     using Outcomes = std::vector<Result<Order>>;
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
     return db->Write<Outcomes>([&](Connection& c) -> Result<Outcomes> {

@@ -1,7 +1,7 @@
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 
+#include "core/deadline.hpp"
 #include "core/json_writer.hpp"
-#include "infra/sqlite/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::payments {
@@ -77,7 +77,7 @@ Payment ReadPayment(const Statement& row) {
 }  // namespace
 
 Result<void> SqlitePaymentsRepository::Insert(const core::RequestContext& ctx, const Payment& p) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsert));
         stmt.Bind(1, p.id).Bind(2, p.order_id).Bind(3, p.user_id).Bind(4, StatusName(p.status)).Bind(5, p.amount);
@@ -92,7 +92,7 @@ Result<void> SqlitePaymentsRepository::Insert(const core::RequestContext& ctx, c
 }
 
 Result<Payment> SqlitePaymentsRepository::FindByOrder(const core::RequestContext& ctx, std::string_view order_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Payment>([&](Connection& c) -> Result<Payment> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectByOrder));
         stmt.Bind(1, order_id);
@@ -104,7 +104,7 @@ Result<Payment> SqlitePaymentsRepository::FindByOrder(const core::RequestContext
 
 Result<bool> SqlitePaymentsRepository::Update(const core::RequestContext& ctx, const Payment& p,
                                               PaymentStatus expected) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kUpdate));
         stmt.Bind(1, p.id).Bind(2, StatusName(p.status)).Bind(3, p.provider_charge_id).Bind(4, p.failure_code);
@@ -129,7 +129,7 @@ Result<bool> SqlitePaymentsRepository::Update(const core::RequestContext& ctx, c
 
 Result<std::vector<Payment>> SqlitePaymentsRepository::FindDue(const core::RequestContext& ctx, int64_t now,
                                                                int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<Payment>>([&](Connection& c) -> Result<std::vector<Payment>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDue));
         stmt.Bind(1, now).Bind(2, limit);
@@ -148,7 +148,7 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
                                                                                 std::string_view key,
                                                                                 std::string_view fingerprint,
                                                                                 int64_t now, int64_t stale_before) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     using Answer = std::optional<KeyedRequest>;
     return db_.Write<Answer>([&](Connection& c) -> Result<Answer> {
         EMPORIUM_ASSIGN_OR_RETURN(auto claim, c.Prepare(kClaimKeyedRequest));
@@ -170,13 +170,13 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
 }
 
 Result<int64_t> SqlitePaymentsRepository::PruneKeyedRequests(const core::RequestContext& ctx, int64_t before) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return infra::sqlite::DeleteInBatches(db_, kPruneKeyedRequests, before);
 }
 
 Result<bool> SqlitePaymentsRepository::FinishKeyedRequest(const core::RequestContext& ctx, std::string_view user_id,
                                                           const KeyedRequest& answer, bool forget) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<bool>([&](Connection& c) -> Result<bool> {
         if (forget) {
             EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kForgetKeyedRequest));

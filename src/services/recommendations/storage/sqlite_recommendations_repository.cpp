@@ -1,6 +1,6 @@
 #include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 
-#include "infra/sqlite/deadline.hpp"
+#include "core/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 
 namespace emporium::recommendations {
@@ -37,7 +37,7 @@ Result<std::vector<ScoredProduct>> ReadScored(infra::sqlite::Statement& stmt) {
 
 Result<void> SqliteRecommendationsRepository::RecordOrders(const core::RequestContext& ctx,
                                                            const std::vector<OrderSales>& orders, int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         for (const OrderSales& order : orders) {
             EMPORIUM_ASSIGN_OR_RETURN(bool first_time, infra::sqlite::MarkHandled(c, kConsumer, order.event_id, now));
@@ -61,7 +61,7 @@ Result<void> SqliteRecommendationsRepository::RecordOrders(const core::RequestCo
 Result<std::vector<ScoredProduct>> SqliteRecommendationsRepository::BoughtTogether(const core::RequestContext& ctx,
                                                                                    std::string_view product_id,
                                                                                    int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<ScoredProduct>>([&](Connection& c) -> Result<std::vector<ScoredProduct>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectTogether));
         stmt.Bind(1, product_id).Bind(2, limit);
@@ -71,7 +71,7 @@ Result<std::vector<ScoredProduct>> SqliteRecommendationsRepository::BoughtTogeth
 
 Result<std::vector<ScoredProduct>> SqliteRecommendationsRepository::Trending(const core::RequestContext& ctx,
                                                                              int64_t since_hour, int limit) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<ScoredProduct>>([&](Connection& c) -> Result<std::vector<ScoredProduct>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectTrending));
         stmt.Bind(1, since_hour).Bind(2, limit);

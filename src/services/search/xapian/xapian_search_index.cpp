@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/deadline.hpp"
 #include "core/json_writer.hpp"
 
 namespace emporium::search {
@@ -253,7 +254,7 @@ Result<std::unique_ptr<XapianSearchIndex>> XapianSearchIndex::Open(const std::st
 }
 
 Result<void> XapianSearchIndex::Upsert(const core::RequestContext& ctx, const std::vector<SearchDocument>& documents) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
@@ -293,7 +294,7 @@ Result<void> XapianSearchIndex::Upsert(const core::RequestContext& ctx, const st
 }
 
 Result<void> XapianSearchIndex::Remove(const core::RequestContext& ctx, const std::vector<std::string>& product_ids) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     uint64_t change = 0;
     {
         std::lock_guard lock(write_mutex_);
@@ -346,7 +347,7 @@ Result<void> XapianSearchIndex::CommitThrough(uint64_t change) {
 }
 
 Result<std::vector<std::string>> XapianSearchIndex::ProductIds(const core::RequestContext& ctx) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::lock_guard lock(write_mutex_);
     std::vector<std::string> ids;
     try {
@@ -360,7 +361,7 @@ Result<std::vector<std::string>> XapianSearchIndex::ProductIds(const core::Reque
 }
 
 Result<int64_t> XapianSearchIndex::Count(const core::RequestContext& ctx) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::lock_guard lock(write_mutex_);
     try {
         return static_cast<int64_t>(writer_->db.get_doccount());
@@ -420,7 +421,7 @@ Result<T> XapianSearchIndex::WithReader(std::string_view what, Work work) {
 }
 
 Result<SearchResults> XapianSearchIndex::Search(const core::RequestContext& ctx, const SearchQuery& query) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return WithReader<SearchResults>("search", [&](Reader& reader) -> Result<SearchResults> {
         Xapian::Database& db = reader.db;
         SearchResults results;
@@ -530,7 +531,7 @@ Result<SearchResults> XapianSearchIndex::Search(const core::RequestContext& ctx,
 
 Result<std::vector<Suggestion>> XapianSearchIndex::Suggest(const core::RequestContext& ctx, std::string_view prefix,
                                                            int limit) {
-    if (ctx.Expired()) return Error::Unavailable("deadline exceeded");
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     // Words as the name generator made them: lower-case letters and digits.
     std::string lowered = Xapian::Unicode::tolower(std::string(prefix));
     std::vector<std::string> words;

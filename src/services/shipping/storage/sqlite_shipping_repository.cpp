@@ -1,6 +1,6 @@
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
 
-#include "infra/sqlite/deadline.hpp"
+#include "core/deadline.hpp"
 
 namespace emporium::shipping {
 
@@ -54,7 +54,7 @@ Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key)
 Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const core::RequestContext& ctx,
                                                                      const std::vector<Shipment>& shipments,
                                                                      int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<std::vector<Shipment>>([&](Connection& c) -> Result<std::vector<Shipment>> {
         std::vector<Shipment> stored;
         stored.reserve(shipments.size());
@@ -79,19 +79,19 @@ Result<std::vector<Shipment>> SqliteShippingRepository::InsertOrFind(const core:
 }
 
 Result<Shipment> SqliteShippingRepository::FindByOrder(const core::RequestContext& ctx, std::string_view order_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByOrder, order_id); });
 }
 
 Result<Shipment> SqliteShippingRepository::FindByTracking(const core::RequestContext& ctx,
                                                           std::string_view tracking_number) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Shipment>([&](Connection& c) { return Load(c, kSelectByTracking, tracking_number); });
 }
 
 Result<Shipment> SqliteShippingRepository::AddEvent(const core::RequestContext& ctx, std::string_view tracking_number,
                                                     const TrackingEvent& event) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
         EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
         if (static_cast<int>(event.status) < static_cast<int>(shipment.status))

@@ -1,6 +1,6 @@
 #include "services/users/storage/sqlite_users_repository.hpp"
 
-#include "infra/sqlite/deadline.hpp"
+#include "core/deadline.hpp"
 
 namespace emporium::users {
 
@@ -111,7 +111,7 @@ Result<void> WriteOne(infra::sqlite::Database& db, std::string_view sql, const s
 }  // namespace
 
 Result<void> SqliteUsersRepository::InsertUser(const core::RequestContext& ctx, const UserRecord& r) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertUser));
         stmt.Bind(1, r.user.id).Bind(2, r.user.email).Bind(3, r.password_hash).Bind(4, r.user.name);
@@ -121,18 +121,18 @@ Result<void> SqliteUsersRepository::InsertUser(const core::RequestContext& ctx, 
 }
 
 Result<UserRecord> SqliteUsersRepository::FindUserByEmail(const core::RequestContext& ctx, std::string_view email) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return FindUser(db_, kSelectUserByEmail, email);
 }
 
 Result<UserRecord> SqliteUsersRepository::FindUserById(const core::RequestContext& ctx, std::string_view id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return FindUser(db_, kSelectUserById, id);
 }
 
 Result<void> SqliteUsersRepository::UpdateUserName(const core::RequestContext& ctx, std::string_view id,
                                                    std::string_view name, int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return WriteOne(
         db_, kUpdateUserName, [&](Statement& s) { s.Bind(1, id).Bind(2, name).Bind(3, now); }, "No such user.");
 }
@@ -140,7 +140,7 @@ Result<void> SqliteUsersRepository::UpdateUserName(const core::RequestContext& c
 Result<void> SqliteUsersRepository::UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id,
                                                           core::Role role, std::string_view password_hash,
                                                           int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return WriteOne(
         db_, kUpdateRoleAndPassword,
         [&](Statement& s) { s.Bind(1, id).Bind(2, RoleName(role)).Bind(3, password_hash).Bind(4, now); },
@@ -148,7 +148,7 @@ Result<void> SqliteUsersRepository::UpdateRoleAndPassword(const core::RequestCon
 }
 
 Result<void> SqliteUsersRepository::InsertSession(const core::RequestContext& ctx, const SessionRecord& r) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertSession));
         stmt.Bind(1, r.token_hash).Bind(2, r.user_id).Bind(3, r.created_at).Bind(4, r.expires_at);
@@ -157,7 +157,7 @@ Result<void> SqliteUsersRepository::InsertSession(const core::RequestContext& ct
 }
 
 Result<SessionRecord> SqliteUsersRepository::FindSession(const core::RequestContext& ctx, std::string_view token_hash) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<SessionRecord>([&](Connection& c) -> Result<SessionRecord> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectSession));
         stmt.Bind(1, token_hash);
@@ -176,7 +176,7 @@ Result<SessionRecord> SqliteUsersRepository::FindSession(const core::RequestCont
 
 Result<void> SqliteUsersRepository::RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,
                                                   int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeSession));
         stmt.Bind(1, token_hash).Bind(2, now);
@@ -186,7 +186,7 @@ Result<void> SqliteUsersRepository::RevokeSession(const core::RequestContext& ct
 
 Result<void> SqliteUsersRepository::RevokeUserSessions(const core::RequestContext& ctx, std::string_view user_id,
                                                        int64_t now) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kRevokeUserSessions));
         stmt.Bind(1, user_id).Bind(2, now);
@@ -196,7 +196,7 @@ Result<void> SqliteUsersRepository::RevokeUserSessions(const core::RequestContex
 
 Result<std::vector<Address>> SqliteUsersRepository::ListAddresses(const core::RequestContext& ctx,
                                                                   std::string_view user_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<Address>>([&](Connection& c) -> Result<std::vector<Address>> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAddresses));
         stmt.Bind(1, user_id);
@@ -212,7 +212,7 @@ Result<std::vector<Address>> SqliteUsersRepository::ListAddresses(const core::Re
 
 Result<Address> SqliteUsersRepository::FindAddress(const core::RequestContext& ctx, std::string_view user_id,
                                                    std::string_view address_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<Address>([&](Connection& c) -> Result<Address> {
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAddress));
         stmt.Bind(1, user_id).Bind(2, address_id);
@@ -224,7 +224,7 @@ Result<Address> SqliteUsersRepository::FindAddress(const core::RequestContext& c
 
 Result<void> SqliteUsersRepository::InsertAddress(const core::RequestContext& ctx, const Address& address,
                                                   int max_per_user) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         {
             EMPORIUM_ASSIGN_OR_RETURN(auto count, c.Prepare(kCountAddresses));
@@ -243,7 +243,7 @@ Result<void> SqliteUsersRepository::InsertAddress(const core::RequestContext& ct
 }
 
 Result<void> SqliteUsersRepository::UpdateAddress(const core::RequestContext& ctx, const Address& address) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
         EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateAddress));
         BindAddress(update, address);
@@ -258,7 +258,7 @@ Result<void> SqliteUsersRepository::UpdateAddress(const core::RequestContext& ct
 
 Result<void> SqliteUsersRepository::DeleteAddress(const core::RequestContext& ctx, std::string_view user_id,
                                                   std::string_view address_id) {
-    EMPORIUM_TRY(infra::sqlite::CheckDeadline(ctx));
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
     return WriteOne(
         db_, kDeleteAddress, [&](Statement& s) { s.Bind(1, user_id).Bind(2, address_id); }, "No such address.");
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/notifications/mailer.hpp"
@@ -29,7 +30,7 @@ namespace {
 class RecordingMailer final : public Mailer {
   public:
     core::Result<void> Deliver(const core::RequestContext& ctx, const Mail& mail) override {
-        if (ctx.Expired()) return core::Error::Unavailable("deadline exceeded");
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);
         mails_[mail.id] = FormatMessage(mail, "shop@example.test");
         return core::Ok();
