@@ -1,8 +1,8 @@
 #pragma once
 
 // What the storage ports' contract suites share: an adapter under test, named, with what it
-// needs kept alive, and the factories for the two kinds every port has today (SQLite over a
-// fresh test database, and the in-memory fake). A PostgreSQL adapter adds a factory here.
+// needs kept alive, and the factories of the kinds of adapter: SQLite over a fresh test
+// database, PostgreSQL over a fresh database on the tests' server, and the in-memory fake.
 
 #include <gtest/gtest.h>
 
@@ -15,9 +15,11 @@
 
 #include "core/random.hpp"
 #include "core/result.hpp"
+#include "infra/postgres/database.hpp"
 #include "infra/sqlite/database.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
+#include "test_postgres.hpp"
 
 namespace emporium::testing {
 
@@ -26,6 +28,8 @@ template <typename Port>
 struct ContractSubject {
     std::unique_ptr<TempDir> dir;
     std::unique_ptr<infra::sqlite::Database> db;
+    std::unique_ptr<TestPostgresDatabase> pg_database;  // dropped after the pool closed
+    std::unique_ptr<infra::postgres::Database> pg;
     std::unique_ptr<Port> repository;
 };
 
@@ -61,10 +65,38 @@ ContractAdapter<Port> SqliteContractAdapter(std::string service, std::vector<std
             }};
 }
 
+// The PostgreSQL adapter `Adapter` of `Port` over a fresh database on the tests' server with
+// the migrations of `schemas` (schemas/postgres/).
+template <typename Port, typename Adapter>
+ContractAdapter<Port> PostgresContractAdapter(std::vector<std::string> schemas) {
+    return {"postgres", true, [schemas] {
+                ContractSubject<Port> subject;
+                if (!core::InitCrypto()) ADD_FAILURE() << "crypto";
+                auto database = TestPostgresDatabase::Create();
+                if (!database.ok()) {
+                    ADD_FAILURE() << database.error().message;
+                    return subject;
+                }
+                subject.pg_database = std::move(database).value();
+                auto pool = OpenTestPostgres(*subject.pg_database, schemas);
+                if (!pool.ok()) {
+                    ADD_FAILURE() << pool.error().message;
+                    return subject;
+                }
+                subject.pg = std::move(pool).value();
+                subject.repository = std::make_unique<Adapter>(*subject.pg);
+                return subject;
+            }};
+}
+
 // The in-memory fake `Fake` of `Port` (it refuses an expired deadline as the SQLite adapters do).
 template <typename Port, typename Fake>
 ContractAdapter<Port> MemoryContractAdapter() {
-    return {"memory", true, [] { return ContractSubject<Port>{nullptr, nullptr, std::make_unique<Fake>()}; }};
+    return {"memory", true, [] {
+                ContractSubject<Port> subject;
+                subject.repository = std::make_unique<Fake>();
+                return subject;
+            }};
 }
 
 // The error code of a failed result; nullopt when it succeeded.

@@ -1,0 +1,246 @@
+#include "infra/postgres/database.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/embedded_files.hpp"
+
+namespace emporium::infra::postgres {
+
+using core::Error;
+using core::Result;
+
+namespace {
+
+constexpr std::string_view kSetStatementTimeout = "SELECT set_config('statement_timeout', $1, false)";
+constexpr std::string_view kBegin = "BEGIN";
+constexpr std::string_view kBeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+constexpr std::string_view kPing = "SELECT 1";
+
+// Migrations of every process take turns on this advisory lock (a constant of ours).
+constexpr std::string_view kLockMigrations = "SELECT pg_advisory_lock(7212001)";
+constexpr std::string_view kUnlockMigrations = "SELECT pg_advisory_unlock(7212001)";
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL, "
+    "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (schema, version))";
+constexpr std::string_view kSelectMigration = "SELECT 1 FROM schema_migrations WHERE schema = $1 AND version = $2";
+constexpr std::string_view kInsertMigration =
+    "INSERT INTO schema_migrations (schema, version, name, applied_at) "
+    "VALUES ($1, $2, $3, extract(epoch from now())::bigint)";
+
+// A serialization failure or deadlock: the job may simply run again.
+bool RetryableConflict(const std::string& sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
+
+}  // namespace
+
+std::vector<Migration> EmbeddedMigrations(std::string_view schema) {
+    std::string prefix = "schemas/postgres/" + std::string(schema) + "/";
+    std::vector<Migration> migrations;
+    for (const auto& file : core::EmbeddedFiles()) {
+        if (file.path.substr(0, prefix.size()) != prefix) continue;
+        std::string_view name = file.path.substr(prefix.size());
+        Migration migration;
+        migration.schema = std::string(schema);
+        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), migration.version);
+        if (ec != std::errc()) continue;
+        migration.name = std::string(name);
+        migration.sql = std::string(file.content);
+        migrations.push_back(std::move(migration));
+    }
+    std::sort(migrations.begin(), migrations.end(),
+              [](const Migration& a, const Migration& b) { return a.version < b.version; });
+    return migrations;
+}
+
+std::vector<Migration> EmbeddedMigrations(const std::vector<std::string>& schemas) {
+    std::vector<Migration> all;
+    for (const auto& schema : schemas) {
+        auto migrations = EmbeddedMigrations(std::string_view(schema));
+        all.insert(all.end(), migrations.begin(), migrations.end());
+    }
+    return all;
+}
+
+Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
+    auto database = std::unique_ptr<Database>(new Database(std::move(options)));
+    if (database->options_.connections < 1) return Error::Internal("postgres: a pool needs a connection");
+    if (!database->options_.migrations.empty()) EMPORIUM_TRY(database->Migrate());
+    return database;
+}
+
+Database::~Database() = default;
+
+Result<void> Database::Migrate() {
+    Deadline deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    EMPORIUM_ASSIGN_OR_RETURN(auto connection, Acquire(deadline));
+    connection->set_deadline(deadline);
+    auto migrate = [&]() -> Result<void> {
+        EMPORIUM_TRY(connection->Query(kLockMigrations));
+        EMPORIUM_TRY(connection->Exec(kCreateMigrationsTable));
+        for (const auto& migration : options_.migrations) {
+            EMPORIUM_ASSIGN_OR_RETURN(auto applied,
+                                      connection->Query(kSelectMigration, Params(migration.schema, migration.version)));
+            if (!applied.empty()) continue;
+            EMPORIUM_TRY(connection->Exec(kBegin));
+            auto step = [&]() -> Result<void> {
+                EMPORIUM_TRY(connection->ExecuteScript(migration.sql));
+                EMPORIUM_TRY(
+                    connection->Exec(kInsertMigration, Params(migration.schema, migration.version, migration.name)));
+                EMPORIUM_TRY(connection->Exec(kCommit));
+                return core::Ok();
+            }();
+            if (!step.ok()) {
+                (void)connection->Exec(kRollback);
+                return Error::Internal("postgres " + options_.name + ": migration " + migration.schema + "/" +
+                                       migration.name + " failed: " + step.error().message);
+            }
+        }
+        return core::Ok();
+    }();
+    (void)connection->Query(kUnlockMigrations);
+    Release(std::move(connection));
+    return migrate;
+}
+
+Result<std::unique_ptr<Connection>> Database::Acquire(Deadline deadline) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (!idle_.empty()) {
+            auto connection = std::move(idle_.back());
+            idle_.pop_back();
+            ++in_use_;
+            return connection;
+        }
+        if (open_ < options_.connections) {
+            ++open_;
+            ++in_use_;
+            lock.unlock();
+            auto opened = Connection::Open({.conninfo = options_.conninfo});
+            if (!opened.ok()) {
+                connects_failed_.fetch_add(1, std::memory_order_relaxed);
+                lock.lock();
+                --open_;
+                --in_use_;
+                available_.notify_one();
+                Error error = std::move(opened).error();
+                error.message = "postgres " + options_.name + ": " + error.message;
+                return error;
+            }
+            return std::move(opened).value();
+        }
+        ++waiting_;
+        bool timed_out = available_.wait_until(lock, deadline) == std::cv_status::timeout;
+        --waiting_;
+        if (timed_out && idle_.empty() && open_ >= options_.connections)
+            return Error::Unavailable("postgres " + options_.name + ": all " + std::to_string(options_.connections) +
+                                      " connections busy");
+    }
+}
+
+void Database::Release(std::unique_ptr<Connection> connection) {
+    std::unique_ptr<Connection> closing;
+    {
+        std::lock_guard lock(mutex_);
+        --in_use_;
+        if (connection->reusable()) {
+            idle_.push_back(std::move(connection));
+        } else {
+            --open_;
+            closing = std::move(connection);  // closed outside the lock
+        }
+    }
+    available_.notify_one();
+}
+
+Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
+                           const std::function<Result<void>(Connection&)>& work) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= ctx.deadline) {
+        failures_.fetch_add(1, std::memory_order_relaxed);
+        return Error::Unavailable("deadline exceeded");
+    }
+    if (mode == Mode::kWrite && options_.read_only)
+        return Error::Internal("postgres " + options_.name + ": a write sent to a read-only replica");
+    Deadline deadline = std::min(ctx.deadline, now + options_.max_wait);
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        auto acquired = Acquire(deadline);
+        if (!acquired.ok()) {
+            failures_.fetch_add(1, std::memory_order_relaxed);
+            return acquired.error();
+        }
+        std::unique_ptr<Connection> connection = std::move(acquired).value();
+        connection->set_deadline(deadline);
+        // The server gives up on a statement when the caller would have (the deadline's
+        // remaining time); set again only when it moved by more than a second.
+        auto remaining_ms = std::max<int64_t>(
+            1,
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+        if (std::abs(remaining_ms - connection->statement_timeout_ms) > 1000 ||
+            remaining_ms < connection->statement_timeout_ms) {
+            connection->Queue(kSetStatementTimeout, Params(std::to_string(remaining_ms)));
+            connection->statement_timeout_ms = remaining_ms;
+        }
+        if (mode == Mode::kWrite) connection->Queue(kBegin);
+        if (mode == Mode::kSnapshot) connection->Queue(kBeginSnapshot);
+
+        bool commit_sent = false;
+        Result<void> outcome = work(*connection);
+        if (outcome.ok()) {
+            if (mode == Mode::kRead) {
+                outcome = connection->Flush();
+            } else {
+                commit_sent = true;
+                auto committed = connection->Exec(kCommit);
+                if (!committed.ok()) outcome = committed.error();
+            }
+        }
+        if (outcome.ok()) {
+            if (mode == Mode::kWrite) transactions_.fetch_add(1, std::memory_order_relaxed);
+            Release(std::move(connection));
+            return core::Ok();
+        }
+        connection->DropQueued();
+        connection->statement_timeout_ms = 0;  // a failed pipeline may have rolled its setting back
+        std::string sqlstate = connection->last_sqlstate();
+        bool connection_lost = !connection->healthy();
+        if (!connection_lost && mode != Mode::kRead) (void)connection->Exec(kRollback);
+        // A connection found dead may be one the server dropped while it sat in the pool
+        // (a restart): nothing of this job was committed, so a fresh one may run it — unless
+        // COMMIT had been sent, when the outcome is unknown.
+        bool retry = RetryableConflict(sqlstate) || (connection_lost && !(commit_sent && mode == Mode::kWrite));
+        Release(std::move(connection));
+        if (retry && attempt < kAttempts && std::chrono::steady_clock::now() < deadline) {
+            retries_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        Error error = std::move(outcome).error();
+        if (error.code == core::ErrorCode::kUnavailable) failures_.fetch_add(1, std::memory_order_relaxed);
+        if (connection_lost && commit_sent && mode == Mode::kWrite)
+            error.message += " (connection lost while committing: the outcome is unknown)";
+        return error;
+    }
+}
+
+Result<void> Database::Ping(const core::RequestContext& ctx) {
+    return Read<void>(ctx, [](Connection& c) -> Result<void> {
+        EMPORIUM_TRY(c.Query(kPing));
+        return core::Ok();
+    });
+}
+
+DatabaseStats Database::Stats() const {
+    std::lock_guard lock(mutex_);
+    return {.connections_total = options_.connections,
+            .connections_open = open_,
+            .connections_in_use = in_use_,
+            .waiting = waiting_,
+            .transactions = transactions_.load(std::memory_order_relaxed),
+            .retries = retries_.load(std::memory_order_relaxed),
+            .failures = failures_.load(std::memory_order_relaxed),
+            .connects_failed = connects_failed_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace emporium::infra::postgres
