@@ -104,7 +104,8 @@ const std::vector<KeySpec>& Keys() {
             "server", "access_log", "Write one JSON line per request to stdout.",
             [](Settings & s) -> auto& { return s.server.access_log; }),
         MakeStringKey(
-            "storage", "data_dir", "Directory of the database (emporium.db), search index and mail spool (created if missing).",
+            "storage", "data_dir",
+            "Directory of the database (emporium.db), search index and mail spool (created if missing).",
             [](Settings & s) -> auto& { return s.storage.data_dir; }),
         MakeIntKey<int>(
             "storage", "blocking_threads",
@@ -175,6 +176,31 @@ const std::vector<KeySpec>& Keys() {
             "inventory", "reservation_ttl_seconds",
             "How long an unpaid order holds its stock before the sweeper releases it and cancels the order.",
             [](Settings & s) -> auto& { return s.inventory.reservation_ttl_seconds; }),
+        MakeStringKey(
+            "postgres", "primary",
+            "libpq conninfo of the PostgreSQL primary that holds every service but orders; empty runs the embedded "
+            "shop on SQLite in data_dir.",
+            [](Settings & s) -> auto& { return s.postgres.primary; }),
+        MakeStringKey(
+            "postgres", "replica",
+            "libpq conninfo of the primary's streaming replica, which serves catalog reads (read-your-writes "
+            "kept); empty reads the catalog on the primary.",
+            [](Settings & s) -> auto& { return s.postgres.replica; }),
+        MakeStringKey(
+            "postgres", "order_servers", "libpq conninfos of the order shard servers, separated by ';'.",
+            [](Settings & s) -> auto& { return s.postgres.order_servers; }),
+        MakeStringKey(
+            "postgres", "order_shard_map",
+            "Logical order shard -> index into order_servers, comma-separated (one per logical shard); empty: "
+            "round robin.",
+            [](Settings & s) -> auto& { return s.postgres.order_shard_map; }),
+        MakeIntKey<int>(
+            "postgres", "connections", "Connections in the pool of each PostgreSQL server.",
+            [](Settings & s) -> auto& { return s.postgres.connections; }),
+        MakeIntKey<int>(
+            "postgres", "replica_max_lag_ms",
+            "A replica that has not replayed the primary's writes for this long is skipped for reads.",
+            [](Settings & s) -> auto& { return s.postgres.replica_max_lag_ms; }),
         MakeIntKey<int>(
             "orders", "shards",
             "Logical order shards (every order id names its shard; embedded, all in the one database file); "
@@ -332,6 +358,10 @@ Result<void> Validate(const Settings& s) {
           "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
+    check(s.postgres.connections >= 1 && s.postgres.connections <= 256, "postgres.connections", "must be 1..256");
+    check(s.postgres.replica_max_lag_ms >= 0, "postgres.replica_max_lag_ms", "must not be negative");
+    check(s.postgres.primary.empty() || !s.postgres.order_servers.empty(), "postgres.order_servers",
+          "must name at least one server when postgres.primary is set");
     // Capped so that a payment request (four calls and the waits between them) ends within
     // the minute after which its Idempotency-Key claim may be taken over.
     check(s.payments.provider_timeout_ms >= 1 && s.payments.provider_timeout_ms <= 10'000,

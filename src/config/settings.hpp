@@ -34,6 +34,20 @@ struct StorageSettings {
     int wal_checkpoint_pages = 10'000;  // WAL pages before they are copied back into the database
 };
 
+// The distributed deployment's SQL servers. All empty: the embedded shop (SQLite in data_dir).
+struct PostgresSettings {
+    std::string primary;  // libpq conninfo of the services' primary, e.g. "host=127.0.0.1 port=5441 dbname=emporium"
+    std::string replica;  // its streaming replica, for catalog reads; empty: catalog reads on the primary
+    // The order shard servers, conninfos separated by ";" (at least one when primary is set).
+    std::string order_servers;
+    // Logical order shard → index into order_servers, comma-separated, one entry per
+    // logical shard (orders.shards of them); empty: round robin. Moving a logical shard to
+    // another server is a data copy and a change here (docs/OPERATIONS.md), not a code change.
+    std::string order_shard_map;
+    int connections = 16;           // pool bound per server (primary, replica, each order server)
+    int replica_max_lag_ms = 1000;  // a replica further behind than this is skipped for reads
+};
+
 struct SecuritySettings {
     int session_ttl_hours = 720;
     int argon2_ops_limit = 2;          // libsodium crypto_pwhash OPSLIMIT_INTERACTIVE
@@ -91,6 +105,7 @@ struct LogSettings {
 struct Settings {
     ServerSettings server;
     StorageSettings storage;
+    PostgresSettings postgres;
     SecuritySettings security;
     CatalogSettings catalog;
     CacheSettings cache;

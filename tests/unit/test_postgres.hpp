@@ -22,6 +22,13 @@ inline std::optional<std::string> TestPostgresServer() {
     return std::string(conninfo);
 }
 
+// The streaming replica of the tests' server (engines.postgres_start starts both).
+inline std::optional<std::string> TestPostgresReplica() {
+    const char* conninfo = std::getenv("EMPORIUM_TEST_POSTGRES_REPLICA");
+    if (!conninfo || !*conninfo) return std::nullopt;
+    return std::string(conninfo);
+}
+
 // A database of its own on the tests' server, created empty and dropped (with whatever is
 // still connected to it) when this goes.
 class TestPostgresDatabase {
@@ -43,6 +50,12 @@ class TestPostgresDatabase {
     }
     // The conninfo of this database.
     std::string conninfo() const { return server_ + " dbname=" + name_; }
+    // The same database on the tests' replica (it arrives there shortly after creation).
+    std::optional<std::string> replica_conninfo() const {
+        auto replica = TestPostgresReplica();
+        if (!replica) return std::nullopt;
+        return *replica + " dbname=" + name_;
+    }
 
   private:
     TestPostgresDatabase(std::string server, std::string name) : server_(std::move(server)), name_(std::move(name)) {}
