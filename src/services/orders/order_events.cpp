@@ -20,6 +20,27 @@ std::string OrderStatusChangedPayload(const Order& order, OrderStatus from, Orde
     return payload;
 }
 
+std::string OrderPlacedPayload(const Order& order) {
+    std::string payload;
+    core::JsonWriter json(payload);
+    json.BeginObject()
+        .Field("order_id", order.id)
+        .Field("user_id", order.user_id)
+        .Field("status", StatusName(order.status))
+        .Field("total", order.total.amount)
+        .Field("currency", order.total.currency)
+        .Key("items")
+        .BeginArray();
+    for (const auto& line : order.items)
+        json.BeginObject()
+            .Field("sku", line.sku)
+            .Field("product_id", line.product_id)
+            .Field("quantity", line.quantity)
+            .EndObject();
+    json.EndArray().EndObject();
+    return payload;
+}
+
 core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event) {
     boost::system::error_code ec;
     auto payload = boost::json::parse(event.payload, ec);

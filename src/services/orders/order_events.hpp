@@ -16,7 +16,7 @@ namespace emporium::orders {
 // (aggregate = the order id). Its consumers (shipping, notifications, payments, the
 // restock retry) read it through ReadOrderStatusChanged, so the payload lives here only.
 inline constexpr std::string_view kOrderStatusChanged = "OrderStatusChanged";
-// OrderPlaced: a new order (aggregate = the order id); payload as OrderStatusChanged's order.
+// OrderPlaced: a new order (aggregate = the order id); payload as OrderPlacedPayload.
 inline constexpr std::string_view kOrderPlaced = "OrderPlaced";
 
 struct OrderStatusChangedEvent {
@@ -26,6 +26,9 @@ struct OrderStatusChangedEvent {
 
 // The payload: {order_id, user_id, from, to, reason}.
 std::string OrderStatusChangedPayload(const Order& order, OrderStatus from, OrderStatus to, std::string_view reason);
+// The OrderPlaced payload, written by every orders repository adapter: {order_id, user_id,
+// status, total, currency, items: [{sku, product_id, quantity}]}.
+std::string OrderPlacedPayload(const Order& order);
 // kInternal when the payload is not a JSON object.
 core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event);
 

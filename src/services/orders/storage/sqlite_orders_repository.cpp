@@ -1,7 +1,6 @@
 #include "services/orders/storage/sqlite_orders_repository.hpp"
 
 #include "core/deadline.hpp"
-#include "core/json_writer.hpp"
 #include "infra/sqlite/outbox.hpp"
 #include "services/orders/order_events.hpp"
 
@@ -87,27 +86,6 @@ Result<void> AddHistory(Connection& c, std::string_view order_id, OrderStatus st
     return stmt.Run();
 }
 
-std::string OrderEventPayload(const Order& order) {
-    std::string payload;
-    core::JsonWriter json(payload);
-    json.BeginObject()
-        .Field("order_id", order.id)
-        .Field("user_id", order.user_id)
-        .Field("status", StatusName(order.status))
-        .Field("total", order.total.amount)
-        .Field("currency", order.total.currency)
-        .Key("items")
-        .BeginArray();
-    for (const auto& line : order.items)
-        json.BeginObject()
-            .Field("sku", line.sku)
-            .Field("product_id", line.product_id)
-            .Field("quantity", line.quantity)
-            .EndObject();
-    json.EndArray().EndObject();
-    return payload;
-}
-
 // Inside a write job: moves the order to `to` if CanTransition allows it, with its history
 // entry and OrderStatusChanged event. Already in `to`: no change. Changes nothing when it
 // answers kNotFound or kConflict.
@@ -175,7 +153,8 @@ Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx
             EMPORIUM_TRY(item.Run());
         }
         EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at));
-        return infra::sqlite::AppendToOutbox(c, bus::NewEvent("OrderPlaced", o.id, OrderEventPayload(o), o.created_at));
+        return infra::sqlite::AppendToOutbox(
+            c, bus::NewEvent(std::string(kOrderPlaced), o.id, OrderPlacedPayload(o), o.created_at));
     });
 }
 

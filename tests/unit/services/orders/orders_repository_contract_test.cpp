@@ -1,8 +1,8 @@
-// The contract every OrdersRepository adapter passes (services/orders/orders_repository.hpp).
-// Today: SQLite and the in-memory fake, each with two logical shards held apart (a database
-// or store per shard) and held together (both shards on one database, as the server runs
-// them); a PostgreSQL adapter adds its factories to the list below and must pass the same.
-// What only SQLite has (the outbox rows) is tested in orders_repository_test.cpp.
+// The contract every OrdersRepository adapter passes (services/orders/orders_repository.hpp):
+// SQLite, PostgreSQL and the in-memory fake, each with two logical shards held apart (a
+// database or store per shard: for PostgreSQL two databases, as shards on different servers)
+// and held together (both shards on one database, as the embedded server runs them).
+// The outbox rows, which the port does not show, are tested in orders_repository_test.cpp.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,13 +15,17 @@
 #include <thread>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_orders_repository.hpp"
+#include "infra/postgres/database.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/orders/orders_repository.hpp"
+#include "services/orders/storage/postgres_orders_repository.hpp"
 #include "services/orders/storage/sqlite_orders_repository.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
+#include "test_postgres.hpp"
 
 namespace emporium::orders {
 namespace {
@@ -61,6 +65,39 @@ std::shared_ptr<OrdersRepository> MakeSqlite(std::vector<int> database_of_shard)
     return std::shared_ptr<OrdersRepository>(owned, owned->repository.get());
 }
 
+// PostgresOrdersRepository over fresh databases on the tests' server, each with the orders
+// and bus migrations (its own outbox); `database_of_shard` names the database of each
+// logical shard.
+std::shared_ptr<OrdersRepository> MakePostgres(std::vector<int> database_of_shard) {
+    struct Owned {
+        // Destroyed from the bottom: the repository, the pools, then the databases they use.
+        std::vector<std::unique_ptr<testing::TestPostgresDatabase>> databases;
+        std::vector<std::unique_ptr<infra::postgres::Database>> pools;
+        std::unique_ptr<PostgresOrdersRepository> repository;
+    };
+    auto owned = std::make_shared<Owned>();
+    std::vector<infra::postgres::Database*> shards;
+    for (int database : database_of_shard) {
+        while (static_cast<int>(owned->pools.size()) <= database) {
+            auto created = testing::TestPostgresDatabase::Create();
+            if (!created.ok()) {
+                ADD_FAILURE() << created.error().message;
+                return nullptr;
+            }
+            owned->databases.push_back(std::move(created).value());
+            auto pool = testing::OpenTestPostgres(*owned->databases.back(), {"orders", "bus"});
+            if (!pool.ok()) {
+                ADD_FAILURE() << pool.error().message;
+                return nullptr;
+            }
+            owned->pools.push_back(std::move(pool).value());
+        }
+        shards.push_back(owned->pools[static_cast<std::size_t>(database)].get());
+    }
+    owned->repository = std::make_unique<PostgresOrdersRepository>(std::move(shards));
+    return std::shared_ptr<OrdersRepository>(owned, owned->repository.get());
+}
+
 std::vector<OrdersAdapter> Adapters() {
     return {
         {"sqlite_database_per_shard",
@@ -70,6 +107,14 @@ std::vector<OrdersAdapter> Adapters() {
         {"sqlite_two_shards_one_database",
          [] {
              return MakeSqlite({0, 0});
+         }},
+        {"postgres_database_per_shard",
+         [] {
+             return MakePostgres({0, 1});
+         }},
+        {"postgres_two_shards_one_database",
+         [] {
+             return MakePostgres({0, 0});
          }},
         {"memory_store_per_shard",
          [] {
@@ -313,21 +358,21 @@ TEST_P(OrdersRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {
     Create("ord_1_a");
     core::RequestContext expired;
     expired.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
-    auto codes = [](auto&& result) { return result.ok() ? std::optional<core::ErrorCode>() : result.error().code; };
     const auto kUnavailable = std::optional(core::ErrorCode::kUnavailable);
-    EXPECT_EQ(codes(repository_->CreateOrder(expired, kShard, NewOrder("ord_1_b"),
-                                             IdempotencyRecord{"usr_1", "k", "h", "ord_1_b"})),
+    EXPECT_EQ(testing::CodeOf(repository_->CreateOrder(expired, kShard, NewOrder("ord_1_b"),
+                                                       IdempotencyRecord{"usr_1", "k", "h", "ord_1_b"})),
               kUnavailable);
-    EXPECT_EQ(codes(repository_->Transition(expired, kShard, "ord_1_a", OrderStatus::kPaid, "late", 200)),
+    EXPECT_EQ(testing::CodeOf(repository_->Transition(expired, kShard, "ord_1_a", OrderStatus::kPaid, "late", 200)),
               kUnavailable);
-    EXPECT_EQ(codes(repository_->TransitionEach(expired, kShard, {"ord_1_a"}, OrderStatus::kPaid, "late", 200)),
-              kUnavailable);
-    EXPECT_EQ(codes(repository_->FindOrder(expired, kShard, "ord_1_a")), kUnavailable);
-    EXPECT_EQ(codes(repository_->FindOrders(expired, kShard, {"ord_1_a"})), kUnavailable);
-    EXPECT_EQ(codes(repository_->ListOrders(expired, kShard, "usr_1", std::nullopt, 10)), kUnavailable);
-    EXPECT_EQ(codes(repository_->History(expired, kShard, "ord_1_a")), kUnavailable);
-    EXPECT_EQ(codes(repository_->FindIdempotency(expired, kShard, "usr_1", "k")), kUnavailable);
-    EXPECT_EQ(codes(repository_->PruneIdempotency(expired, kShard, 1000)), kUnavailable);
+    EXPECT_EQ(
+        testing::CodeOf(repository_->TransitionEach(expired, kShard, {"ord_1_a"}, OrderStatus::kPaid, "late", 200)),
+        kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->FindOrder(expired, kShard, "ord_1_a")), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->FindOrders(expired, kShard, {"ord_1_a"})), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->ListOrders(expired, kShard, "usr_1", std::nullopt, 10)), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->History(expired, kShard, "ord_1_a")), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->FindIdempotency(expired, kShard, "usr_1", "k")), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->PruneIdempotency(expired, kShard, 1000)), kUnavailable);
 
     EXPECT_EQ(StatusOf("ord_1_a"), OrderStatus::kPendingPayment);
     EXPECT_EQ(repository_->FindOrder(ctx_, kShard, "ord_1_b").error().code, core::ErrorCode::kNotFound);
@@ -358,6 +403,65 @@ TEST_P(OrdersRepositoryContract, ConcurrentCreatesWithOneIdempotencyKeyStoreOneO
     auto ids = ListIds("usr_1");
     ASSERT_EQ(ids.size(), 1u);
     EXPECT_EQ((*repository_->FindIdempotency(ctx_, kShard, "usr_1", "same"))->order_id, ids[0]);
+}
+
+TEST_P(OrdersRepositoryContract, ConcurrentTransitionsOfOneOrderMoveItOnce) {
+    // Half the requests pay the order, half cancel it: one move wins, every request asking
+    // for the winner's status succeeds (there already), every other one is a conflict.
+    constexpr int kRequests = 8;
+    for (int round = 0; round < 3; ++round) {
+        std::string id = "ord_1_race" + std::to_string(round);
+        Create(id);
+        std::atomic<int> paid{0}, cancelled{0}, conflicts{0}, other{0};
+        std::vector<std::thread> requests;
+        for (int i = 0; i < kRequests; ++i)
+            requests.emplace_back([&, i] {
+                OrderStatus to = i % 2 == 0 ? OrderStatus::kPaid : OrderStatus::kCancelled;
+                auto moved = repository_->Transition(ctx_, kShard, id, to, "race", 200 + i);
+                if (moved.ok())
+                    (to == OrderStatus::kPaid ? paid : cancelled).fetch_add(1);
+                else if (moved.error().code == core::ErrorCode::kConflict)
+                    conflicts.fetch_add(1);
+                else
+                    other.fetch_add(1);
+            });
+        for (auto& request : requests) request.join();
+        EXPECT_EQ(other.load(), 0);
+        EXPECT_EQ(conflicts.load(), kRequests / 2);
+        EXPECT_TRUE(paid.load() == 0 || cancelled.load() == 0) << paid.load() << " paid, " << cancelled.load();
+        auto history = repository_->History(ctx_, kShard, id);
+        ASSERT_TRUE(history.ok());
+        ASSERT_EQ(history->size(), 2u);  // placed, and the one move
+        EXPECT_EQ(StatusOf(id), (*history)[1].status);
+        EXPECT_EQ(StatusOf(id), paid.load() > 0 ? OrderStatus::kPaid : OrderStatus::kCancelled);
+    }
+}
+
+TEST_P(OrdersRepositoryContract, ConcurrentBatchesOverTheSameOrdersMoveEachOnce) {
+    // Batches naming the same orders in opposite orders (as two consumers' deliveries can):
+    // every order moves once, and no batch fails.
+    std::vector<std::string> ids = {"ord_1_a", "ord_1_b", "ord_1_c", "ord_1_d"};
+    for (const auto& id : ids) Create(id);
+    std::vector<std::string> reversed(ids.rbegin(), ids.rend());
+    std::atomic<int> failed{0};
+    std::vector<std::thread> batches;
+    for (int i = 0; i < 6; ++i)
+        batches.emplace_back([&, i] {
+            auto moved = repository_->TransitionEach(ctx_, kShard, i % 2 == 0 ? ids : reversed, OrderStatus::kPaid,
+                                                     "batch", 200);
+            if (!moved.ok()) {
+                failed.fetch_add(1);
+                return;
+            }
+            for (const auto& outcome : *moved)
+                if (!outcome.ok()) failed.fetch_add(1);
+        });
+    for (auto& batch : batches) batch.join();
+    EXPECT_EQ(failed.load(), 0);
+    for (const auto& id : ids) {
+        EXPECT_EQ(StatusOf(id), OrderStatus::kPaid);
+        EXPECT_EQ(repository_->History(ctx_, kShard, id)->size(), 2u) << id;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, OrdersRepositoryContract, ::testing::ValuesIn(Adapters()),

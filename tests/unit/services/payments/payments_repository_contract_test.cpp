@@ -1,22 +1,25 @@
 // The contract every PaymentsRepository adapter passes (services/payments/payments_repository.hpp).
-// Today: SQLite and the in-memory fake; a PostgreSQL adapter adds its factory to the list
-// below and must pass the same. What only SQLite has (the outbox row of a settled payment)
-// belongs in payments_repository_test.cpp.
+// SQLite, PostgreSQL and the in-memory fake. The outbox row of a settled payment, which the
+// port does not show, belongs in payments_repository_test.cpp.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_payments_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/payments/payments_repository.hpp"
+#include "services/payments/storage/postgres_payments_repository.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
@@ -51,8 +54,17 @@ std::shared_ptr<PaymentsRepository> MakeSqlite() {
     return std::shared_ptr<PaymentsRepository>(owned, owned->repository.get());
 }
 
+// PostgresPaymentsRepository over a fresh database on the tests' server (the harness's factory).
+std::shared_ptr<PaymentsRepository> MakePostgres() {
+    auto subject = std::make_shared<testing::ContractSubject<PaymentsRepository>>(
+        testing::PostgresContractAdapter<PaymentsRepository, PostgresPaymentsRepository>({"payments", "bus"}).make());
+    if (!subject->repository) return nullptr;
+    return std::shared_ptr<PaymentsRepository>(subject, subject->repository.get());
+}
+
 std::vector<PaymentsAdapter> Adapters() {
     return {{"sqlite", [] { return MakeSqlite(); }},
+            {"postgres", [] { return MakePostgres(); }},
             {"memory", [] { return std::make_shared<MemoryPaymentsRepository>(); }}};
 }
 
@@ -260,24 +272,80 @@ TEST_P(PaymentsRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) 
     Insert(NewPayment("ord_0_a"));
     core::RequestContext expired;
     expired.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
-    auto codes = [](auto&& result) { return result.ok() ? std::optional<core::ErrorCode>() : result.error().code; };
     const auto kUnavailable = std::optional(core::ErrorCode::kUnavailable);
     Payment settled = NewPayment("ord_0_a");
     settled.status = PaymentStatus::kSucceeded;
 
-    EXPECT_EQ(codes(repository_->Insert(expired, NewPayment("ord_0_b"))), kUnavailable);
-    EXPECT_EQ(codes(repository_->Update(expired, settled, PaymentStatus::kProcessing)), kUnavailable);
-    EXPECT_EQ(codes(repository_->FindByOrder(expired, "ord_0_a")), kUnavailable);
-    EXPECT_EQ(codes(repository_->FindDue(expired, 1000, 10)), kUnavailable);
-    EXPECT_EQ(codes(repository_->ClaimKeyedRequest(expired, "usr_1", "k", "f", 1000, 940)), kUnavailable);
-    EXPECT_EQ(
-        codes(repository_->FinishKeyedRequest(expired, "usr_1", KeyedRequest{"k", "f", 200, "", "", 1000}, false)),
-        kUnavailable);
-    EXPECT_EQ(codes(repository_->PruneKeyedRequests(expired, 5000)), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->Insert(expired, NewPayment("ord_0_b"))), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->Update(expired, settled, PaymentStatus::kProcessing)), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->FindByOrder(expired, "ord_0_a")), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->FindDue(expired, 1000, 10)), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->ClaimKeyedRequest(expired, "usr_1", "k", "f", 1000, 940)), kUnavailable);
+    EXPECT_EQ(testing::CodeOf(
+                  repository_->FinishKeyedRequest(expired, "usr_1", KeyedRequest{"k", "f", 200, "", "", 1000}, false)),
+              kUnavailable);
+    EXPECT_EQ(testing::CodeOf(repository_->PruneKeyedRequests(expired, 5000)), kUnavailable);
 
     EXPECT_EQ(repository_->FindByOrder(ctx_, "ord_0_b").error().code, core::ErrorCode::kNotFound);
     EXPECT_EQ(Find("ord_0_a").status, PaymentStatus::kProcessing);
     EXPECT_FALSE(Claim("k", 1000));  // the refused claim took nothing
+}
+
+TEST_P(PaymentsRepositoryContract, OfConcurrentSettlersOfOnePaymentExactlyOneActs) {
+    // The paying request, the webhook and the background retry can settle at the same time.
+    constexpr int kSettlers = 8;
+    Insert(NewPayment("ord_0_a"));
+    std::atomic<int> won{0}, errors{0};
+    std::vector<std::thread> settlers;
+    for (int i = 0; i < kSettlers; ++i)
+        settlers.emplace_back([&, i] {
+            Payment settled = NewPayment("ord_0_a");
+            settled.status = i % 2 == 0 ? PaymentStatus::kSucceeded : PaymentStatus::kFailed;
+            settled.provider_charge_id = "ch_" + std::to_string(i);
+            settled.updated_at = 200 + i;
+            auto updated = repository_->Update(ctx_, settled, PaymentStatus::kProcessing);
+            if (!updated.ok())
+                errors.fetch_add(1);
+            else if (*updated)
+                won.fetch_add(1);
+        });
+    for (auto& settler : settlers) settler.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(won.load(), 1);
+    Payment found = Find("ord_0_a");
+    EXPECT_NE(found.status, PaymentStatus::kProcessing);
+    // The stored fields are all the winner's.
+    int winner = std::stoi(found.provider_charge_id.substr(3));
+    EXPECT_EQ(found.updated_at, 200 + winner);
+    EXPECT_EQ(found.status, winner % 2 == 0 ? PaymentStatus::kSucceeded : PaymentStatus::kFailed);
+}
+
+TEST_P(PaymentsRepositoryContract, ConcurrentClaimsOfOneKeyTakeItOnceAndAStaleClaimIsTakenOverOnce) {
+    constexpr int kRequests = 8;
+    auto race = [&](int64_t now) {
+        std::atomic<int> claimed{0}, answered{0}, errors{0};
+        std::vector<std::thread> requests;
+        for (int i = 0; i < kRequests; ++i)
+            requests.emplace_back([&, i] {
+                auto claim = repository_->ClaimKeyedRequest(ctx_, "usr_1", "k", "f" + std::to_string(i), now, now - 60);
+                if (!claim.ok())
+                    errors.fetch_add(1);
+                else if (*claim)
+                    answered.fetch_add(1);
+                else
+                    claimed.fetch_add(1);
+            });
+        for (auto& request : requests) request.join();
+        EXPECT_EQ(errors.load(), 0);
+        EXPECT_EQ(claimed.load(), 1);
+        EXPECT_EQ(answered.load(), kRequests - 1);
+    };
+    race(1000);  // a new key
+    race(2000);  // its claim is stale by then: one request takes it over
+    auto running = Claim("k", 2010);
+    ASSERT_TRUE(running);
+    EXPECT_EQ(running->status, 0);
+    EXPECT_TRUE(Finish("k", 2000, 201));  // the claim is the takeover's, made at 2000
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, PaymentsRepositoryContract, ::testing::ValuesIn(Adapters()),

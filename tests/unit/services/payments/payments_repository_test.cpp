@@ -1,13 +1,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "core/random.hpp"
+#include "infra/postgres/database.hpp"
 #include "infra/sqlite/database.hpp"
+#include "services/payments/storage/postgres_payments_repository.hpp"
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
+#include "test_postgres.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -82,6 +87,48 @@ TEST_F(KeyedRequestsTest, PruningForgetsEverythingOlderThanTheRetention) {
     EXPECT_EQ(*pruned, 2);
     EXPECT_FALSE(Claim("old", 9001));  // forgotten: a new request
     EXPECT_TRUE(Claim("new", 9001));   // still answered
+}
+
+TEST(PostgresPaymentsOutboxTest, OnlyTheSettlerThatWinsASuccessPublishesPaymentSucceeded) {
+    ASSERT_TRUE(core::InitCrypto());
+    core::RequestContext ctx;
+    auto database = testing::TestPostgresDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.error().message;
+    auto pool = testing::OpenTestPostgres(**database, {"payments", "bus"});
+    ASSERT_TRUE(pool.ok()) << pool.error().message;
+    PostgresPaymentsRepository repository(**pool);
+    auto events = [&] {
+        auto found = (*pool)->Read<std::vector<std::string>>(
+            ctx, [](infra::postgres::Connection& c) -> core::Result<std::vector<std::string>> {
+                EMPORIUM_ASSIGN_OR_RETURN(auto rows,
+                                          c.Query("SELECT type, aggregate_id FROM outbox ORDER BY appended"));
+                std::vector<std::string> out;
+                for (int i = 0; i < rows.size(); ++i) out.push_back(rows[i].String(0) + " " + rows[i].String(1));
+                return out;
+            });
+        EXPECT_TRUE(found.ok()) << found.error().message;
+        return found.ok() ? *found : std::vector<std::string>{};
+    };
+    for (const char* order : {"ord_0_a", "ord_0_b"}) {
+        Payment p;
+        p.id = std::string("pay_") + order;
+        p.order_id = order;
+        p.user_id = "usr_1";
+        p.amount = 100;
+        p.currency = "EUR";
+        p.card_token = "tok";
+        p.card_last4 = "4242";
+        p.card_brand = "visa";
+        ASSERT_TRUE(repository.Insert(ctx, p).ok());
+    }
+    Payment succeeded = *repository.FindByOrder(ctx, "ord_0_a");
+    succeeded.status = PaymentStatus::kSucceeded;
+    ASSERT_TRUE(*repository.Update(ctx, succeeded, PaymentStatus::kProcessing));
+    EXPECT_FALSE(*repository.Update(ctx, succeeded, PaymentStatus::kProcessing));  // lost: no second event
+    Payment failed = *repository.FindByOrder(ctx, "ord_0_b");
+    failed.status = PaymentStatus::kFailed;
+    ASSERT_TRUE(*repository.Update(ctx, failed, PaymentStatus::kProcessing));
+    EXPECT_EQ(events(), std::vector<std::string>{"PaymentSucceeded ord_0_a"});
 }
 
 }  // namespace
