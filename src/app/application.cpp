@@ -10,6 +10,7 @@
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
+#include "infra/postgres/database_metrics.hpp"
 #include "infra/sqlite/database_metrics.hpp"
 #include "observability/log.hpp"
 #include "services/cart/cart_service_impl.hpp"
@@ -19,22 +20,37 @@
 #include "services/home/http_handlers.hpp"
 #include "services/inventory/http_handlers.hpp"
 #include "services/inventory/inventory_service_impl.hpp"
+#include "services/catalog/storage/postgres_catalog_repository.hpp"
+#include "services/catalog/storage/sqlite_catalog_repository.hpp"
+#include "services/inventory/storage/postgres_inventory_repository.hpp"
+#include "services/inventory/storage/sqlite_inventory_repository.hpp"
+#include "services/notifications/storage/postgres_notifications_repository.hpp"
 #include "services/notifications/storage/sqlite_notifications_repository.hpp"
 #include "services/orders/event_consumers.hpp"
 #include "services/orders/http_handlers.hpp"
 #include "services/orders/orders_service_impl.hpp"
 #include "services/orders/retention.hpp"
+#include "services/orders/storage/postgres_orders_repository.hpp"
+#include "services/orders/storage/sqlite_orders_repository.hpp"
 #include "services/payments/http_handlers.hpp"
 #include "services/payments/payments_service_impl.hpp"
 #include "services/payments/psp/paygw_provider.hpp"
 #include "services/payments/retention.hpp"
+#include "services/payments/storage/postgres_payments_repository.hpp"
+#include "services/payments/storage/sqlite_payments_repository.hpp"
 #include "services/recommendations/http_handlers.hpp"
 #include "services/recommendations/recommendations_service_impl.hpp"
+#include "services/recommendations/storage/postgres_recommendations_repository.hpp"
+#include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 #include "services/search/http_handlers.hpp"
 #include "services/search/search_service_impl.hpp"
 #include "services/shipping/http_handlers.hpp"
 #include "services/shipping/shipping_service_impl.hpp"
+#include "services/shipping/storage/postgres_shipping_repository.hpp"
+#include "services/shipping/storage/sqlite_shipping_repository.hpp"
 #include "services/users/http_handlers.hpp"
+#include "services/users/storage/postgres_users_repository.hpp"
+#include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_service_impl.hpp"
 
 namespace emporium::app {
@@ -43,16 +59,23 @@ using core::Result;
 
 namespace {
 
-std::vector<infra::sqlite::Database*> AllDatabases(Application& app) { return {app.db.get()}; }
+// The repository of a service on the deployment's storage: its PostgreSQL adapter over the
+// primary when the shop runs on PostgreSQL, else its SQLite adapter over the one file.
+template <typename Port, typename SqliteAdapter, typename PostgresAdapter>
+std::unique_ptr<Port> Repository(Application& app) {
+    if (app.postgres) return std::make_unique<PostgresAdapter>(*app.postgres->primary);
+    return std::make_unique<SqliteAdapter>(*app.db);
+}
 
 // One builder per service: each makes the service's adapters from the settings, the
 // service over them and the services it calls, and subscribes its event consumers. Today
 // every builder runs in this process; a process of another role will build a remote
 // client where a service lives elsewhere.
 
-core::Result<void> BuildUsers(Application& app, infra::sqlite::Database& db) {
+core::Result<void> BuildUsers(Application& app) {
     const auto& settings = app.settings;
-    app.users_repository = std::make_unique<users::SqliteUsersRepository>(db);
+    app.users_repository =
+        Repository<users::UsersRepository, users::SqliteUsersRepository, users::PostgresUsersRepository>(app);
     users::PasswordHashSettings hash_settings;
     hash_settings.ops_limit = static_cast<unsigned long long>(settings.security.argon2_ops_limit);
     hash_settings.memory_bytes = static_cast<std::size_t>(settings.security.argon2_memory_kib) * 1024;
@@ -67,8 +90,13 @@ core::Result<void> BuildUsers(Application& app, infra::sqlite::Database& db) {
     return core::Ok();
 }
 
-void BuildCatalog(Application& app, infra::sqlite::Database& db) {
-    app.catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(db);
+void BuildCatalog(Application& app) {
+    // On PostgreSQL the catalog reads on the replica, keeping read-your-writes.
+    if (app.postgres) {
+        app.catalog_repository = std::make_unique<catalog::PostgresCatalogRepository>(*app.postgres->catalog_reads);
+    } else {
+        app.catalog_repository = std::make_unique<catalog::SqliteCatalogRepository>(*app.db);
+    }
     auto catalog_service = std::make_unique<catalog::CatalogServiceImpl>(
         *app.catalog_repository, app.clock, static_cast<std::size_t>(app.settings.catalog.variant_cache_bytes));
     app.catalog_impl = catalog_service.get();
@@ -76,8 +104,9 @@ void BuildCatalog(Application& app, infra::sqlite::Database& db) {
     app.catalog_impl->SubscribeVariantCacheInvalidation(*app.bus);
 }
 
-void BuildInventory(Application& app, infra::sqlite::Database& db) {
-    app.inventory_repository = std::make_unique<inventory::SqliteInventoryRepository>(db);
+void BuildInventory(Application& app) {
+    app.inventory_repository = Repository<inventory::InventoryRepository, inventory::SqliteInventoryRepository,
+                                          inventory::PostgresInventoryRepository>(app);
     app.inventory =
         std::make_unique<inventory::InventoryServiceImpl>(*app.inventory_repository, *app.catalog, app.clock);
 }
@@ -90,9 +119,13 @@ void BuildCart(Application& app) {
 
 // Orders and payments call each other (checkout pays; a cancel after payment refunds), so
 // they are built together and wired once both exist.
-core::Result<void> BuildOrdersAndPayments(Application& app, infra::sqlite::Database& db) {
+core::Result<void> BuildOrdersAndPayments(Application& app) {
     const auto& settings = app.settings;
-    app.orders_repository = std::make_unique<orders::SqliteOrdersRepository>(app.order_shards);
+    if (app.postgres) {
+        app.orders_repository = std::make_unique<orders::PostgresOrdersRepository>(app.postgres->order_shards);
+    } else {
+        app.orders_repository = std::make_unique<orders::SqliteOrdersRepository>(app.order_shards);
+    }
     orders::OrdersSettings orders_settings;
     orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
     auto orders_service = std::make_unique<orders::OrdersServiceImpl>(
@@ -101,7 +134,8 @@ core::Result<void> BuildOrdersAndPayments(Application& app, infra::sqlite::Datab
     app.orders = std::move(orders_service);
     orders::SubscribeOrderConsumers(*app.bus, *app.orders, *app.inventory);
 
-    app.payments_repository = std::make_unique<payments::SqlitePaymentsRepository>(db);
+    app.payments_repository = Repository<payments::PaymentsRepository, payments::SqlitePaymentsRepository,
+                                         payments::PostgresPaymentsRepository>(app);
     if (!settings.payments.provider_url.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto client, http::HttpClient::Create(settings.payments.provider_url));
         app.payment_provider = std::make_unique<payments::PaygwProvider>(
@@ -118,13 +152,14 @@ core::Result<void> BuildOrdersAndPayments(Application& app, infra::sqlite::Datab
     return core::Ok();
 }
 
-void BuildShipping(Application& app, infra::sqlite::Database& db) {
-    app.shipping_repository = std::make_unique<shipping::SqliteShippingRepository>(db);
+void BuildShipping(Application& app) {
+    app.shipping_repository = Repository<shipping::ShippingRepository, shipping::SqliteShippingRepository,
+                                         shipping::PostgresShippingRepository>(app);
     app.shipping = std::make_unique<shipping::ShippingServiceImpl>(*app.shipping_repository, *app.orders, app.clock);
     shipping::SubscribeShippingConsumers(*app.bus, *app.shipping);
 }
 
-void BuildNotifications(Application& app, infra::sqlite::Database& db) {
+void BuildNotifications(Application& app) {
     const auto& settings = app.settings;
     if (settings.notifications.smtp_url.empty()) {
         app.mailer = std::make_unique<notifications::MaildirMailer>(
@@ -133,14 +168,18 @@ void BuildNotifications(Application& app, infra::sqlite::Database& db) {
         app.mailer = std::make_unique<notifications::SmtpMailer>(settings.notifications.smtp_url,
                                                                  settings.notifications.mail_from);
     }
-    app.notifications_repository = std::make_unique<notifications::SqliteNotificationsRepository>(db);
+    app.notifications_repository =
+        Repository<notifications::NotificationsRepository, notifications::SqliteNotificationsRepository,
+                   notifications::PostgresNotificationsRepository>(app);
     app.notifications = std::make_unique<notifications::OrderNotifications>(
         *app.notifications_repository, *app.mailer, *app.users, *app.orders, *app.shipping, app.clock);
     app.notifications->Subscribe(*app.bus);
 }
 
-void BuildRecommendations(Application& app, infra::sqlite::Database& db) {
-    app.recommendations_repository = std::make_unique<recommendations::SqliteRecommendationsRepository>(db);
+void BuildRecommendations(Application& app) {
+    app.recommendations_repository =
+        Repository<recommendations::RecommendationsRepository, recommendations::SqliteRecommendationsRepository,
+                   recommendations::PostgresRecommendationsRepository>(app);
     auto recommendations_impl = std::make_unique<recommendations::RecommendationsServiceImpl>(
         *app.recommendations_repository, *app.catalog, app.clock,
         recommendations::RecommendationsSettings{app.settings.recommendations.enabled,
@@ -163,6 +202,44 @@ void BuildPageCache(Application& app) {
     catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache);
 }
 
+// The embedded deployment's stores: one database file for every service, the order shard
+// map pointing every logical shard at it, and one outbox for the bus.
+Result<void> OpenEmbeddedStores(Application& app) {
+    const auto& settings = app.settings;
+    if (auto legacy = FindLegacyLayout(settings.storage.data_dir); !legacy.empty())
+        return core::Error::Conflict(
+            "the data directory " + settings.storage.data_dir + " has a database file per service (" + legacy +
+            ", ...), the layout before one database file held every service. Move it into one file with "
+            "`emporium migrate-data-dir --data-dir " +
+            settings.storage.data_dir + "` (the server stopped; it keeps the old files).");
+    EMPORIUM_ASSIGN_OR_RETURN(app.db, OpenEmbeddedDatabase(settings));
+    app.order_shards.assign(static_cast<std::size_t>(settings.orders.shards), app.db.get());
+    app.outbox_stores.push_back(std::make_unique<bus::SqliteOutboxStore>(*app.db));
+    app.bus->AddSource("emporium", *app.outbox_stores.back());
+    infra::sqlite::Database& db = *app.db;
+    app.health.Add(db.name() + "_db", [&db] { return db.Ping(); });
+    return core::Ok();
+}
+
+// The distributed deployment's stores: the PostgreSQL servers, an outbox source per server
+// that has one (the primary and each order server).
+Result<void> OpenPostgresStores(Application& app) {
+    EMPORIUM_ASSIGN_OR_RETURN(app.postgres, OpenPostgresServers(app.settings));
+    std::vector<infra::postgres::Database*> with_outbox = {app.postgres->primary.get()};
+    for (const auto& server : app.postgres->order_servers) with_outbox.push_back(server.get());
+    for (auto* server : with_outbox) {
+        app.outbox_stores.push_back(std::make_unique<bus::PostgresOutboxStore>(*server));
+        app.bus->AddSource(server->name(), *app.outbox_stores.back());
+        // The replica is left out: reads fall back to the primary while it is away.
+        app.health.Add("postgres_" + server->name(), [server] {
+            core::RequestContext ctx;
+            ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            return server->Ping(ctx);
+        });
+    }
+    return core::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings) {
@@ -172,32 +249,24 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     std::filesystem::create_directories(settings.storage.data_dir, ec);
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
-    if (auto legacy = FindLegacyLayout(settings.storage.data_dir); !legacy.empty())
-        return core::Error::Conflict(
-            "the data directory " + settings.storage.data_dir + " has a database file per service (" + legacy +
-            ", ...), the layout before one database file held every service. Move it into one file with "
-            "`emporium migrate-data-dir --data-dir " +
-            settings.storage.data_dir + "` (the server stopped; it keeps the old files).");
-    // The embedded deployment's stores: one database file for every service, the order
-    // shard map pointing every logical shard at it, and one outbox for the bus.
-    EMPORIUM_ASSIGN_OR_RETURN(app->db, OpenEmbeddedDatabase(settings));
-    app->order_shards.assign(static_cast<std::size_t>(settings.orders.shards), app->db.get());
-    infra::sqlite::Database& db = *app->db;
     app->bus = std::make_unique<bus::LocalEventBus>(
         bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
                                    .handler_threads = settings.events.handler_threads},
         app->clock);
-    app->bus->AddSource("emporium", db);
-    app->health.Add(db.name() + "_db", [&db] { return db.Ping(); });
+    if (settings.postgres.primary.empty()) {
+        EMPORIUM_TRY(OpenEmbeddedStores(*app));
+    } else {
+        EMPORIUM_TRY(OpenPostgresStores(*app));
+    }
 
-    EMPORIUM_TRY(BuildUsers(*app, db));
-    BuildCatalog(*app, db);
-    BuildInventory(*app, db);
+    EMPORIUM_TRY(BuildUsers(*app));
+    BuildCatalog(*app);
+    BuildInventory(*app);
     BuildCart(*app);
-    EMPORIUM_TRY(BuildOrdersAndPayments(*app, db));
-    BuildShipping(*app, db);
-    BuildNotifications(*app, db);
-    BuildRecommendations(*app, db);
+    EMPORIUM_TRY(BuildOrdersAndPayments(*app));
+    BuildShipping(*app);
+    BuildNotifications(*app);
+    BuildRecommendations(*app);
     BuildPageCache(*app);
     return app;
 }
@@ -318,7 +387,11 @@ void RegisterRoutes(Application& app) {
     }
 
     app.metrics.Add([&app](std::string& out) {
-        infra::sqlite::RenderDatabaseMetrics(out, AllDatabases(app));
+        if (app.postgres) {
+            infra::postgres::RenderDatabaseMetrics(out, app.postgres->All(), app.postgres->catalog_reads.get());
+        } else {
+            infra::sqlite::RenderDatabaseMetrics(out, {app.db.get()});
+        }
         app.cart_store->RenderMetrics(out);
     });
 }
@@ -366,9 +439,16 @@ void StartBackgroundWork(Application& app) {
     Every(app, seconds(60), "carts_expired", [&app](const core::RequestContext&) -> Result<int64_t> {
         return app.cart_store->Sweep(app.clock.NowSeconds());
     });
-    Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext&) {
-        return bus::PruneOldEvents(*app.bus, *app.db, app.clock.NowSeconds());
+    Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext& ctx) {
+        return bus::PruneOldEvents(ctx, *app.bus, app.outbox_stores, app.clock.NowSeconds());
     });
+    if (app.postgres && app.postgres->replica) {
+        // The replica's lag (a metric, and whether catalog reads may use it).
+        Every(app, milliseconds(250), "replica_refresh_failed_quietly", [&app](const core::RequestContext& ctx) {
+            (void)app.postgres->catalog_reads->Refresh(ctx);
+            return Result<int64_t>(0);
+        });
+    }
     Every(app, hours(1), "order_idempotency_keys_forgotten", [&app](const core::RequestContext& ctx) {
         return orders::ForgetOldIdempotencyKeys(ctx, *app.orders_repository, app.clock.NowSeconds());
     });

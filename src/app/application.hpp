@@ -10,61 +10,66 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
+#include "app/postgres_servers.hpp"
 #include "infra/sqlite/database.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "runtime/periodic_task.hpp"
 #include "services/cart/cart_service.hpp"
 #include "services/cart/storage/memory_cart_store.hpp"
+#include "services/catalog/catalog_repository.hpp"
 #include "services/catalog/catalog_service.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
 #include "services/catalog/http_handlers.hpp"
-#include "services/catalog/storage/sqlite_catalog_repository.hpp"
 #include "services/home/home_service.hpp"
+#include "services/inventory/inventory_repository.hpp"
 #include "services/inventory/inventory_service.hpp"
-#include "services/inventory/storage/sqlite_inventory_repository.hpp"
 #include "services/notifications/mailer.hpp"
 #include "services/notifications/notifications.hpp"
+#include "services/orders/orders_repository.hpp"
 #include "services/orders/orders_service.hpp"
-#include "services/orders/storage/sqlite_orders_repository.hpp"
+#include "services/payments/payments_repository.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/psp/payment_provider.hpp"
-#include "services/payments/storage/sqlite_payments_repository.hpp"
+#include "services/recommendations/recommendations_repository.hpp"
 #include "services/recommendations/recommendations_service.hpp"
-#include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 #include "services/search/product_indexer.hpp"
 #include "services/search/search_service.hpp"
 #include "services/search/xapian/xapian_search_index.hpp"
+#include "services/shipping/shipping_repository.hpp"
 #include "services/shipping/shipping_service.hpp"
-#include "services/shipping/storage/sqlite_shipping_repository.hpp"
-#include "services/users/storage/sqlite_users_repository.hpp"
+#include "services/users/users_repository.hpp"
 #include "services/users/users_service.hpp"
 
 namespace emporium::app {
 
-// The composition root of the embedded deployment: every service in this process, all of
-// their tables in one SQLite database file in the data directory (one writer, one
-// group-commit stream), each service still reaching only its own tables through its own
-// repository. The only place that knows which concrete adapters exist.
+// The composition root: every service in this process, each reaching only its own tables
+// through its own repository, on one of two storage deployments —
+//   embedded: all tables in one SQLite database file in the data directory (one writer,
+//     one group-commit stream);
+//   distributed: PostgreSQL servers (postgres.primary set): a primary, its streaming
+//     replica for catalog reads, and order shard servers.
+// The only place that knows which concrete adapters exist.
 struct Application {
     config::Settings settings;
     core::SystemClock clock;
     observability::MetricsRegistry metrics;
     observability::HealthChecks health;  // GET /health/ready
 
-    // data_dir/emporium.db: every service's schema and the event bus's tables.
+    // Embedded: data_dir/emporium.db, every service's schema and the event bus's tables;
+    // the order shard map points every logical shard at it. Null when on PostgreSQL.
     std::unique_ptr<infra::sqlite::Database> db;
-    // The order shard map: logical shard (named by every order id) → physical store. All
-    // of them are `db` in the embedded deployment.
     std::vector<infra::sqlite::Database*> order_shards;
-    std::unique_ptr<users::SqliteUsersRepository> users_repository;
-    std::unique_ptr<catalog::SqliteCatalogRepository> catalog_repository;
-    std::unique_ptr<inventory::SqliteInventoryRepository> inventory_repository;
+    // Distributed: the PostgreSQL servers and their order shard map. Null when embedded.
+    std::unique_ptr<PostgresServers> postgres;
+    std::unique_ptr<users::UsersRepository> users_repository;
+    std::unique_ptr<catalog::CatalogRepository> catalog_repository;
+    std::unique_ptr<inventory::InventoryRepository> inventory_repository;
     std::unique_ptr<cart::MemoryCartStore> cart_store;
-    std::unique_ptr<orders::SqliteOrdersRepository> orders_repository;
-    std::unique_ptr<payments::SqlitePaymentsRepository> payments_repository;
+    std::unique_ptr<orders::OrdersRepository> orders_repository;
+    std::unique_ptr<payments::PaymentsRepository> payments_repository;
     std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
-    std::unique_ptr<shipping::SqliteShippingRepository> shipping_repository;
+    std::unique_ptr<shipping::ShippingRepository> shipping_repository;
     std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<notifications::NotificationsRepository> notifications_repository;
     std::unique_ptr<users::UsersService> users;
@@ -76,7 +81,7 @@ struct Application {
     std::unique_ptr<payments::PaymentsService> payments;
     std::unique_ptr<shipping::ShippingService> shipping;
     std::unique_ptr<notifications::OrderNotifications> notifications;
-    std::unique_ptr<recommendations::SqliteRecommendationsRepository> recommendations_repository;
+    std::unique_ptr<recommendations::RecommendationsRepository> recommendations_repository;
     std::unique_ptr<recommendations::RecommendationsService> recommendations;
     // Ready-to-send public pages (product, list, search, home), shared by their routes.
     std::unique_ptr<cache::MemoryCache> page_cache;
@@ -86,7 +91,9 @@ struct Application {
     std::unique_ptr<search::ProductIndexer> search_indexer;
     std::unique_ptr<search::SearchService> search;
     std::unique_ptr<home::HomeService> home;
-    // After the databases and the consumers: destroyed (and stopped) before them.
+    // The outboxes the bus delivers from: the one file's, or each PostgreSQL server's.
+    std::vector<std::unique_ptr<bus::OutboxStore>> outbox_stores;
+    // After the databases, outboxes and consumers: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 
     http::Router router;
@@ -95,9 +102,9 @@ struct Application {
     std::vector<std::unique_ptr<runtime::PeriodicTask>> background;
 };
 
-// Opens (and migrates) the database and builds the services. Refuses a data directory of
-// the earlier layout (a database file per service) with a message naming the command that
-// moves it into one file (emporium migrate-data-dir).
+// Opens (and migrates) the databases and builds the services. Embedded, refuses a data
+// directory of the earlier layout (a database file per service) with a message naming the
+// command that moves it into one file (emporium migrate-data-dir).
 core::Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings);
 
 // Opens the search index (data_dir/search; one process at a time holds its write lock),

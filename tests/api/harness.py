@@ -10,8 +10,15 @@ Contract with the binary:
   $EMPORIUM_BIN seed --data-dir DIR --products N
   $EMPORIUM_BIN routes
 Every invocation gets cheap argon2id settings through the environment.
+
+With $EMPORIUM_API_POSTGRES set (a libpq conninfo of the tests' PostgreSQL server, as ctest
+sets it for the api_pg.* run), every data directory also gets PostgreSQL databases of its
+own on that server — a primary and two order shards (and the server's replica for catalog
+reads, from $EMPORIUM_API_POSTGRES_REPLICA) — and the binary runs the distributed
+deployment's storage on them; the same tests then check the shop on PostgreSQL.
 """
 
+import hashlib
 import http.client
 import json as jsonlib
 import os
@@ -45,6 +52,58 @@ PASSWORD = "correct-horse-battery"  # 21 chars: satisfies the 10..128 rule
 
 class HarnessError(AssertionError):
     """Raised when the binary cannot be run as the contract says."""
+
+
+PG_SERVER = os.environ.get("EMPORIUM_API_POSTGRES", "")
+PG_REPLICA = os.environ.get("EMPORIUM_API_POSTGRES_REPLICA", "")
+PSQL = "/usr/lib/postgresql/15/bin/psql"
+
+
+def on_postgres():
+    """True when this run checks the shop on PostgreSQL rather than SQLite."""
+    return bool(PG_SERVER)
+
+
+def psql(sql, dbname="postgres"):
+    """Runs `sql` on the tests' PostgreSQL server; returns its rows as lists of strings."""
+    cp = subprocess.run([PSQL, "-XAtq", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d",
+                         f"{PG_SERVER} dbname={dbname}", "-c", sql],
+                        capture_output=True, text=True, timeout=60)
+    if cp.returncode != 0:
+        raise HarnessError(f"psql failed: {cp.stderr.strip()}")
+    return [line.split("\t") for line in cp.stdout.splitlines()]
+
+
+def pg_databases(data_dir):
+    """The PostgreSQL databases that belong to `data_dir`: primary, order shard 1 and 2."""
+    tag = hashlib.sha1(os.path.abspath(data_dir).encode()).hexdigest()[:12]
+    return [f"e_{tag}_p", f"e_{tag}_o1", f"e_{tag}_o2"]
+
+
+def pg_env(data_dir):
+    """Creates `data_dir`'s databases when missing; returns the settings that point the
+    binary at them."""
+    names = pg_databases(data_dir)
+    existing = {row[0] for row in psql("SELECT datname FROM pg_database")}
+    for name in names:
+        if name not in existing:
+            psql(f"CREATE DATABASE {name}")
+    env = {
+        "EMPORIUM_POSTGRES_PRIMARY": f"{PG_SERVER} dbname={names[0]}",
+        "EMPORIUM_POSTGRES_ORDER_SERVERS": f"{PG_SERVER} dbname={names[1]};{PG_SERVER} dbname={names[2]}",
+        "EMPORIUM_POSTGRES_CONNECTIONS": "8",
+    }
+    if PG_REPLICA:
+        env["EMPORIUM_POSTGRES_REPLICA"] = f"{PG_REPLICA} dbname={names[0]}"
+    return env
+
+
+def pg_drop(data_dir):
+    for name in pg_databases(data_dir):
+        try:
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except (HarnessError, subprocess.TimeoutExpired):
+            pass
 
 
 def emporium_bin():
@@ -103,6 +162,9 @@ def unique_email(prefix="user"):
 def run_cli(args, env_extra=None, timeout=120, check=True):
     """Runs `$EMPORIUM_BIN args...`; returns CompletedProcess (text)."""
     cmd = [emporium_bin()] + [str(a) for a in args]
+    if on_postgres() and "--data-dir" in cmd:
+        # The data directory names its PostgreSQL databases too.
+        env_extra = {**pg_env(cmd[cmd.index("--data-dir") + 1]), **(env_extra or {})}
     cp = subprocess.run(cmd, env=base_env(env_extra), capture_output=True, text=True,
                         timeout=timeout, stdin=subprocess.DEVNULL)
     if check and cp.returncode != 0:
@@ -150,8 +212,11 @@ class Server:
     def __init__(self, data_dir=None, env=None, start=True):
         self.env_extra = dict(env or {})
         self.workdir = tempfile.mkdtemp(prefix="emporium-api-")
+        self.own_data_dir = data_dir is None
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         os.makedirs(self.data_dir, exist_ok=True)
+        if on_postgres():
+            self.env_extra = {**pg_env(self.data_dir), **self.env_extra}
         self.port_file = os.path.join(self.workdir, "port")
         self.log_path = os.path.join(self.workdir, "server.log")
         self.proc = None
@@ -254,6 +319,8 @@ class Server:
             if os.environ.get("EMPORIUM_TEST_KEEP"):
                 sys.stderr.write(f"[harness] kept {self.workdir}\n")
             else:
+                if on_postgres() and self.own_data_dir:
+                    pg_drop(self.data_dir)
                 # An own data dir lives inside workdir; a reused one belongs to the caller.
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
