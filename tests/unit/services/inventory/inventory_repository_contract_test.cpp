@@ -1,6 +1,6 @@
 // The contract every InventoryRepository adapter passes
-// (services/inventory/inventory_repository.hpp). Today: SQLite and the in-memory fake; a
-// PostgreSQL adapter adds its factory to the list below and must pass the same.
+// (services/inventory/inventory_repository.hpp). Every adapter in Adapters() below passes
+// the same cases: SQLite, PostgreSQL and the in-memory fake.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +18,7 @@
 #include "fakes/memory_inventory_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/inventory/inventory_repository.hpp"
+#include "services/inventory/storage/postgres_inventory_repository.hpp"
 #include "services/inventory/storage/sqlite_inventory_repository.hpp"
 
 namespace emporium::inventory {
@@ -30,6 +31,7 @@ using testing::CodeOf;
 std::vector<InventoryAdapter> Adapters() {
     return {testing::SqliteContractAdapter<InventoryRepository, SqliteInventoryRepository>("inventory",
                                                                                            {"inventory", "bus"}),
+            testing::PostgresContractAdapter<InventoryRepository, PostgresInventoryRepository>({"inventory", "bus"}),
             testing::MemoryContractAdapter<InventoryRepository, MemoryInventoryRepository>()};
 }
 
