@@ -1,6 +1,6 @@
 // The contract every CatalogRepository adapter passes (services/catalog/catalog_repository.hpp).
-// Today: SQLite and the in-memory fake; a PostgreSQL adapter adds its factory to the list
-// below and must pass the same.
+// Every adapter in Adapters() below passes the same cases: SQLite, PostgreSQL and the
+// in-memory fake.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include "fakes/memory_catalog_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/catalog/catalog_repository.hpp"
+#include "services/catalog/storage/postgres_catalog_repository.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
 namespace emporium::catalog {
@@ -35,6 +36,7 @@ std::string FieldOf(const core::Result<T>& result) {
 
 std::vector<CatalogAdapter> Adapters() {
     return {testing::SqliteContractAdapter<CatalogRepository, SqliteCatalogRepository>("catalog", {"catalog", "bus"}),
+            testing::PostgresContractAdapter<CatalogRepository, PostgresCatalogRepository>({"catalog", "bus"}),
             testing::MemoryContractAdapter<CatalogRepository, MemoryCatalogRepository>()};
 }
 
