@@ -30,6 +30,7 @@ struct ContractSubject {
     std::unique_ptr<infra::sqlite::Database> db;
     std::unique_ptr<TestPostgresDatabase> pg_database;  // dropped after the pool closed
     std::unique_ptr<infra::postgres::Database> pg;
+    std::shared_ptr<void> extra;  // whatever else an adapter needs alive (a replica's pool, …)
     std::unique_ptr<Port> repository;
 };
 

@@ -297,7 +297,7 @@ ListStatement ListProductsStatement(const ProductFilter& filter) {
 
 Result<void> PostgresCatalogRepository::Write(const core::RequestContext& ctx,
                                               const std::function<Result<void>(Connection&)>& work) {
-    return db_.Write<void>(ctx, [&work](Connection& c) -> Result<void> {
+    return reads_.Write<void>(ctx, [&work](Connection& c) -> Result<void> {
         // Queued statements are sent here rather than with the COMMIT, so that a clash among
         // them still reaches NameConflict.
         Result<void> done = work(c);

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "infra/postgres/database.hpp"
+#include "infra/postgres/replica_reads.hpp"
 #include "services/catalog/catalog_repository.hpp"
 
 namespace emporium::catalog {
@@ -11,7 +12,12 @@ namespace emporium::catalog {
 // the bus tables for its outbox.
 class PostgresCatalogRepository final : public CatalogRepository {
   public:
-    explicit PostgresCatalogRepository(infra::postgres::Database& db) : db_(db) {}
+    // Reads and writes on `db` alone.
+    explicit PostgresCatalogRepository(infra::postgres::Database& db)
+        : own_reads_(std::make_unique<infra::postgres::ReplicaReads>(db, nullptr, std::chrono::milliseconds(0))),
+          reads_(*own_reads_) {}
+    // Writes on the primary, reads on its replica when that keeps read-your-writes.
+    explicit PostgresCatalogRepository(infra::postgres::ReplicaReads& reads) : reads_(reads) {}
 
     core::Result<void> InsertCategory(const core::RequestContext& ctx, const Category& category) override;
     core::Result<void> UpdateCategory(const core::RequestContext& ctx, const Category& category, int64_t now) override;
@@ -37,14 +43,15 @@ class PostgresCatalogRepository final : public CatalogRepository {
     // snapshot to be consistent.
     template <typename T>
     core::Result<T> Read(const core::RequestContext& ctx, const std::function<core::Result<T>(Connection&)>& work) {
-        return db_.Read<T>(ctx, work);
+        return reads_.Read<T>(ctx, work);
     }
     // Runs `work` in one transaction, sends what it queued before the commit and names the
     // unique key a clash hit ("slug" or "sku"), as the port promises.
     core::Result<void> Write(const core::RequestContext& ctx,
                              const std::function<core::Result<void>(Connection&)>& work);
 
-    infra::postgres::Database& db_;
+    std::unique_ptr<infra::postgres::ReplicaReads> own_reads_;  // when built over one database
+    infra::postgres::ReplicaReads& reads_;
 };
 
 }  // namespace emporium::catalog

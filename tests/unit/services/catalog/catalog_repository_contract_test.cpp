@@ -34,10 +34,47 @@ std::string FieldOf(const core::Result<T>& result) {
     return result.error().fields[0].field;
 }
 
+// The PostgreSQL adapter reading on the tests' streaming replica: every case reads right
+// after its writes, so each one also checks read-your-writes.
+CatalogAdapter PostgresWithReplica() {
+    return {"postgres_replica", true, [] {
+                auto subject = testing::PostgresContractAdapter<CatalogRepository, PostgresCatalogRepository>(
+                                   {"catalog", "bus"})
+                                   .make();
+                if (!subject.pg) return subject;
+                auto replica_conninfo = subject.pg_database->replica_conninfo();
+                if (!replica_conninfo) {
+                    ADD_FAILURE() << "EMPORIUM_TEST_POSTGRES_REPLICA is not set";
+                    return subject;
+                }
+                infra::postgres::DatabaseOptions options;
+                options.name = "replica";
+                options.conninfo = *replica_conninfo;
+                options.connections = 2;
+                options.read_only = true;
+                auto replica = infra::postgres::Database::Open(std::move(options));
+                if (!replica.ok()) {
+                    ADD_FAILURE() << replica.error().message;
+                    return subject;
+                }
+                struct ReplicaSide {
+                    std::unique_ptr<infra::postgres::Database> replica;
+                    std::unique_ptr<infra::postgres::ReplicaReads> reads;
+                };
+                auto side = std::make_shared<ReplicaSide>();
+                side->replica = std::move(replica).value();
+                side->reads = std::make_unique<infra::postgres::ReplicaReads>(*subject.pg, side->replica.get(),
+                                                                              std::chrono::milliseconds(1000));
+                subject.repository = std::make_unique<PostgresCatalogRepository>(*side->reads);
+                subject.extra = side;
+                return subject;
+            }};
+}
+
 std::vector<CatalogAdapter> Adapters() {
     return {testing::SqliteContractAdapter<CatalogRepository, SqliteCatalogRepository>("catalog", {"catalog", "bus"}),
             testing::PostgresContractAdapter<CatalogRepository, PostgresCatalogRepository>({"catalog", "bus"}),
-            testing::MemoryContractAdapter<CatalogRepository, MemoryCatalogRepository>()};
+            PostgresWithReplica(), testing::MemoryContractAdapter<CatalogRepository, MemoryCatalogRepository>()};
 }
 
 class CatalogRepositoryContract : public ::testing::TestWithParam<CatalogAdapter> {
