@@ -7,6 +7,7 @@
 #include "app/data_dir_layout.hpp"
 #include "bus/http_handlers.hpp"
 #include "bus/storage/event_retention.hpp"
+#include "bus/storage/sqlite_outbox_store.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
@@ -187,7 +188,8 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
         bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
                                    .handler_threads = settings.events.handler_threads},
         app->clock);
-    app->bus->AddSource("emporium", db);
+    app->outbox = std::make_unique<bus::SqliteOutboxStore>(db);
+    app->bus->AddSource("emporium", *app->outbox);
     app->health.Add(db.name() + "_db", [&db] { return db.Ping(); });
 
     EMPORIUM_TRY(BuildUsers(*app, db));
@@ -367,7 +369,7 @@ void StartBackgroundWork(Application& app) {
         return app.cart_store->Sweep(app.clock.NowSeconds());
     });
     Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext&) {
-        return bus::PruneOldEvents(*app.bus, *app.db, app.clock.NowSeconds());
+        return bus::PruneOldEvents(*app.bus, *app.outbox, app.clock.NowSeconds());
     });
     Every(app, hours(1), "order_idempotency_keys_forgotten", [&app](const core::RequestContext& ctx) {
         return orders::ForgetOldIdempotencyKeys(ctx, *app.orders_repository, app.clock.NowSeconds());

@@ -86,6 +86,8 @@ struct Application {
     std::unique_ptr<search::ProductIndexer> search_indexer;
     std::unique_ptr<search::SearchService> search;
     std::unique_ptr<home::HomeService> home;
+    // The bus's reads and writes of db's outbox.
+    std::unique_ptr<bus::OutboxStore> outbox;
     // After the databases and the consumers: destroyed (and stopped) before them.
     std::unique_ptr<bus::LocalEventBus> bus;
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 
 #include "bus/storage/local_event_bus.hpp"
+#include "bus/storage/outbox_store.hpp"
 #include "core/result.hpp"
-#include "infra/sqlite/database.hpp"
 
 namespace emporium::bus {
 
@@ -14,6 +14,6 @@ inline constexpr int64_t kEventRetentionSeconds = 24 * 3600;
 // Deletes the events older than the retention at `now` (Unix seconds) that every consumer
 // has passed, then the consumers' records of having handled events that old in
 // `consumer_store` (they can no longer be delivered again). Returns the events deleted.
-core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, infra::sqlite::Database& consumer_store, int64_t now);
+core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, OutboxStore& consumer_store, int64_t now);
 
 }  // namespace emporium::bus
