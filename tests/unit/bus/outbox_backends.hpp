@@ -12,11 +12,14 @@
 
 #include "bus/event.hpp"
 #include "bus/storage/outbox_store.hpp"
+#include "bus/storage/postgres_outbox_store.hpp"
 #include "bus/storage/sqlite_outbox_store.hpp"
 #include "core/result.hpp"
+#include "infra/postgres/outbox.hpp"
 #include "infra/sqlite/outbox.hpp"
 #include "temp_dir.hpp"
 #include "test_database.hpp"
+#include "test_postgres.hpp"
 
 namespace emporium::testing {
 
@@ -66,6 +69,46 @@ class SqliteOutboxBackend final : public OutboxBackend {
     std::unique_ptr<bus::SqliteOutboxStore> store_;
 };
 
+class PostgresOutboxBackend final : public OutboxBackend {
+  public:
+    static core::Result<std::unique_ptr<OutboxBackend>> Open() {
+        auto backend = std::make_unique<PostgresOutboxBackend>();
+        EMPORIUM_ASSIGN_OR_RETURN(backend->database_, TestPostgresDatabase::Create());
+        EMPORIUM_TRY(backend->Reopen());
+        return std::unique_ptr<OutboxBackend>(std::move(backend));
+    }
+    ~PostgresOutboxBackend() override {
+        store_.reset();
+        db_.reset();  // before the database is dropped
+    }
+    bus::OutboxStore& store() override { return *store_; }
+    core::Result<void> Reopen() override {
+        store_.reset();
+        db_.reset();
+        EMPORIUM_ASSIGN_OR_RETURN(db_, OpenTestPostgres(*database_, {"bus"}));
+        store_ = std::make_unique<bus::PostgresOutboxStore>(*db_);
+        return core::Ok();
+    }
+    core::Result<void> Publish(const bus::Event& event) override {
+        return db_->Write<void>(core::RequestContext{}, [&](infra::postgres::Connection& c) -> core::Result<void> {
+            infra::postgres::AppendToOutbox(c, event);
+            return core::Ok();
+        });
+    }
+    core::Result<bool> MarkHandled(const std::string& consumer, const std::string& event_id, int64_t now) override {
+        return db_->Write<bool>(core::RequestContext{}, [&](infra::postgres::Connection& c) {
+            return infra::postgres::MarkHandled(c, consumer, event_id, now);
+        });
+    }
+    // The pool, for tests of what only PostgreSQL does (the relay).
+    infra::postgres::Database& db() { return *db_; }
+
+  private:
+    std::unique_ptr<TestPostgresDatabase> database_;
+    std::unique_ptr<infra::postgres::Database> db_;
+    std::unique_ptr<bus::PostgresOutboxStore> store_;
+};
+
 struct OutboxEngine {
     std::string name;
     std::function<core::Result<std::unique_ptr<OutboxBackend>>()> open;
@@ -75,7 +118,7 @@ struct OutboxEngine {
 inline void PrintTo(const OutboxEngine& engine, std::ostream* os) { *os << engine.name; }
 
 inline std::vector<OutboxEngine> OutboxEngines() {
-    return {{"sqlite", &SqliteOutboxBackend::Open}};
+    return {{"sqlite", &SqliteOutboxBackend::Open}, {"postgres", &PostgresOutboxBackend::Open}};
 }
 
 }  // namespace emporium::testing
