@@ -7,6 +7,8 @@
 #include "app/data_dir_layout.hpp"
 #include "bus/http_handlers.hpp"
 #include "bus/storage/event_retention.hpp"
+#include "bus/storage/postgres_outbox_store.hpp"
+#include "bus/storage/sqlite_outbox_store.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/problem.hpp"
@@ -439,8 +441,8 @@ void StartBackgroundWork(Application& app) {
     Every(app, seconds(60), "carts_expired", [&app](const core::RequestContext&) -> Result<int64_t> {
         return app.cart_store->Sweep(app.clock.NowSeconds());
     });
-    Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext& ctx) {
-        return bus::PruneOldEvents(ctx, *app.bus, app.outbox_stores, app.clock.NowSeconds());
+    Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext&) {
+        return bus::PruneOldEvents(*app.bus, app.outbox_stores, app.clock.NowSeconds());
     });
     if (app.postgres && app.postgres->replica) {
         // The replica's lag (a metric, and whether catalog reads may use it).

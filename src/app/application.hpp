@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bus/storage/local_event_bus.hpp"
+#include "bus/storage/outbox_store.hpp"
 #include "cache/cache_aside.hpp"
 #include "cache/memory_cache.hpp"
 #include "config/settings.hpp"

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "bus/storage/local_event_bus.hpp"
+#include "bus/storage/outbox_store.hpp"
 #include "core/result.hpp"
-#include "infra/sqlite/database.hpp"
 
 namespace emporium::bus {
 
@@ -12,8 +14,9 @@ namespace emporium::bus {
 inline constexpr int64_t kEventRetentionSeconds = 24 * 3600;
 
 // Deletes the events older than the retention at `now` (Unix seconds) that every consumer
-// has passed, then the consumers' records of having handled events that old in
-// `consumer_store` (they can no longer be delivered again). Returns the events deleted.
-core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, infra::sqlite::Database& consumer_store, int64_t now);
+// has passed, then the consumers' records of having handled events that old in every one
+// of `consumer_stores` (they can no longer be delivered again). Returns the events deleted.
+core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, const std::vector<std::unique_ptr<OutboxStore>>& consumer_stores,
+                                     int64_t now);
 
 }  // namespace emporium::bus

@@ -14,52 +14,22 @@ namespace emporium::bus {
 
 using core::Error;
 using core::Result;
-using infra::sqlite::Connection;
 
 namespace {
-
-constexpr std::string_view kSelectConsumer =
-    "SELECT position, attempts, next_attempt_at FROM outbox_consumers WHERE consumer = ?1";
-constexpr std::string_view kSelectEvents =
-    "SELECT sequence, id, type, aggregate_id, payload, occurred_at FROM outbox WHERE sequence > ?1 "
-    "ORDER BY sequence LIMIT ?2";
-constexpr std::string_view kUpsertConsumer =
-    "INSERT INTO outbox_consumers (consumer, position, attempts, next_attempt_at, last_error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, "
-    "attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error";
-constexpr std::string_view kInsertDeadLetter =
-    "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
-    "error, failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-constexpr std::string_view kSelectDeadLetters =
-    "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
-    "replayed_at FROM dead_letters ORDER BY failed_at DESC, id LIMIT ?1";
-constexpr std::string_view kSelectDeadLetter =
-    "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
-    "replayed_at FROM dead_letters WHERE id = ?1";
-constexpr std::string_view kMarkReplayed = "UPDATE dead_letters SET replayed_at = ?2 WHERE id = ?1";
-constexpr std::string_view kPruneOutbox = "DELETE FROM outbox WHERE sequence <= ?1 AND occurred_at < ?2";
 
 // Deliveries waiting for a handler thread (one per consumer at most); past this, the
 // dispatcher delivers on its own thread.
 constexpr int kMaxQueuedDeliveries = 1024;
 
-struct ConsumerState {
-    int64_t position = 0;
-    int attempts = 0;
-    int64_t next_attempt_at = 0;
-};
+// The longest the bus's own reads and writes of a source (positions, events, pruning) may
+// take before it gives up on them until its next try.
+constexpr std::chrono::seconds kStoreDeadline{30};
 
-DeadLetter ReadDeadLetter(const infra::sqlite::Statement& row, const std::string& source) {
-    DeadLetter letter;
-    letter.id = row.String(0);
-    letter.source = source;
-    letter.consumer = row.String(1);
-    letter.event = Event{row.String(2), row.String(3), row.String(4), row.String(5), row.Int(6), row.Int(7)};
-    letter.attempts = static_cast<int>(row.Int(8));
-    letter.error = row.String(9);
-    letter.failed_at = row.Int(10);
-    if (!row.IsNull(11)) letter.replayed_at = row.Int(11);
-    return letter;
+core::RequestContext StoreContext() {
+    core::RequestContext ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + kStoreDeadline;
+    ctx.request_id = "event-bus";
+    return ctx;
 }
 
 }  // namespace
@@ -72,8 +42,8 @@ LocalEventBus::LocalEventBus(LocalEventBusSettings settings, const core::Clock& 
 
 LocalEventBus::~LocalEventBus() { Stop(); }
 
-void LocalEventBus::AddSource(std::string source, infra::sqlite::Database& database) {
-    sources_.emplace_back(std::move(source), &database);
+void LocalEventBus::AddSource(std::string source, OutboxStore& store) {
+    sources_.emplace_back(std::move(source), &store);
 }
 
 void LocalEventBus::Subscribe(Consumer consumer, Handler handler) {
@@ -108,14 +78,14 @@ void LocalEventBus::SubscribeBatch(Consumer consumer, BatchHandler handler) {
     if (sources_.empty())
         observability::LogError("bus_subscription_without_source",
                                 [&](core::JsonWriter& json) { json.Field("consumer", consumer.name); });
-    for (const auto& [source, database] : sources_) {
+    for (const auto& [source, store] : sources_) {
         auto subscription = std::make_unique<Subscription>();
         subscription->source = source;
         subscription->consumer = consumer.name;
         subscription->types = consumer.types;
         subscription->handler = handler;
         subscription->wanted = consumer.wanted;
-        subscription->database = database;
+        subscription->store = store;
         subscriptions_.push_back(std::move(subscription));
     }
 }
@@ -302,47 +272,39 @@ std::vector<Result<void>> LocalEventBus::Handle(Subscription& subscription, cons
 }
 
 LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
-    infra::sqlite::Database& db = *subscription.database;
-
-    struct Batch {
-        ConsumerState state;
-        std::vector<Event> events;
-    };
-    auto batch = db.Read<Batch>([&](Connection& c) -> Result<Batch> {
-        Batch out;
-        EMPORIUM_ASSIGN_OR_RETURN(auto consumer, c.Prepare(kSelectConsumer));
-        consumer.Bind(1, subscription.consumer);
-        EMPORIUM_ASSIGN_OR_RETURN(bool known, consumer.Step());
-        if (known) {
-            out.state = ConsumerState{consumer.Int(0), static_cast<int>(consumer.Int(1)), consumer.Int(2)};
-        }
-        if (out.state.attempts == 0 && out.state.next_attempt_at == 0)
-            out.state.position = std::max(out.state.position, subscription.unsaved_position);
-        if (out.state.next_attempt_at > NowMs()) return out;
-        // A retry (a failure scheduled one: next_attempt_at is set) is delivered alone. When a
-        // batch consumer fails a whole batch (its transaction failed), the bus blames the
-        // batch's first event: alone, an innocent event then succeeds, and only an event
-        // that fails alone is dead-lettered.
-        int limit = out.state.next_attempt_at > 0 ? 1 : settings_.batch_size;
-        EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
-        events.Bind(1, out.state.position).Bind(2, limit);
-        while (true) {
-            EMPORIUM_ASSIGN_OR_RETURN(bool row, events.Step());
-            if (!row) break;
-            out.events.push_back(Event{events.String(1), events.String(2), events.String(3), events.String(4),
-                                       events.Int(5), events.Int(0)});
-        }
-        return out;
-    });
-    if (!batch.ok()) {
+    OutboxStore& store = *subscription.store;
+    core::RequestContext ctx = StoreContext();
+    auto log_read_failure = [&](const Error& error) {
         observability::LogError("bus_read_failed", [&](core::JsonWriter& json) {
-            json.Field("source", subscription.source).Field("error", batch.error().message);
+            json.Field("source", subscription.source).Field("error", error.message);
         });
+    };
+
+    auto saved = store.ReadConsumer(ctx, subscription.consumer);
+    if (!saved.ok()) {
+        log_read_failure(saved.error());
         return Next::kWhenPolled;
     }
-    if (batch->events.empty()) return Next::kWhenPolled;
+    const ConsumerState start = [&] {
+        ConsumerState state = *saved;
+        if (state.attempts == 0 && state.next_attempt_at == 0)
+            state.position = std::max(state.position, subscription.unsaved_position);
+        return state;
+    }();
+    if (start.next_attempt_at > NowMs()) return Next::kWhenPolled;
+    // A retry (a failure scheduled one: next_attempt_at is set) is delivered alone. When a
+    // batch consumer fails a whole batch (its transaction failed), the bus blames the
+    // batch's first event: alone, an innocent event then succeeds, and only an event
+    // that fails alone is dead-lettered.
+    int limit = start.next_attempt_at > 0 ? 1 : settings_.batch_size;
+    auto read = store.ReadEvents(ctx, start.position, limit);
+    if (!read.ok()) {
+        log_read_failure(read.error());
+        return Next::kWhenPolled;
+    }
+    const std::vector<Event>& events = *read;
+    if (events.empty()) return Next::kWhenPolled;
 
-    const std::vector<Event>& events = batch->events;
     bool handed_over = false;
     std::vector<Result<void>> outcomes = Handle(subscription, events, handed_over);
 
@@ -350,9 +312,8 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
     // after it that succeeded (other aggregates) will be delivered again, which idempotent
     // consumers absorb; the failed one is retried (its aggregate's later events wait) or,
     // after the last attempt, dead-lettered.
-    ConsumerState state = batch->state;
-    std::optional<Event> dead;
-    int dead_attempts = 0;
+    ConsumerState state = start;
+    std::optional<DeadLetter> dead;
     std::string error_text;
     bool blocked = false;
     std::size_t first_failure = events.size();
@@ -384,8 +345,13 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
             state = ConsumerState{before, attempts, NowMs() + delay.count()};
             blocked = true;
         } else {
-            dead = failed;
-            dead_attempts = attempts;
+            dead = DeadLetter{.id = core::NewTimeOrderedId("dlq"),
+                              .source = subscription.source,
+                              .consumer = subscription.consumer,
+                              .event = failed,
+                              .attempts = attempts,
+                              .error = error_text,
+                              .failed_at = NowMs() / 1000};
             state = ConsumerState{failed.sequence, 0, 0};
         }
     }
@@ -399,25 +365,10 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
         subscription.unsaved_position = state.position;
         return static_cast<int>(events.size()) >= settings_.batch_size ? Next::kAtOnce : Next::kAfterRoundInterval;
     }
-    auto saved = db.Write<void>([&](Connection& c) -> Result<void> {
-        if (dead) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertDeadLetter));
-            insert.Bind(1, core::NewTimeOrderedId("dlq"))
-                .Bind(2, subscription.consumer)
-                .Bind(3, dead->id)
-                .Bind(4, dead->type);
-            insert.Bind(5, dead->aggregate_id).Bind(6, dead->payload).Bind(7, dead->occurred_at);
-            insert.Bind(8, dead->sequence).Bind(9, dead_attempts).Bind(10, error_text).Bind(11, NowMs() / 1000);
-            EMPORIUM_TRY(insert.Run());
-        }
-        EMPORIUM_ASSIGN_OR_RETURN(auto upsert, c.Prepare(kUpsertConsumer));
-        upsert.Bind(1, subscription.consumer).Bind(2, state.position).Bind(3, state.attempts);
-        upsert.Bind(4, state.next_attempt_at).Bind(5, error_text);
-        return upsert.Run();
-    });
-    if (!saved.ok()) {
+    auto written = store.SaveConsumer(ctx, subscription.consumer, state, error_text, dead);
+    if (!written.ok()) {
         observability::LogError("bus_save_failed", [&](core::JsonWriter& json) {
-            json.Field("consumer", subscription.consumer).Field("error", saved.error().message);
+            json.Field("consumer", subscription.consumer).Field("error", written.error().message);
         });
         return Next::kWhenPolled;
     }
@@ -426,8 +377,8 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
     if (dead) {
         observability::LogWarn("event_dead_lettered", [&](core::JsonWriter& json) {
             json.Field("consumer", subscription.consumer)
-                .Field("event_id", dead->id)
-                .Field("type", dead->type)
+                .Field("event_id", dead->event.id)
+                .Field("type", dead->event.type)
                 .Field("error", error_text);
         });
     }
@@ -435,37 +386,23 @@ LocalEventBus::Next LocalEventBus::DeliverOne(Subscription& subscription) {
     // already due; after a short batch, let events gather for a round interval.
     if (blocked) return state.next_attempt_at <= NowMs() ? Next::kAtOnce : Next::kWhenPolled;
     if (static_cast<int>(events.size()) >= settings_.batch_size) return Next::kAtOnce;
-    return state.position > batch->state.position ? Next::kAfterRoundInterval : Next::kWhenPolled;
+    return state.position > start.position ? Next::kAfterRoundInterval : Next::kWhenPolled;
 }
 
 Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
     int64_t deleted = 0;
-    for (const auto& [source, db] : sources_) {
-        std::vector<std::string> consumers;
-        for (const auto& subscription : subscriptions_)
-            if (subscription->source == source) consumers.push_back(subscription->consumer);
-        if (consumers.empty()) continue;
+    for (const auto& [source, store] : sources_) {
+        core::RequestContext ctx = StoreContext();
         // The lowest position among this source's consumers (0 when one has not started).
-        auto lowest = db->Read<int64_t>([&](Connection& c) -> Result<int64_t> {
-            int64_t low = INT64_MAX;
-            for (const auto& consumer : consumers) {
-                EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectConsumer));
-                stmt.Bind(1, consumer);
-                EMPORIUM_ASSIGN_OR_RETURN(bool known, stmt.Step());
-                low = std::min(low, known ? stmt.Int(0) : int64_t{0});
-            }
-            return low;
-        });
-        if (!lowest.ok()) return lowest.error();
-        if (*lowest <= 0) continue;
-        auto pruned = db->Write<int64_t>([&](Connection& c) -> Result<int64_t> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kPruneOutbox));
-            stmt.Bind(1, *lowest).Bind(2, before);
-            EMPORIUM_TRY(stmt.Run());
-            return c.ChangedRows();
-        });
-        if (!pruned.ok()) return pruned.error();
-        deleted += *pruned;
+        std::optional<int64_t> lowest;
+        for (const auto& subscription : subscriptions_) {
+            if (subscription->source != source) continue;
+            EMPORIUM_ASSIGN_OR_RETURN(ConsumerState state, store->ReadConsumer(ctx, subscription->consumer));
+            lowest = std::min(lowest.value_or(INT64_MAX), state.position);
+        }
+        if (!lowest || *lowest <= 0) continue;
+        EMPORIUM_ASSIGN_OR_RETURN(int64_t pruned, store->PruneEvents(ctx, *lowest, before));
+        deleted += pruned;
     }
     return deleted;
 }
@@ -473,20 +410,12 @@ Result<int64_t> LocalEventBus::PruneDelivered(int64_t before) {
 Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(const core::RequestContext& ctx, int limit) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::vector<DeadLetter> all;
-    for (const auto& [source, db] : sources_) {
-        auto letters = db->Read<std::vector<DeadLetter>>([&](Connection& c) -> Result<std::vector<DeadLetter>> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetters));
-            stmt.Bind(1, limit);
-            std::vector<DeadLetter> out;
-            while (true) {
-                EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-                if (!row) break;
-                out.push_back(ReadDeadLetter(stmt, source));
-            }
-            return out;
-        });
-        if (!letters.ok()) return letters.error();
-        all.insert(all.end(), letters->begin(), letters->end());
+    for (const auto& [source, store] : sources_) {
+        EMPORIUM_ASSIGN_OR_RETURN(auto letters, store->ListDeadLetters(ctx, limit));
+        for (auto& letter : letters) {
+            letter.source = source;
+            all.push_back(std::move(letter));
+        }
     }
     std::sort(all.begin(), all.end(), [](const DeadLetter& a, const DeadLetter& b) {
         return a.failed_at != b.failed_at ? a.failed_at > b.failed_at : a.id < b.id;
@@ -498,18 +427,13 @@ Result<std::vector<DeadLetter>> LocalEventBus::ListDeadLetters(const core::Reque
 Result<DeadLetter> LocalEventBus::Replay(const core::RequestContext& ctx, std::string_view dead_letter_id) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     std::lock_guard replaying(replay_mutex_);  // a letter is replayed once, however many ask
-    for (const auto& [source, db] : sources_) {
-        auto letter = db->Read<DeadLetter>([&](Connection& c) -> Result<DeadLetter> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectDeadLetter));
-            stmt.Bind(1, dead_letter_id);
-            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            if (!row) return Error::NotFound("No such dead letter.");
-            return ReadDeadLetter(stmt, source);
-        });
+    for (const auto& [source, store] : sources_) {
+        auto letter = store->FindDeadLetter(ctx, dead_letter_id);
         if (!letter.ok()) {
             if (letter.error().code == core::ErrorCode::kNotFound) continue;
             return letter.error();
         }
+        letter->source = source;
         if (letter->replayed_at) return letter;
         Subscription* subscription = nullptr;
         for (auto& candidate : subscriptions_)
@@ -522,11 +446,8 @@ Result<DeadLetter> LocalEventBus::Replay(const core::RequestContext& ctx, std::s
         Result<void> handled = std::move(outcomes.front());
         if (!handled.ok()) return Error::Conflict("The consumer failed again: " + handled.error().message);
         int64_t now = NowMs() / 1000;
-        EMPORIUM_TRY(db->Write<void>([&](Connection& c) -> Result<void> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kMarkReplayed));
-            stmt.Bind(1, letter->id).Bind(2, now);
-            return stmt.Run();
-        }));
+        // The consumer has handled it: record that even when the caller's time ran out meanwhile.
+        EMPORIUM_TRY(store->MarkReplayed(ctx.Detached(), letter->id, now));
         letter->replayed_at = now;
         return letter;
     }

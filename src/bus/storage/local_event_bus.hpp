@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bus/event_bus.hpp"
+#include "bus/storage/outbox_store.hpp"
 #include "core/clock.hpp"
-#include "infra/sqlite/database.hpp"
 #include "runtime/blocking_pool.hpp"
 
 namespace emporium::bus {
@@ -38,14 +38,14 @@ struct LocalEventBusSettings {
     int handler_threads = 16;
 };
 
-// The embedded adapter of the EventBus, over the outboxes of SQLite databases (the
-// embedded shop has one: every service's tables share one file). One dispatcher thread
-// schedules deliveries, and the handler threads run them, each consumer on each source on
-// its own: a delivery reads the events after the consumer's position in the source's
-// outbox and hands them to the consumer, and a slow consumer holds up only itself. Each
-// consumer's position, attempt count and next retry time live in the source database
-// (outbox_consumers), so delivery resumes where it stopped after a crash; an event is
-// marked delivered only after its handler succeeded (at least once). A failing event
+// The embedded adapter of the EventBus, over the outboxes of databases (OutboxStore: SQLite,
+// where the embedded shop keeps every service's tables in one file, or PostgreSQL). One
+// dispatcher thread schedules deliveries, and the handler threads run them, each consumer
+// on each source on its own: a delivery reads the events after the consumer's position in
+// the source's outbox and hands them to the consumer, and a slow consumer holds up only
+// itself. Each consumer's position, attempt count and next retry time live in the source
+// database (outbox_consumers), so delivery resumes where it stopped after a crash; an event
+// is marked delivered only after its handler succeeded (at least once). A failing event
 // holds back that consumer's later events (ordering) until it succeeds or is
 // dead-lettered after `max_attempts` — unless it failed with kUnavailable (a dependency is
 // down), which is retried at `max_retry` for as long as it takes. One process is one
@@ -55,9 +55,10 @@ class LocalEventBus final : public EventBus {
     LocalEventBus(LocalEventBusSettings settings, const core::Clock& clock);
     ~LocalEventBus() override;
 
-    // Makes `database`'s outbox available as `source` (a label in logs and dead letters).
-    // Call before any Subscribe: a consumer hears every source added before it.
-    void AddSource(std::string source, infra::sqlite::Database& database);
+    // Makes `store`'s outbox available as `source` (a label in logs and dead letters); the
+    // store must outlive this bus. Call before any Subscribe: a consumer hears every source
+    // added before it.
+    void AddSource(std::string source, OutboxStore& store);
 
     void Subscribe(Consumer consumer, Handler handler) override;
     void SubscribeBatch(Consumer consumer, BatchHandler handler) override;
@@ -80,7 +81,7 @@ class LocalEventBus final : public EventBus {
     // One consumer on one source.
     struct Subscription {
         std::string source;
-        infra::sqlite::Database* database = nullptr;  // the source's
+        OutboxStore* store = nullptr;  // the source's
         std::string consumer;
         std::vector<std::string> types;
         BatchHandler handler;
@@ -117,7 +118,7 @@ class LocalEventBus final : public EventBus {
 
     LocalEventBusSettings settings_;
     const core::Clock& clock_;
-    std::vector<std::pair<std::string, infra::sqlite::Database*>> sources_;
+    std::vector<std::pair<std::string, OutboxStore*>> sources_;
     std::vector<std::unique_ptr<Subscription>> subscriptions_;
     std::mutex replay_mutex_;
 

@@ -1,8 +1,9 @@
 // The contract every EventBus adapter passes (bus/event_bus.hpp), seen from consumers: what
 // they are handed, in which order, how often, and what becomes of an event that keeps
-// failing. Today: the SQLite outbox dispatcher (LocalEventBus); the RabbitMQ adapter adds a
-// harness below and must pass the same. What only one adapter promises (the local bus's
-// positions in the database, its scheduling) is tested beside it (local_event_bus_test).
+// failing. Today: the outbox dispatcher (LocalEventBus) over each OutboxStore; the RabbitMQ
+// adapter adds a harness below and must pass the same. What only one adapter promises (the
+// local bus's positions in the database, its scheduling) is tested beside it
+// (local_event_bus_test).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -14,11 +15,9 @@
 #include <vector>
 
 #include "bus/event_bus.hpp"
+#include "bus/outbox_backends.hpp"
 #include "bus/storage/local_event_bus.hpp"
 #include "core/clock.hpp"
-#include "infra/sqlite/outbox.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::bus {
 namespace {
@@ -33,38 +32,40 @@ class BusHarness {
     virtual void DeliverAll() = 0;
 };
 
-// Retries are due at once and an event is dead-lettered after 3 attempts.
+// The outbox dispatcher over one source database of `engine`. Retries are due at once and
+// an event is dead-lettered after 3 attempts.
 class LocalBusHarness final : public BusHarness {
   public:
-    LocalBusHarness() {
-        auto db = testing::OpenTestDatabase(dir_.path(), "outbox", infra::sqlite::EmbeddedMigrations("bus"));
-        EXPECT_TRUE(db.ok());
-        db_ = std::move(db).value();
+    explicit LocalBusHarness(const testing::OutboxEngine& engine) {
+        auto backend = engine.open();
+        if (!backend.ok()) {
+            ADD_FAILURE() << backend.error().message;
+            return;
+        }
+        backend_ = std::move(backend).value();
         LocalEventBusSettings settings;
         settings.max_attempts = 3;
         settings.first_retry = std::chrono::milliseconds(0);
         settings.max_retry = std::chrono::milliseconds(0);
         settings.handler_threads = 0;
         bus_ = std::make_unique<LocalEventBus>(settings, clock_);
-        bus_->AddSource("outbox", *db_);
+        bus_->AddSource("outbox", backend_->store());
     }
     ~LocalBusHarness() override {
         bus_.reset();
-        db_.reset();
+        backend_.reset();
     }
+    bool ready() const { return bus_ != nullptr; }
     EventBus& bus() override { return *bus_; }
     void Publish(const std::string& type, const std::string& aggregate, const std::string& payload) override {
-        auto written = db_->Write<void>([&](infra::sqlite::Connection& c) {
-            return infra::sqlite::AppendToOutbox(c, NewEvent(type, aggregate, payload, 1));
-        });
+        auto written = backend_->Publish(NewEvent(type, aggregate, payload, 1));
         ASSERT_TRUE(written.ok()) << written.error().message;
     }
     void DeliverAll() override { bus_->DeliverPending(); }
 
   private:
     core::SystemClock clock_;
-    testing::TempDir dir_{"emporium-bus-contract-"};
-    std::unique_ptr<infra::sqlite::Database> db_;
+    std::unique_ptr<testing::OutboxBackend> backend_;
     std::unique_ptr<LocalEventBus> bus_;
 };
 
@@ -77,12 +78,22 @@ struct BusAdapter {
 void PrintTo(const BusAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<BusAdapter> Adapters() {
-    return {{"local", [] { return std::make_unique<LocalBusHarness>(); }}};
+    std::vector<BusAdapter> adapters;
+    for (const auto& engine : testing::OutboxEngines())
+        adapters.push_back({"local_" + engine.name, [engine]() -> std::unique_ptr<BusHarness> {
+                                auto harness = std::make_unique<LocalBusHarness>(engine);
+                                if (!harness->ready()) return nullptr;
+                                return harness;
+                            }});
+    return adapters;
 }
 
 class EventBusContract : public ::testing::TestWithParam<BusAdapter> {
   protected:
-    void SetUp() override { harness_ = GetParam().make(); }
+    void SetUp() override {
+        harness_ = GetParam().make();
+        ASSERT_TRUE(harness_) << "the adapter could not start";
+    }
     void TearDown() override { harness_.reset(); }
 
     // A consumer that records the payloads it was handed (and fails while `fail` says so).

@@ -8,31 +8,36 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
+#include "bus/outbox_backends.hpp"
 #include "core/random.hpp"
-#include "infra/sqlite/outbox.hpp"
-#include "temp_dir.hpp"
-#include "test_database.hpp"
 
 namespace emporium::bus {
 namespace {
 
-class LocalEventBusTest : public ::testing::Test {
+// Every case runs over each OutboxStore adapter.
+class LocalEventBusTest : public ::testing::TestWithParam<testing::OutboxEngine> {
   protected:
     void SetUp() override {
         ASSERT_TRUE(core::InitCrypto());
-        Open();
+        auto backend = GetParam().open();
+        ASSERT_TRUE(backend.ok()) << backend.error().message;
+        backend_ = std::move(backend).value();
+        StartBus();
     }
     void TearDown() override {
         bus_.reset();
-        db_.reset();
+        backend_.reset();
     }
+    // A restart (or new settings): a new bus over the source database, opened again.
     void Open() {
         bus_.reset();
-        db_.reset();
-        auto db = testing::OpenTestDatabase(dir_.path(), "source", infra::sqlite::EmbeddedMigrations("bus"));
-        ASSERT_TRUE(db.ok()) << db.error().message;
-        db_ = std::move(db).value();
+        auto reopened = backend_->Reopen();
+        ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+        StartBus();
+    }
+    void StartBus() {
         LocalEventBusSettings settings;
         settings.max_attempts = 3;
         settings.first_retry = std::chrono::milliseconds(0);
@@ -42,11 +47,10 @@ class LocalEventBusTest : public ::testing::Test {
         settings.batch_size = batch_size_;
         settings.unwanted_position_save_interval = std::chrono::minutes(10);  // no test takes that long
         bus_ = std::make_unique<LocalEventBus>(settings, clock_);
-        bus_->AddSource("source", *db_);
+        bus_->AddSource("source", backend_->store());
     }
     void Publish(const std::string& type, const std::string& aggregate, const std::string& payload) {
-        auto written = db_->Write<void>(
-            [&](infra::sqlite::Connection& c) { return AppendToOutbox(c, NewEvent(type, aggregate, payload, 1)); });
+        auto written = backend_->Publish(NewEvent(type, aggregate, payload, 1));
         ASSERT_TRUE(written.ok()) << written.error().message;
     }
 
@@ -55,12 +59,14 @@ class LocalEventBusTest : public ::testing::Test {
     std::chrono::milliseconds round_interval_{50};
     int batch_size_ = 100;
     core::SystemClock clock_;
-    testing::TempDir dir_{"emporium-bus-test-"};
-    std::unique_ptr<infra::sqlite::Database> db_;
+    std::unique_ptr<testing::OutboxBackend> backend_;
     std::unique_ptr<LocalEventBus> bus_;
 };
 
-TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
+INSTANTIATE_TEST_SUITE_P(Stores, LocalEventBusTest, ::testing::ValuesIn(testing::OutboxEngines()),
+                         [](const ::testing::TestParamInfo<testing::OutboxEngine>& info) { return info.param.name; });
+
+TEST_P(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
     std::mutex mutex;
     std::map<std::string, std::vector<std::string>> seen;
     bus_->Subscribe({.name = "recorder", .types = {"A"}},
@@ -80,7 +86,7 @@ TEST_F(LocalEventBusTest, DeliversInOrderOnlyTheSubscribedTypes) {
     EXPECT_EQ(seen["x"].size() + seen["y"].size(), 3u);
 }
 
-TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
+TEST_P(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
     std::mutex mutex;
     std::vector<std::string> handled;
     std::atomic<int> asked{0};
@@ -108,7 +114,7 @@ TEST_F(LocalEventBusTest, EventsTheFilterRefusesPassWithoutReachingTheHandler) {
     EXPECT_EQ(handled.size(), 1u);
 }
 
-TEST_F(LocalEventBusTest, AFilterThatThrowsHandsTheEventOver) {
+TEST_P(LocalEventBusTest, AFilterThatThrowsHandsTheEventOver) {
     std::atomic<int> handled{0};
     bus_->Subscribe({.name = "fussy",
                      .types = {"A"},
@@ -122,7 +128,7 @@ TEST_F(LocalEventBusTest, AFilterThatThrowsHandsTheEventOver) {
     EXPECT_EQ(handled.load(), 1);
 }
 
-TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
+TEST_P(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     std::mutex mutex;
     std::vector<std::string> log;  // first handling of each event, in the order it happened
     bool failed_once = false;
@@ -158,7 +164,7 @@ TEST_F(LocalEventBusTest, AFailingAggregateHoldsBackOnlyItsOwnLaterEvents) {
     EXPECT_TRUE(letters->empty());
 }
 
-TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstFailure) {
+TEST_P(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstFailure) {
     std::vector<std::vector<std::string>> calls;  // the payloads of each call
     bool failed_once = false;
     bus_->SubscribeBatch(
@@ -187,7 +193,7 @@ TEST_F(LocalEventBusTest, ABatchConsumerGetsADeliveryAtOnceAndResumesAtItsFirstF
     EXPECT_EQ(calls.size(), 3u);  // all delivered now
 }
 
-TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLettered) {
+TEST_P(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLettered) {
     int calls = 0;
     bus_->SubscribeBatch({.name = "miscounting", .types = {"A"}},
                          [&](const core::RequestContext&, const std::vector<Event>&) {
@@ -203,7 +209,7 @@ TEST_F(LocalEventBusTest, ABatchConsumerThatAnswersWronglyIsRetriedThenDeadLette
     EXPECT_NE(letters->front().error.find("wrong number of outcomes"), std::string::npos);
 }
 
-TEST_F(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
+TEST_P(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
     std::vector<std::string> handled;
     bus_->SubscribeBatch(
         {.name = "all-or-nothing", .types = {"A"}}, [&](const core::RequestContext&, const std::vector<Event>& events) {
@@ -226,7 +232,7 @@ TEST_F(LocalEventBusTest, AWholeBatchFailureDeadLettersOnlyThePoisonEvent) {
     EXPECT_EQ(letters->front().event.payload, "\"poison\"");
 }
 
-TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
+TEST_P(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
     // The slow consumer waits until the quick one has handled two events, the second
     // published only after the first was handled: that takes a second delivery to the quick
     // consumer while the slow one is still in its first.
@@ -267,7 +273,7 @@ TEST_F(LocalEventBusTest, ASlowConsumerDoesNotHoldUpTheOthers) {
     EXPECT_TRUE(slow_saw_quick);
 }
 
-TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRestart) {
+TEST_P(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRestart) {
     std::vector<std::string> handled;
     auto subscribe = [&] {
         bus_->Subscribe(
@@ -278,14 +284,9 @@ TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRes
             });
     };
     auto saved_position = [&] {
-        auto position = db_->Read<int64_t>([](infra::sqlite::Connection& c) -> core::Result<int64_t> {
-            EMPORIUM_ASSIGN_OR_RETURN(auto stmt,
-                                      c.Prepare("SELECT position FROM outbox_consumers WHERE consumer = 'picky'"));
-            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-            return row ? stmt.Int(0) : int64_t{0};
-        });
-        EXPECT_TRUE(position.ok());
-        return position.ok() ? *position : -1;
+        auto state = backend_->store().ReadConsumer(core::RequestContext{}, "picky");
+        EXPECT_TRUE(state.ok());
+        return state.ok() ? state->position : -1;
     };
     subscribe();
     Publish("A", "a", "\"wanted\"");  // handled: its position is saved
@@ -305,7 +306,7 @@ TEST_F(LocalEventBusTest, PassingUnwantedEventsIsSavedLazilyAndLosesNothingOnRes
     EXPECT_GT(saved_position(), after_wanted);
 }
 
-TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
+TEST_P(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
     std::atomic<int> handled{0};
     bus_->Subscribe({.name = "counter", .types = {"A"}},
                     [&](const core::RequestContext&, const Event&) -> core::Result<void> {
@@ -324,7 +325,7 @@ TEST_F(LocalEventBusTest, PrunesOnlyEventsEveryConsumerHasPassed) {
     EXPECT_EQ(handled.load(), 4);  // nothing delivered twice, nothing lost
 }
 
-TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
+TEST_P(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
     int calls = 0;
     bus_->Subscribe({.name = "refunds", .types = {"A"}},
                     [&](const core::RequestContext&, const Event&) -> core::Result<void> {
@@ -340,7 +341,7 @@ TEST_F(LocalEventBusTest, AnOutageIsRetriedWithoutDeadLettering) {
     EXPECT_TRUE(letters->empty());
 }
 
-TEST_F(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
+TEST_P(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
     max_retry_ = std::chrono::seconds(30);
     Open();
     int calls = 0;
@@ -360,7 +361,7 @@ TEST_F(LocalEventBusTest, AnOutageBeyondThePoisonAttemptsWaitsTheLongestDelay) {
     EXPECT_TRUE(letters->empty());
 }
 
-TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
+TEST_P(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
     int calls = 0;
     std::vector<std::string> delivered;
     bool heal = false;
@@ -390,7 +391,7 @@ TEST_F(LocalEventBusTest, RetriesThenDeadLettersAndKeepsGoing) {
     EXPECT_EQ(bus_->Replay(core::RequestContext{}, "dlq_missing").error().code, core::ErrorCode::kNotFound);
 }
 
-TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
+TEST_P(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
     std::vector<std::string> seen;
     auto subscribe = [&] {
         bus_->Subscribe({.name = "recorder", .types = {"A"}},
@@ -409,7 +410,7 @@ TEST_F(LocalEventBusTest, ResumesAfterRestartWithoutRedeliveringHandledEvents) {
     EXPECT_EQ(seen, (std::vector<std::string>{"{\"n\":1}", "{\"n\":2}"}));
 }
 
-TEST_F(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
+TEST_P(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
     poll_interval_ = std::chrono::seconds(30);  // only Wake can make it look again in time
     Open();
     std::atomic<int> seen{0};
@@ -427,7 +428,7 @@ TEST_F(LocalEventBusTest, BackgroundThreadDeliversAfterWake) {
     EXPECT_EQ(seen.load(), 1);
 }
 
-TEST_F(LocalEventBusTest, AFullBatchIsFollowedAtOnce) {
+TEST_P(LocalEventBusTest, AFullBatchIsFollowedAtOnce) {
     round_interval_ = std::chrono::seconds(30);  // a short batch waits this long for more
     batch_size_ = 2;
     Open();
@@ -444,10 +445,49 @@ TEST_F(LocalEventBusTest, AFullBatchIsFollowedAtOnce) {
     EXPECT_EQ(seen.load(), 5);
 }
 
-TEST_F(LocalEventBusTest, MarkHandledDeduplicates) {
-    auto first = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "consumer", "evt_1", 1); });
-    auto second = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "consumer", "evt_1", 2); });
-    auto other = db_->Write<bool>([](infra::sqlite::Connection& c) { return MarkHandled(c, "other", "evt_1", 2); });
+TEST_P(LocalEventBusTest, ConcurrentProducersLoseNothingAndKeepEachAggregatesOrder) {
+    // Producers commit while the bus delivers: every event arrives once, each aggregate's in
+    // the order its producer committed them.
+    constexpr int kProducers = 4;
+    constexpr int kEventsEach = 25;
+    std::mutex mutex;
+    std::map<std::string, std::vector<int>> seen;  // aggregate -> the numbers it was handed
+    int total = 0;
+    bus_->Subscribe({.name = "recorder", .types = {"A"}},
+                    [&](const core::RequestContext&, const Event& e) -> core::Result<void> {
+                        std::lock_guard lock(mutex);
+                        seen[e.aggregate_id].push_back(std::stoi(e.payload));
+                        ++total;
+                        return core::Ok();
+                    });
+    bus_->Start();
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; ++p)
+        producers.emplace_back([&, p] {
+            for (int i = 0; i < kEventsEach; ++i) {
+                Publish("A", "agg" + std::to_string(p), std::to_string(i));
+                bus_->Wake();
+            }
+        });
+    for (auto& producer : producers) producer.join();
+    for (int i = 0; i < 500; ++i) {
+        {
+            std::lock_guard lock(mutex);
+            if (total >= kProducers * kEventsEach) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    bus_->Stop();
+    std::vector<int> in_order(kEventsEach);
+    for (int i = 0; i < kEventsEach; ++i) in_order[static_cast<std::size_t>(i)] = i;
+    EXPECT_EQ(total, kProducers * kEventsEach);
+    for (int p = 0; p < kProducers; ++p) EXPECT_EQ(seen["agg" + std::to_string(p)], in_order) << "agg" << p;
+}
+
+TEST_P(LocalEventBusTest, MarkHandledDeduplicates) {
+    auto first = backend_->MarkHandled("consumer", "evt_1", 1);
+    auto second = backend_->MarkHandled("consumer", "evt_1", 2);
+    auto other = backend_->MarkHandled("other", "evt_1", 2);
     ASSERT_TRUE(first.ok() && second.ok() && other.ok());
     EXPECT_TRUE(*first);
     EXPECT_FALSE(*second);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bus/storage/local_event_bus.hpp"
+#include "bus/storage/sqlite_outbox_store.hpp"
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
@@ -223,8 +224,9 @@ TEST_F(CatalogServiceTest, CachedVariantsFollowProductChanges) {
     stored->variants[0].price.amount = 3100;
     ASSERT_TRUE(repository_->UpdateProduct(ctx_, *stored).ok());
     EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 2700);
+    bus::SqliteOutboxStore outbox(*db_);
     bus::LocalEventBus bus(bus::LocalEventBusSettings{.handler_threads = 0}, clock_);
-    bus.AddSource("catalog", *db_);
+    bus.AddSource("catalog", outbox);
     cached.SubscribeVariantCacheInvalidation(bus);
     bus.DeliverPending();
     EXPECT_EQ(PriceOf(cached.GetVariant(ctx_, "KET-1")).amount, 3100);
