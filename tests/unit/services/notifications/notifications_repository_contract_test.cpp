@@ -1,8 +1,9 @@
 // The contract every NotificationsRepository adapter passes
-// (services/notifications/notifications_repository.hpp). Today: SQLite and the in-memory
-// fake; a PostgreSQL adapter adds its factory to the list below and must pass the same.
+// (services/notifications/notifications_repository.hpp). Today: SQLite, PostgreSQL and the
+// in-memory fake; each adapter's factory is in the list below.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "contract_harness.hpp"
@@ -17,6 +19,7 @@
 #include "fakes/memory_notifications_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/notifications/notifications_repository.hpp"
+#include "services/notifications/storage/postgres_notifications_repository.hpp"
 #include "services/notifications/storage/sqlite_notifications_repository.hpp"
 
 namespace emporium::notifications {
@@ -31,6 +34,8 @@ constexpr const char* kConsumer = "notifications.orders";
 std::vector<NotificationsAdapter> Adapters() {
     return {testing::SqliteContractAdapter<NotificationsRepository, SqliteNotificationsRepository>(
                 "notifications", {"notifications", "bus"}),
+            testing::PostgresContractAdapter<NotificationsRepository, PostgresNotificationsRepository>(
+                {"notifications", "bus"}),
             testing::MemoryContractAdapter<NotificationsRepository, MemoryNotificationsRepository>()};
 }
 
@@ -101,6 +106,21 @@ TEST_P(NotificationsRepositoryContract, RecordingAMailAgainIsNotAnError) {
     // Two mails of one event, and the same mail twice in one batch.
     RecordSent({Mail("evt_3", "order_shipped"), Mail("evt_3", "invoice"), Mail("evt_3", "invoice")});
     EXPECT_EQ(Handled({"evt_1", "evt_2", "evt_3"}), (std::vector<bool>{true, true, true}));
+}
+
+// A redelivery recorded while the first delivery is being recorded (on PostgreSQL, in a
+// concurrent transaction), whatever the order of its batch, is no error either.
+TEST_P(NotificationsRepositoryContract, RecordingTheSameMailsAtOnceIsNotAnError) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] {
+            std::vector<SentMail> mails{Mail("evt_1"), Mail("evt_2"), Mail("evt_2", "invoice")};
+            if (t % 2) std::reverse(mails.begin(), mails.end());
+            auto recorded = repo_->RecordSent(ctx_, kConsumer, mails, 1000);
+            EXPECT_TRUE(recorded.ok()) << recorded.error().message;
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(Handled({"evt_1", "evt_2", "evt_3"}), (std::vector<bool>{true, true, false}));
 }
 
 TEST_P(NotificationsRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {

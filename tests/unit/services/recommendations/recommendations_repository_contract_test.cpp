@@ -1,6 +1,6 @@
 // The contract every RecommendationsRepository adapter passes
-// (services/recommendations/recommendations_repository.hpp). Today: SQLite and the in-memory
-// fake; a PostgreSQL adapter adds its factory to the list below and must pass the same.
+// (services/recommendations/recommendations_repository.hpp). Today: SQLite, PostgreSQL and
+// the in-memory fake; each adapter's factory is in the list below.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "fakes/memory_recommendations_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/recommendations/recommendations_repository.hpp"
+#include "services/recommendations/storage/postgres_recommendations_repository.hpp"
 #include "services/recommendations/storage/sqlite_recommendations_repository.hpp"
 
 namespace emporium::recommendations {
@@ -30,6 +32,8 @@ using testing::CodeOf;
 std::vector<RecommendationsAdapter> Adapters() {
     return {testing::SqliteContractAdapter<RecommendationsRepository, SqliteRecommendationsRepository>(
                 "recommendations", {"recommendations", "bus"}),
+            testing::PostgresContractAdapter<RecommendationsRepository, PostgresRecommendationsRepository>(
+                {"recommendations", "bus"}),
             testing::MemoryContractAdapter<RecommendationsRepository, MemoryRecommendationsRepository>()};
 }
 
@@ -115,6 +119,28 @@ TEST_P(RecommendationsRepositoryContract, ARedeliveredEventIsCountedOnce) {
     EXPECT_EQ(Together("prd_a"), (std::vector<std::string>{"prd_b:2", "prd_c:1"}));
     EXPECT_EQ(Together("prd_b"), std::vector<std::string>{"prd_a:2"});
     EXPECT_EQ(Trending(0), (std::vector<std::string>{"prd_a:4", "prd_b:2", "prd_c:1"}));
+}
+
+// Batches recorded at once (on PostgreSQL, in concurrent transactions) lose no increment, and
+// an event delivered to several of them counts once.
+TEST_P(RecommendationsRepositoryContract, ConcurrentBatchesLoseNoCountAndCountASharedEventOnce) {
+    constexpr int kThreads = 8;
+    constexpr int kBatches = 5;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kBatches; ++i) {
+                auto own = Order("evt_" + std::to_string(t) + "_" + std::to_string(i), {{"prd_a", 1}, {"prd_b", 2}});
+                auto shared = Order("evt_shared_" + std::to_string(i), {{"prd_c", 1}, {"prd_a", 1}});
+                auto recorded =
+                    repo_->RecordOrders(ctx_, t % 2 ? std::vector{own, shared} : std::vector{shared, own}, 1000);
+                EXPECT_TRUE(recorded.ok()) << recorded.error().message;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(Together("prd_a"), (std::vector<std::string>{"prd_b:40", "prd_c:5"}));
+    EXPECT_EQ(Together("prd_c"), std::vector<std::string>{"prd_a:5"});
+    EXPECT_EQ(Trending(0), (std::vector<std::string>{"prd_b:80", "prd_a:45", "prd_c:5"}));
 }
 
 TEST_P(RecommendationsRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {

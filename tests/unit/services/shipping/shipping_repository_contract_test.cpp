@@ -1,14 +1,16 @@
 // The contract every ShippingRepository adapter passes
-// (services/shipping/shipping_repository.hpp). Today: SQLite and the in-memory fake; a
-// PostgreSQL adapter adds its factory to the list below and must pass the same.
+// (services/shipping/shipping_repository.hpp). Today: SQLite, PostgreSQL and the in-memory
+// fake; each adapter's factory is in the list below.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "contract_harness.hpp"
@@ -16,6 +18,7 @@
 #include "fakes/memory_shipping_repository.hpp"
 #include "infra/sqlite/database.hpp"
 #include "services/shipping/shipping_repository.hpp"
+#include "services/shipping/storage/postgres_shipping_repository.hpp"
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
 
 namespace emporium::shipping {
@@ -27,6 +30,7 @@ using testing::CodeOf;
 
 std::vector<ShippingAdapter> Adapters() {
     return {testing::SqliteContractAdapter<ShippingRepository, SqliteShippingRepository>("shipping", {"shipping"}),
+            testing::PostgresContractAdapter<ShippingRepository, PostgresShippingRepository>({"shipping"}),
             testing::MemoryContractAdapter<ShippingRepository, MemoryShippingRepository>()};
 }
 
@@ -194,6 +198,59 @@ TEST_P(ShippingRepositoryContract, ARepeatedScanChangesNothingAndAnswersTheShipm
     EXPECT_EQ(EventsOf("trk_1"),
               (std::vector<std::string>{"label_created:Shipping label created@100", "in_transit:Departed@200",
                                         "delivered:Left at the door@400"}));
+}
+
+// Redeliveries of one paid order handled at once (on PostgreSQL, in concurrent
+// transactions) store one shipment, and every one of them answers it.
+TEST_P(ShippingRepositoryContract, ConcurrentInsertsOfAnOrderStoreOneShipmentAndAllAnswerIt) {
+    constexpr int kThreads = 8;
+    std::vector<std::vector<std::string>> answers(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            auto first = NewShipment("trk_1_" + std::to_string(t), "ord_1");
+            auto second = NewShipment("trk_2_" + std::to_string(t), "ord_2");
+            auto stored =
+                repo_->InsertOrFind(ctx_, t % 2 ? std::vector{first, second} : std::vector{second, first}, 100);
+            EXPECT_TRUE(stored.ok()) << stored.error().message;
+            if (stored.ok())
+                for (const auto& s : *stored) answers[t].push_back(s.order_id + "=" + s.tracking_number);
+        });
+    for (auto& thread : threads) thread.join();
+    auto one = repo_->FindByOrder(ctx_, "ord_1");
+    auto two = repo_->FindByOrder(ctx_, "ord_2");
+    ASSERT_TRUE(one.ok() && two.ok());
+    EXPECT_EQ(Events(*one), std::vector<std::string>{"label_created:Shipping label created@100"});
+    EXPECT_EQ(Events(*two), std::vector<std::string>{"label_created:Shipping label created@100"});
+    std::string ord_1 = "ord_1=" + one->tracking_number;
+    std::string ord_2 = "ord_2=" + two->tracking_number;
+    for (int t = 0; t < kThreads; ++t)
+        EXPECT_EQ(answers[t], t % 2 ? (std::vector{ord_1, ord_2}) : (std::vector{ord_2, ord_1})) << t;
+}
+
+// A carrier's scan delivered several times at once is appended once, as one after another
+// would be; so is a delivery (any after the first repeats it).
+TEST_P(ShippingRepositoryContract, ConcurrentRepeatsOfAScanAppendItOnce) {
+    Insert({NewShipment("trk_1", "ord_1")});
+    constexpr int kThreads = 8;
+    std::atomic<int> failed{0};
+    auto at_once = [&](const std::function<TrackingEvent(int)>& scan_of_thread) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&, t] {
+                if (!repo_->AddEvent(ctx_, "trk_1", scan_of_thread(t)).ok()) ++failed;
+            });
+        for (auto& thread : threads) thread.join();
+    };
+    at_once([](int) { return Scan(ShipmentStatus::kInTransit, "Departed", 200); });
+    at_once([](int t) { return Scan(ShipmentStatus::kDelivered, "Left with neighbour " + std::to_string(t), 300); });
+    EXPECT_EQ(failed.load(), 0);
+    auto events = EventsOf("trk_1");
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[0], "label_created:Shipping label created@100");
+    EXPECT_EQ(events[1], "in_transit:Departed@200");
+    EXPECT_TRUE(events[2].starts_with("delivered:Left with neighbour ")) << events[2];
+    EXPECT_EQ(repo_->FindByTracking(ctx_, "trk_1")->status, ShipmentStatus::kDelivered);
 }
 
 TEST_P(ShippingRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {

@@ -1,20 +1,24 @@
 // The contract every UsersRepository adapter passes (services/users/users_repository.hpp).
-// Today: SQLite and the in-memory fake; a PostgreSQL adapter adds its factory to the list
-// below and must pass the same.
+// Today: SQLite, PostgreSQL and the in-memory fake; each adapter's factory is in the list
+// below.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "contract_harness.hpp"
 #include "core/random.hpp"
 #include "fakes/memory_users_repository.hpp"
 #include "infra/sqlite/database.hpp"
+#include "services/users/storage/postgres_users_repository.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_repository.hpp"
 
@@ -27,6 +31,7 @@ using testing::CodeOf;
 
 std::vector<UsersAdapter> Adapters() {
     return {testing::SqliteContractAdapter<UsersRepository, SqliteUsersRepository>("users", {"users", "bus"}),
+            testing::PostgresContractAdapter<UsersRepository, PostgresUsersRepository>({"users", "bus"}),
             testing::MemoryContractAdapter<UsersRepository, MemoryUsersRepository>()};
 }
 
@@ -243,6 +248,58 @@ TEST_P(UsersRepositoryContract, AnotherUsersAddressCannotBeUpdatedOrDeleted) {
     ASSERT_TRUE(repo_->DeleteAddress(ctx_, "usr_1", "adr_1").ok());
     EXPECT_EQ(CodeOf(repo_->FindAddress(ctx_, "usr_1", "adr_1")), core::ErrorCode::kNotFound);
     EXPECT_EQ(CodeOf(repo_->DeleteAddress(ctx_, "usr_1", "adr_1")), core::ErrorCode::kNotFound);
+}
+
+// Writers of one address book run at once (on PostgreSQL, in concurrent transactions): the
+// limit and the single default still hold.
+TEST_P(UsersRepositoryContract, ConcurrentInsertsNeverOverfillTheAddressBookNorLeaveTwoDefaults) {
+    Insert(NewUser("usr_1", "ada@example.com"));
+    constexpr int kThreads = 8;
+    constexpr int kEach = 3;
+    constexpr int kMax = 5;
+    std::atomic<int> inserted{0};
+    std::atomic<int> full{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                auto address = NewAddress("adr_" + std::to_string(t) + "_" + std::to_string(i), "usr_1", 100 + i,
+                                          /*is_default=*/true);
+                auto result = repo_->InsertAddress(ctx_, address, kMax);
+                if (result.ok()) ++inserted;
+                if (CodeOf(result) == core::ErrorCode::kConflict) ++full;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(inserted.load(), kMax);
+    EXPECT_EQ(full.load(), kThreads * kEach - kMax);
+    auto ids = AddressIds("usr_1");
+    EXPECT_EQ(ids.size(), static_cast<size_t>(kMax));
+    EXPECT_EQ(std::count_if(ids.begin(), ids.end(), [](const std::string& id) { return id.ends_with('*'); }), 1);
+}
+
+TEST_P(UsersRepositoryContract, ConcurrentDefaultChangesLeaveOneDefault) {
+    Insert(NewUser("usr_1", "ada@example.com"));
+    constexpr int kAddresses = 8;
+    for (int i = 0; i < kAddresses; ++i) Insert(NewAddress("adr_" + std::to_string(i), "usr_1", 100 + i));
+    // Bursts of every address made the default at once; a burst that left two shows in the
+    // list after it (a later one would clear them).
+    for (int burst = 0; burst < 5; ++burst) {
+        std::atomic<int> failed{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kAddresses; ++i)
+            threads.emplace_back([&, i] {
+                auto address = NewAddress("adr_" + std::to_string(i), "usr_1", 0, /*is_default=*/true);
+                address.updated_at = 200 + burst;
+                if (!repo_->UpdateAddress(ctx_, address).ok()) ++failed;
+            });
+        for (auto& thread : threads) thread.join();
+        EXPECT_EQ(failed.load(), 0);
+        auto ids = AddressIds("usr_1");
+        EXPECT_EQ(ids.size(), static_cast<size_t>(kAddresses));
+        EXPECT_EQ(std::count_if(ids.begin(), ids.end(), [](const std::string& id) { return id.ends_with('*'); }), 1)
+            << "after burst " << burst;
+    }
 }
 
 TEST_P(UsersRepositoryContract, AnExpiredDeadlineIsRefusedAndTouchesNothing) {
