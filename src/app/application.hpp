@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "app/postgres_servers.hpp"
 #include "bus/storage/local_event_bus.hpp"
 #include "bus/storage/outbox_store.hpp"
 #include "cache/cache_aside.hpp"
@@ -11,7 +12,6 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
-#include "app/postgres_servers.hpp"
 #include "infra/sqlite/database.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"

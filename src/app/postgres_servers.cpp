@@ -106,6 +106,7 @@ Result<std::unique_ptr<PostgresServers>> OpenPostgresServers(const config::Setti
         servers->order_shards.push_back(servers->order_servers[static_cast<std::size_t>(server)].get());
     servers->catalog_reads = std::make_unique<infra::postgres::ReplicaReads>(
         *servers->primary, servers->replica.get(), std::chrono::milliseconds(pg.replica_max_lag_ms));
+    servers->catalog_reads->RequireEverythingWrittenSoFar(core::RequestContext{});
     return servers;
 }
 

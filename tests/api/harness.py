@@ -74,6 +74,37 @@ def psql(sql, dbname="postgres"):
     return [line.split("\t") for line in cp.stdout.splitlines()]
 
 
+class _PostgresReader:
+    """What tests need of a sqlite3 connection (execute → rows as tuples, close), over the
+    data directory's primary database."""
+
+    def __init__(self, dbname):
+        self.dbname = dbname
+
+    def execute(self, sql):
+        cp = subprocess.run([PSQL, "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", f"{PG_SERVER} dbname={self.dbname}",
+                             "-c", f"SELECT coalesce(json_agg(t), '[]') FROM ({sql}) t"],
+                            capture_output=True, text=True, timeout=60)
+        if cp.returncode != 0:
+            raise HarnessError(f"psql failed: {cp.stderr.strip()}")
+        return [tuple(row.values()) for row in jsonlib.loads(cp.stdout)]
+
+    def close(self):
+        pass
+
+
+def shop_database(data_dir):
+    """A read-only view of the shop's tables behind `data_dir`: the emporium.db file, or on
+    PostgreSQL the primary's database. Its execute(sql) returns rows as tuples."""
+    if on_postgres():
+        return _PostgresReader(pg_databases(data_dir)[0])
+    import sqlite3
+    path = os.path.join(data_dir, "emporium.db")
+    if not os.path.exists(path):
+        raise AssertionError(f"{path} does not exist")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
 def pg_databases(data_dir):
     """The PostgreSQL databases that belong to `data_dir`: primary, order shard 1 and 2."""
     tag = hashlib.sha1(os.path.abspath(data_dir).encode()).hexdigest()[:12]

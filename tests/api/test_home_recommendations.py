@@ -18,8 +18,8 @@ then filled up with trending products, never the product itself, no duplicates; 
 (default 8); `next_cursor` null; header `X-Recommendations: ok`, or `unavailable` (still 200, empty
 list) when `recommendations.enabled = false`; 404 for an unknown or inactive product.
 
-Expected featured categories and new arrivals come from the server's emporium.db, opened
-read-only (`file:...?mode=ro`). Order events are processed asynchronously and the home page is
+Expected featured categories and new arrivals come from the server's own tables, opened
+read-only (harness.shop_database). Order events are processed asynchronously and the home page is
 cached for up to cache.ttl_ms, so every server here runs with EMPORIUM_CACHE_TTL_MS=200 and the
 tests poll (up to 5 s) for what follows from orders or writes.
 
@@ -31,14 +31,13 @@ the payment.
 
 import calendar
 import os
-import sqlite3
 import sys
 import time
 import unittest
 from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (RFC3339_UTC, SLUG_RE, ServerTestCase, assert_money, assert_problem,  # noqa: E402
+from harness import (shop_database, RFC3339_UTC, SLUG_RE, ServerTestCase, assert_money, assert_problem,  # noqa: E402
                      parse_json, product_body, uniq)
 from test_payments import GOOD, SECRET, Paygw  # noqa: E402
 
@@ -98,17 +97,12 @@ def poll_for(fetch, good, timeout=POLL_TIMEOUT_S):
     return poll(step, timeout)
 
 
-def ro_connect(path):
-    if not os.path.exists(path):
-        raise AssertionError(f"{path} does not exist")
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-
 
 class CatalogModel:
     """Categories and active products as emporium.db holds them right now."""
 
     def __init__(self, data_dir):
-        con = ro_connect(os.path.join(data_dir, "emporium.db"))
+        con = shop_database(data_dir)
         try:
             self.categories = {cid: {"id": cid, "slug": slug, "name": name, "parent_id": parent_id}
                                for cid, slug, name, parent_id in

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PASSWORD, ServerTestCase, assert_problem, uniq, unique_email  # noqa: E402
+from harness import PASSWORD, ServerTestCase, on_postgres, assert_problem, uniq, unique_email  # noqa: E402
 
 USERS = "/api/v1/users"
 MAX_BODY = 4096
@@ -193,8 +193,13 @@ class HttpTest(ServerTestCase):
         self.assertEqual(doc["status"], "ok")
         self.assertIsInstance(doc["checks"], dict)
         self.assertTrue(doc["checks"], "checks must not be empty")
-        # The embedded shop keeps every service's tables in one database file.
-        self.assertEqual(doc["checks"].get("emporium_db"), "ok", doc)
+        if on_postgres():
+            # The primary and every order server (the replica is optional: reads fall back).
+            for check in ("postgres_primary", "postgres_orders-1", "postgres_orders-2"):
+                self.assertEqual(doc["checks"].get(check), "ok", doc)
+        else:
+            # The embedded shop keeps every service's tables in one database file.
+            self.assertEqual(doc["checks"].get("emporium_db"), "ok", doc)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase  # noqa: E402
+from harness import ServerTestCase, on_postgres  # noqa: E402
 
 SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$')
 LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -101,7 +101,25 @@ class MetricsTest(ServerTestCase):
         self.assertTrue(values)
         self.assertGreaterEqual(min(values), 0, "in-flight count went negative")
 
+    def test_postgres_pool_and_replica_gauges(self):
+        if not on_postgres():
+            self.skipTest("the shop runs on SQLite in this run (test_db_pool_gauges checks it)")
+        types, samples = parse_metrics(self.scrape()[1])
+        for family in ("emporium_pg_pool_connections", "emporium_pg_pool_connections_in_use",
+                       "emporium_pg_pool_waiting", "emporium_pg_replica_lag_bytes", "emporium_pg_replica_up"):
+            self.assertEqual(types.get(family), "gauge", f"{family} is not a gauge family")
+        bound = {labels.get("server"): v for n, labels, v in samples if n == "emporium_pg_pool_connections"}
+        self.assertEqual(set(bound), {"primary", "replica", "orders-1", "orders-2"}, bound)
+        in_use = {labels.get("server"): v for n, labels, v in samples if n == "emporium_pg_pool_connections_in_use"}
+        for server, connections in bound.items():
+            self.assertGreater(connections, 0)
+            self.assertTrue(0 <= in_use[server] <= connections, (server, in_use[server], connections))
+        reads = {labels.get("on"): v for n, labels, v in samples if n == "emporium_pg_catalog_reads_total"}
+        self.assertEqual(set(reads), {"replica", "primary"}, reads)
+
     def test_db_pool_gauges(self):
+        if on_postgres():
+            self.skipTest("the shop runs on PostgreSQL in this run (test_postgres_pool_and_replica_gauges)")
         types, samples = parse_metrics(self.scrape()[1])
         pool = "emporium_db_pool_read_connections"
         in_use = "emporium_db_pool_read_connections_in_use"

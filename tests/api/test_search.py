@@ -9,7 +9,7 @@ SearchHit and Suggestion schemas) and from the issue:
   disappears), cache invalidation (a price change is visible on the next read)."
 
 Expected answers for filters and facets come from the server's own databases, opened
-read-only with sqlite3 (`file:...?mode=ro`): a search document is an *active* product, its
+read-only (harness.shop_database: emporium.db, or the PostgreSQL primary): a search document is an *active* product, its
 price is `price_from`, a category filter includes sub-categories, and "in stock" means at
 least one SKU with `available > 0`.
 
@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import sys
 import time
 import unittest
@@ -30,7 +29,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SLUG_RE, Server, ServerTestCase, assert_money, assert_problem,  # noqa: E402
+from harness import (shop_database, SLUG_RE, Server, ServerTestCase, assert_money, assert_problem,  # noqa: E402
                      assert_rfc3339, product_body, uniq)
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -93,11 +92,6 @@ def query_path(path, params):
     return f"{path}?{urlencode([(k, str(v)) for k, v in pairs])}" if pairs else path
 
 
-def ro_connect(path):
-    if not os.path.exists(path):
-        raise AssertionError(f"{path} does not exist")
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-
 
 def find_xapian_dirs(root):
     """Directories under `root` that hold a Xapian database (by its marker file)."""
@@ -127,7 +121,7 @@ class CatalogSnapshot:
     """The catalog as the search index should see it, read from the data directory."""
 
     def __init__(self, data_dir):
-        con = ro_connect(os.path.join(data_dir, "emporium.db"))
+        con = shop_database(data_dir)
         try:
             self.categories = {}
             for cid, slug, name, parent_id in con.execute(
@@ -146,7 +140,7 @@ class CatalogSnapshot:
                 skus.setdefault(pid, []).append(sku)
         finally:
             con.close()
-        con = ro_connect(os.path.join(data_dir, "emporium.db"))
+        con = shop_database(data_dir)
         try:
             available = dict(con.execute("SELECT sku, available FROM stock"))
         finally:

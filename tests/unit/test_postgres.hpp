@@ -14,20 +14,23 @@
 
 namespace emporium::testing {
 
-// The tests' PostgreSQL server (started by ctest's engines.postgres_start fixture), as a libpq
-// conninfo naming its `postgres` database; nullopt when the tests run without it.
-inline std::optional<std::string> TestPostgresServer() {
-    const char* conninfo = std::getenv("EMPORIUM_TEST_POSTGRES");
-    if (!conninfo || !*conninfo) return std::nullopt;
-    return std::string(conninfo);
+// EMPORIUM_TEST_POSTGRES names the tests' servers (ctest's engines.postgres_start fixture
+// starts them) as "PRIMARY | REPLICA", each a libpq conninfo of its `postgres` database.
+inline std::optional<std::string> TestServerPart(int part) {
+    const char* value = std::getenv("EMPORIUM_TEST_POSTGRES");
+    if (!value || !*value) return std::nullopt;
+    std::string text(value);
+    auto bar = text.find(" | ");
+    std::string chosen = part == 0 ? text.substr(0, bar) : (bar == std::string::npos ? "" : text.substr(bar + 3));
+    if (chosen.empty()) return std::nullopt;
+    return chosen;
 }
 
-// The streaming replica of the tests' server (engines.postgres_start starts both).
-inline std::optional<std::string> TestPostgresReplica() {
-    const char* conninfo = std::getenv("EMPORIUM_TEST_POSTGRES_REPLICA");
-    if (!conninfo || !*conninfo) return std::nullopt;
-    return std::string(conninfo);
-}
+// The tests' PostgreSQL server; nullopt when the tests run without it.
+inline std::optional<std::string> TestPostgresServer() { return TestServerPart(0); }
+
+// Its streaming replica.
+inline std::optional<std::string> TestPostgresReplica() { return TestServerPart(1); }
 
 // A database of its own on the tests' server, created empty and dropped (with whatever is
 // still connected to it) when this goes.

@@ -2,8 +2,8 @@
 
 namespace emporium::bus {
 
-core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, const std::vector<std::unique_ptr<OutboxStore>>& consumer_stores,
-                                     int64_t now) {
+core::Result<int64_t> PruneOldEvents(LocalEventBus& bus,
+                                     const std::vector<std::unique_ptr<OutboxStore>>& consumer_stores, int64_t now) {
     int64_t before = now - kEventRetentionSeconds;
     EMPORIUM_ASSIGN_OR_RETURN(int64_t pruned, bus.PruneDelivered(before));
     // A sweep of its own, not a request: bounded, so a stuck database does not hold it forever.

@@ -16,7 +16,7 @@ inline constexpr int64_t kEventRetentionSeconds = 24 * 3600;
 // Deletes the events older than the retention at `now` (Unix seconds) that every consumer
 // has passed, then the consumers' records of having handled events that old in every one
 // of `consumer_stores` (they can no longer be delivered again). Returns the events deleted.
-core::Result<int64_t> PruneOldEvents(LocalEventBus& bus, const std::vector<std::unique_ptr<OutboxStore>>& consumer_stores,
-                                     int64_t now);
+core::Result<int64_t> PruneOldEvents(LocalEventBus& bus,
+                                     const std::vector<std::unique_ptr<OutboxStore>>& consumer_stores, int64_t now);
 
 }  // namespace emporium::bus

@@ -45,6 +45,14 @@ class ReplicaReads {
     template <typename T>
     core::Result<T> Write(const core::RequestContext& ctx, const std::function<core::Result<T>(Connection&)>& work);
 
+    // Reads stay on the primary until the replica has replayed everything the primary holds
+    // now (call it after changing the schema, e.g. migrations at start-up: a replica that
+    // has not replayed them yet would not know the tables).
+    void RequireEverythingWrittenSoFar(const core::RequestContext& ctx) {
+        NoteWriteStart();
+        NoteWriteEnd(ctx);
+    }
+
     // Samples the replica's replay position against the primary's (lag metric, lagging
     // flag). Called every few hundred milliseconds by a background job.
     core::Result<void> Refresh(const core::RequestContext& ctx);

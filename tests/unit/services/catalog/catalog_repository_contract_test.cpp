@@ -38,9 +38,9 @@ std::string FieldOf(const core::Result<T>& result) {
 // after its writes, so each one also checks read-your-writes.
 CatalogAdapter PostgresWithReplica() {
     return {"postgres_replica", true, [] {
-                auto subject = testing::PostgresContractAdapter<CatalogRepository, PostgresCatalogRepository>(
-                                   {"catalog", "bus"})
-                                   .make();
+                auto subject =
+                    testing::PostgresContractAdapter<CatalogRepository, PostgresCatalogRepository>({"catalog", "bus"})
+                        .make();
                 if (!subject.pg) return subject;
                 auto replica_conninfo = subject.pg_database->replica_conninfo();
                 if (!replica_conninfo) {
@@ -65,6 +65,8 @@ CatalogAdapter PostgresWithReplica() {
                 side->replica = std::move(replica).value();
                 side->reads = std::make_unique<infra::postgres::ReplicaReads>(*subject.pg, side->replica.get(),
                                                                               std::chrono::milliseconds(1000));
+                // As the shop does after its migrations: the replica may not have the tables yet.
+                side->reads->RequireEverythingWrittenSoFar(core::RequestContext{});
                 subject.repository = std::make_unique<PostgresCatalogRepository>(*side->reads);
                 subject.extra = side;
                 return subject;
