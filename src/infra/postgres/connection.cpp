@@ -150,6 +150,16 @@ Connection::~Connection() {
 
 bool Connection::healthy() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
+bool Connection::in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
+bool Connection::StillOpen() {
+    if (!healthy()) return false;
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    // Nothing arrived: the usual case. An idle session is sent nothing unasked but its end
+    // (a termination notice, or the close), so anything readable means it is gone.
+    return poll(&fd, 1, 0) == 0;
+}
+
 bool Connection::reusable() const { return healthy() && queued_.empty() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
 
 Error Connection::Broken(std::string what) {

@@ -134,8 +134,16 @@ class Connection {
     bool reusable() const;
     // The SQLSTATE of the last statement that failed ("" when none or not a server error).
     const std::string& last_sqlstate() const { return last_sqlstate_; }
-    // The statement_timeout (ms) last set on the session, 0 when the server's default.
-    int64_t statement_timeout_ms = 0;
+    // Inside a transaction that a failed statement aborted (only ROLLBACK is possible).
+    bool in_failed_transaction() const;
+    // Without waiting: false when the server has closed the connection or sent something
+    // unasked (its termination notice) while it sat idle.
+    bool StillOpen();
+    // Marks the connection unfit for reuse (its protocol state is unknown).
+    void Abandon() { broken_ = true; }
+    // The statement_timeout (ms) last set on the session; 0 when unknown.
+    int64_t statement_timeout_ms() const { return statement_timeout_ms_; }
+    void set_statement_timeout_ms(int64_t ms) { statement_timeout_ms_ = ms; }
 
   private:
     struct QueuedStatement {
@@ -154,6 +162,7 @@ class Connection {
     pg_conn* conn_;
     Deadline deadline_ = Deadline::max();
     bool broken_ = false;
+    int64_t statement_timeout_ms_ = 0;
     std::string last_sqlstate_;
     std::vector<QueuedStatement> queued_;
     struct SqlHash {

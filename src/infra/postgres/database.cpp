@@ -107,9 +107,15 @@ Result<void> Database::Migrate() {
 Result<std::unique_ptr<Connection>> Database::Acquire(Deadline deadline) {
     std::unique_lock lock(mutex_);
     for (;;) {
-        if (!idle_.empty()) {
+        while (!idle_.empty()) {
             auto connection = std::move(idle_.back());
             idle_.pop_back();
+            // One the server closed while it sat here (a restart) is dropped now, not found
+            // dead at the COMMIT of a job that only queued statements (outcome unknown).
+            if (!connection->StillOpen()) {
+                --open_;
+                continue;
+            }
             ++in_use_;
             return connection;
         }
@@ -171,26 +177,41 @@ Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
             failures_.fetch_add(1, std::memory_order_relaxed);
             return acquired.error();
         }
-        std::unique_ptr<Connection> connection = std::move(acquired).value();
+        // Back to the pool (or closed) on every way out, an exception in `work` included.
+        auto release = [this](Connection* c) { Release(std::unique_ptr<Connection>(c)); };
+        std::unique_ptr<Connection, decltype(release)> connection(std::move(acquired).value().release(), release);
         connection->set_deadline(deadline);
+        // BEGIN goes first: a statement before it would take the snapshot that BEGIN's
+        // isolation level must precede.
+        if (mode == Mode::kWrite) connection->Queue(kBegin);
+        if (mode == Mode::kSnapshot) connection->Queue(kBeginSnapshot);
         // The server gives up on a statement when the caller would have (the deadline's
-        // remaining time); set again only when it moved by more than a second.
+        // remaining time). Set only when it must come down, or when it would cut the caller
+        // short by more than a little (half the setting, at most a second); 0 means unknown.
         auto remaining_ms = std::max<int64_t>(
             1,
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-        if (std::abs(remaining_ms - connection->statement_timeout_ms) > 1000 ||
-            remaining_ms < connection->statement_timeout_ms) {
+        int64_t current_ms = connection->statement_timeout_ms();
+        if (remaining_ms < current_ms || remaining_ms > current_ms + std::min<int64_t>(1000, current_ms / 2)) {
             connection->Queue(kSetStatementTimeout, Params(std::to_string(remaining_ms)));
-            connection->statement_timeout_ms = remaining_ms;
+            connection->set_statement_timeout_ms(remaining_ms);
         }
-        if (mode == Mode::kWrite) connection->Queue(kBegin);
-        if (mode == Mode::kSnapshot) connection->Queue(kBeginSnapshot);
 
         bool commit_sent = false;
-        Result<void> outcome = work(*connection);
+        Result<void> outcome = core::Ok();
+        try {
+            outcome = work(*connection);
+        } catch (const std::exception& e) {
+            // A bug in the job; the connection's state is unknown, so it is not reused.
+            connection->Abandon();
+            outcome = Error::Internal(std::string("postgres job threw: ") + e.what());
+        }
         if (outcome.ok()) {
             if (mode == Mode::kRead) {
                 outcome = connection->Flush();
+            } else if (connection->in_failed_transaction()) {
+                // COMMIT would answer ROLLBACK without an error: never report it committed.
+                outcome = Error::Internal("postgres: the job went on after a failed statement");
             } else {
                 commit_sent = true;
                 auto committed = connection->Exec(kCommit);
@@ -199,11 +220,10 @@ Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
         }
         if (outcome.ok()) {
             if (mode == Mode::kWrite) transactions_.fetch_add(1, std::memory_order_relaxed);
-            Release(std::move(connection));
             return core::Ok();
         }
         connection->DropQueued();
-        connection->statement_timeout_ms = 0;  // a failed pipeline may have rolled its setting back
+        connection->set_statement_timeout_ms(0);  // a rolled-back setting reverts: unknown now
         std::string sqlstate = connection->last_sqlstate();
         bool connection_lost = !connection->healthy();
         if (!connection_lost && mode != Mode::kRead) (void)connection->Exec(kRollback);
@@ -211,7 +231,7 @@ Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
         // (a restart): nothing of this job was committed, so a fresh one may run it — unless
         // COMMIT had been sent, when the outcome is unknown.
         bool retry = RetryableConflict(sqlstate) || (connection_lost && !(commit_sent && mode == Mode::kWrite));
-        Release(std::move(connection));
+        connection.reset();
         if (retry && attempt < kAttempts && std::chrono::steady_clock::now() < deadline) {
             retries_.fetch_add(1, std::memory_order_relaxed);
             continue;

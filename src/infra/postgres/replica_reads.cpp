@@ -11,7 +11,7 @@ namespace {
 // The insert position: it includes the commit record of every transaction committed so far
 // (the write position may not yet when commits do not wait for the flush).
 constexpr std::string_view kPrimaryPosition = "SELECT pg_current_wal_insert_lsn()::text";
-// NULL on a server that is not in recovery (a promoted replica): it then has everything.
+// NULL on a server that never was in recovery (a primary named as the replica).
 constexpr std::string_view kReplayPosition = "SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text";
 
 // A replica that failed a read is left alone this long before it is tried again.
@@ -87,6 +87,9 @@ void ReplicaReads::NoteReplicaFailure() {
 
 Result<void> ReplicaReads::Refresh(const core::RequestContext& ctx) {
     if (!replica_) return core::Ok();
+    // Seen before the primary is asked: the position asked for next is then at least the
+    // unknown one that the marker stands for.
+    bool required_unknown = required_position_.load() == UINT64_MAX;
     EMPORIUM_ASSIGN_OR_RETURN(uint64_t primary_position, Position(ctx, primary_, kPrimaryPosition));
     auto replayed = ReplayPosition(ctx);
     if (!replayed.ok()) {
@@ -97,7 +100,10 @@ Result<void> ReplicaReads::Refresh(const core::RequestContext& ctx) {
     lag_bytes_.store(primary_position > *replayed ? static_cast<int64_t>(primary_position - *replayed) : 0);
     // A required position no write can reach any more (the primary could not tell it)
     // gives way once the replica has replayed what the primary has now.
-    if (required_position_.load() == UINT64_MAX) required_position_.store(primary_position);
+    if (required_unknown) {
+        uint64_t marker = UINT64_MAX;
+        required_position_.compare_exchange_strong(marker, primary_position);
+    }
     std::lock_guard lock(sample_mutex_);
     auto now = std::chrono::steady_clock::now();
     if (*replayed >= sample_position_) {

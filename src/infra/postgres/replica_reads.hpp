@@ -109,9 +109,13 @@ template <typename T>
 core::Result<T> ReplicaReads::Write(const core::RequestContext& ctx,
                                     const std::function<core::Result<T>(Connection&)>& work) {
     NoteWriteStart();
-    auto written = primary_.Write<T>(ctx, work);
-    NoteWriteEnd(ctx);
-    return written;
+    // Ended on every way out: a write left "in flight" would keep reads on the primary.
+    struct End {
+        ReplicaReads* reads;
+        const core::RequestContext& ctx;
+        ~End() { reads->NoteWriteEnd(ctx); }
+    } end{this, ctx};
+    return primary_.Write<T>(ctx, work);
 }
 
 }  // namespace emporium::infra::postgres

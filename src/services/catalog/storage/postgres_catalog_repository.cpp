@@ -33,7 +33,7 @@ constexpr std::string_view kSelectCategoryBySlug =
 constexpr std::string_view kSelectCategoryPath = "SELECT path FROM categories WHERE id = $1";
 // Any number of ids as one JSON array parameter: one statement, prepared once.
 constexpr std::string_view kSelectCategoryPaths =
-    "SELECT id, path FROM categories WHERE id IN (SELECT json_array_elements_text($1::json))";
+    "SELECT id, path FROM categories WHERE id = ANY (ARRAY (SELECT json_array_elements_text($1::json)))";
 
 // A product and its variants come back in one statement (one row per variant, the product's
 // columns repeated; no variant gives one row of NULLs): one round trip, and the product row
@@ -73,7 +73,7 @@ constexpr std::string_view kSelectVariant =
 // One statement for any number of SKUs: they arrive as one JSON array parameter.
 constexpr std::string_view kSelectVariantsBySku =
     "SELECT v.sku, v.product_id, p.name, v.name, v.price, v.currency, p.status FROM variants v "
-    "JOIN products p ON p.id = v.product_id WHERE v.sku IN (SELECT json_array_elements_text($1::json))";
+    "JOIN products p ON p.id = v.product_id WHERE v.sku = ANY (ARRAY (SELECT json_array_elements_text($1::json)))";
 
 // The unique index whose violation means a SKU is taken (any other: the slug or the id).
 constexpr std::string_view kVariantsKey = "variants_pkey";

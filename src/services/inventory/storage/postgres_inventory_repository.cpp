@@ -21,13 +21,13 @@ namespace {
 constexpr std::string_view kSelectStock = "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku = $1";
 // Any number of SKUs as one JSON array parameter: one statement, prepared once.
 constexpr std::string_view kSelectStocks =
-    "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku IN (SELECT "
-    "json_array_elements_text($1::json))";
+    "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku = ANY (ARRAY (SELECT "
+    "json_array_elements_text($1::json)))";
 // Row locks are taken after the sort: every job locks its stock rows in SKU order (byte
 // order: the column is COLLATE "C"), so concurrent jobs never wait on each other in a cycle.
 constexpr std::string_view kLockStocks =
-    "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku IN (SELECT "
-    "json_array_elements_text($1::json)) ORDER BY sku FOR UPDATE";
+    "SELECT sku, available, reserved, sold, updated_at FROM stock WHERE sku = ANY (ARRAY (SELECT "
+    "json_array_elements_text($1::json))) ORDER BY sku FOR UPDATE";
 constexpr std::string_view kEnsureStock =
     "INSERT INTO stock (sku, available, reserved, sold, updated_at) VALUES ($1, 0, 0, 0, $2) ON CONFLICT (sku) DO "
     "NOTHING";

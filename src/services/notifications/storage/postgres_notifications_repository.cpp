@@ -22,7 +22,7 @@ constexpr std::string_view kInsertSent =
 // Which of the events of a JSON array `consumer` handled: one round trip for the batch.
 constexpr std::string_view kSelectHandledOf =
     "SELECT event_id FROM handled_events WHERE consumer = $1 "
-    "AND event_id IN (SELECT json_array_elements_text($2::json))";
+    "AND event_id = ANY (ARRAY (SELECT json_array_elements_text($2::json)))";
 }  // namespace
 
 Result<std::vector<bool>> PostgresNotificationsRepository::Handled(const core::RequestContext& ctx,

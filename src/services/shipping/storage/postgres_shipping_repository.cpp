@@ -31,7 +31,7 @@ constexpr std::string_view kSelectByTracking =
 constexpr std::string_view kSelectByOrders =
     "SELECT s.tracking_number, s.order_id, s.user_id, s.carrier, s.status, e.status, e.description, e.at "
     "FROM shipments s LEFT JOIN shipment_events e ON e.tracking_number = s.tracking_number "
-    "WHERE s.order_id IN (SELECT json_array_elements_text($1::json)) ORDER BY s.order_id, e.seq";
+    "WHERE s.order_id = ANY (ARRAY (SELECT json_array_elements_text($1::json))) ORDER BY s.order_id, e.seq";
 // The shipment and, only when it is new, its first event: one statement that can be queued.
 constexpr std::string_view kInsertShipment =
     "WITH inserted AS (INSERT INTO shipments (tracking_number, order_id, user_id, carrier, status, created_at, "
