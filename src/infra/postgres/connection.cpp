@@ -128,6 +128,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
     // A server that vanished without closing the connection is noticed by the deadlines
     // of our own waits; keepalives also clear it from idle pooled connections.
     conninfo += " keepalives=1 keepalives_idle=10 keepalives_interval=3 keepalives_count=3";
+    if (options.statement_timeout.count() > 0)
+        conninfo += " options='-c statement_timeout=" + std::to_string(options.statement_timeout.count()) + "'";
     PGconn* conn = PQconnectdb(conninfo.c_str());
     if (!conn) return Error::Unavailable("postgres: out of memory connecting");
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -136,6 +138,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
         return Error::Unavailable("postgres: cannot connect: " + message);
     }
     auto connection = std::unique_ptr<Connection>(new Connection(conn));
+    connection->statement_timeout_ms_ = options.statement_timeout.count();
     // Notices ("relation … already exists, skipping") are not errors; libpq would print them.
     PQsetNoticeProcessor(
         conn, [](void*, const char*) {}, nullptr);

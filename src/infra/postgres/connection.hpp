@@ -93,6 +93,7 @@ struct ConnectionOptions {
     std::string conninfo;  // libpq keyword/value string, e.g. "host=127.0.0.1 port=5433 dbname=emporium"
     std::string application_name = "emporium";
     std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds statement_timeout{0};  // the session's; 0: the server's default
 };
 
 // One PostgreSQL connection, always in pipeline mode. Not thread-safe: used by one thread at

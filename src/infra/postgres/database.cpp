@@ -30,6 +30,9 @@ constexpr std::string_view kInsertMigration =
     "INSERT INTO schema_migrations (schema, version, name, applied_at) "
     "VALUES ($1, $2, $3, extract(epoch from now())::bigint)";
 
+// A caller with less time than this left gets a statement_timeout of its own.
+constexpr int64_t kShortDeadlineMs = 2000;
+
 // A serialization failure or deadlock: the job may simply run again.
 bool RetryableConflict(const std::string& sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
 
@@ -123,7 +126,8 @@ Result<std::unique_ptr<Connection>> Database::Acquire(Deadline deadline) {
             ++open_;
             ++in_use_;
             lock.unlock();
-            auto opened = Connection::Open({.conninfo = options_.conninfo});
+            auto opened = Connection::Open(
+                {.conninfo = options_.conninfo, .statement_timeout = std::chrono::milliseconds(options_.max_wait)});
             if (!opened.ok()) {
                 connects_failed_.fetch_add(1, std::memory_order_relaxed);
                 lock.lock();
@@ -185,16 +189,17 @@ Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
         // isolation level must precede.
         if (mode == Mode::kWrite) connection->Queue(kBegin);
         if (mode == Mode::kSnapshot) connection->Queue(kBeginSnapshot);
-        // The server gives up on a statement when the caller would have (the deadline's
-        // remaining time). Set only when it must come down, or when it would cut the caller
-        // short by more than a little (half the setting, at most a second); 0 means unknown.
+        // The server gives up on a statement when the caller would have. Sessions start
+        // with `max_wait` (the longest any caller waits); only a caller with little time
+        // left sets its own, and the next one gets `max_wait` back — a statement more per
+        // call, pipelined, only then (a checkout's calls would otherwise each pay one).
         auto remaining_ms = std::max<int64_t>(
             1,
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-        int64_t current_ms = connection->statement_timeout_ms();
-        if (remaining_ms < current_ms || remaining_ms > current_ms + std::min<int64_t>(1000, current_ms / 2)) {
-            connection->Queue(kSetStatementTimeout, Params(std::to_string(remaining_ms)));
-            connection->set_statement_timeout_ms(remaining_ms);
+        int64_t wanted_ms = remaining_ms < kShortDeadlineMs ? remaining_ms : options_.max_wait.count();
+        if (wanted_ms != connection->statement_timeout_ms()) {
+            connection->Queue(kSetStatementTimeout, Params(std::to_string(wanted_ms)));
+            connection->set_statement_timeout_ms(wanted_ms);
         }
 
         bool commit_sent = false;
