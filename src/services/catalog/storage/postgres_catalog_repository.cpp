@@ -3,10 +3,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/clock.hpp"
 #include "core/deadline.hpp"
 #include "core/json_writer.hpp"
 #include "infra/postgres/outbox.hpp"
+#include "services/catalog/storage/catalog_rows.hpp"
 
 namespace emporium::catalog {
 
@@ -78,49 +78,6 @@ constexpr std::string_view kSelectVariantsBySku =
 // The unique index whose violation means a SKU is taken (any other: the slug or the id).
 constexpr std::string_view kVariantsKey = "variants_pkey";
 
-VariantInfo ReadVariantInfo(const Row& row) {
-    return VariantInfo{row.String(0),
-                       row.String(1),
-                       row.String(2),
-                       row.String(3),
-                       Money{row.Int(4), row.String(5)},
-                       ParseStatus(row.Text(6)).value_or(ProductStatus::kDraft)};
-}
-
-bool IsCategoryId(std::string_view text) { return text.starts_with("cat_"); }
-bool IsProductId(std::string_view text) { return text.starts_with("prd_"); }
-
-Category ReadCategory(const Row& row) {
-    Category c;
-    c.id = row.String(0);
-    c.slug = row.String(1);
-    c.name = row.String(2);
-    if (!row.IsNull(3)) c.parent_id = row.String(3);
-    c.path = row.String(4);
-    c.created_at = row.Int(5);
-    return c;
-}
-
-std::string JoinImages(const std::vector<std::string>& images) {
-    std::string out;
-    for (const auto& image : images) {
-        if (!out.empty()) out += '\n';
-        out += image;
-    }
-    return out;
-}
-
-std::vector<std::string> SplitImages(std::string_view text) {
-    std::vector<std::string> images;
-    while (!text.empty()) {
-        auto newline = text.find('\n');
-        images.emplace_back(text.substr(0, newline));
-        if (newline == std::string_view::npos) break;
-        text.remove_prefix(newline + 1);
-    }
-    return images;
-}
-
 // Reads rows of kProductAndVariantColumns, each product's rows together and its variants
 // in position order, into products in the order met.
 std::vector<ListedProduct> ReadProducts(const Rows& rows) {
@@ -129,25 +86,11 @@ std::vector<ListedProduct> ReadProducts(const Rows& rows) {
         Row row = rows[i];
         if (out.empty() || out.back().seq != row.Int(0)) {
             ListedProduct listed;
-            listed.seq = row.Int(0);
-            Product& p = listed.product;
-            p.id = row.String(1);
-            p.slug = row.String(2);
-            p.name = row.String(3);
-            p.description = row.String(4);
-            p.status = ParseStatus(row.Text(5)).value_or(ProductStatus::kDraft);
-            if (!row.IsNull(6)) p.category_id = row.String(6);
-            p.attributes_json = row.String(7);
-            p.images = SplitImages(row.Text(8));
-            p.price_from = Money{row.Int(10), row.String(9)};
-            p.created_at = row.Int(11);
-            p.updated_at = row.Int(12);
-            p.version = row.Int(13);
+            listed.seq = ReadProductColumns(row, listed.product);
             out.push_back(std::move(listed));
         }
         if (row.IsNull(14)) continue;  // a product without variants
-        out.back().product.variants.push_back(
-            Variant{row.String(14), row.String(15), Money{row.Int(16), row.String(17)}, row.String(18)});
+        out.back().product.variants.push_back(ReadVariant(row, 14));
     }
     return out;
 }
@@ -200,14 +143,8 @@ void QueueVariants(Connection& c, const Product& p) {
     }
 }
 
-// Consumers (search, caches) re-read the product; the payload carries when it changed,
-// in milliseconds, so they can report how far behind they are.
 void PublishProductChanged(Connection& c, const Product& product) {
-    int64_t now_ms = core::UnixMillisNow();
-    std::string payload;
-    core::JsonWriter json(payload);
-    json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", now_ms).EndObject();
-    infra::postgres::AppendToOutbox(c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
+    infra::postgres::AppendToOutbox(c, ProductChangedEvent(product));
 }
 
 // "ORDER BY" keys of a list in `sort` order, the seq last (unique: the tie-breaker);

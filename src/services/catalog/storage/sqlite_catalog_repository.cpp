@@ -1,9 +1,9 @@
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
 
-#include "core/clock.hpp"
 #include "core/deadline.hpp"
 #include "core/json_writer.hpp"
 #include "infra/sqlite/outbox.hpp"
+#include "services/catalog/storage/catalog_rows.hpp"
 
 namespace emporium::catalog {
 
@@ -60,71 +60,15 @@ constexpr std::string_view kSelectVariantsBySku =
     "SELECT v.sku, v.product_id, p.name, v.name, v.price, v.currency, p.status FROM variants v "
     "JOIN products p ON p.id = v.product_id WHERE v.sku IN (SELECT value FROM json_each(?1))";
 
-VariantInfo ReadVariantInfo(const Statement& stmt) {
-    return VariantInfo{stmt.String(0),
-                       stmt.String(1),
-                       stmt.String(2),
-                       stmt.String(3),
-                       Money{stmt.Int(4), stmt.String(5)},
-                       ParseStatus(stmt.Text(6)).value_or(ProductStatus::kDraft)};
-}
-
-bool IsCategoryId(std::string_view text) { return text.starts_with("cat_"); }
-bool IsProductId(std::string_view text) { return text.starts_with("prd_"); }
-
-Category ReadCategory(const Statement& row) {
-    Category c;
-    c.id = row.String(0);
-    c.slug = row.String(1);
-    c.name = row.String(2);
-    if (!row.IsNull(3)) c.parent_id = row.String(3);
-    c.path = row.String(4);
-    c.created_at = row.Int(5);
-    return c;
-}
-
-std::string JoinImages(const std::vector<std::string>& images) {
-    std::string out;
-    for (const auto& image : images) {
-        if (!out.empty()) out += '\n';
-        out += image;
-    }
-    return out;
-}
-
-std::vector<std::string> SplitImages(std::string_view text) {
-    std::vector<std::string> images;
-    while (!text.empty()) {
-        auto newline = text.find('\n');
-        images.emplace_back(text.substr(0, newline));
-        if (newline == std::string_view::npos) break;
-        text.remove_prefix(newline + 1);
-    }
-    return images;
-}
-
 // Reads a products row (kProductColumns order) and its variants; returns the row's seq.
 Result<int64_t> ReadProduct(Connection& c, const Statement& row, Product& p) {
-    int64_t seq = row.Int(0);
-    p.id = row.String(1);
-    p.slug = row.String(2);
-    p.name = row.String(3);
-    p.description = row.String(4);
-    p.status = ParseStatus(row.Text(5)).value_or(ProductStatus::kDraft);
-    if (!row.IsNull(6)) p.category_id = row.String(6);
-    p.attributes_json = row.String(7);
-    p.images = SplitImages(row.Text(8));
-    p.price_from = Money{row.Int(10), row.String(9)};
-    p.created_at = row.Int(11);
-    p.updated_at = row.Int(12);
-    p.version = row.Int(13);
+    int64_t seq = ReadProductColumns(row, p);
     EMPORIUM_ASSIGN_OR_RETURN(auto variants, c.Prepare(kSelectVariants));
     variants.Bind(1, p.id);
     while (true) {
         EMPORIUM_ASSIGN_OR_RETURN(bool more, variants.Step());
         if (!more) break;
-        p.variants.push_back(Variant{variants.String(0), variants.String(1), Money{variants.Int(2), variants.String(3)},
-                                     variants.String(4)});
+        p.variants.push_back(ReadVariant(variants, 0));
     }
     return seq;
 }
@@ -181,15 +125,8 @@ Result<void> WriteVariants(Connection& c, const Product& p) {
     return core::Ok();
 }
 
-// Consumers (search, caches) re-read the product; the payload carries when it changed,
-// in milliseconds, so they can report how far behind they are.
 Result<void> PublishProductChanged(Connection& c, const Product& product) {
-    int64_t now_ms = core::UnixMillisNow();
-    std::string payload;
-    core::JsonWriter json(payload);
-    json.BeginObject().Field("product_id", product.id).Field("changed_at_ms", now_ms).EndObject();
-    return infra::sqlite::AppendToOutbox(
-        c, bus::NewEvent("ProductChanged", product.id, std::move(payload), now_ms / 1000));
+    return infra::sqlite::AppendToOutbox(c, ProductChangedEvent(product));
 }
 
 }  // namespace
