@@ -1,6 +1,7 @@
 #include "services/users/storage/postgres_users_repository.hpp"
 
 #include "core/deadline.hpp"
+#include "services/users/storage/users_rows.hpp"
 
 namespace emporium::users {
 
@@ -8,7 +9,6 @@ using core::Error;
 using core::Result;
 using infra::postgres::Connection;
 using infra::postgres::Params;
-using infra::postgres::Row;
 
 namespace {
 
@@ -52,38 +52,6 @@ constexpr std::string_view kUpdateAddress =
     "UPDATE addresses SET name = $3, line1 = $4, line2 = $5, city = $6, region = $7, postal_code = $8, "
     "country = $9, phone = $10, is_default = $11, updated_at = $12 WHERE user_id = $2 AND id = $1";
 constexpr std::string_view kDeleteAddress = "DELETE FROM addresses WHERE user_id = $1 AND id = $2";
-
-const char* RoleName(core::Role role) { return role == core::Role::kAdmin ? "admin" : "customer"; }
-core::Role ParseRole(std::string_view text) { return text == "admin" ? core::Role::kAdmin : core::Role::kCustomer; }
-
-UserRecord ReadUser(const Row& row) {
-    UserRecord record;
-    record.user.id = row.String(0);
-    record.user.email = row.String(1);
-    record.user.name = row.String(2);
-    record.user.role = ParseRole(row.Text(3));
-    record.user.created_at = row.Int(4);
-    record.password_hash = row.String(5);
-    return record;
-}
-
-Address ReadAddress(const Row& row) {
-    Address a;
-    a.id = row.String(0);
-    a.user_id = row.String(1);
-    a.name = row.String(2);
-    a.line1 = row.String(3);
-    a.line2 = row.String(4);
-    a.city = row.String(5);
-    a.region = row.String(6);
-    a.postal_code = row.String(7);
-    a.country = row.String(8);
-    a.phone = row.String(9);
-    a.is_default = row.Bool(10);
-    a.created_at = row.Int(11);
-    a.updated_at = row.Int(12);
-    return a;
-}
 
 // The address's fields in the order of kInsertAddress, created_at left out for kUpdateAddress
 // (an update keeps the address's creation time).
@@ -166,14 +134,7 @@ Result<SessionRecord> PostgresUsersRepository::FindSession(const core::RequestCo
     return db_.Read<SessionRecord>(ctx, [&](Connection& c) -> Result<SessionRecord> {
         EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectSession, Params(token_hash)));
         if (rows.empty()) return Error::NotFound("No such session.");
-        SessionRecord record;
-        record.token_hash = std::string(token_hash);
-        record.user_id = rows[0].String(0);
-        record.created_at = rows[0].Int(1);
-        record.expires_at = rows[0].Int(2);
-        record.revoked_at = rows[0].OptionalInt(3);
-        record.role = ParseRole(rows[0].Text(4));
-        return record;
+        return ReadSession(rows[0], token_hash);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "services/users/storage/sqlite_users_repository.hpp"
 
 #include "core/deadline.hpp"
+#include "services/users/storage/users_rows.hpp"
 
 namespace emporium::users {
 
@@ -47,38 +48,6 @@ constexpr std::string_view kUpdateAddress =
     "UPDATE addresses SET name = ?3, line1 = ?4, line2 = ?5, city = ?6, region = ?7, postal_code = ?8, "
     "country = ?9, phone = ?10, is_default = ?11, updated_at = ?13 WHERE user_id = ?2 AND id = ?1";
 constexpr std::string_view kDeleteAddress = "DELETE FROM addresses WHERE user_id = ?1 AND id = ?2";
-
-const char* RoleName(core::Role role) { return role == core::Role::kAdmin ? "admin" : "customer"; }
-core::Role ParseRole(std::string_view text) { return text == "admin" ? core::Role::kAdmin : core::Role::kCustomer; }
-
-UserRecord ReadUser(const Statement& row) {
-    UserRecord record;
-    record.user.id = row.String(0);
-    record.user.email = row.String(1);
-    record.user.name = row.String(2);
-    record.user.role = ParseRole(row.Text(3));
-    record.user.created_at = row.Int(4);
-    record.password_hash = row.String(5);
-    return record;
-}
-
-Address ReadAddress(const Statement& row) {
-    Address a;
-    a.id = row.String(0);
-    a.user_id = row.String(1);
-    a.name = row.String(2);
-    a.line1 = row.String(3);
-    a.line2 = row.String(4);
-    a.city = row.String(5);
-    a.region = row.String(6);
-    a.postal_code = row.String(7);
-    a.country = row.String(8);
-    a.phone = row.String(9);
-    a.is_default = row.Int(10) != 0;
-    a.created_at = row.Int(11);
-    a.updated_at = row.Int(12);
-    return a;
-}
 
 void BindAddress(Statement& stmt, const Address& a) {
     stmt.Bind(1, a.id).Bind(2, a.user_id).Bind(3, a.name).Bind(4, a.line1).Bind(5, a.line2).Bind(6, a.city);
@@ -163,14 +132,7 @@ Result<SessionRecord> SqliteUsersRepository::FindSession(const core::RequestCont
         stmt.Bind(1, token_hash);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
         if (!found) return Error::NotFound("No such session.");
-        SessionRecord record;
-        record.token_hash = std::string(token_hash);
-        record.user_id = stmt.String(0);
-        record.created_at = stmt.Int(1);
-        record.expires_at = stmt.Int(2);
-        if (!stmt.IsNull(3)) record.revoked_at = stmt.Int(3);
-        record.role = ParseRole(stmt.Text(4));
-        return record;
+        return ReadSession(stmt, token_hash);
     });
 }
 
