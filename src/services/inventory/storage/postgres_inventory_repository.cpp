@@ -3,10 +3,10 @@
 #include <map>
 #include <unordered_map>
 
-#include "core/clock.hpp"
 #include "core/deadline.hpp"
 #include "core/json_writer.hpp"
 #include "infra/postgres/outbox.hpp"
+#include "services/inventory/storage/inventory_rows.hpp"
 
 namespace emporium::inventory {
 
@@ -68,20 +68,6 @@ constexpr std::string_view kSetReservationStatus = "UPDATE reservations SET stat
 constexpr std::string_view kSelectExpired =
     "SELECT id FROM reservations WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2";
 
-const char* StatusName(ReservationStatus status) {
-    switch (status) {
-        case ReservationStatus::kActive:
-            return "active";
-        case ReservationStatus::kCommitted:
-            return "committed";
-        case ReservationStatus::kReleased:
-            return "released";
-    }
-    return "active";
-}
-
-Stock ReadStock(const Row& row) { return Stock{row.String(0), row.Int(1), row.Int(2), row.Int(3), row.Int(4)}; }
-
 // Locks the stock rows of `skus` (sorted, distinct) in that order and returns them by SKU;
 // SKUs without a row are left out.
 Result<std::unordered_map<std::string, Stock>> LockStocks(Connection& c, const std::vector<std::string>& skus) {
@@ -100,11 +86,7 @@ Result<std::unordered_map<std::string, Stock>> LockStocks(Connection& c, const s
 // The job holds the SKU's row lock, so `before` is what the change started from.
 void PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t before, int64_t after, int64_t now) {
     if ((before > 0) == (after > 0)) return;
-    int64_t now_ms = core::UnixMillisNow();
-    std::string payload;
-    core::JsonWriter json(payload);
-    json.BeginObject().Field("sku", sku).Field("available", after).Field("changed_at_ms", now_ms).EndObject();
-    infra::postgres::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
+    infra::postgres::AppendToOutbox(c, StockChangedEvent(sku, after, now));
 }
 
 // Applies `adjustments` in order, all or nothing: creates the rows of SKUs never stocked,
@@ -200,10 +182,7 @@ Result<std::vector<std::pair<Adjustment, int64_t>>> PostgresInventoryRepository:
         Listed listed;
         listed.reserve(rows.size());
         for (int i = 0; i < rows.size(); ++i) {
-            Row row = rows[i];
-            listed.emplace_back(Adjustment{row.String(0), row.String(1), row.Int(2), row.String(3), row.String(4),
-                                           row.Int(5), row.Int(6)},
-                                row.Int(7));
+            listed.emplace_back(ReadAdjustment(rows[i]), rows[i].Int(7));
         }
         return listed;
     });
@@ -270,14 +249,7 @@ Result<void> PostgresInventoryRepository::Finish(const core::RequestContext& ctx
         }
         c.Queue(kSetReservationStatus, Params(reservation_id, StatusName(to), now));
         if (to == ReservationStatus::kReleased && released_event_reason) {
-            std::string payload;
-            core::JsonWriter json(payload);
-            json.BeginObject()
-                .Field("reservation_id", reservation_id)
-                .Field("reason", *released_event_reason)
-                .EndObject();
-            infra::postgres::AppendToOutbox(
-                c, bus::NewEvent("ReservationReleased", std::string(reservation_id), std::move(payload), now));
+            infra::postgres::AppendToOutbox(c, ReservationReleasedEvent(reservation_id, *released_event_reason, now));
         }
         return core::Ok();
     });

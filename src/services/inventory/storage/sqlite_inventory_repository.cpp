@@ -2,10 +2,10 @@
 
 #include <unordered_map>
 
-#include "core/clock.hpp"
 #include "core/deadline.hpp"
 #include "core/json_writer.hpp"
 #include "infra/sqlite/outbox.hpp"
+#include "services/inventory/storage/inventory_rows.hpp"
 
 namespace emporium::inventory {
 
@@ -54,24 +54,13 @@ constexpr std::string_view kSetReservationStatus = "UPDATE reservations SET stat
 constexpr std::string_view kSelectExpired =
     "SELECT id FROM reservations WHERE status = 'active' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2";
 
-const char* StatusName(ReservationStatus status) {
-    switch (status) {
-        case ReservationStatus::kActive:
-            return "active";
-        case ReservationStatus::kCommitted:
-            return "committed";
-        case ReservationStatus::kReleased:
-            return "released";
-    }
-    return "active";
-}
-
-Result<Stock> ReadStock(Connection& c, std::string_view sku) {
+// The stock of `sku`; all zeros for a SKU never stocked.
+Result<Stock> SelectStock(Connection& c, std::string_view sku) {
     EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectStock));
     stmt.Bind(1, sku);
     EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
     if (!found) return Stock{std::string(sku), 0, 0, 0, 0};
-    return Stock{stmt.String(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), stmt.Int(4)};
+    return ReadStock(stmt);
 }
 
 }  // namespace
@@ -87,7 +76,7 @@ Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::Req
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
             if (!row) break;
-            Stock stock{stmt.String(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), stmt.Int(4)};
+            Stock stock = ReadStock(stmt);
             found.emplace(stock.sku, stock);
         }
         std::vector<Stock> out;
@@ -102,7 +91,7 @@ Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::Req
 
 Result<Stock> SqliteInventoryRepository::FindStock(const core::RequestContext& ctx, std::string_view sku) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
-    return db_.Read<Stock>([&](Connection& c) { return ReadStock(c, sku); });
+    return db_.Read<Stock>([&](Connection& c) { return SelectStock(c, sku); });
 }
 
 namespace {
@@ -110,14 +99,10 @@ namespace {
 // Search and the storefront show "in stock" or not: publish when a SKU's available count
 // crosses zero (either way), not on every unit, so an order rush does not flood the bus.
 Result<void> PublishIfCrossedZero(Connection& c, std::string_view sku, int64_t change, int64_t now) {
-    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, sku));
+    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, SelectStock(c, sku));
     int64_t before = stock.available - change;
     if ((before > 0) == (stock.available > 0)) return core::Ok();
-    int64_t now_ms = core::UnixMillisNow();
-    std::string payload;
-    core::JsonWriter json(payload);
-    json.BeginObject().Field("sku", sku).Field("available", stock.available).Field("changed_at_ms", now_ms).EndObject();
-    return infra::sqlite::AppendToOutbox(c, bus::NewEvent("StockChanged", std::string(sku), std::move(payload), now));
+    return infra::sqlite::AppendToOutbox(c, StockChangedEvent(sku, stock.available, now));
 }
 
 Result<std::vector<ReservationLine>> ReadReservationLines(Connection& c, std::string_view reservation_id) {
@@ -144,7 +129,7 @@ Result<Stock> Apply(Connection& c, Adjustment& a, bool publish) {
                      "Available stock cannot go below zero.",
                      {{"delta", "would make available stock negative"}}};
     if (publish) EMPORIUM_TRY(PublishIfCrossedZero(c, a.sku, a.delta, a.created_at));
-    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, ReadStock(c, a.sku));
+    EMPORIUM_ASSIGN_OR_RETURN(Stock stock, SelectStock(c, a.sku));
     a.available_after = stock.available;
     EMPORIUM_ASSIGN_OR_RETURN(auto record, c.Prepare(kInsertAdjustment));
     record.Bind(1, a.id).Bind(2, a.sku).Bind(3, a.delta).Bind(4, a.reason).Bind(5, a.actor_id);
@@ -179,9 +164,7 @@ Result<std::vector<std::pair<Adjustment, int64_t>>> SqliteInventoryRepository::L
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
             if (!row) break;
-            rows.emplace_back(Adjustment{stmt.String(0), stmt.String(1), stmt.Int(2), stmt.String(3), stmt.String(4),
-                                         stmt.Int(5), stmt.Int(6)},
-                              stmt.Int(7));
+            rows.emplace_back(ReadAdjustment(stmt), stmt.Int(7));
         }
         return rows;
     });
@@ -243,14 +226,8 @@ Result<void> SqliteInventoryRepository::Finish(const core::RequestContext& ctx, 
         set.Bind(1, reservation_id).Bind(2, StatusName(to)).Bind(3, now);
         EMPORIUM_TRY(set.Run());
         if (to == ReservationStatus::kReleased && released_event_reason) {
-            std::string payload;
-            core::JsonWriter json(payload);
-            json.BeginObject()
-                .Field("reservation_id", reservation_id)
-                .Field("reason", *released_event_reason)
-                .EndObject();
             EMPORIUM_TRY(infra::sqlite::AppendToOutbox(
-                c, bus::NewEvent("ReservationReleased", std::string(reservation_id), std::move(payload), now)));
+                c, ReservationReleasedEvent(reservation_id, *released_event_reason, now)));
         }
         return core::Ok();
     });
