@@ -1,8 +1,8 @@
 #include "services/payments/storage/postgres_payments_repository.hpp"
 
 #include "core/deadline.hpp"
-#include "core/json_writer.hpp"
 #include "infra/postgres/outbox.hpp"
+#include "services/payments/storage/payments_rows.hpp"
 
 namespace emporium::payments {
 
@@ -10,7 +10,6 @@ using core::Error;
 using core::Result;
 using infra::postgres::Connection;
 using infra::postgres::Params;
-using infra::postgres::Row;
 
 namespace {
 
@@ -53,34 +52,6 @@ constexpr std::string_view kPruneKeyedRequests =
     "LIMIT $2)) AND created_at < $1";
 constexpr int64_t kPruneBatchRows = 1000;
 
-PaymentStatus ParseStatus(std::string_view text) {
-    if (text == "succeeded") return PaymentStatus::kSucceeded;
-    if (text == "failed") return PaymentStatus::kFailed;
-    if (text == "refunded") return PaymentStatus::kRefunded;
-    return PaymentStatus::kProcessing;
-}
-
-Payment ReadPayment(const Row& row) {
-    Payment p;
-    p.id = row.String(0);
-    p.order_id = row.String(1);
-    p.user_id = row.String(2);
-    p.status = ParseStatus(row.Text(3));
-    p.amount = row.Int(4);
-    p.currency = row.String(5);
-    p.card_token = row.String(6);
-    p.card_last4 = row.String(7);
-    p.card_brand = row.String(8);
-    p.provider_charge_id = row.String(9);  // "" when NULL
-    p.failure_code = row.String(10);
-    p.attempts = row.Int(11);
-    p.next_retry_at = row.OptionalInt(12);
-    p.retry_deadline = row.Int(13);
-    p.created_at = row.Int(14);
-    p.updated_at = row.Int(15);
-    return p;
-}
-
 }  // namespace
 
 Result<void> PostgresPaymentsRepository::Insert(const core::RequestContext& ctx, const Payment& p) {
@@ -112,11 +83,7 @@ Result<bool> PostgresPaymentsRepository::Update(const core::RequestContext& ctx,
                                    p.next_retry_at, p.updated_at, StatusName(expected), p.card_last4, p.card_brand)));
         if (updated != 1) return false;
         if (p.status == PaymentStatus::kSucceeded && expected == PaymentStatus::kProcessing) {
-            std::string payload;
-            core::JsonWriter json(payload);
-            json.BeginObject().Field("payment_id", p.id).Field("order_id", p.order_id).EndObject();
-            infra::postgres::AppendToOutbox(
-                c, bus::NewEvent("PaymentSucceeded", p.order_id, std::move(payload), p.updated_at));
+            infra::postgres::AppendToOutbox(c, PaymentSucceededEvent(p));
         }
         return true;
     });
@@ -148,8 +115,7 @@ Result<std::optional<KeyedRequest>> PostgresPaymentsRepository::ClaimKeyedReques
         EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectKeyedRequest, Params(user_id, key)));
         if (rows.empty()) return Error::Internal("keyed request vanished inside its transaction");
         // As the SQLite adapter answers it: the claim's time is not read back.
-        return Answer(KeyedRequest{rows[0].String(0), rows[0].String(1), static_cast<int>(rows[0].Int(2)),
-                                   rows[0].String(3), rows[0].String(4)});
+        return Answer(ReadKeyedRequest(rows[0]));
     });
 }
 

@@ -1,15 +1,14 @@
 #include "services/payments/storage/sqlite_payments_repository.hpp"
 
 #include "core/deadline.hpp"
-#include "core/json_writer.hpp"
 #include "infra/sqlite/outbox.hpp"
+#include "services/payments/storage/payments_rows.hpp"
 
 namespace emporium::payments {
 
 using core::Error;
 using core::Result;
 using infra::sqlite::Connection;
-using infra::sqlite::Statement;
 
 namespace {
 
@@ -45,34 +44,6 @@ constexpr std::string_view kForgetKeyedRequest =
 constexpr std::string_view kPruneKeyedRequests =
     "DELETE FROM keyed_requests WHERE (user_id, key) IN "
     "(SELECT user_id, key FROM keyed_requests WHERE created_at < ?1 LIMIT ?2)";
-
-PaymentStatus ParseStatus(std::string_view text) {
-    if (text == "succeeded") return PaymentStatus::kSucceeded;
-    if (text == "failed") return PaymentStatus::kFailed;
-    if (text == "refunded") return PaymentStatus::kRefunded;
-    return PaymentStatus::kProcessing;
-}
-
-Payment ReadPayment(const Statement& row) {
-    Payment p;
-    p.id = row.String(0);
-    p.order_id = row.String(1);
-    p.user_id = row.String(2);
-    p.status = ParseStatus(row.Text(3));
-    p.amount = row.Int(4);
-    p.currency = row.String(5);
-    p.card_token = row.String(6);
-    p.card_last4 = row.String(7);
-    p.card_brand = row.String(8);
-    p.provider_charge_id = row.String(9);
-    p.failure_code = row.String(10);
-    p.attempts = row.Int(11);
-    if (!row.IsNull(12)) p.next_retry_at = row.Int(12);
-    p.retry_deadline = row.Int(13);
-    p.created_at = row.Int(14);
-    p.updated_at = row.Int(15);
-    return p;
-}
 
 }  // namespace
 
@@ -117,11 +88,7 @@ Result<bool> SqlitePaymentsRepository::Update(const core::RequestContext& ctx, c
         EMPORIUM_TRY(stmt.Run());
         if (c.ChangedRows() != 1) return false;
         if (p.status == PaymentStatus::kSucceeded && expected == PaymentStatus::kProcessing) {
-            std::string payload;
-            core::JsonWriter json(payload);
-            json.BeginObject().Field("payment_id", p.id).Field("order_id", p.order_id).EndObject();
-            EMPORIUM_TRY(infra::sqlite::AppendToOutbox(
-                c, bus::NewEvent("PaymentSucceeded", p.order_id, std::move(payload), p.updated_at)));
+            EMPORIUM_TRY(infra::sqlite::AppendToOutbox(c, PaymentSucceededEvent(p)));
         }
         return true;
     });
@@ -159,8 +126,7 @@ Result<std::optional<KeyedRequest>> SqlitePaymentsRepository::ClaimKeyedRequest(
         select.Bind(1, user_id).Bind(2, key);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, select.Step());
         if (!found) return Error::Internal("keyed request vanished inside its transaction");
-        KeyedRequest earlier{select.String(0), select.String(1), static_cast<int>(select.Int(2)), select.String(3),
-                             select.String(4)};
+        KeyedRequest earlier = ReadKeyedRequest(select);
         if (earlier.status != 0 || select.Int(5) >= stale_before) return Answer(std::move(earlier));
         EMPORIUM_ASSIGN_OR_RETURN(auto take, c.Prepare(kTakeOverKeyedRequest));
         take.Bind(1, user_id).Bind(2, key).Bind(3, fingerprint).Bind(4, now);
