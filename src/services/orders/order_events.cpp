@@ -41,6 +41,16 @@ std::string OrderPlacedPayload(const Order& order) {
     return payload;
 }
 
+bus::Event NewOrderPlacedEvent(const Order& order) {
+    return bus::NewEvent(std::string(kOrderPlaced), order.id, OrderPlacedPayload(order), order.created_at);
+}
+
+bus::Event NewOrderStatusChangedEvent(const Order& order, OrderStatus from, OrderStatus to, std::string_view reason,
+                                      int64_t now) {
+    return bus::NewEvent(std::string(kOrderStatusChanged), order.id, OrderStatusChangedPayload(order, from, to, reason),
+                         now);
+}
+
 core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event) {
     boost::system::error_code ec;
     auto payload = boost::json::parse(event.payload, ec);

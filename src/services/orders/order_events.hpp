@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ std::string OrderStatusChangedPayload(const Order& order, OrderStatus from, Orde
 // The OrderPlaced payload, written by every orders repository adapter: {order_id, user_id,
 // status, total, currency, items: [{sku, product_id, quantity}]}.
 std::string OrderPlacedPayload(const Order& order);
+// The events every orders repository adapter appends to its outbox, in the transaction of
+// the change: OrderPlaced when `order` is created, OrderStatusChanged when it moves from
+// `from` to `to` (the order as it is after the move) at `now`.
+bus::Event NewOrderPlacedEvent(const Order& order);
+bus::Event NewOrderStatusChangedEvent(const Order& order, OrderStatus from, OrderStatus to, std::string_view reason,
+                                      int64_t now);
 // kInternal when the payload is not a JSON object.
 core::Result<OrderStatusChangedEvent> ReadOrderStatusChanged(const bus::Event& event);
 

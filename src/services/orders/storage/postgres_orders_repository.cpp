@@ -6,6 +6,7 @@
 #include "core/json_writer.hpp"
 #include "infra/postgres/outbox.hpp"
 #include "services/orders/order_events.hpp"
+#include "services/orders/storage/orders_rows.hpp"
 
 namespace emporium::orders {
 
@@ -13,7 +14,6 @@ using core::Error;
 using core::Result;
 using infra::postgres::Connection;
 using infra::postgres::Params;
-using infra::postgres::Row;
 using infra::postgres::Rows;
 
 namespace {
@@ -75,25 +75,6 @@ std::string IdList(const std::vector<std::string>& ids) {
     return list;
 }
 
-// Reads an orders row (the column order of kSelectOrders) without its items; returns its seq.
-int64_t ReadOrderRow(const Row& row, Order& o) {
-    o.id = row.String(1);
-    o.user_id = row.String(2);
-    o.status = ParseStatus(row.Text(3)).value_or(OrderStatus::kPendingPayment);
-    std::string currency = row.String(4);
-    o.subtotal = catalog::Money{row.Int(5), currency};
-    o.total = catalog::Money{row.Int(6), currency};
-    o.item_count = row.Int(7);
-    if (!row.IsNull(8)) {
-        o.shipping_address = ShippingAddress{row.String(8),  row.String(9),  row.String(10), row.String(11),
-                                             row.String(12), row.String(13), row.String(14), row.String(15)};
-    }
-    o.reservation_expires_at = row.Int(16);
-    o.created_at = row.Int(17);
-    o.updated_at = row.Int(18);
-    return row.Int(0);
-}
-
 // The orders of `rows` (in their order) with their items, which one more statement reads
 // for all of them; each with its seq. Items commit with their order, so the two statements
 // agree without a snapshot.
@@ -115,10 +96,7 @@ Result<std::vector<std::pair<Order, int64_t>>> ReadOrders(Connection& c, const R
         auto found = position_of.find(items[i].String(0));
         if (found == position_of.end()) continue;
         Order& order = orders[found->second].first;
-        const std::string& currency = order.total.currency;
-        order.items.push_back(OrderLine{items[i].String(1), items[i].String(2), items[i].String(3), items[i].String(4),
-                                        items[i].Int(5), catalog::Money{items[i].Int(6), currency},
-                                        catalog::Money{items[i].Int(7), currency}});
+        order.items.push_back(ReadOrderLine(items[i], 1, order.total.currency));
     }
     return orders;
 }
@@ -144,16 +122,13 @@ Result<Order> TransitionIn(Connection& c, std::unordered_map<std::string, Order>
     if (found == orders.end()) return Error::NotFound("No such order.");
     Order& order = found->second;
     if (order.status == to) return order;
-    if (!CanTransition(order.status, to))
-        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot become " +
-                               std::string(StatusName(to)) + ".");
+    if (!CanTransition(order.status, to)) return TransitionRefused(order.status, to);
     OrderStatus from = order.status;
     c.Queue(kUpdateStatus, Params(order_id, StatusName(to), now));
     c.Queue(kInsertHistory, Params(order_id, StatusName(to), reason, now));
     order.status = to;
     order.updated_at = now;
-    infra::postgres::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
-                                                     OrderStatusChangedPayload(order, from, to, reason), now));
+    infra::postgres::AppendToOutbox(c, NewOrderStatusChangedEvent(order, from, to, reason, now));
     return order;
 }
 
@@ -175,8 +150,7 @@ Result<void> PostgresOrdersRepository::CreateOrder(const core::RequestContext& c
                 auto claimed,
                 c.Query(kClaimIdempotency, Params(idempotency->user_id, idempotency->key, idempotency->request_hash,
                                                   idempotency->order_id, o.created_at)));
-            if (claimed.empty())
-                return Error{core::ErrorCode::kConflict, "idempotency key taken", {{"idempotency_key", "exists"}}};
+            if (claimed.empty()) return IdempotencyKeyTaken();
         }
         // The rest rides with the COMMIT.
         Params order;
@@ -198,8 +172,7 @@ Result<void> PostgresOrdersRepository::CreateOrder(const core::RequestContext& c
                            line.variant_name, line.quantity, line.unit_price.amount, line.line_total.amount));
         }
         c.Queue(kInsertHistory, Params(o.id, StatusName(o.status), "order placed", o.created_at));
-        infra::postgres::AppendToOutbox(
-            c, bus::NewEvent(std::string(kOrderPlaced), o.id, OrderPlacedPayload(o), o.created_at));
+        infra::postgres::AppendToOutbox(c, NewOrderPlacedEvent(o));
         return core::Ok();
     });
 }
@@ -227,7 +200,7 @@ Result<std::optional<IdempotencyRecord>> PostgresOrdersRepository::FindIdempoten
     return db->Read<Answer>(ctx, [&](Connection& c) -> Result<Answer> {
         EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectIdempotency, Params(user_id, key)));
         if (rows.empty()) return Answer();
-        return Answer(IdempotencyRecord{std::string(user_id), std::string(key), rows[0].String(0), rows[0].String(1)});
+        return Answer(ReadIdempotency(rows[0], user_id, key));
     });
 }
 
@@ -284,9 +257,7 @@ Result<std::vector<StatusChange>> PostgresOrdersRepository::History(const core::
         EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectHistory, Params(order_id)));
         std::vector<StatusChange> history;
         history.reserve(static_cast<std::size_t>(rows.size()));
-        for (int i = 0; i < rows.size(); ++i)
-            history.push_back(StatusChange{ParseStatus(rows[i].Text(0)).value_or(OrderStatus::kPendingPayment),
-                                           rows[i].Int(1), rows[i].String(2)});
+        for (int i = 0; i < rows.size(); ++i) history.push_back(ReadStatusChange(rows[i]));
         return history;
     });
 }

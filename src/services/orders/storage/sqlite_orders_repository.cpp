@@ -3,6 +3,7 @@
 #include "core/deadline.hpp"
 #include "infra/sqlite/outbox.hpp"
 #include "services/orders/order_events.hpp"
+#include "services/orders/storage/orders_rows.hpp"
 
 namespace emporium::orders {
 
@@ -43,28 +44,13 @@ constexpr std::string_view kUpdateStatus = "UPDATE orders SET status = ?2, updat
 
 // Reads an orders row (kOrderColumns order) and its items; returns the row's seq.
 Result<int64_t> ReadOrder(Connection& c, const Statement& row, Order& o) {
-    int64_t seq = row.Int(0);
-    o.id = row.String(1);
-    o.user_id = row.String(2);
-    o.status = ParseStatus(row.Text(3)).value_or(OrderStatus::kPendingPayment);
-    std::string currency = row.String(4);
-    o.subtotal = catalog::Money{row.Int(5), currency};
-    o.total = catalog::Money{row.Int(6), currency};
-    o.item_count = row.Int(7);
-    if (!row.IsNull(8)) {
-        o.shipping_address = ShippingAddress{row.String(8),  row.String(9),  row.String(10), row.String(11),
-                                             row.String(12), row.String(13), row.String(14), row.String(15)};
-    }
-    o.reservation_expires_at = row.Int(16);
-    o.created_at = row.Int(17);
-    o.updated_at = row.Int(18);
+    int64_t seq = ReadOrderRow(row, o);
     EMPORIUM_ASSIGN_OR_RETURN(auto items, c.Prepare(kSelectItems));
     items.Bind(1, o.id);
     while (true) {
         EMPORIUM_ASSIGN_OR_RETURN(bool more, items.Step());
         if (!more) break;
-        o.items.push_back(OrderLine{items.String(0), items.String(1), items.String(2), items.String(3), items.Int(4),
-                                    catalog::Money{items.Int(5), currency}, catalog::Money{items.Int(6), currency}});
+        o.items.push_back(ReadOrderLine(items, 0, o.total.currency));
     }
     return seq;
 }
@@ -93,9 +79,7 @@ Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus
                            int64_t now) {
     EMPORIUM_ASSIGN_OR_RETURN(Order order, LoadOrder(c, order_id));
     if (order.status == to) return order;
-    if (!CanTransition(order.status, to))
-        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot become " +
-                               std::string(StatusName(to)) + ".");
+    if (!CanTransition(order.status, to)) return TransitionRefused(order.status, to);
     OrderStatus from = order.status;
     EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
     update.Bind(1, order_id).Bind(2, StatusName(to)).Bind(3, now);
@@ -103,9 +87,7 @@ Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus
     EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
     order.status = to;
     order.updated_at = now;
-    EMPORIUM_TRY(
-        infra::sqlite::AppendToOutbox(c, bus::NewEvent(std::string(kOrderStatusChanged), order.id,
-                                                       OrderStatusChangedPayload(order, from, to, reason), now)));
+    EMPORIUM_TRY(infra::sqlite::AppendToOutbox(c, NewOrderStatusChangedEvent(order, from, to, reason, now)));
     return order;
 }
 
@@ -127,8 +109,7 @@ Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx
             key.Bind(4, idempotency->order_id).Bind(5, o.created_at);
             auto inserted = key.Run();
             if (!inserted.ok()) {
-                if (inserted.error().code == core::ErrorCode::kConflict)
-                    return Error{core::ErrorCode::kConflict, "idempotency key taken", {{"idempotency_key", "exists"}}};
+                if (inserted.error().code == core::ErrorCode::kConflict) return IdempotencyKeyTaken();
                 return inserted;
             }
         }
@@ -153,8 +134,7 @@ Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx
             EMPORIUM_TRY(item.Run());
         }
         EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at));
-        return infra::sqlite::AppendToOutbox(
-            c, bus::NewEvent(std::string(kOrderPlaced), o.id, OrderPlacedPayload(o), o.created_at));
+        return infra::sqlite::AppendToOutbox(c, NewOrderPlacedEvent(o));
     });
 }
 
@@ -177,8 +157,7 @@ Result<std::optional<IdempotencyRecord>> SqliteOrdersRepository::FindIdempotency
         stmt.Bind(1, user_id).Bind(2, key);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
         if (!found) return std::optional<IdempotencyRecord>();
-        return std::optional<IdempotencyRecord>(
-            IdempotencyRecord{std::string(user_id), std::string(key), stmt.String(0), stmt.String(1)});
+        return std::optional<IdempotencyRecord>(ReadIdempotency(stmt, user_id, key));
     });
 }
 
@@ -238,8 +217,7 @@ Result<std::vector<StatusChange>> SqliteOrdersRepository::History(const core::Re
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
             if (!row) break;
-            history.push_back(StatusChange{ParseStatus(stmt.Text(0)).value_or(OrderStatus::kPendingPayment),
-                                           stmt.Int(1), stmt.String(2)});
+            history.push_back(ReadStatusChange(stmt));
         }
         return history;
     });
