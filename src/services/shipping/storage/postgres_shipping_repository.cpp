@@ -6,6 +6,7 @@
 
 #include "core/deadline.hpp"
 #include "core/json_writer.hpp"
+#include "services/shipping/storage/shipping_rows.hpp"
 
 namespace emporium::shipping {
 
@@ -47,25 +48,12 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kUpdateStatus =
     "UPDATE shipments SET status = $2, updated_at = $3 WHERE tracking_number = $1";
 
-ShipmentStatus Parse(std::string_view text) {
-    if (text == "in_transit") return ShipmentStatus::kInTransit;
-    if (text == "delivered") return ShipmentStatus::kDelivered;
-    return ShipmentStatus::kLabelCreated;
-}
-
 // The shipments of rows of a kSelect* statement (a shipment's rows are adjacent).
 std::vector<Shipment> ReadShipments(const Rows& rows) {
     std::vector<Shipment> out;
     for (int i = 0; i < rows.size(); ++i) {
-        if (out.empty() || out.back().tracking_number != rows[i].Text(0))
-            out.push_back(Shipment{rows[i].String(0),
-                                   rows[i].String(1),
-                                   rows[i].String(2),
-                                   rows[i].String(3),
-                                   Parse(rows[i].Text(4)),
-                                   {}});
-        if (!rows[i].IsNull(5))
-            out.back().events.push_back(TrackingEvent{Parse(rows[i].Text(5)), rows[i].String(6), rows[i].Int(7)});
+        if (out.empty() || out.back().tracking_number != rows[i].Text(0)) out.push_back(ReadShipment(rows[i]));
+        if (!rows[i].IsNull(5)) out.back().events.push_back(ReadTrackingEvent(rows[i], 5));
     }
     return out;
 }
@@ -139,15 +127,8 @@ Result<Shipment> PostgresShippingRepository::AddEvent(const core::RequestContext
         // ours, holds the events of the scan that held it before (one round trip for both).
         c.Queue(kLockShipment, Params(tracking_number));
         EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
-        if (static_cast<int>(event.status) < static_cast<int>(shipment.status))
-            return Error::Conflict("The shipment is already " + std::string(StatusName(shipment.status)) + ".");
-        // A carrier that resends its last scan: nothing new happened to the parcel.
-        if (!shipment.events.empty()) {
-            const TrackingEvent& last = shipment.events.back();
-            if (last.status == event.status &&
-                (event.status == ShipmentStatus::kDelivered || last.description == event.description))
-                return shipment;
-        }
+        EMPORIUM_ASSIGN_OR_RETURN(bool changes, ScanChangesShipment(shipment, event));
+        if (!changes) return shipment;
         c.Queue(kUpdateStatus, Params(tracking_number, StatusName(event.status), event.at));
         c.Queue(kInsertEvent, Params(tracking_number, StatusName(event.status), event.description, event.at));
         // What a reload would read: the row is ours until COMMIT, so no other event comes between.

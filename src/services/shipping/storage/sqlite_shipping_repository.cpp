@@ -1,6 +1,7 @@
 #include "services/shipping/storage/sqlite_shipping_repository.hpp"
 
 #include "core/deadline.hpp"
+#include "services/shipping/storage/shipping_rows.hpp"
 
 namespace emporium::shipping {
 
@@ -24,12 +25,6 @@ constexpr std::string_view kSelectEvents =
 constexpr std::string_view kUpdateStatus =
     "UPDATE shipments SET status = ?2, updated_at = ?3 WHERE tracking_number = ?1";
 
-ShipmentStatus Parse(std::string_view text) {
-    if (text == "in_transit") return ShipmentStatus::kInTransit;
-    if (text == "delivered") return ShipmentStatus::kDelivered;
-    return ShipmentStatus::kLabelCreated;
-}
-
 Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key) {
     Shipment s;
     {
@@ -37,14 +32,14 @@ Result<Shipment> Load(Connection& c, std::string_view sql, std::string_view key)
         stmt.Bind(1, key);
         EMPORIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
         if (!found) return Error::NotFound("No such shipment.");
-        s = Shipment{stmt.String(0), stmt.String(1), stmt.String(2), stmt.String(3), Parse(stmt.Text(4)), {}};
+        s = ReadShipment(stmt);
     }
     EMPORIUM_ASSIGN_OR_RETURN(auto events, c.Prepare(kSelectEvents));
     events.Bind(1, s.tracking_number);
     while (true) {
         EMPORIUM_ASSIGN_OR_RETURN(bool row, events.Step());
         if (!row) break;
-        s.events.push_back(TrackingEvent{Parse(events.Text(0)), events.String(1), events.Int(2)});
+        s.events.push_back(ReadTrackingEvent(events, 0));
     }
     return s;
 }
@@ -94,15 +89,8 @@ Result<Shipment> SqliteShippingRepository::AddEvent(const core::RequestContext& 
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<Shipment>([&](Connection& c) -> Result<Shipment> {
         EMPORIUM_ASSIGN_OR_RETURN(Shipment shipment, Load(c, kSelectByTracking, tracking_number));
-        if (static_cast<int>(event.status) < static_cast<int>(shipment.status))
-            return Error::Conflict("The shipment is already " + std::string(StatusName(shipment.status)) + ".");
-        // A carrier that resends its last scan: nothing new happened to the parcel.
-        if (!shipment.events.empty()) {
-            const TrackingEvent& last = shipment.events.back();
-            if (last.status == event.status &&
-                (event.status == ShipmentStatus::kDelivered || last.description == event.description))
-                return shipment;
-        }
+        EMPORIUM_ASSIGN_OR_RETURN(bool changes, ScanChangesShipment(shipment, event));
+        if (!changes) return shipment;
         EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
         update.Bind(1, tracking_number).Bind(2, StatusName(event.status)).Bind(3, event.at);
         EMPORIUM_TRY(update.Run());
