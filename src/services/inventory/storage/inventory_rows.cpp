@@ -17,6 +17,17 @@ const char* StatusName(ReservationStatus status) {
     return "active";
 }
 
+std::vector<Stock> StocksInOrderAsked(const std::vector<std::string>& skus,
+                                      const std::unordered_map<std::string, Stock>& found) {
+    std::vector<Stock> out;
+    out.reserve(skus.size());
+    for (const auto& sku : skus) {
+        auto it = found.find(sku);
+        out.push_back(it != found.end() ? it->second : Stock{sku, 0, 0, 0, 0});
+    }
+    return out;
+}
+
 bus::Event StockChangedEvent(std::string_view sku, int64_t available, int64_t now) {
     int64_t now_ms = core::UnixMillisNow();
     std::string payload;

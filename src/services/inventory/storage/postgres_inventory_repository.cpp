@@ -134,13 +134,7 @@ Result<std::vector<Stock>> PostgresInventoryRepository::FindStocks(const core::R
             Stock stock = ReadStock(rows[i]);
             found.emplace(stock.sku, std::move(stock));
         }
-        std::vector<Stock> out;
-        out.reserve(skus.size());
-        for (const auto& sku : skus) {
-            auto it = found.find(sku);
-            out.push_back(it != found.end() ? it->second : Stock{sku, 0, 0, 0, 0});
-        }
-        return out;
+        return StocksInOrderAsked(skus, found);
     });
 }
 

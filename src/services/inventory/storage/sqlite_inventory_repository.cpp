@@ -79,13 +79,7 @@ Result<std::vector<Stock>> SqliteInventoryRepository::FindStocks(const core::Req
             Stock stock = ReadStock(stmt);
             found.emplace(stock.sku, stock);
         }
-        std::vector<Stock> out;
-        out.reserve(skus.size());
-        for (const auto& sku : skus) {
-            auto it = found.find(sku);
-            out.push_back(it != found.end() ? it->second : Stock{sku, 0, 0, 0, 0});
-        }
-        return out;
+        return StocksInOrderAsked(skus, found);
     });
 }
 
