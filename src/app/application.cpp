@@ -445,8 +445,9 @@ void StartBackgroundWork(Application& app) {
         return bus::PruneOldEvents(*app.bus, app.outbox_stores, app.clock.NowSeconds());
     });
     if (app.postgres && app.postgres->replica) {
-        // The replica's lag (a metric, and whether catalog reads may use it).
-        Every(app, milliseconds(250), "replica_refresh_failed_quietly", [&app](const core::RequestContext& ctx) {
+        // The replica's lag (a metric, and whether catalog reads may use it). A failure
+        // marks the replica down inside Refresh; it is not logged four times a second.
+        Every(app, milliseconds(250), "replica_lag_sampled", [&app](const core::RequestContext& ctx) {
             (void)app.postgres->catalog_reads->Refresh(ctx);
             return Result<int64_t>(0);
         });
