@@ -300,6 +300,35 @@ struct Server::Impl {
         });
     }
 
+    // Why a request whose framing or identity two readers could take differently is refused
+    // ("" when it is not). RFC 9112 §6: a Transfer-Encoding whose final coding is not
+    // chunked, or one beside Content-Length, leaves the body's end to interpretation — its
+    // bytes would be read as a second request here while a proxy in front forwarded them
+    // as a body (request smuggling). An HTTP/1.1 request needs exactly one Host, and two
+    // Authorization fields would leave the caller's identity to whichever we read.
+    static std::string AmbiguousFraming(const bhttp::request<bhttp::string_body>& request) {
+        std::string codings;
+        auto [first, last_field] = request.base().equal_range(bhttp::field::transfer_encoding);
+        for (auto field = first; field != last_field; ++field) {
+            if (!codings.empty()) codings += ',';
+            codings += std::string(field->value());
+        }
+        if (request.base().count(bhttp::field::transfer_encoding) > 0) {
+            if (request.base().count(bhttp::field::content_length) > 0)
+                return "Transfer-Encoding and Content-Length together are refused.";
+            std::string_view last = codings;
+            if (auto comma = last.rfind(','); comma != std::string_view::npos) last.remove_prefix(comma + 1);
+            while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+            while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+            if (!beast::iequals(last, "chunked"))
+                return "A Transfer-Encoding whose final coding is not chunked is refused.";
+        }
+        if (request.version() >= 11 && request.base().count(bhttp::field::host) != 1)
+            return "An HTTP/1.1 request needs exactly one Host header.";
+        if (request.base().count(bhttp::field::authorization) > 1) return "Two Authorization headers are refused.";
+        return "";
+    }
+
     // Answers an unreadable request (limits exceeded, syntax error), then closes. What the
     // parser read of the request line and headers gives the problem's `instance` and the
     // echoed X-Request-Id, as on any other error.
@@ -377,6 +406,10 @@ struct Server::Impl {
                     co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.",
                                     parser.get());
                 }
+                break;
+            }
+            if (auto ambiguity = AmbiguousFraming(parser.get()); !ambiguity.empty()) {
+                co_await Reject(stream, core::ErrorCode::kMalformed, std::move(ambiguity), parser.get());
                 break;
             }
             registration.BeginRequest();

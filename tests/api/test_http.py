@@ -3,11 +3,14 @@ request ids, keep-alive, health endpoints."""
 
 import json
 import os
+import re
+import socket
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PASSWORD, ServerTestCase, on_postgres, assert_problem, uniq, unique_email  # noqa: E402
+from harness import HOST, PASSWORD, ServerTestCase, on_postgres, assert_problem, uniq, unique_email  # noqa: E402
 
 USERS = "/api/v1/users"
 MAX_BODY = 4096
@@ -178,6 +181,71 @@ class HttpTest(ServerTestCase):
                 self.assertIs(conn.sock, sock, f"connection closed after {method} {path} -> {status}")
         finally:
             conn.close()
+
+    # ---- framing (RFC 9112 §6) and ambiguous headers ---------------------------------
+
+    def raw_exchange(self, head, body=b""):
+        """Sends raw bytes on a fresh connection; returns every byte the server sent back
+        until it closed (or 5 s passed)."""
+        sock = socket.create_connection((HOST, self.server.port), timeout=5)
+        try:
+            sock.sendall(head.encode("latin-1") + body)
+            received = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    chunk = sock.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    return received, True
+                received += chunk
+            return received, False
+        finally:
+            sock.close()
+
+    def assert_refused_alone(self, head, body=b""):
+        """One 400 problem answers the request, nothing answers the bytes after it (a
+        smuggled second request), and the server closes the connection."""
+        received, closed = self.raw_exchange(head, body)
+        self.assertTrue(received.startswith(b"HTTP/1.1 400 "), received[:200])
+        status_lines = re.findall(rb"(?:^|\r\n)HTTP/1\.[01] \d{3} ", received)
+        self.assertEqual(len(status_lines), 1, f"the smuggled request was answered: {received!r}")
+        self.assertIn(b"application/problem+json", received)
+        self.assertTrue(closed, "the connection stayed open after an ambiguous request")
+
+    SMUGGLED = "GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def test_transfer_encoding_not_ending_in_chunked_is_refused(self):
+        for codings in ("chunked, identity", "identity", "gzip"):
+            with self.subTest(codings=codings):
+                self.assert_refused_alone(
+                    f"POST {USERS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    f"Transfer-Encoding: {codings}\r\n\r\n{self.SMUGGLED}")
+
+    def test_transfer_encoding_with_content_length_is_refused(self):
+        body = f"0\r\n\r\n{self.SMUGGLED}"
+        self.assert_refused_alone(
+            f"POST {USERS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Transfer-Encoding: chunked\r\nContent-Length: {len(body)}\r\n\r\n{body}")
+
+    def test_http11_without_host_or_with_two_is_refused(self):
+        self.assert_refused_alone("GET /health/live HTTP/1.1\r\n\r\n")
+        self.assert_refused_alone("GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+
+    def test_two_authorization_headers_are_refused(self):
+        self.assert_refused_alone(
+            "GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
+            "Authorization: Bearer b\r\n\r\n")
+
+    def test_chunked_and_plain_requests_still_work(self):
+        received, _ = self.raw_exchange(
+            "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 4"), received[:200])  # read and judged: 400/422
+        self.assertNotIn(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n\r\n", received)
+        received, _ = self.raw_exchange("GET /health/live HTTP/1.0\r\n\r\n")  # 1.0 needs no Host
+        self.assertTrue(received.startswith(b"HTTP/1.0 200") or received.startswith(b"HTTP/1.1 200"), received[:200])
 
     # ---- health ----------------------------------------------------------------------
 
