@@ -1,9 +1,6 @@
 #include "infra/postgres/database.hpp"
 
 #include <algorithm>
-#include <charconv>
-
-#include "core/embedded_files.hpp"
 
 namespace emporium::infra::postgres {
 
@@ -39,31 +36,11 @@ bool RetryableConflict(const std::string& sqlstate) { return sqlstate == "40001"
 }  // namespace
 
 std::vector<Migration> EmbeddedMigrations(std::string_view schema) {
-    std::string prefix = "schemas/postgres/" + std::string(schema) + "/";
-    std::vector<Migration> migrations;
-    for (const auto& file : core::EmbeddedFiles()) {
-        if (file.path.substr(0, prefix.size()) != prefix) continue;
-        std::string_view name = file.path.substr(prefix.size());
-        Migration migration;
-        migration.schema = std::string(schema);
-        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), migration.version);
-        if (ec != std::errc()) continue;
-        migration.name = std::string(name);
-        migration.sql = std::string(file.content);
-        migrations.push_back(std::move(migration));
-    }
-    std::sort(migrations.begin(), migrations.end(),
-              [](const Migration& a, const Migration& b) { return a.version < b.version; });
-    return migrations;
+    return infra::EmbeddedMigrations("postgres", {std::string(schema)});
 }
 
 std::vector<Migration> EmbeddedMigrations(const std::vector<std::string>& schemas) {
-    std::vector<Migration> all;
-    for (const auto& schema : schemas) {
-        auto migrations = EmbeddedMigrations(std::string_view(schema));
-        all.insert(all.end(), migrations.begin(), migrations.end());
-    }
-    return all;
+    return infra::EmbeddedMigrations("postgres", schemas);
 }
 
 Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {

@@ -15,16 +15,12 @@
 
 #include "core/request_context.hpp"
 #include "core/result.hpp"
+#include "infra/migrations.hpp"
 #include "infra/postgres/connection.hpp"
 
 namespace emporium::infra::postgres {
 
-struct Migration {
-    std::string schema;  // the owner of the tables, e.g. "orders" (schemas/postgres/<schema>/)
-    int version = 0;     // unique within its schema; the same numbers as schemas/sqlite/
-    std::string name;
-    std::string sql;
-};
+using Migration = infra::Migration;
 
 struct DatabaseOptions {
     std::string name;      // label in metrics and logs, e.g. "primary", "orders-1"

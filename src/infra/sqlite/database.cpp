@@ -1,9 +1,7 @@
 #include "infra/sqlite/database.hpp"
 
 #include <algorithm>
-#include <charconv>
 
-#include "core/embedded_files.hpp"
 #include "observability/log.hpp"
 
 namespace emporium::infra::sqlite {
@@ -12,40 +10,15 @@ using core::Error;
 using core::Result;
 
 std::vector<Migration> EmbeddedMigrations(std::string_view schema) {
-    std::string prefix = "schemas/sqlite/" + std::string(schema) + "/";
-    std::vector<Migration> migrations;
-    for (const auto& file : core::EmbeddedFiles()) {
-        if (file.path.substr(0, prefix.size()) != prefix) continue;
-        std::string_view name = file.path.substr(prefix.size());
-        Migration migration;
-        migration.schema = std::string(schema);
-        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), migration.version);
-        if (ec != std::errc()) continue;
-        migration.name = std::string(name);
-        migration.sql = std::string(file.content);
-        migrations.push_back(std::move(migration));
-    }
-    std::sort(migrations.begin(), migrations.end(),
-              [](const Migration& a, const Migration& b) { return a.version < b.version; });
-    return migrations;
+    return infra::EmbeddedMigrations("sqlite", {std::string(schema)});
 }
 
 std::vector<Migration> EmbeddedMigrations(std::initializer_list<std::string_view> schemas) {
-    std::vector<Migration> all;
-    for (auto schema : schemas) {
-        auto migrations = EmbeddedMigrations(schema);
-        all.insert(all.end(), migrations.begin(), migrations.end());
-    }
-    return all;
+    return infra::EmbeddedMigrations("sqlite", std::vector<std::string>(schemas.begin(), schemas.end()));
 }
 
 std::vector<Migration> EmbeddedMigrations(const std::vector<std::string>& schemas) {
-    std::vector<Migration> all;
-    for (const auto& schema : schemas) {
-        auto migrations = EmbeddedMigrations(std::string_view(schema));
-        all.insert(all.end(), migrations.begin(), migrations.end());
-    }
-    return all;
+    return infra::EmbeddedMigrations("sqlite", schemas);
 }
 
 Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {

@@ -13,16 +13,12 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "infra/migrations.hpp"
 #include "infra/sqlite/connection.hpp"
 
 namespace emporium::infra::sqlite {
 
-struct Migration {
-    std::string schema;  // the owner of the tables, e.g. "orders" (schemas/sqlite/<schema>/)
-    int version = 0;     // unique within its schema
-    std::string name;
-    std::string sql;
-};
+using Migration = infra::Migration;
 
 struct DatabaseOptions {
     std::string path;
