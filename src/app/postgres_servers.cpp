@@ -1,7 +1,5 @@
 #include "app/postgres_servers.hpp"
 
-#include <charconv>
-
 #include "core/text.hpp"
 
 namespace emporium::app {
@@ -22,18 +20,25 @@ std::vector<infra::postgres::Database*> PostgresServers::All() const {
     return all;
 }
 
+namespace {
+
+// The items of a `separator`-separated list, trimmed; empty items are kept (as "").
+std::vector<std::string_view> SplitTrimmed(std::string_view text, char separator) {
+    std::vector<std::string_view> items;
+    for (;;) {
+        auto end = text.find(separator);
+        items.push_back(core::Trim(text.substr(0, end)));
+        if (end == std::string_view::npos) return items;
+        text.remove_prefix(end + 1);
+    }
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ParseServerList(const std::string& text) {
     std::vector<std::string> servers;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(';', start);
-        if (end == std::string::npos) end = text.size();
-        std::string item = text.substr(start, end - start);
-        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-        while (!item.empty() && item.back() == ' ') item.pop_back();
-        if (!item.empty()) servers.push_back(item);
-        start = end + 1;
-    }
+    for (auto item : SplitTrimmed(text, ';'))
+        if (!item.empty()) servers.emplace_back(item);
     if (servers.empty()) return Error::Invalid("postgres.order_servers", "must name at least one server");
     return servers;
 }
@@ -44,20 +49,12 @@ Result<std::vector<int>> ParseShardMap(const std::string& text, int shards, int 
         for (int shard = 0; shard < shards; ++shard) map.push_back(shard % servers);
         return map;
     }
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(',', start);
-        if (end == std::string::npos) end = text.size();
-        std::string_view item(text.data() + start, end - start);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        int server = -1;
-        auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), server);
-        if (ec != std::errc() || ptr != item.data() + item.size() || server < 0 || server >= servers)
+    for (auto item : SplitTrimmed(text, ',')) {
+        auto server = core::ParseInteger(item);
+        if (!server || *server < 0 || *server >= servers)
             return Error::Invalid("postgres.order_shard_map",
                                   "each entry must be a server index 0.." + std::to_string(servers - 1));
-        map.push_back(server);
-        start = end + 1;
+        map.push_back(static_cast<int>(*server));
     }
     if (static_cast<int>(map.size()) != shards)
         return Error::Invalid("postgres.order_shard_map",

@@ -318,9 +318,7 @@ struct Server::Impl {
                 return "Transfer-Encoding and Content-Length together are refused.";
             std::string_view last = codings;
             if (auto comma = last.rfind(','); comma != std::string_view::npos) last.remove_prefix(comma + 1);
-            while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-            while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
-            if (!beast::iequals(last, "chunked"))
+            if (!beast::iequals(core::Trim(last), "chunked"))
                 return "A Transfer-Encoding whose final coding is not chunked is refused.";
         }
         if (request.version() >= 11 && request.base().count(bhttp::field::host) != 1)

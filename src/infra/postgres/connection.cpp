@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "core/text.hpp"
+
 namespace emporium::infra::postgres {
 
 using core::Error;
@@ -99,11 +101,7 @@ int64_t Rows::affected() const {
 
 namespace {
 
-std::string Trimmed(const char* message) {
-    std::string text = message ? message : "";
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
+std::string Trimmed(const char* message) { return std::string(core::Trim(message ? message : "")); }
 
 // Waits until the socket is ready for `events` or `deadline` passes (false).
 bool WaitSocket(int socket, short events, Deadline deadline) {
