@@ -64,14 +64,19 @@ def on_postgres():
     return bool(PG_SERVER)
 
 
-def psql(sql, dbname="postgres"):
-    """Runs `sql` on the tests' PostgreSQL server; returns its rows as lists of strings."""
-    cp = subprocess.run([PSQL, "-XAtq", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d",
-                         f"{PG_SERVER} dbname={dbname}", "-c", sql],
+def psql_output(conninfo, sql):
+    """Runs `sql` through psql on the database `conninfo` names; returns what it printed
+    (unaligned, tab-separated, no headers)."""
+    cp = subprocess.run([PSQL, "-XAtq", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql],
                         capture_output=True, text=True, timeout=60)
     if cp.returncode != 0:
         raise HarnessError(f"psql failed: {cp.stderr.strip()}")
-    return [line.split("\t") for line in cp.stdout.splitlines()]
+    return cp.stdout
+
+
+def psql(sql, dbname="postgres"):
+    """Runs `sql` on the tests' PostgreSQL server; returns its rows as lists of strings."""
+    return [line.split("\t") for line in psql_output(f"{PG_SERVER} dbname={dbname}", sql).splitlines()]
 
 
 class _PostgresReader:
@@ -82,12 +87,8 @@ class _PostgresReader:
         self.dbname = dbname
 
     def execute(self, sql):
-        cp = subprocess.run([PSQL, "-XAtq", "-v", "ON_ERROR_STOP=1", "-d", f"{PG_SERVER} dbname={self.dbname}",
-                             "-c", f"SELECT coalesce(json_agg(t), '[]') FROM ({sql}) t"],
-                            capture_output=True, text=True, timeout=60)
-        if cp.returncode != 0:
-            raise HarnessError(f"psql failed: {cp.stderr.strip()}")
-        return [tuple(row.values()) for row in jsonlib.loads(cp.stdout)]
+        out = psql_output(f"{PG_SERVER} dbname={self.dbname}", f"SELECT coalesce(json_agg(t), '[]') FROM ({sql}) t")
+        return [tuple(row.values()) for row in jsonlib.loads(out)]
 
     def close(self):
         pass

@@ -26,7 +26,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
-from harness import HOST, PASSWORD, PSQL, Server, product_body, repo_root, uniq, unique_email  # noqa: E402
+from harness import HOST, PASSWORD, Server, product_body, psql_output, repo_root, uniq, unique_email  # noqa: E402
 
 INITIAL_STOCK = 500
 BUYERS = 8
@@ -59,11 +59,7 @@ class PgServer:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname=emporium"
 
     def _psql(self, sql):
-        cp = subprocess.run([PSQL, "-XAtq", "-d", f"host={self.dir}/socket port={self.port} user=postgres "
-                             "dbname=postgres", "-c", sql], capture_output=True, text=True, timeout=60)
-        if cp.returncode != 0:
-            raise AssertionError(cp.stderr)
-        return cp.stdout.strip()
+        return psql_output(f"host={self.dir}/socket port={self.port} user=postgres dbname=postgres", sql).strip()
 
     def _has_database(self):
         return self._psql("SELECT count(*) FROM pg_database WHERE datname = 'emporium'") == "1"
