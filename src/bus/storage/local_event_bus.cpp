@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 
+#include "bus/one_by_one.hpp"
 #include "core/deadline.hpp"
 #include "core/random.hpp"
 #include "observability/log.hpp"
@@ -47,30 +47,7 @@ void LocalEventBus::AddSource(std::string source, OutboxStore& store) {
 }
 
 void LocalEventBus::Subscribe(Consumer consumer, Handler handler) {
-    // One event at a time, in outbox order; once an event fails, its aggregate's later
-    // events in the batch wait for it (they would be delivered again anyway).
-    auto one_by_one = [handler = std::move(handler)](const core::RequestContext& ctx,
-                                                     const std::vector<Event>& events) {
-        std::vector<Result<void>> outcomes;
-        outcomes.reserve(events.size());
-        std::set<std::string_view> failed_aggregates;
-        for (const Event& event : events) {
-            if (failed_aggregates.contains(event.aggregate_id)) {
-                outcomes.emplace_back(Error::Unavailable("an earlier event of its aggregate failed"));
-                continue;
-            }
-            try {
-                outcomes.push_back(handler(ctx, event));
-            } catch (const std::exception& e) {
-                outcomes.emplace_back(Error::Internal(std::string("handler threw: ") + e.what()));
-            } catch (...) {  // e.g. a library's own exception type: never let it end the thread
-                outcomes.emplace_back(Error::Internal("handler threw an exception of an unknown type"));
-            }
-            if (!outcomes.back().ok()) failed_aggregates.insert(event.aggregate_id);
-        }
-        return outcomes;
-    };
-    SubscribeBatch(std::move(consumer), std::move(one_by_one));
+    SubscribeBatch(std::move(consumer), OneByOne(std::move(handler)));
 }
 
 void LocalEventBus::SubscribeBatch(Consumer consumer, BatchHandler handler) {
