@@ -42,6 +42,10 @@ class OutboxStore {
                                             const ConsumerState& state, std::string_view last_error,
                                             const std::optional<DeadLetter>& dead) = 0;
 
+    // Stores `letter` (`source` is not stored) unless one with its id is stored already, so
+    // recording the same letter again (its message delivered twice) keeps one. For a bus
+    // that decides on dead letters elsewhere (RabbitMQ's recorder), without a position.
+    virtual core::Result<void> SaveDeadLetter(const core::RequestContext& ctx, const DeadLetter& letter) = 0;
     // Newest failure first (then by id); at most `limit`. `source` is left empty.
     virtual core::Result<std::vector<DeadLetter>> ListDeadLetters(const core::RequestContext& ctx, int limit) = 0;
     // kNotFound for an unknown id. `source` is left empty.

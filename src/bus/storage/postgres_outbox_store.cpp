@@ -37,6 +37,9 @@ constexpr std::string_view kUpsertConsumer =
 constexpr std::string_view kInsertDeadLetter =
     "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
     "error, failed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+constexpr std::string_view kInsertDeadLetterOnce =
+    "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
+    "error, failed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING";
 // Ids in byte order, as SQLite and the bus's merge of several sources compare them (the
 // database's collation may order '_' and digits otherwise).
 constexpr std::string_view kSelectDeadLetters =
@@ -63,6 +66,12 @@ DeadLetter ReadDeadLetter(const infra::postgres::Row& row) {
     letter.failed_at = row.Int(10);
     letter.replayed_at = row.OptionalInt(11);
     return letter;
+}
+
+Params DeadLetterParams(const DeadLetter& dead) {
+    const Event& event = dead.event;
+    return Params(dead.id, dead.consumer, event.id, event.type, event.aggregate_id, event.payload, event.occurred_at,
+                  event.sequence, dead.attempts, dead.error, dead.failed_at);
 }
 
 }  // namespace
@@ -125,13 +134,16 @@ Result<void> PostgresOutboxStore::SaveConsumer(const core::RequestContext& ctx, 
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     // Both statements travel with the COMMIT: one round trip.
     return db_.Write<void>(ctx, [&](Connection& c) -> Result<void> {
-        if (dead) {
-            const Event& event = dead->event;
-            c.Queue(kInsertDeadLetter,
-                    Params(dead->id, dead->consumer, event.id, event.type, event.aggregate_id, event.payload,
-                           event.occurred_at, event.sequence, dead->attempts, dead->error, dead->failed_at));
-        }
+        if (dead) c.Queue(kInsertDeadLetter, DeadLetterParams(*dead));
         c.Queue(kUpsertConsumer, Params(consumer, state.position, state.attempts, state.next_attempt_at, last_error));
+        return core::Ok();
+    });
+}
+
+Result<void> PostgresOutboxStore::SaveDeadLetter(const core::RequestContext& ctx, const DeadLetter& letter) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Write<void>(ctx, [&](Connection& c) -> Result<void> {
+        c.Queue(kInsertDeadLetterOnce, DeadLetterParams(letter));
         return core::Ok();
     });
 }

@@ -23,6 +23,9 @@ constexpr std::string_view kUpsertConsumer =
 constexpr std::string_view kInsertDeadLetter =
     "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
     "error, failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr std::string_view kInsertDeadLetterOnce =
+    "INSERT INTO dead_letters (id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, "
+    "error, failed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING";
 constexpr std::string_view kSelectDeadLetters =
     "SELECT id, consumer, event_id, type, aggregate_id, payload, occurred_at, sequence, attempts, error, failed_at, "
     "replayed_at FROM dead_letters ORDER BY failed_at DESC, id LIMIT ?1";
@@ -43,6 +46,15 @@ DeadLetter ReadDeadLetter(const infra::sqlite::Statement& row) {
     letter.failed_at = row.Int(10);
     if (!row.IsNull(11)) letter.replayed_at = row.Int(11);
     return letter;
+}
+
+Result<void> InsertDeadLetter(Connection& c, std::string_view sql, const DeadLetter& dead) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(sql));
+    insert.Bind(1, dead.id).Bind(2, dead.consumer).Bind(3, dead.event.id).Bind(4, dead.event.type);
+    insert.Bind(5, dead.event.aggregate_id).Bind(6, dead.event.payload).Bind(7, dead.event.occurred_at);
+    insert.Bind(8, dead.event.sequence).Bind(9, dead.attempts).Bind(10, dead.error);
+    insert.Bind(11, dead.failed_at);
+    return insert.Run();
 }
 
 }  // namespace
@@ -79,19 +91,18 @@ Result<void> SqliteOutboxStore::SaveConsumer(const core::RequestContext& ctx, st
                                              const std::optional<DeadLetter>& dead) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Write<void>([&](Connection& c) -> Result<void> {
-        if (dead) {
-            EMPORIUM_ASSIGN_OR_RETURN(auto insert, c.Prepare(kInsertDeadLetter));
-            insert.Bind(1, dead->id).Bind(2, dead->consumer).Bind(3, dead->event.id).Bind(4, dead->event.type);
-            insert.Bind(5, dead->event.aggregate_id).Bind(6, dead->event.payload).Bind(7, dead->event.occurred_at);
-            insert.Bind(8, dead->event.sequence).Bind(9, dead->attempts).Bind(10, dead->error);
-            insert.Bind(11, dead->failed_at);
-            EMPORIUM_TRY(insert.Run());
-        }
+        if (dead) EMPORIUM_TRY(InsertDeadLetter(c, kInsertDeadLetter, *dead));
         EMPORIUM_ASSIGN_OR_RETURN(auto upsert, c.Prepare(kUpsertConsumer));
         upsert.Bind(1, consumer).Bind(2, state.position).Bind(3, state.attempts);
         upsert.Bind(4, state.next_attempt_at).Bind(5, last_error);
         return upsert.Run();
     });
+}
+
+Result<void> SqliteOutboxStore::SaveDeadLetter(const core::RequestContext& ctx, const DeadLetter& letter) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Write<void>(
+        [&](Connection& c) -> Result<void> { return InsertDeadLetter(c, kInsertDeadLetterOnce, letter); });
 }
 
 Result<std::vector<DeadLetter>> SqliteOutboxStore::ListDeadLetters(const core::RequestContext& ctx, int limit) {

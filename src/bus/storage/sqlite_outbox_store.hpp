@@ -17,6 +17,7 @@ class SqliteOutboxStore final : public OutboxStore {
     core::Result<void> SaveConsumer(const core::RequestContext& ctx, std::string_view consumer,
                                     const ConsumerState& state, std::string_view last_error,
                                     const std::optional<DeadLetter>& dead) override;
+    core::Result<void> SaveDeadLetter(const core::RequestContext& ctx, const DeadLetter& letter) override;
     core::Result<std::vector<DeadLetter>> ListDeadLetters(const core::RequestContext& ctx, int limit) override;
     core::Result<DeadLetter> FindDeadLetter(const core::RequestContext& ctx, std::string_view id) override;
     core::Result<void> MarkReplayed(const core::RequestContext& ctx, std::string_view id, int64_t at) override;
