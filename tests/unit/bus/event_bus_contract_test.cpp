@@ -1,23 +1,26 @@
 // The contract every EventBus adapter passes (bus/event_bus.hpp), seen from consumers: what
 // they are handed, in which order, how often, and what becomes of an event that keeps
-// failing. Today: the outbox dispatcher (LocalEventBus) over each OutboxStore; the RabbitMQ
-// adapter adds a harness below and must pass the same. What only one adapter promises (the
-// local bus's positions in the database, its scheduling) is tested beside it
-// (local_event_bus_test).
+// failing: the outbox dispatcher (LocalEventBus) and the RabbitMQ adapter (RabbitMqEventBus,
+// on the tests' broker), each over every OutboxStore. What only one adapter promises (the
+// local bus's positions in the database, its scheduling; RabbitMQ's queues) is tested beside
+// it (local_event_bus_test, rabbitmq_event_bus_test).
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "bus/event_bus.hpp"
 #include "bus/outbox_backends.hpp"
+#include "bus/rabbitmq/rabbitmq_event_bus.hpp"
 #include "bus/storage/local_event_bus.hpp"
 #include "core/clock.hpp"
+#include "test_rabbitmq.hpp"
 
 namespace emporium::bus {
 namespace {
@@ -69,9 +72,58 @@ class LocalBusHarness final : public BusHarness {
     std::unique_ptr<LocalEventBus> bus_;
 };
 
+// The RabbitMQ adapter over one source database of `engine`, on the tests' broker under
+// exchange and queue names of the test's own. Retries wait 20 ms, then 50 ms; an event is
+// dead-lettered after 3 attempts, as above. DeliverAll runs the bus until it is idle (the
+// outbox relayed, every queue empty, no handler running), then stops it, so that nothing
+// reaches the test's handlers after the test looked.
+class RabbitMqBusHarness final : public BusHarness {
+  public:
+    RabbitMqBusHarness(const testing::OutboxEngine& engine, const std::string& url) {
+        auto backend = engine.open();
+        if (!backend.ok()) {
+            ADD_FAILURE() << backend.error().message;
+            return;
+        }
+        backend_ = std::move(backend).value();
+        RabbitMqEventBusSettings settings;
+        settings.url = url;
+        settings.prefix = testing::UniqueBrokerPrefix();
+        settings.max_attempts = 3;
+        settings.first_retry = std::chrono::milliseconds(20);
+        settings.max_retry = std::chrono::milliseconds(50);
+        settings.poll_interval = std::chrono::milliseconds(50);
+        settings.max_backoff = std::chrono::milliseconds(500);
+        settings.replica_queue_expiry = std::chrono::seconds(60);
+        bus_ = std::make_unique<RabbitMqEventBus>(settings);
+        bus_->AddSource("outbox", backend_->store());
+    }
+    ~RabbitMqBusHarness() override {
+        bus_.reset();
+        backend_.reset();
+    }
+    bool ready() const { return bus_ != nullptr; }
+    EventBus& bus() override { return *bus_; }
+    void Publish(const std::string& type, const std::string& aggregate, const std::string& payload) override {
+        auto written = backend_->Publish(NewEvent(type, aggregate, payload, 1));
+        ASSERT_TRUE(written.ok()) << written.error().message;
+    }
+    void DeliverAll() override {
+        bus_->Start();
+        EXPECT_TRUE(bus_->WaitUntilIdle(std::chrono::seconds(30))) << "the bus did not settle";
+        bus_->Stop();
+    }
+
+  private:
+    std::unique_ptr<testing::OutboxBackend> backend_;
+    std::unique_ptr<RabbitMqEventBus> bus_;
+};
+
 struct BusAdapter {
     std::string name;
     std::function<std::unique_ptr<BusHarness>()> make;
+    // Why the adapter cannot run here (its engine is not configured): the test is skipped.
+    std::function<std::optional<std::string>()> missing = [] { return std::nullopt; };
 };
 
 // Failure messages name the adapter instead of dumping its bytes.
@@ -85,12 +137,25 @@ std::vector<BusAdapter> Adapters() {
                                 if (!harness->ready()) return nullptr;
                                 return harness;
                             }});
+    for (const auto& engine : testing::OutboxEngines())
+        adapters.push_back({"rabbitmq_" + engine.name,
+                            [engine]() -> std::unique_ptr<BusHarness> {
+                                auto harness = std::make_unique<RabbitMqBusHarness>(
+                                    engine, testing::TestRabbitMqUrl().value_or(""));
+                                if (!harness->ready()) return nullptr;
+                                return harness;
+                            },
+                            []() -> std::optional<std::string> {
+                                if (testing::TestRabbitMqUrl()) return std::nullopt;
+                                return "EMPORIUM_TEST_RABBITMQ is not set";
+                            }});
     return adapters;
 }
 
 class EventBusContract : public ::testing::TestWithParam<BusAdapter> {
   protected:
     void SetUp() override {
+        if (auto missing = GetParam().missing()) GTEST_SKIP() << *missing;
         harness_ = GetParam().make();
         ASSERT_TRUE(harness_) << "the adapter could not start";
     }
