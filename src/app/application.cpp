@@ -204,6 +204,38 @@ void BuildPageCache(Application& app) {
     catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache);
 }
 
+void AddBusSource(Application& app, std::string name, bus::OutboxStore& store) {
+    if (app.rabbitmq_bus) app.rabbitmq_bus->AddSource(std::move(name), store);
+    if (app.local_bus) app.local_bus->AddSource(std::move(name), store);
+}
+
+// The event bus: RabbitMQ when the deployment names a broker, else the outbox dispatcher.
+// Both deliver from the same outboxes (sources added by the stores above).
+void BuildBus(Application& app) {
+    const auto& settings = app.settings;
+    if (!settings.rabbitmq.url.empty()) {
+        auto rabbitmq = std::make_unique<bus::RabbitMqEventBus>(
+            bus::RabbitMqEventBusSettings{.url = settings.rabbitmq.url,
+                                          .prefix = settings.rabbitmq.prefix,
+                                          .max_attempts = settings.events.max_attempts});
+        app.rabbitmq_bus = rabbitmq.get();
+        app.bus = std::move(rabbitmq);
+        // Ready means events can leave this process: the relay's connection is up. (While
+        // it is down orders are still taken: the outboxes hold their events.)
+        app.health.Add("rabbitmq", [&app]() -> Result<void> {
+            if (app.rabbitmq_bus->BrokerReachable()) return core::Ok();
+            return core::Error::Unavailable("RabbitMQ is unreachable");
+        });
+        return;
+    }
+    auto local = std::make_unique<bus::LocalEventBus>(
+        bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
+                                   .handler_threads = settings.events.handler_threads},
+        app.clock);
+    app.local_bus = local.get();
+    app.bus = std::move(local);
+}
+
 // The embedded deployment's stores: one database file for every service, the order shard
 // map pointing every logical shard at it, and one outbox for the bus.
 Result<void> OpenEmbeddedStores(Application& app) {
@@ -217,7 +249,7 @@ Result<void> OpenEmbeddedStores(Application& app) {
     EMPORIUM_ASSIGN_OR_RETURN(app.db, OpenEmbeddedDatabase(settings));
     app.order_shards.assign(static_cast<std::size_t>(settings.orders.shards), app.db.get());
     app.outbox_stores.push_back(std::make_unique<bus::SqliteOutboxStore>(*app.db));
-    app.bus->AddSource("emporium", *app.outbox_stores.back());
+    AddBusSource(app, "emporium", *app.outbox_stores.back());
     infra::sqlite::Database& db = *app.db;
     app.health.Add(db.name() + "_db", [&db] { return db.Ping(); });
     return core::Ok();
@@ -231,7 +263,7 @@ Result<void> OpenPostgresStores(Application& app) {
     for (const auto& server : app.postgres->order_servers) with_outbox.push_back(server.get());
     for (auto* server : with_outbox) {
         app.outbox_stores.push_back(std::make_unique<bus::PostgresOutboxStore>(*server));
-        app.bus->AddSource(server->name(), *app.outbox_stores.back());
+        AddBusSource(app, server->name(), *app.outbox_stores.back());
         // The replica is left out: reads fall back to the primary while it is away.
         app.health.Add("postgres_" + server->name(), [server] {
             core::RequestContext ctx;
@@ -251,10 +283,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     std::filesystem::create_directories(settings.storage.data_dir, ec);
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
-    app->bus = std::make_unique<bus::LocalEventBus>(
-        bus::LocalEventBusSettings{.max_attempts = settings.events.max_attempts,
-                                   .handler_threads = settings.events.handler_threads},
-        app->clock);
+    BuildBus(*app);
     if (settings.postgres.primary.empty()) {
         EMPORIUM_TRY(OpenEmbeddedStores(*app));
     } else {
@@ -395,6 +424,7 @@ void RegisterRoutes(Application& app) {
             infra::sqlite::RenderDatabaseMetrics(out, {app.db.get()});
         }
         app.cart_store->RenderMetrics(out);
+        if (app.rabbitmq_bus) app.rabbitmq_bus->RenderMetrics(out);
     });
 }
 
@@ -442,7 +472,11 @@ void StartBackgroundWork(Application& app) {
         return app.cart_store->Sweep(app.clock.NowSeconds());
     });
     Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext&) {
-        return bus::PruneOldEvents(*app.bus, app.outbox_stores, app.clock.NowSeconds());
+        // Events every consumer has passed (embedded), or the relay has (RabbitMQ holds them then).
+        auto prune_passed = [&app](int64_t before) {
+            return app.rabbitmq_bus ? app.rabbitmq_bus->PruneRelayed(before) : app.local_bus->PruneDelivered(before);
+        };
+        return bus::PruneOldEvents(prune_passed, app.outbox_stores, app.clock.NowSeconds());
     });
     if (app.postgres && app.postgres->replica) {
         // The replica's lag (a metric, and whether catalog reads may use it). A failure

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/postgres_servers.hpp"
+#include "bus/rabbitmq/rabbitmq_event_bus.hpp"
 #include "bus/storage/local_event_bus.hpp"
 #include "bus/storage/outbox_store.hpp"
 #include "cache/cache_aside.hpp"
@@ -94,8 +95,12 @@ struct Application {
     std::unique_ptr<home::HomeService> home;
     // The outboxes the bus delivers from: the one file's, or each PostgreSQL server's.
     std::vector<std::unique_ptr<bus::OutboxStore>> outbox_stores;
-    // After the databases, outboxes and consumers: destroyed (and stopped) before them.
-    std::unique_ptr<bus::LocalEventBus> bus;
+    // After the databases, outboxes and consumers: destroyed (and stopped) before them. The
+    // outbox dispatcher (embedded), or RabbitMQ when [rabbitmq] url is set; exactly one of
+    // the two pointers below names it.
+    std::unique_ptr<bus::EventBus> bus;
+    bus::LocalEventBus* local_bus = nullptr;
+    bus::RabbitMqEventBus* rabbitmq_bus = nullptr;
 
     http::Router router;
 

@@ -201,6 +201,16 @@ const std::vector<KeySpec>& Keys() {
             "postgres", "replica_max_lag_ms",
             "A replica that has not replayed the primary's writes for this long is skipped for reads.",
             [](Settings & s) -> auto& { return s.postgres.replica_max_lag_ms; }),
+        MakeStringKey(
+            "rabbitmq", "url",
+            "AMQP URL of the RabbitMQ broker that carries events between processes (amqp://user:password@host:port/); "
+            "empty delivers events in this process from the outboxes (the embedded bus).",
+            [](Settings & s) -> auto& { return s.rabbitmq.url; }),
+        MakeStringKey(
+            "rabbitmq", "prefix",
+            "Names this shop's exchanges and queues on the broker (<prefix>.events, <prefix>.<consumer>, ...); shops "
+            "sharing a broker need prefixes of their own.",
+            [](Settings & s) -> auto& { return s.rabbitmq.prefix; }),
         MakeIntKey<int>(
             "orders", "shards",
             "Logical order shards (every order id names its shard; embedded, all in the one database file); "
@@ -358,6 +368,7 @@ Result<void> Validate(const Settings& s) {
           "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
+    check(!s.rabbitmq.prefix.empty(), "rabbitmq.prefix", "must not be empty");
     check(s.postgres.connections >= 1 && s.postgres.connections <= 256, "postgres.connections", "must be 1..256");
     check(s.postgres.replica_max_lag_ms >= 0, "postgres.replica_max_lag_ms", "must not be negative");
     check(s.postgres.primary.empty() || !s.postgres.order_servers.empty(), "postgres.order_servers",

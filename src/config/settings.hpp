@@ -48,6 +48,14 @@ struct PostgresSettings {
     int replica_max_lag_ms = 1000;  // a replica further behind than this is skipped for reads
 };
 
+// The distributed deployment's event bus. Empty url: the embedded bus (the outbox dispatcher).
+struct RabbitMqSettings {
+    std::string url;  // e.g. "amqp://emporium:secret@127.0.0.1:5672/"
+    // Names this shop's exchanges and queues: shops (or test servers) sharing a broker and
+    // virtual host need prefixes of their own.
+    std::string prefix = "emporium";
+};
+
 struct SecuritySettings {
     int session_ttl_hours = 720;
     int argon2_ops_limit = 2;          // libsodium crypto_pwhash OPSLIMIT_INTERACTIVE
@@ -106,6 +114,7 @@ struct Settings {
     ServerSettings server;
     StorageSettings storage;
     PostgresSettings postgres;
+    RabbitMqSettings rabbitmq;
     SecuritySettings security;
     CatalogSettings catalog;
     CacheSettings cache;
