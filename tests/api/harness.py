@@ -16,6 +16,8 @@ sets it for the api_pg.* run), every data directory also gets PostgreSQL databas
 own on that server — a primary and two order shards (and the server's replica for catalog
 reads, from $EMPORIUM_API_POSTGRES_REPLICA) — and the binary runs the distributed
 deployment's storage on them; the same tests then check the shop on PostgreSQL.
+With $EMPORIUM_API_RABBITMQ set as well (the AMQP URL of the tests' broker), the binary
+carries its events over RabbitMQ, under exchange and queue names of the data directory's own.
 """
 
 import hashlib
@@ -57,6 +59,7 @@ class HarnessError(AssertionError):
 PG_SERVER = os.environ.get("EMPORIUM_API_POSTGRES", "")
 PG_REPLICA = os.environ.get("EMPORIUM_API_POSTGRES_REPLICA", "")
 PSQL = "/usr/lib/postgresql/15/bin/psql"
+RABBITMQ_URL = os.environ.get("EMPORIUM_API_RABBITMQ", "")
 
 
 def on_postgres():
@@ -130,6 +133,16 @@ def pg_env(data_dir):
     return env
 
 
+def engine_env(data_dir):
+    """The settings that point the binary at the run's engines for `data_dir`: its
+    PostgreSQL databases, and its names on the RabbitMQ broker."""
+    env = pg_env(data_dir) if on_postgres() else {}
+    if RABBITMQ_URL:
+        tag = hashlib.sha1(os.path.abspath(data_dir).encode()).hexdigest()[:12]
+        env.update({"EMPORIUM_RABBITMQ_URL": RABBITMQ_URL, "EMPORIUM_RABBITMQ_PREFIX": f"e_{tag}"})
+    return env
+
+
 def pg_drop(data_dir):
     for name in pg_databases(data_dir):
         try:
@@ -194,9 +207,9 @@ def unique_email(prefix="user"):
 def run_cli(args, env_extra=None, timeout=120, check=True):
     """Runs `$EMPORIUM_BIN args...`; returns CompletedProcess (text)."""
     cmd = [emporium_bin()] + [str(a) for a in args]
-    if on_postgres() and "--data-dir" in cmd:
-        # The data directory names its PostgreSQL databases too.
-        env_extra = {**pg_env(cmd[cmd.index("--data-dir") + 1]), **(env_extra or {})}
+    if (on_postgres() or RABBITMQ_URL) and "--data-dir" in cmd:
+        # The data directory names its PostgreSQL databases (and broker names) too.
+        env_extra = {**engine_env(cmd[cmd.index("--data-dir") + 1]), **(env_extra or {})}
     cp = subprocess.run(cmd, env=base_env(env_extra), capture_output=True, text=True,
                         timeout=timeout, stdin=subprocess.DEVNULL)
     if check and cp.returncode != 0:
@@ -247,8 +260,8 @@ class Server:
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         os.makedirs(self.data_dir, exist_ok=True)
-        if on_postgres():
-            self.env_extra = {**pg_env(self.data_dir), **self.env_extra}
+        if on_postgres() or RABBITMQ_URL:
+            self.env_extra = {**engine_env(self.data_dir), **self.env_extra}
         self.port_file = os.path.join(self.workdir, "port")
         self.log_path = os.path.join(self.workdir, "server.log")
         self.proc = None
