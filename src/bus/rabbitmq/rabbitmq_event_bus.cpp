@@ -243,18 +243,19 @@ void RabbitMqEventBus::RelayLoop() {
             std::lock_guard lock(mutex_);
             if (stopping_) break;
         }
-        Result<bool> published = RelayOnce(client, declared_generation);
+        Result<RelayPass> pass = RelayOnce(client, declared_generation);
         {
             std::lock_guard lock(mutex_);
             ++relay_passes_;
-            relay_caught_up_ = published.ok() && !*published;
+            // Standing by counts as caught up: another process relays.
+            relay_caught_up_ = pass.ok() && *pass != RelayPass::kPublished;
         }
         wakeup_.notify_all();
-        if (!published.ok()) {
+        if (!pass.ok()) {
             counters_.relay_failures.fetch_add(1);
             if (!failing)
                 observability::LogWarn("bus_relay_failed",
-                                       [&](core::JsonWriter& json) { json.Field("error", published.error().message); });
+                                       [&](core::JsonWriter& json) { json.Field("error", pass.error().message); });
             failing = true;
             // While the broker (or a database) is down the outboxes hold the events: back
             // off, however often producers wake the relay.
@@ -265,25 +266,44 @@ void RabbitMqEventBus::RelayLoop() {
         if (failing) observability::LogInfo("bus_relay_resumed");
         failing = false;
         backoff = std::min(std::chrono::milliseconds(100), settings_.max_backoff);
-        if (*published) continue;  // more may be waiting
+        if (*pass == RelayPass::kPublished) continue;  // more may be waiting
+        if (*pass == RelayPass::kStandby) {
+            if (!Sleep(settings_.standby_interval, false)) break;
+            continue;
+        }
         if (!Sleep(settings_.poll_interval, true)) break;
     }
+    counters_.relaying = false;
     broker_reachable_ = false;
 }
 
-Result<bool> RabbitMqEventBus::RelayOnce(Client& client, uint64_t& declared_generation) {
+Result<RabbitMqEventBus::RelayPass> RabbitMqEventBus::RelayOnce(Client& client, uint64_t& declared_generation) {
     auto connected = client.Get();
     if (!connected.ok()) {
         broker_reachable_ = false;
+        counters_.relaying = false;
         return connected.error();
     }
     Connection& connection = **connected;
     if (client.generation() != declared_generation) {
+        counters_.relaying = false;
         // Queues first: an event published before its consumers' queues exist is lost.
         auto declared = DeclareTopology(connection);
         broker_reachable_ = connection.healthy();
         EMPORIUM_TRY(declared);
+        // Then the sources: one process relays each, the one whose connection holds its
+        // exclusive queue (the broker drops it with the connection, so a process that dies
+        // hands over). Two relays of one outbox would publish every event twice.
+        for (const auto& [source, store] : sources_) {
+            auto locked = connection.DeclareQueue(
+                RelayLockName(source), QueueOptions{.durable = false, .exclusive = true, .auto_delete = true});
+            if (locked.ok()) continue;
+            broker_reachable_ = locked.error().code == core::ErrorCode::kConflict;
+            if (locked.error().code == core::ErrorCode::kConflict) return RelayPass::kStandby;
+            return locked.error();
+        }
         declared_generation = client.generation();
+        counters_.relaying = !sources_.empty();
     }
     auto polled = connection.Poll();
     broker_reachable_ = connection.healthy();
@@ -324,7 +344,7 @@ Result<bool> RabbitMqEventBus::RelayOnce(Client& client, uint64_t& declared_gene
     }
     counters_.relay_pending = pending;
     if (pending == 0) counters_.relay_lag_seconds = 0;
-    return published_any;
+    return published_any ? RelayPass::kPublished : RelayPass::kIdle;
 }
 
 // ---- consumers ----
@@ -695,6 +715,9 @@ void RabbitMqEventBus::RenderMetrics(std::string& out) const {
     AppendFamilyHeader(out, "emporium_bus_relay_lag_seconds", "gauge",
                        "Age of the oldest outbox event waiting for the relay (0 when caught up).");
     AppendSample(out, "emporium_bus_relay_lag_seconds", "", counters_.relay_lag_seconds.load());
+    AppendFamilyHeader(out, "emporium_bus_relaying", "gauge",
+                       "Whether this process relays its outboxes (1) or stands by while another does (0).");
+    AppendSample(out, "emporium_bus_relaying", "", static_cast<int64_t>(counters_.relaying.load() ? 1 : 0));
     AppendFamilyHeader(out, "emporium_bus_broker_up", "gauge", "Whether the relay's connection to RabbitMQ is up.");
     AppendSample(out, "emporium_bus_broker_up", "", static_cast<int64_t>(broker_reachable_.load() ? 1 : 0));
 }

@@ -37,6 +37,8 @@ struct RabbitMqEventBusSettings {
     int relay_batch = 500;  // events the relay reads and publishes per confirm round
     std::chrono::milliseconds poll_interval{200};  // the relay's, when not woken; a consumer's idle wait
     std::chrono::milliseconds max_backoff{5000};   // between tries while the broker is down
+    // How often a process whose relay stands by (another process relays) tries to take over.
+    std::chrono::milliseconds standby_interval{1000};
     std::chrono::milliseconds publish_timeout{10'000};
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds handler_deadline{30'000};
@@ -48,7 +50,9 @@ struct RabbitMqEventBusSettings {
 // to their transactional outboxes (the same OutboxStore sources as LocalEventBus), a relay
 // moves them to the broker, and consumers in any process take them from their queues.
 //
-// Relay (one thread, one connection): per source, reads the events after its position
+// Relay (one thread, one connection): one process at a time relays a source (it holds the
+// exclusive queue `<prefix>.relay.<source>`, which the broker drops with its connection);
+// the others stand by and take over when it goes. Per source it reads the events after its position
 // (kept by the source store as consumer `rabbitmq-relay`), publishes them persistent to the
 // `<prefix>.events` topic exchange with publisher confirms, and saves the position only
 // after the broker confirmed every one. Broker down: the outboxes hold the events, the relay
@@ -124,11 +128,13 @@ class RabbitMqEventBus final : public EventBus {
         std::atomic<uint64_t> relay_failures{0};
         std::atomic<int64_t> relay_pending{0};      // events read and not yet confirmed, last round
         std::atomic<int64_t> relay_lag_seconds{0};  // age of the oldest of them
+        std::atomic<bool> relaying{false};          // this process holds the relay locks
     };
 
+    enum class RelayPass { kIdle, kPublished, kStandby };
     void RelayLoop();
-    // One pass over every source; returns whether it published anything, or the failure.
-    core::Result<bool> RelayOnce(infra::rabbitmq::Client& client, uint64_t& declared_generation);
+    // One pass over every source; what it did, or the failure.
+    core::Result<RelayPass> RelayOnce(infra::rabbitmq::Client& client, uint64_t& declared_generation);
     void ConsumeLoop(Subscription& subscription);
     void RecordLoop();
     // Declares the exchanges, the dead-letter queue and every consumer's queues.
@@ -150,6 +156,7 @@ class RabbitMqEventBus final : public EventBus {
     std::string ExchangeName() const { return settings_.prefix + ".events"; }
     std::string DeadExchangeName() const { return settings_.prefix + ".dead"; }
     std::string DeadQueueName() const { return settings_.prefix + ".dead-letters"; }
+    std::string RelayLockName(const std::string& source) const { return settings_.prefix + ".relay." + source; }
 
     RabbitMqEventBusSettings settings_;
     std::vector<std::pair<std::string, OutboxStore*>> sources_;

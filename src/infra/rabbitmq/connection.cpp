@@ -219,6 +219,9 @@ Result<void> Connection::CheckReply(std::string_view what) {
         amqp_send_method(state_, kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
         Error error = Broken(what, text);
         if (code == AMQP_NOT_FOUND) error.code = core::ErrorCode::kNotFound;
+        // An exclusive queue another connection holds (or a redeclaration with other
+        // arguments): the caller may be waiting for its turn.
+        if (code == AMQP_RESOURCE_LOCKED || code == AMQP_PRECONDITION_FAILED) error.code = core::ErrorCode::kConflict;
         return error;
     }
     if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {

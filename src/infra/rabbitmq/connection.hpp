@@ -98,6 +98,9 @@ class Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    // A declaration the broker refuses closes the channel (the connection is then broken):
+    // kConflict for a queue another connection holds exclusively or one declared before with
+    // other arguments, kUnavailable otherwise.
     // exchange.declare; `type` is "topic", "direct", "fanout" or "headers".
     core::Result<void> DeclareExchange(std::string_view name, std::string_view type, bool durable = true);
     core::Result<QueueState> DeclareQueue(std::string_view name, const QueueOptions& options);

@@ -128,6 +128,45 @@ TEST_F(RabbitMqEventBusTest, AGroupSharesItsEventsAcrossProcessesAndEveryReplica
     EXPECT_EQ(cache_b.size(), 40u);
 }
 
+TEST_F(RabbitMqEventBusTest, OneProcessRelaysAnOutboxAndAnotherTakesOverWhenItStops) {
+    std::map<std::string, int> counts;
+    std::vector<std::string> seen_a, seen_b;
+    auto a = NewBus();
+    auto b = NewBus();  // the same outbox: two processes of one service
+    a->Subscribe({.name = "mails", .types = {"A"}}, Recorder(seen_a));
+    b->Subscribe({.name = "mails", .types = {"A"}}, Recorder(seen_b));
+    a->Start();
+    ASSERT_TRUE(a->WaitUntilIdle(20s));  // a holds the relay
+    b->Start();
+    ASSERT_TRUE(b->WaitUntilIdle(20s));
+    for (int i = 0; i < 30; ++i) Publish("A", "agg" + std::to_string(i), std::to_string(i));
+    ASSERT_TRUE(a->WaitUntilIdle(20s));
+    ASSERT_TRUE(b->WaitUntilIdle(20s));
+    std::string metrics_a, metrics_b;
+    a->RenderMetrics(metrics_a);
+    b->RenderMetrics(metrics_b);
+    EXPECT_NE(metrics_a.find("emporium_bus_relaying 1"), std::string::npos) << metrics_a;
+    EXPECT_NE(metrics_b.find("emporium_bus_relaying 0"), std::string::npos) << metrics_b;
+    EXPECT_NE(metrics_b.find("emporium_bus_relayed_total 0"), std::string::npos) << metrics_b;
+
+    a->Stop();  // the relaying process goes: b takes over
+    for (int i = 30; i < 35; ++i) Publish("A", "agg" + std::to_string(i), std::to_string(i));
+    auto handled = [&] {
+        std::lock_guard lock(mutex_);
+        return seen_a.size() + seen_b.size();
+    };
+    // Until b takes over (it tries every second), its relay stands by and counts as idle.
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline && handled() < 35) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(b->WaitUntilIdle(20s));
+    b->Stop();
+    for (const auto* seen : {&seen_a, &seen_b})
+        for (const auto& payload : *seen) ++counts[payload];
+    EXPECT_EQ(counts.size(), 35u);
+    for (const auto& [payload, count] : counts) EXPECT_EQ(count, 1) << payload;  // relayed once
+    EXPECT_EQ(RelayPosition(), 35);
+}
+
 TEST_F(RabbitMqEventBusTest, ADependencyThatIsDownIsRetriedPastTheAttemptsAndNeverDeadLettered) {
     int calls = 0;
     auto bus = NewBus();
