@@ -220,9 +220,10 @@ void BuildBus(Application& app) {
                                           .max_attempts = settings.events.max_attempts});
         app.rabbitmq_bus = rabbitmq.get();
         app.bus = std::move(rabbitmq);
-        // Ready means events can leave this process: the relay's connection is up. (While
-        // it is down orders are still taken: the outboxes hold their events.)
-        app.health.Add("rabbitmq", [&app]() -> Result<void> {
+        // Whether events can leave this process (the relay's connection is up): reported,
+        // but the process stays ready without it, since orders are still taken while the
+        // outboxes hold their events.
+        app.health.AddAdvisory("rabbitmq", [&app]() -> Result<void> {
             if (app.rabbitmq_bus->BrokerReachable()) return core::Ok();
             return core::Error::Unavailable("RabbitMQ is unreachable");
         });
@@ -354,9 +355,9 @@ void RegisterRoutes(Application& app) {
         core::JsonWriter json(checks);
         json.BeginObject();
         std::string failing;
-        for (const auto& [name, passed] : app.health.Run()) {
-            json.Field(name, passed ? "ok" : "failing");
-            if (!passed) failing += (failing.empty() ? "" : ", ") + name;
+        for (const auto& outcome : app.health.Run()) {
+            json.Field(outcome.name, outcome.passed ? "ok" : "failing");
+            if (!outcome.passed && outcome.required) failing += (failing.empty() ? "" : ", ") + outcome.name;
         }
         json.EndObject();
         Response response;

@@ -4,24 +4,29 @@ namespace emporium::observability {
 
 void HealthChecks::Add(std::string name, Check check) {
     std::lock_guard lock(mutex_);
-    checks_.emplace_back(std::move(name), std::move(check));
+    checks_.push_back(Registered{std::move(name), std::move(check), true});
 }
 
-std::vector<std::pair<std::string, bool>> HealthChecks::Run() const {
-    std::vector<std::pair<std::string, Check>> checks;
+void HealthChecks::AddAdvisory(std::string name, Check check) {
+    std::lock_guard lock(mutex_);
+    checks_.push_back(Registered{std::move(name), std::move(check), false});
+}
+
+std::vector<HealthChecks::Outcome> HealthChecks::Run() const {
+    std::vector<Registered> checks;
     {
         std::lock_guard lock(mutex_);
         checks = checks_;
     }
-    std::vector<std::pair<std::string, bool>> results;
+    std::vector<Outcome> results;
     results.reserve(checks.size());
-    for (auto& [name, check] : checks) {
+    for (auto& registered : checks) {
         bool passed = false;
         try {
-            passed = check().ok();
+            passed = registered.check().ok();
         } catch (...) {  // a check that cannot even run has failed
         }
-        results.emplace_back(std::move(name), passed);
+        results.push_back(Outcome{std::move(registered.name), passed, registered.required});
     }
     return results;
 }
