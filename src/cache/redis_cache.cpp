@@ -110,14 +110,12 @@ int64_t RedisCache::NowMs() const {
 CacheLookup RedisCache::Peek(std::string_view key) { return first_level_->Peek(key); }
 
 Result<CacheLookup> RedisCache::Get(const core::RequestContext& ctx, std::string_view key) {
+    // The first level counts its own fresh hits (as it does for Peek); this counts the rest.
     CacheLookup local = first_level_->Peek(key);
-    if (local.item && local.fresh) {
-        hits_.fetch_add(1, std::memory_order_relaxed);
-        return local;
-    }
+    if (local.item && local.fresh) return local;
     // Out of sync, the second level may hold what an invalidation this process missed
     // should have hidden: it is not asked.
-    if (in_sync()) {
+    if (in_sync() && first_level_->enabled()) {
         auto remote = redis_.Run(ctx, {"GET", RemoteKey(key)});
         if (!remote.ok()) {
             remote_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -146,7 +144,7 @@ Result<void> RedisCache::Put(const core::RequestContext& ctx, std::string key, s
     std::string remote_key = RemoteKey(key);
     std::string value = Encode(*item, NowMs());
     EMPORIUM_TRY(first_level_->Put(ctx, std::move(key), std::move(item)));
-    if (!in_sync()) return core::Ok();
+    if (!in_sync() || !first_level_->enabled()) return core::Ok();  // a cache sized 0 is off at both levels
     auto keep = settings_.ttl + settings_.stale_for;
     auto stored = redis_.Run(ctx, {"SET", remote_key, value, "PX", std::to_string(std::max<int64_t>(keep.count(), 1))});
     if (!stored.ok()) {
@@ -243,7 +241,7 @@ void RedisCache::OnMessage(std::string_view message) {
 
 CacheStats RedisCache::Stats() const {
     CacheStats stats = first_level_->Stats();
-    stats.hits = hits_.load(std::memory_order_relaxed);
+    stats.hits += hits_.load(std::memory_order_relaxed);
     stats.misses = misses_.load(std::memory_order_relaxed);
     return stats;
 }

@@ -83,6 +83,7 @@ class RedisCache final : public Cache {
     std::string channel_;
     std::string origin_;  // this process, in its messages (it does not act on its own)
     std::atomic<bool> in_sync_{false};
+    // hits_: fresh entries found in the second level only (the first counts its own).
     std::atomic<uint64_t> hits_{0}, misses_{0}, remote_hits_{0}, remote_misses_{0}, remote_failures_{0};
     std::unique_ptr<infra::redis::Subscriber> subscriber_;
 };
