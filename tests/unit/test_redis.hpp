@@ -10,12 +10,16 @@
 
 namespace emporium::testing {
 
-// EMPORIUM_TEST_REDIS names the tests' Redis server (ctest's engines.redis_start fixture
-// starts it): its Unix socket or host:port. nullopt when the tests run without it.
+// The tests' Redis server (ctest's engines.redis_start fixture starts it): its Unix socket
+// or host:port, from EMPORIUM_TEST_REDIS or else where the build put the fixture's server.
 inline std::optional<std::string> TestRedisAddress() {
     const char* value = std::getenv("EMPORIUM_TEST_REDIS");
-    if (!value || !*value) return std::nullopt;
-    return std::string(value);
+    if (value && *value) return std::string(value);
+#ifdef EMPORIUM_TEST_REDIS_DEFAULT
+    return std::string(EMPORIUM_TEST_REDIS_DEFAULT);
+#else
+    return std::nullopt;
+#endif
 }
 
 // A client of the tests' Redis, and a key prefix of its own so that tests running at once
