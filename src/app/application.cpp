@@ -215,6 +215,16 @@ void BuildPageCache(Application& app) {
             cache::RedisCacheSettings{
                 .prefix = settings.redis.prefix, .ttl = cache_settings.ttl, .stale_for = cache_settings.stale_for},
             std::move(in_memory), *app.redis, namespaces);
+        if (app.postgres && app.postgres->catalog_reads && app.postgres->catalog_reads->has_replica()) {
+            // Another process's catalog write: this process's catalog reads stay on the primary
+            // until the replica has it, so the page reloaded under the new version is new too.
+            shared->SetBeforeRemoteInvalidation([reads = app.postgres->catalog_reads.get()] {
+                core::RequestContext ctx;
+                ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                ctx.request_id = "cache-invalidation";
+                reads->RequireEverythingWrittenSoFar(ctx);
+            });
+        }
         app.shared_page_cache = shared.get();
         app.page_cache = std::move(shared);
     } else {

@@ -230,6 +230,7 @@ void RedisCache::OnMessage(std::string_view message) {
     std::string_view key = message.substr(first_space + 1, last_space - first_space - 1);
     auto version = core::ParseInteger(message.substr(last_space + 1));
     if (!version || *version < 0) return;
+    if (before_remote_invalidation_) before_remote_invalidation_();
     for (auto& ns : namespaces_) {
         if (VersionKey(ns->name) != key) continue;
         // Never below what this process knew, and always a step on: a process whose version

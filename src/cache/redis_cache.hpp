@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ class RedisCache final : public Cache {
                std::vector<std::string> namespaces);
     ~RedisCache() override;
 
+    // Runs on hearing another process's invalidation, before this process raises its
+    // versions: whatever must happen before its next read may reload the page — e.g. reads
+    // catching up with the write behind the invalidation (a replica lagging behind it would
+    // otherwise reload the old row and store it under the new version). Call before Start.
+    void SetBeforeRemoteInvalidation(std::function<void()> hook) { before_remote_invalidation_ = std::move(hook); }
     // Starts listening for other processes' invalidations (and fetches the versions).
     void Start();
     void Stop();
@@ -85,6 +91,7 @@ class RedisCache final : public Cache {
     std::atomic<bool> in_sync_{false};
     // hits_: fresh entries found in the second level only (the first counts its own).
     std::atomic<uint64_t> hits_{0}, misses_{0}, remote_hits_{0}, remote_misses_{0}, remote_failures_{0};
+    std::function<void()> before_remote_invalidation_;
     std::unique_ptr<infra::redis::Subscriber> subscriber_;
 };
 
