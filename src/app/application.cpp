@@ -15,8 +15,11 @@
 #include "infra/postgres/database_metrics.hpp"
 #include "infra/sqlite/database_metrics.hpp"
 #include "observability/log.hpp"
+#include "resilience/storage/memory_rate_limit_store.hpp"
+#include "resilience/storage/redis_rate_limit_store.hpp"
 #include "services/cart/cart_service_impl.hpp"
 #include "services/cart/http_handlers.hpp"
+#include "services/cart/storage/redis_cart_store.hpp"
 #include "services/catalog/catalog_service_impl.hpp"
 #include "services/catalog/storage/postgres_catalog_repository.hpp"
 #include "services/catalog/storage/sqlite_catalog_repository.hpp"
@@ -114,7 +117,13 @@ void BuildInventory(Application& app) {
 }
 
 void BuildCart(Application& app) {
-    app.cart_store = std::make_unique<cart::MemoryCartStore>();
+    if (app.redis) {
+        app.cart_store = std::make_unique<cart::RedisCartStore>(*app.redis, app.settings.redis.prefix);
+    } else {
+        auto in_memory = std::make_unique<cart::MemoryCartStore>();
+        app.memory_carts = in_memory.get();
+        app.cart_store = std::move(in_memory);
+    }
     app.cart = std::make_unique<cart::CartServiceImpl>(*app.cart_store, *app.catalog, *app.inventory, app.clock,
                                                        cart::CartSettings{});
 }
@@ -197,9 +206,30 @@ void BuildPageCache(Application& app) {
     cache_settings.max_bytes = static_cast<std::size_t>(settings.cache.max_bytes);
     cache_settings.ttl = std::chrono::milliseconds(settings.cache.ttl_ms);
     cache_settings.stale_for = std::chrono::milliseconds(settings.cache.stale_ms);
-    app.page_cache = std::make_unique<cache::MemoryCache>(
-        cache_settings, std::vector<std::string>{std::string(catalog::kProductPages), std::string(catalog::kListPages),
-                                                 std::string(catalog::kHomePages), std::string(search::kSearchPages)});
+    std::vector<std::string> namespaces{std::string(catalog::kProductPages), std::string(catalog::kListPages),
+                                        std::string(catalog::kHomePages), std::string(search::kSearchPages)};
+    auto in_memory = std::make_unique<cache::MemoryCache>(cache_settings, namespaces);
+    if (app.redis) {
+        // Memory stays the first level; Redis is the second, shared with the other processes.
+        auto shared = std::make_unique<cache::RedisCache>(
+            cache::RedisCacheSettings{
+                .prefix = settings.redis.prefix, .ttl = cache_settings.ttl, .stale_for = cache_settings.stale_for},
+            std::move(in_memory), *app.redis, namespaces);
+        if (app.postgres && app.postgres->catalog_reads && app.postgres->catalog_reads->has_replica()) {
+            // Another process's catalog write: this process's catalog reads stay on the primary
+            // until the replica has it, so the page reloaded under the new version is new too.
+            shared->SetBeforeRemoteInvalidation([reads = app.postgres->catalog_reads.get()] {
+                core::RequestContext ctx;
+                ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                ctx.request_id = "cache-invalidation";
+                reads->RequireEverythingWrittenSoFar(ctx);
+            });
+        }
+        app.shared_page_cache = shared.get();
+        app.page_cache = std::move(shared);
+    } else {
+        app.page_cache = std::move(in_memory);
+    }
     app.pages = std::make_unique<cache::CacheAside>(*app.page_cache);
     catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache);
 }
@@ -275,6 +305,27 @@ Result<void> OpenPostgresStores(Application& app) {
     return core::Ok();
 }
 
+// The Redis server, when configured, and the stores that live there or in memory.
+void OpenRedis(Application& app) {
+    const auto& settings = app.settings.redis;
+    if (!settings.address.empty()) {
+        app.redis = std::make_unique<infra::redis::Client>(
+            infra::redis::ClientSettings{.address = settings.address,
+                                         .name = "redis",
+                                         .connections = settings.connections,
+                                         .connect_timeout = std::chrono::milliseconds(settings.connect_timeout_ms)});
+        app.health.Add("redis", [redis = app.redis.get()] {
+            core::RequestContext ctx;
+            ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            auto pong = redis->Run(ctx, {"PING"});
+            return pong.ok() ? core::Ok() : core::Result<void>(pong.error());
+        });
+        app.rate_limits = std::make_unique<resilience::RedisRateLimitStore>(*app.redis, settings.prefix);
+    } else {
+        app.rate_limits = std::make_unique<resilience::MemoryRateLimitStore>();
+    }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& settings) {
@@ -285,6 +336,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
     BuildBus(*app);
+    OpenRedis(*app);
     if (settings.postgres.primary.empty()) {
         EMPORIUM_TRY(OpenEmbeddedStores(*app));
     } else {
@@ -424,7 +476,9 @@ void RegisterRoutes(Application& app) {
         } else {
             infra::sqlite::RenderDatabaseMetrics(out, {app.db.get()});
         }
-        app.cart_store->RenderMetrics(out);
+        if (app.memory_carts) app.memory_carts->RenderMetrics(out);
+        if (app.redis) app.redis->RenderMetrics(out);
+        if (app.shared_page_cache) app.shared_page_cache->RenderMetrics(out);
         if (app.rabbitmq_bus) app.rabbitmq_bus->RenderMetrics(out);
     });
 }
@@ -469,9 +523,13 @@ void StartBackgroundWork(Application& app) {
         EMPORIUM_ASSIGN_OR_RETURN(int retried, app.payments->RetryDue(ctx, 50));
         return retried;
     });
-    Every(app, seconds(60), "carts_expired", [&app](const core::RequestContext&) -> Result<int64_t> {
-        return app.cart_store->Sweep(app.clock.NowSeconds());
-    });
+    if (app.shared_page_cache) app.shared_page_cache->Start();
+    if (app.memory_carts) {
+        // (Redis expires carts by itself.)
+        Every(app, seconds(60), "carts_expired", [&app](const core::RequestContext&) -> Result<int64_t> {
+            return app.memory_carts->Sweep(app.clock.NowSeconds());
+        });
+    }
     Every(app, seconds(60), "events_pruned", [&app](const core::RequestContext&) {
         // Events every consumer has passed (embedded), or the relay has (RabbitMQ holds them then).
         auto prune_passed = [&app](int64_t before) {

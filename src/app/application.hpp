@@ -9,13 +9,16 @@
 #include "bus/storage/outbox_store.hpp"
 #include "cache/cache_aside.hpp"
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache.hpp"
 #include "config/settings.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
+#include "infra/redis/client.hpp"
 #include "infra/sqlite/database.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "resilience/rate_limit_store.hpp"
 #include "runtime/periodic_task.hpp"
 #include "services/cart/cart_service.hpp"
 #include "services/cart/storage/memory_cart_store.hpp"
@@ -67,7 +70,12 @@ struct Application {
     std::unique_ptr<users::UsersRepository> users_repository;
     std::unique_ptr<catalog::CatalogRepository> catalog_repository;
     std::unique_ptr<inventory::InventoryRepository> inventory_repository;
-    std::unique_ptr<cart::MemoryCartStore> cart_store;
+    // Distributed: the Redis server of carts, the shared page cache and rate-limit counters.
+    // Null when embedded (all three in memory).
+    std::unique_ptr<infra::redis::Client> redis;
+    std::unique_ptr<cart::CartStore> cart_store;
+    cart::MemoryCartStore* memory_carts = nullptr;  // = cart_store when in memory: it sweeps
+    std::unique_ptr<resilience::RateLimitStore> rate_limits;
     std::unique_ptr<orders::OrdersRepository> orders_repository;
     std::unique_ptr<payments::PaymentsRepository> payments_repository;
     std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
@@ -86,7 +94,8 @@ struct Application {
     std::unique_ptr<recommendations::RecommendationsRepository> recommendations_repository;
     std::unique_ptr<recommendations::RecommendationsService> recommendations;
     // Ready-to-send public pages (product, list, search, home), shared by their routes.
-    std::unique_ptr<cache::MemoryCache> page_cache;
+    std::unique_ptr<cache::Cache> page_cache;
+    cache::RedisCache* shared_page_cache = nullptr;  // = page_cache when on Redis
     std::unique_ptr<cache::CacheAside> pages;
     // Opened by OpenSearch (not every command may hold the index's write lock).
     std::unique_ptr<search::XapianSearchIndex> search_index;

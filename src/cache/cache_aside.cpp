@@ -62,6 +62,24 @@ Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const core::Requ
         return flight->outcome;
     }
 
+    auto finish = [&](Result<std::shared_ptr<const CachedItem>> outcome) {
+        {
+            std::lock_guard lock(flight->mutex);
+            flight->outcome = outcome;
+            flight->done = true;
+        }
+        flight->done_signal.notify_all();
+        {
+            std::lock_guard lock(flights_mutex_);
+            flights_.erase(key);
+        }
+        return outcome;
+    };
+    // The previous flight for this key may have stored its page and ended between the
+    // lookup above and this one's start: then there is nothing to load. (Peek: the miss
+    // was counted already.)
+    if (CacheLookup again = cache_.Peek(key); again.fresh) return finish(again.item);
+
     loads_.Add();
     Result<std::shared_ptr<const CachedItem>> outcome = core::Error::Internal("not loaded");
     Result<std::string> loaded = core::Error::Internal("not loaded");
@@ -86,17 +104,7 @@ Result<std::shared_ptr<const CachedItem>> CacheAside::GetOrLoad(const core::Requ
         if (IsInfrastructureFailure(loaded.error())) load_failures_.Add();
         outcome = loaded.error();
     }
-    {
-        std::lock_guard lock(flight->mutex);
-        flight->outcome = outcome;
-        flight->done = true;
-    }
-    flight->done_signal.notify_all();
-    {
-        std::lock_guard lock(flights_mutex_);
-        flights_.erase(key);
-    }
-    return outcome;
+    return finish(std::move(outcome));
 }
 
 void CacheAside::RenderMetrics(std::string& out, std::string_view label) const {

@@ -202,6 +202,20 @@ const std::vector<KeySpec>& Keys() {
             "A replica that has not replayed the primary's writes for this long is skipped for reads.",
             [](Settings & s) -> auto& { return s.postgres.replica_max_lag_ms; }),
         MakeStringKey(
+            "redis", "address",
+            "Redis server (host:port or a Unix socket path) for carts, the shared page cache and rate-limit "
+            "counters; empty keeps them in each process's memory.",
+            [](Settings & s) -> auto& { return s.redis.address; }),
+        MakeStringKey(
+            "redis", "prefix", "Prefix of every key the shop writes in Redis.",
+            [](Settings & s) -> auto& { return s.redis.prefix; }),
+        MakeIntKey<int>(
+            "redis", "connections", "Connections in the pool to the Redis server.",
+            [](Settings & s) -> auto& { return s.redis.connections; }),
+        MakeIntKey<int>(
+            "redis", "connect_timeout_ms", "How long a connection attempt to Redis may take.",
+            [](Settings & s) -> auto& { return s.redis.connect_timeout_ms; }),
+        MakeStringKey(
             "rabbitmq", "url",
             "AMQP URL of the RabbitMQ broker that carries events between processes (amqp://user:password@host:port/); "
             "empty delivers events in this process from the outboxes (the embedded bus).",
@@ -370,6 +384,9 @@ Result<void> Validate(const Settings& s) {
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
     check(!s.rabbitmq.prefix.empty(), "rabbitmq.prefix", "must not be empty");
     check(s.postgres.connections >= 1 && s.postgres.connections <= 256, "postgres.connections", "must be 1..256");
+    check(s.redis.connections >= 1 && s.redis.connections <= 256, "redis.connections", "must be 1..256");
+    check(s.redis.connect_timeout_ms >= 1 && s.redis.connect_timeout_ms <= 60'000, "redis.connect_timeout_ms",
+          "must be 1..60000");
     check(s.postgres.replica_max_lag_ms >= 0, "postgres.replica_max_lag_ms", "must not be negative");
     check(s.postgres.primary.empty() || !s.postgres.order_servers.empty(), "postgres.order_servers",
           "must name at least one server when postgres.primary is set");

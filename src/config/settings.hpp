@@ -48,6 +48,15 @@ struct PostgresSettings {
     int replica_max_lag_ms = 1000;  // a replica further behind than this is skipped for reads
 };
 
+// The distributed deployment's Redis server: carts, the shared second level of the page
+// cache and the rate-limit counters. Empty address: all three in each process's memory.
+struct RedisSettings {
+    std::string address;               // "host:port" or a Unix socket path, e.g. "127.0.0.1:6380"
+    std::string prefix = "emporium:";  // of every key the shop writes (several shops can share one server)
+    int connections = 16;
+    int connect_timeout_ms = 500;
+};
+
 // The distributed deployment's event bus. Empty url: the embedded bus (the outbox dispatcher).
 struct RabbitMqSettings {
     std::string url;  // e.g. "amqp://emporium:secret@127.0.0.1:5672/"
@@ -114,6 +123,7 @@ struct Settings {
     ServerSettings server;
     StorageSettings storage;
     PostgresSettings postgres;
+    RedisSettings redis;
     RabbitMqSettings rabbitmq;
     SecuritySettings security;
     CatalogSettings catalog;

@@ -16,6 +16,9 @@ sets it for the api_pg.* run), every data directory also gets PostgreSQL databas
 own on that server — a primary and two order shards (and the server's replica for catalog
 reads, from $EMPORIUM_API_POSTGRES_REPLICA) — and the binary runs the distributed
 deployment's storage on them; the same tests then check the shop on PostgreSQL.
+With $EMPORIUM_API_REDIS set too (the tests' Redis server), that deployment keeps its
+carts, its shared page cache and its rate-limit counters there, under a key prefix of the
+data directory's own.
 With $EMPORIUM_API_RABBITMQ set as well (the AMQP URL of the tests' broker), the binary
 carries its events over RabbitMQ, under exchange and queue names of the data directory's own.
 """
@@ -58,6 +61,7 @@ class HarnessError(AssertionError):
 
 PG_SERVER = os.environ.get("EMPORIUM_API_POSTGRES", "")
 PG_REPLICA = os.environ.get("EMPORIUM_API_POSTGRES_REPLICA", "")
+REDIS_SERVER = os.environ.get("EMPORIUM_API_REDIS", "")
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 RABBITMQ_URL = os.environ.get("EMPORIUM_API_RABBITMQ", "")
 
@@ -130,6 +134,9 @@ def pg_env(data_dir):
     }
     if PG_REPLICA:
         env["EMPORIUM_POSTGRES_REPLICA"] = f"{PG_REPLICA} dbname={names[0]}"
+    if REDIS_SERVER:
+        env["EMPORIUM_REDIS_ADDRESS"] = REDIS_SERVER
+        env["EMPORIUM_REDIS_PREFIX"] = names[0] + ":"
     return env
 
 

@@ -4,6 +4,7 @@ on login, line arithmetic, validation, current catalog prices, Cache-Control: pr
 import datetime
 import os
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -449,6 +450,33 @@ class CartTest(ServerTestCase):
         self.assert_404("GET", CART, cart=guest)
         self.assert_404("POST", ITEMS, {"sku": y, "quantity": 1}, cart=guest)
         self.assertEqual(self.quantities(self.get_cart(token=token2)), {x: 5, y: 1})
+
+    def test_two_logins_at_once_merge_the_guest_cart_once(self):
+        x, y = self.new_sku(), self.new_sku()
+        for attempt in range(5):
+            with self.subTest(attempt=attempt):
+                user, token = self.server.new_customer()
+                self.add(x, 1, token=token)
+                guest = self.new_guest_cart(x, 2)
+                self.add(y, 3, cart=guest)
+                results = []
+
+                def login():
+                    conn = self.server.connection()
+                    try:
+                        results.append(self.server.json("POST", SESSIONS,
+                                                        {"email": user["email"], "password": PASSWORD},
+                                                        headers={"X-Cart-Token": guest}, conn=conn)[0])
+                    finally:
+                        conn.close()
+                threads = [threading.Thread(target=login) for _ in range(2)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                self.assertEqual(sorted(results), [201, 201])
+                self.assertEqual(self.quantities(self.get_cart(token=token)), {x: 3, y: 3},
+                                 "the guest cart is merged once, whichever login came first")
 
     def test_merge_into_empty_user_cart_and_cap_99(self):
         x, y = self.new_sku(), self.new_sku()

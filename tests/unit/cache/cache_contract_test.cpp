@@ -1,5 +1,6 @@
-// The contract every Cache adapter passes (cache/cache.hpp). Today: the in-process
-// MemoryCache; a Redis adapter adds its factory to the list below and must pass the same.
+// The contract every Cache adapter passes (cache/cache.hpp): the in-process MemoryCache, and
+// the RedisCache (memory in front of the tests' Redis server). What only the shared cache
+// promises (processes seeing each other's entries and invalidations) is in redis_cache_test.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache_testing.hpp"
 
 namespace emporium::cache {
 namespace {
@@ -17,18 +19,27 @@ namespace {
 struct CacheAdapter {
     std::string name;
     // A cache with the namespaces "product" and "list", entries fresh for a minute.
-    std::function<std::unique_ptr<Cache>()> make;
+    std::function<std::shared_ptr<Cache>()> make;
 };
 
 // Failure messages name the adapter instead of dumping its bytes.
 void PrintTo(const CacheAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<CacheAdapter> Adapters() {
-    return {{"memory", [] {
+    return {{"memory",
+             [] {
                  MemoryCacheSettings settings;
                  settings.max_bytes = 1 << 20;
                  settings.ttl = std::chrono::seconds(60);
-                 return std::make_unique<MemoryCache>(settings, std::vector<std::string>{"product", "list"});
+                 return std::make_shared<MemoryCache>(settings, std::vector<std::string>{"product", "list"});
+             }},
+            {"redis", []() -> std::shared_ptr<Cache> {
+                 auto redis = testing::TestRedis::Open();
+                 if (!redis) {
+                     ADD_FAILURE() << "EMPORIUM_TEST_REDIS is not set (run the tests with ctest)";
+                     return std::make_shared<MemoryCache>(MemoryCacheSettings{}, std::vector<std::string>{});
+                 }
+                 return testing::StartedRedisCache(redis, {"product", "list"});
              }}};
 }
 
@@ -39,7 +50,7 @@ class CacheContract : public ::testing::TestWithParam<CacheAdapter> {
         return std::make_shared<const CachedItem>(CachedItem{std::move(body), "\"etag\""});
     }
     core::RequestContext ctx_;
-    std::unique_ptr<Cache> cache_;
+    std::shared_ptr<Cache> cache_;
 };
 
 TEST_P(CacheContract, WhatIsPutIsFoundFreshByGetAndPeek) {

@@ -1,5 +1,5 @@
-// The contract every CartStore adapter passes (services/cart/cart_store.hpp). Today: the
-// in-process MemoryCartStore; a Redis adapter adds its factory below and must pass the same.
+// The contract every CartStore adapter passes (services/cart/cart_store.hpp): the in-process
+// MemoryCartStore and the RedisCartStore on the tests' Redis server.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +12,8 @@
 
 #include "services/cart/cart_store.hpp"
 #include "services/cart/storage/memory_cart_store.hpp"
+#include "services/cart/storage/redis_cart_store.hpp"
+#include "test_redis.hpp"
 
 namespace emporium::cart {
 namespace {
@@ -21,11 +23,41 @@ struct CartStoreAdapter {
     std::function<std::unique_ptr<CartStore>()> make;
 };
 
+// The store with its Redis client alive.
+class RedisCartStoreUnderTest final : public CartStore {
+  public:
+    explicit RedisCartStoreUnderTest(std::shared_ptr<testing::TestRedis> redis)
+        : redis_(std::move(redis)), store_(*redis_->client, redis_->prefix) {}
+    core::Result<std::optional<StoredCart>> Load(const core::RequestContext& ctx, std::string_view key,
+                                                 int64_t now) override {
+        return store_.Load(ctx, key, now);
+    }
+    core::Result<StoredCart> CompareAndSwap(const core::RequestContext& ctx, std::string_view key, int64_t now,
+                                            const StoredCart& cart, std::string_view change_id) override {
+        return store_.CompareAndSwap(ctx, key, now, cart, change_id);
+    }
+    core::Result<void> Delete(const core::RequestContext& ctx, std::string_view key) override {
+        return store_.Delete(ctx, key);
+    }
+
+  private:
+    std::shared_ptr<testing::TestRedis> redis_;
+    RedisCartStore store_;
+};
+
 // Failure messages name the adapter instead of dumping its bytes.
 void PrintTo(const CartStoreAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 
 std::vector<CartStoreAdapter> Adapters() {
-    return {{"memory", [] { return std::make_unique<MemoryCartStore>(); }}};
+    return {{"memory", [] { return std::make_unique<MemoryCartStore>(); }},
+            {"redis", []() -> std::unique_ptr<CartStore> {
+                 auto redis = testing::TestRedis::Open();
+                 if (!redis) {
+                     ADD_FAILURE() << "EMPORIUM_TEST_REDIS is not set (run the tests with ctest)";
+                     return std::make_unique<MemoryCartStore>();
+                 }
+                 return std::make_unique<RedisCartStoreUnderTest>(std::move(redis));
+             }}};
 }
 
 class CartStoreContract : public ::testing::TestWithParam<CartStoreAdapter> {
