@@ -95,6 +95,21 @@ core::Result<void> BuildUsers(Application& app) {
     return core::Ok();
 }
 
+// Run before a cache drops what another process's catalog write made stale (its event came):
+// with a replica, this process's catalog reads then stay on the primary until the replica has
+// the write, or the page or variant reloaded at once would be the replica's old one and stay
+// cached. (Every process hears those events since the bus runs on RabbitMQ.) Empty without a
+// replica.
+std::function<void()> CatalogReadsCatchUp(Application& app) {
+    if (!app.postgres || !app.postgres->catalog_reads || !app.postgres->catalog_reads->has_replica()) return {};
+    return [reads = app.postgres->catalog_reads.get()] {
+        core::RequestContext ctx;
+        ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        ctx.request_id = "cache-invalidation";
+        reads->RequireEverythingWrittenSoFar(ctx);
+    };
+}
+
 void BuildCatalog(Application& app) {
     // On PostgreSQL the catalog reads on the replica, keeping read-your-writes.
     if (app.postgres) {
@@ -106,7 +121,7 @@ void BuildCatalog(Application& app) {
         *app.catalog_repository, app.clock, static_cast<std::size_t>(app.settings.catalog.variant_cache_bytes));
     app.catalog_impl = catalog_service.get();
     app.catalog = std::move(catalog_service);
-    app.catalog_impl->SubscribeVariantCacheInvalidation(*app.bus);
+    app.catalog_impl->SubscribeVariantCacheInvalidation(*app.bus, CatalogReadsCatchUp(app));
 }
 
 void BuildInventory(Application& app) {
@@ -231,7 +246,7 @@ void BuildPageCache(Application& app) {
         app.page_cache = std::move(in_memory);
     }
     app.pages = std::make_unique<cache::CacheAside>(*app.page_cache);
-    catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache);
+    catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache, CatalogReadsCatchUp(app));
 }
 
 void AddBusSource(Application& app, std::string name, bus::OutboxStore& store) {

@@ -459,11 +459,13 @@ Result<std::vector<VariantInfo>> CatalogServiceImpl::GetVariants(const core::Req
     return found;
 }
 
-void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus) {
+void CatalogServiceImpl::SubscribeVariantCacheInvalidation(bus::EventBus& bus,
+                                                           std::function<void()> before_invalidation) {
     bus.Subscribe({.name = "cache.catalog_variants",
                    .types = {std::string(kProductChanged)},
                    .fanout = bus::Fanout::kEveryReplica},
-                  [this](const core::RequestContext&, const bus::Event&) {
+                  [this, before = std::move(before_invalidation)](const core::RequestContext&, const bus::Event&) {
+                      if (before) before();
                       variants_.Clear();
                       return Result<void>(core::Ok());
                   });

@@ -25,8 +25,9 @@ class CatalogServiceImpl final : public CatalogService {
         : repository_(repository), clock_(clock), variants_(variant_cache_bytes, kVariantTtl) {}
 
     // Another process's product changes reach this one's variant cache through their
-    // ProductChanged events (this process's own clear it at once).
-    void SubscribeVariantCacheInvalidation(bus::EventBus& bus);
+    // ProductChanged events (this process's own clear it at once), after
+    // `before_invalidation` when given (see SubscribeCacheInvalidation).
+    void SubscribeVariantCacheInvalidation(bus::EventBus& bus, std::function<void()> before_invalidation = {});
     cache::CacheStats VariantCacheStats() const { return variants_.Stats(); }
     // Appends the variant cache's metric families (Prometheus text).
     void RenderMetrics(std::string& out) const;

@@ -196,10 +196,13 @@ core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache
     return core::Ok();
 }
 
-void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache) {
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache, std::function<void()> before_invalidation) {
     bus.Subscribe(
         {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = bus::Fanout::kEveryReplica},
-        [&cache](const core::RequestContext& ctx, const bus::Event&) { return InvalidateCatalogPages(ctx, cache); });
+        [&cache, before = std::move(before_invalidation)](const core::RequestContext& ctx, const bus::Event&) {
+            if (before) before();
+            return InvalidateCatalogPages(ctx, cache);
+        });
 }
 
 void RegisterCatalogRoutes(http::Router& router, CatalogService& service, CatalogHttpSettings settings,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,8 +23,11 @@ inline constexpr std::string_view kHomePages = "home";
 // Drops every cached product, list and home page (a product changed). An error: the cache
 // could not be told (its server is down).
 core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache::Cache& cache);
-// Invalidates the pages on every ProductChanged event (writes by other processes).
-void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache);
+// Invalidates the pages on every ProductChanged event (writes by other processes), after
+// `before_invalidation` when given (the composition root keeps catalog reads on the primary
+// until the replica has the write, so a page reloaded after another process's write is new).
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache,
+                                std::function<void()> before_invalidation = {});
 
 // Registers the public catalog routes and the /api/v1/admin/ catalog routes. Product
 // pages and product list pages are cached as ready-to-send bytes with their ETag (keyed
