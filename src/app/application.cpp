@@ -98,8 +98,8 @@ core::Result<void> BuildUsers(Application& app) {
 // Run before a cache drops what another process's catalog write made stale (its event came):
 // with a replica, this process's catalog reads then stay on the primary until the replica has
 // the write, or the page or variant reloaded at once would be the replica's old one and stay
-// cached. (Every process hears those events since the bus runs on RabbitMQ.) Empty without a
-// replica.
+// cached. (Every process hears those events since the bus runs on RabbitMQ, and the shared
+// page cache's published invalidations.) Empty without a replica.
 std::function<void()> CatalogReadsCatchUp(Application& app) {
     if (!app.postgres || !app.postgres->catalog_reads || !app.postgres->catalog_reads->has_replica()) return {};
     return [reads = app.postgres->catalog_reads.get()] {
@@ -230,16 +230,9 @@ void BuildPageCache(Application& app) {
             cache::RedisCacheSettings{
                 .prefix = settings.redis.prefix, .ttl = cache_settings.ttl, .stale_for = cache_settings.stale_for},
             std::move(in_memory), *app.redis, namespaces);
-        if (app.postgres && app.postgres->catalog_reads && app.postgres->catalog_reads->has_replica()) {
-            // Another process's catalog write: this process's catalog reads stay on the primary
-            // until the replica has it, so the page reloaded under the new version is new too.
-            shared->SetBeforeRemoteInvalidation([reads = app.postgres->catalog_reads.get()] {
-                core::RequestContext ctx;
-                ctx.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-                ctx.request_id = "cache-invalidation";
-                reads->RequireEverythingWrittenSoFar(ctx);
-            });
-        }
+        // Another process's invalidation (heard before its event): the page reloaded under the
+        // new version must be read where the write already is.
+        if (auto catch_up = CatalogReadsCatchUp(app)) shared->SetBeforeRemoteInvalidation(std::move(catch_up));
         app.shared_page_cache = shared.get();
         app.page_cache = std::move(shared);
     } else {
