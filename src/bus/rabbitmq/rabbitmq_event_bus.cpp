@@ -479,6 +479,11 @@ Result<void> RabbitMqEventBus::HandleDeliveries(Subscription& subscription, Conn
             if (wanted[i] && attempts[i] > 0) outcomes[i] = std::move(CallHandler(subscription, {events[i]}).front());
     }
 
+    // A handled event often leads to the next (PaymentSucceeded → OrderPaid → a shipment):
+    // what the handler appended to an outbox is relayed now, not at the relay's next poll.
+    bool any_handled = false;
+    for (std::size_t i = 0; i < n; ++i) any_handled = any_handled || (wanted[i] && outcomes[i].ok());
+    if (any_handled) Wake();
     for (std::size_t i = 0; i < n; ++i) {
         const uint64_t tag = deliveries[i].delivery_tag;
         if (outcomes[i].ok()) {

@@ -35,8 +35,10 @@ struct RabbitMqEventBusSettings {
     std::chrono::milliseconds max_retry{60'000};
     int prefetch = 100;     // messages a consumer holds unacked; also the most it hands over at once
     int relay_batch = 500;  // events the relay reads and publishes per confirm round
-    std::chrono::milliseconds poll_interval{200};  // the relay's, when not woken; a consumer's idle wait
-    std::chrono::milliseconds max_backoff{5000};   // between tries while the broker is down
+    // The relay's, when not woken (HTTP producers do not wake it: an order's events wait at most
+    // this long in the outbox); a consumer's idle wait.
+    std::chrono::milliseconds poll_interval{50};
+    std::chrono::milliseconds max_backoff{5000};  // between tries while the broker is down
     // How often a process whose relay stands by (another process relays) tries to take over.
     std::chrono::milliseconds standby_interval{1000};
     std::chrono::milliseconds publish_timeout{10'000};
