@@ -38,6 +38,8 @@ return 1
 
 // The bound of the calls the cache makes on its own (catching up after subscribing).
 constexpr std::chrono::seconds kOwnCallBudget{2};
+// How often a process out of step with Redis's versions tries to catch up from a request.
+constexpr std::chrono::milliseconds kCatchUpInterval{1000};
 
 // "<stored at ms>\n<etag>\n<body>".
 std::string Encode(const CachedItem& item, int64_t now_ms) {
@@ -102,6 +104,12 @@ void RedisCache::RaiseTo(Namespace& ns, uint64_t version) {
     }
 }
 
+core::RequestContext RedisCache::Budgeted(const core::RequestContext& ctx) const {
+    core::RequestContext bounded = ctx;
+    bounded.deadline = std::min(ctx.deadline, std::chrono::steady_clock::now() + settings_.call_budget);
+    return bounded;
+}
+
 int64_t RedisCache::NowMs() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -115,8 +123,9 @@ Result<CacheLookup> RedisCache::Get(const core::RequestContext& ctx, std::string
     if (local.item && local.fresh) return local;
     // Out of sync, the second level may hold what an invalidation this process missed
     // should have hidden: it is not asked.
+    MaybeCatchUp();
     if (in_sync() && first_level_->enabled()) {
-        auto remote = redis_.Run(ctx, {"GET", RemoteKey(key)});
+        auto remote = redis_.Run(Budgeted(ctx), {"GET", RemoteKey(key)});
         if (!remote.ok()) {
             remote_failures_.fetch_add(1, std::memory_order_relaxed);
         } else if (!remote->is_nil()) {
@@ -146,7 +155,8 @@ Result<void> RedisCache::Put(const core::RequestContext& ctx, std::string key, s
     EMPORIUM_TRY(first_level_->Put(ctx, std::move(key), std::move(item)));
     if (!in_sync() || !first_level_->enabled()) return core::Ok();  // a cache sized 0 is off at both levels
     auto keep = settings_.ttl + settings_.stale_for;
-    auto stored = redis_.Run(ctx, {"SET", remote_key, value, "PX", std::to_string(std::max<int64_t>(keep.count(), 1))});
+    auto stored =
+        redis_.Run(Budgeted(ctx), {"SET", remote_key, value, "PX", std::to_string(std::max<int64_t>(keep.count(), 1))});
     if (!stored.ok()) {
         remote_failures_.fetch_add(1, std::memory_order_relaxed);
         return stored.error();
@@ -169,8 +179,12 @@ Result<void> RedisCache::Invalidate(const core::RequestContext& ctx, const std::
         keys.push_back(VersionKey(ns->name));
         args.push_back(std::to_string(raised));
     }
-    auto reply = redis_.Eval(ctx, kInvalidate, keys, args);
+    auto reply = redis_.Eval(Budgeted(ctx), kInvalidate, keys, args);
     if (!reply.ok()) {
+        // This process's versions are now ahead of Redis's, and the others never heard of
+        // the change: the second level is left alone until this process has caught up
+        // (which also gives Redis its versions back).
+        in_sync_.store(false, std::memory_order_release);
         remote_failures_.fetch_add(1, std::memory_order_relaxed);
         return reply.error();
     }
@@ -192,33 +206,55 @@ Result<void> RedisCache::InvalidateAll(const core::RequestContext& ctx) {
 }
 
 void RedisCache::OnSubscribed(bool first) {
+    in_sync_.store(false, std::memory_order_release);
     core::RequestContext ctx;
     ctx.deadline = std::chrono::steady_clock::now() + kOwnCallBudget;
     ctx.request_id = "cache-sync";
+    std::lock_guard lock(catch_up_mutex_);
+    CatchUp(ctx, !first);
+}
+
+void RedisCache::MaybeCatchUp() {
+    if (in_sync_.load(std::memory_order_acquire) || !subscriber_->subscribed()) return;
+    int64_t now = NowMs();
+    if (now < next_catch_up_ms_.load(std::memory_order_relaxed)) return;
+    std::unique_lock lock(catch_up_mutex_, std::try_to_lock);
+    if (!lock.owns_lock() || in_sync_.load(std::memory_order_acquire)) return;
+    next_catch_up_ms_.store(now + kCatchUpInterval.count(), std::memory_order_relaxed);
+    core::RequestContext ctx;
+    ctx.deadline = std::chrono::steady_clock::now() + settings_.call_budget;
+    ctx.request_id = "cache-sync";
+    CatchUp(ctx, false);
+}
+
+bool RedisCache::CatchUp(const core::RequestContext& ctx, bool after_break) {
     infra::redis::Command get{"MGET"};
     for (auto& ns : namespaces_) get.push_back(VersionKey(ns->name));
     auto stored = redis_.Run(ctx, get);
     if (!stored.ok() || stored->elements.size() != namespaces_.size()) {
-        // Not caught up: the second level stays out of use until the next subscription.
+        // Not caught up: the second level stays out of use until a later try.
         observability::LogWarn("cache_sync_failed", [&](core::JsonWriter& json) {
             json.Field("error", stored.ok() ? "odd reply" : stored.error().message);
         });
-        return;
+        return false;
     }
     std::vector<std::string> keys, floors;
     for (std::size_t i = 0; i < namespaces_.size(); ++i) {
         Namespace& ns = *namespaces_[i];
         auto remote = core::ParseInteger(stored->elements[i].text).value_or(0);
         // After a break, any invalidation may have been missed: move on past all of them.
-        uint64_t local = ns.version.load(std::memory_order_acquire) + (first ? 0 : 1);
+        uint64_t local = ns.version.load(std::memory_order_acquire) + (after_break ? 1 : 0);
         RaiseTo(ns, std::max<uint64_t>(local, static_cast<uint64_t>(std::max<int64_t>(remote, 0))));
         keys.push_back(VersionKey(ns.name));
         floors.push_back(std::to_string(ns.version.load(std::memory_order_acquire)));
     }
+    // Redis learns the versions this process moved to: the next invalidation anywhere goes
+    // past them, so nothing this process stores under them is ever taken for newer.
     auto raised = redis_.Eval(ctx, kRaiseTo, keys, floors);
-    if (!raised.ok()) return;
+    if (!raised.ok()) return false;
     in_sync_.store(true, std::memory_order_release);
-    observability::LogInfo("cache_in_sync", [&](core::JsonWriter& json) { json.Field("after_break", !first); });
+    observability::LogInfo("cache_in_sync", [&](core::JsonWriter& json) { json.Field("after_break", after_break); });
+    return true;
 }
 
 void RedisCache::OnMessage(std::string_view message) {
@@ -233,10 +269,19 @@ void RedisCache::OnMessage(std::string_view message) {
     if (before_remote_invalidation_) before_remote_invalidation_();
     for (auto& ns : namespaces_) {
         if (VersionKey(ns->name) != key) continue;
-        // Never below what this process knew, and always a step on: a process whose version
-        // ran ahead (after a break) must still drop what it holds.
+        auto heard = static_cast<uint64_t>(*version);
         uint64_t local = ns->version.load(std::memory_order_acquire);
-        RaiseTo(*ns, std::max<uint64_t>(static_cast<uint64_t>(*version), local + 1));
+        if (heard > local) {
+            RaiseTo(*ns, heard);  // the usual case: the version Redis gave the change
+        } else {
+            // This process is at or past the version the change got (its own invalidation
+            // raced this one, or it ran ahead of Redis): what it holds under its version may
+            // predate the change. Step past it here, and leave the second level alone until
+            // Redis knows this version too, so that nobody takes what this process stores
+            // for newer than it is.
+            RaiseTo(*ns, local + 1);
+            in_sync_.store(false, std::memory_order_release);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct RedisCacheSettings {
     std::string prefix = "emporium:";  // of every key this cache writes in Redis
     std::chrono::milliseconds ttl{5000};
     std::chrono::milliseconds stale_for{300'000};
+    // The most one call to Redis may take of its caller's time: the second level is an
+    // optimisation, and a Redis that stalls must not hold a page request for its whole deadline.
+    std::chrono::milliseconds call_budget{250};
 };
 
 // The Cache adapter of a deployment of several processes: this process's MemoryCache is the
@@ -31,9 +35,13 @@ struct RedisCacheSettings {
 //
 // Versions only ever go up in every process; a process that was cut off from the messages
 // (its subscription broke) raises all its versions once when it is back, since it cannot
-// know what it missed. While Redis is away the first level goes on alone: reads are served
-// from it and from the source, invalidations in this process still take effect here at
-// once, and changes made in other processes reach this one within the first level's TTL.
+// know what it missed. A process uses the second level only under versions Redis gave out:
+// when its own invalidation did not reach Redis, or it hears a change given a version it
+// had already reached (two invalidations racing), it steps past on its own and stays off
+// the second level until it has caught up with Redis (the next lookup, at most once a
+// second), so what it stores there is never taken for newer than it is. While Redis is away the first level goes on
+// alone: reads are served from it and from the source, invalidations in this process still take effect here at once,
+// and changes made in other processes reach this one within the first level's TTL.
 class RedisCache final : public Cache {
   public:
     RedisCache(RedisCacheSettings settings, std::unique_ptr<MemoryCache> first_level, infra::redis::Client& redis,
@@ -49,7 +57,7 @@ class RedisCache final : public Cache {
     void Start();
     void Stop();
     // The subscription is up and the versions caught up: the second level is in use.
-    bool in_sync() const { return in_sync_.load(std::memory_order_acquire); }
+    bool in_sync() const { return in_sync_.load(std::memory_order_acquire) && subscriber_->subscribed(); }
 
     CacheLookup Peek(std::string_view key) override;
     core::Result<CacheLookup> Get(const core::RequestContext& ctx, std::string_view key) override;
@@ -77,6 +85,13 @@ class RedisCache final : public Cache {
     // Raises the versions of `names` here and in Redis, and tells the other processes.
     core::Result<void> Invalidate(const core::RequestContext& ctx, const std::vector<Namespace*>& names);
     void OnSubscribed(bool first);
+    // Out of step (an invalidation Redis did not take, a version heard that this process had
+    // passed): catches up from a request's thread, at most once a second.
+    void MaybeCatchUp();
+    // Takes Redis's versions where they are ahead and gives it this process's where they are
+    // (first raising every version once after a break); then the second level is in use.
+    bool CatchUp(const core::RequestContext& ctx, bool after_break);
+    core::RequestContext Budgeted(const core::RequestContext& ctx) const;
     void OnMessage(std::string_view message);
     std::string RemoteKey(std::string_view key) const { return settings_.prefix + "cache:" + std::string(key); }
     std::string VersionKey(std::string_view ns) const { return settings_.prefix + "cache-ns:" + std::string(ns); }
@@ -89,6 +104,8 @@ class RedisCache final : public Cache {
     std::string channel_;
     std::string origin_;  // this process, in its messages (it does not act on its own)
     std::atomic<bool> in_sync_{false};
+    std::mutex catch_up_mutex_;
+    std::atomic<int64_t> next_catch_up_ms_{0};
     // hits_: fresh entries found in the second level only (the first counts its own).
     std::atomic<uint64_t> hits_{0}, misses_{0}, remote_hits_{0}, remote_misses_{0}, remote_failures_{0};
     std::function<void()> before_remote_invalidation_;

@@ -101,16 +101,25 @@ Result<redisContext*> Client::Acquire(Deadline deadline) {
     }
     auto now = std::chrono::steady_clock::now();
     if (now < down_until_) return Error::Unavailable(settings_.name + " is down (resting before the next try)");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    if (left.count() <= 0) return Error::Unavailable(settings_.name + ": deadline exceeded");
     ++open_;
     lock.unlock();
-    auto timeout =
-        std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now), settings_.connect_timeout);
+    auto timeout = std::min(left, settings_.connect_timeout);
+    auto started = std::chrono::steady_clock::now();
     auto connection = Connect(timeout);
     if (!connection.ok()) {
         lock.lock();
         --open_;
-        down_until_ = std::chrono::steady_clock::now() + settings_.down_rest;
-        up_.store(false, std::memory_order_relaxed);
+        // Only a connect that had its full time (or was refused at once) says the server is
+        // down; one cut short by its caller's deadline says nothing about the server, and
+        // must not make every other caller fail for the rest period.
+        bool cut_short = timeout < settings_.connect_timeout &&
+                         std::chrono::steady_clock::now() - started >= timeout - std::chrono::milliseconds(1);
+        if (!cut_short) {
+            down_until_ = std::chrono::steady_clock::now() + settings_.down_rest;
+            up_.store(false, std::memory_order_relaxed);
+        }
         released_.notify_one();
         return connection.error();
     }

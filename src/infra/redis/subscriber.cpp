@@ -3,6 +3,8 @@
 #include <hiredis/hiredis.h>
 #include <poll.h>
 
+#include <string>
+
 #include "observability/log.hpp"
 #include "runtime/thread_name.hpp"
 
@@ -53,15 +55,16 @@ void Subscriber::Loop() {
     bool first = true;
     while (!stopping_) {
         auto connection = client_.Connect(client_.settings().connect_timeout);
+        std::string error = connection.ok() ? "" : connection.error().message;
         if (connection.ok()) {
             Listen(*connection, first);
+            error = (*connection)->err ? (*connection)->errstr : "the connection ended";
             redisFree(*connection);
             subscribed_ = false;
         }
         if (stopping_) break;
         observability::LogWarn("redis_subscriber_reconnecting", [&](core::JsonWriter& json) {
-            json.Field("server", client_.settings().name);
-            if (!connection.ok()) json.Field("error", connection.error().message);
+            json.Field("server", client_.settings().name).Field("error", error);
         });
         std::unique_lock lock(mutex_);
         stop_requested_.wait_for(lock, retry_, [&] { return stopping_.load(); });
@@ -75,6 +78,10 @@ void Subscriber::Listen(redisContext* connection, bool& first) {
     tv.tv_sec = static_cast<time_t>(timeout.count() / 1'000'000);
     tv.tv_usec = static_cast<suseconds_t>(timeout.count() % 1'000'000);
     redisSetTimeout(connection, tv);
+    // A listener hears nothing for long stretches: TCP keep-alive is what notices a peer
+    // that vanished without closing (a failover behind the same address, a dropped NAT entry).
+    // (TCP only: on a Unix socket it fails and leaves the context unusable.)
+    if (connection->connection_type == REDIS_CONN_TCP) redisEnableKeepAlive(connection);
     std::vector<const char*> argv{"SUBSCRIBE"};
     for (const auto& channel : channels_) argv.push_back(channel.c_str());
     if (redisAppendCommandArgv(connection, static_cast<int>(argv.size()), argv.data(), nullptr) != REDIS_OK) return;

@@ -1,5 +1,7 @@
 #include "resilience/storage/redis_rate_limit_store.hpp"
 
+#include <cstdio>
+
 #include "core/random.hpp"
 
 namespace emporium::resilience {
@@ -57,6 +59,13 @@ if oldest[2] then leaves = tonumber(oldest[2]) + window - now end
 return {count, leaves}
 )lua");
 
+// A double as Lua reads it back unchanged (std::to_string keeps 6 decimals: 1e-7 became 0).
+std::string ExactDecimal(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", value);
+    return text;
+}
+
 int64_t IntAt(const infra::redis::Reply& reply, std::size_t i) {
     return i < reply.elements.size() ? reply.elements[i].integer : 0;
 }
@@ -72,7 +81,7 @@ Result<BucketDecision> RedisRateLimitStore::TakeToken(const core::RequestContext
                                                       const BucketLimit& limit, int64_t now_ms) {
     EMPORIUM_ASSIGN_OR_RETURN(auto reply,
                               redis_.Eval(ctx, kTakeToken, {KeyOf(key)},
-                                          {std::to_string(std::max(limit.per_second, 1e-9)),
+                                          {ExactDecimal(std::max(limit.per_second, 1e-9)),
                                            std::to_string(std::max<int64_t>(limit.burst, 1)), std::to_string(now_ms)}));
     if (reply.elements.size() != 4) return Error::Internal("the token bucket script answered oddly");
     BucketDecision decision;

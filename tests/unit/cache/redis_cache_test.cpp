@@ -96,6 +96,31 @@ TEST_F(RedisCacheTest, AProcessStartedLaterLearnsTheVersions) {
     EXPECT_EQ(c->LocalKey("product", "/p/1"), a_->LocalKey("product", "/p/1"));
 }
 
+TEST_F(RedisCacheTest, AProcessThatHearsAVersionItHadPassedStepsOnAndCatchesUpBeforeUsingRedisAgain) {
+    ASSERT_TRUE(a_->InvalidateNamespace(ctx_, "product").ok());
+    ASSERT_TRUE(Eventually([&] { return b_->LocalKey("product", "/p/1") == a_->LocalKey("product", "/p/1"); }));
+    auto before = b_->LocalKey("product", "/p/1");
+    uint64_t version = b_->LocalNamespaceVersion("product");
+    // A change given a version b is already at (its own invalidation raced it): what b holds
+    // under that version may predate the change.
+    ASSERT_TRUE(redis_->client
+                    ->Run(ctx_, {"PUBLISH", redis_->prefix + "cache-invalidations",
+                                 "someone " + redis_->prefix + "cache-ns:product " + std::to_string(version)})
+                    .ok());
+    ASSERT_TRUE(Eventually([&] { return b_->LocalKey("product", "/p/1") != before; }));
+    EXPECT_EQ(b_->LocalNamespaceVersion("product"), version + 1);
+    EXPECT_FALSE(b_->in_sync());  // its version is not one Redis gave out
+    // The next lookup catches up: Redis learns the version, and the second level is back.
+    (void)b_->Get(ctx_, b_->LocalKey("product", "/p/1"));
+    EXPECT_TRUE(b_->in_sync());
+    auto stored = redis_->client->Run(ctx_, {"GET", redis_->prefix + "cache-ns:product"});
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->text, std::to_string(version + 1));
+    // And the next change anywhere goes past it.
+    ASSERT_TRUE(a_->InvalidateNamespace(ctx_, "product").ok());
+    EXPECT_GT(a_->LocalNamespaceVersion("product"), version + 1);
+}
+
 TEST_F(RedisCacheTest, WithRedisAwayTheFirstLevelGoesOnAlone) {
     // A cache whose Redis never answers (nothing listens on the port).
     auto away = std::make_shared<testing::TestRedis>();
