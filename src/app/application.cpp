@@ -239,7 +239,12 @@ void BuildPageCache(Application& app) {
         app.page_cache = std::move(in_memory);
     }
     app.pages = std::make_unique<cache::CacheAside>(*app.page_cache);
-    catalog::SubscribeCacheInvalidation(*app.bus, *app.page_cache, CatalogReadsCatchUp(app));
+    // A shared cache publishes each invalidation to every process: one process of the group
+    // acting on the event is enough (N would raise the versions N times and empty every
+    // process's cache N times a change).
+    catalog::SubscribeCacheInvalidation(
+        *app.bus, *app.page_cache, CatalogReadsCatchUp(app),
+        app.shared_page_cache ? bus::Fanout::kOncePerGroup : bus::Fanout::kEveryReplica);
 }
 
 void AddBusSource(Application& app, std::string name, bus::OutboxStore& store) {

@@ -196,9 +196,10 @@ core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache
     return core::Ok();
 }
 
-void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache, std::function<void()> before_invalidation) {
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache, std::function<void()> before_invalidation,
+                                bus::Fanout fanout) {
     bus.Subscribe(
-        {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = bus::Fanout::kEveryReplica},
+        {.name = "cache.catalog_pages", .types = {std::string(kProductChanged)}, .fanout = fanout},
         [&cache, before = std::move(before_invalidation)](const core::RequestContext& ctx, const bus::Event&) {
             if (before) before();
             return InvalidateCatalogPages(ctx, cache);

@@ -26,8 +26,10 @@ core::Result<void> InvalidateCatalogPages(const core::RequestContext& ctx, cache
 // Invalidates the pages on every ProductChanged event (writes by other processes), after
 // `before_invalidation` when given (the composition root keeps catalog reads on the primary
 // until the replica has the write, so a page reloaded after another process's write is new).
-void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache,
-                                std::function<void()> before_invalidation = {});
+// `fanout`: every replica when each process's cache is its own; once per group when the
+// cache is shared and tells every process of an invalidation itself.
+void SubscribeCacheInvalidation(bus::EventBus& bus, cache::Cache& cache, std::function<void()> before_invalidation = {},
+                                bus::Fanout fanout = bus::Fanout::kEveryReplica);
 
 // Registers the public catalog routes and the /api/v1/admin/ catalog routes. Product
 // pages and product list pages are cached as ready-to-send bytes with their ETag (keyed
