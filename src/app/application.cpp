@@ -248,8 +248,11 @@ void BuildPageCache(Application& app) {
 }
 
 void AddBusSource(Application& app, std::string name, bus::OutboxStore& store) {
-    if (app.rabbitmq_bus) app.rabbitmq_bus->AddSource(std::move(name), store);
-    if (app.local_bus) app.local_bus->AddSource(std::move(name), store);
+    if (app.rabbitmq_bus) {
+        app.rabbitmq_bus->AddSource(std::move(name), store);
+    } else if (app.local_bus) {
+        app.local_bus->AddSource(std::move(name), store);
+    }
 }
 
 // The event bus: RabbitMQ when the deployment names a broker, else the outbox dispatcher.
