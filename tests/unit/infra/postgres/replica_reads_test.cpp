@@ -75,9 +75,10 @@ TEST_F(ReplicaReadsTest, TheWriterReadsItsOwnWriteAtOnceAndTheReplicaServesOnceC
         ASSERT_TRUE(seen.ok()) << seen.error().message;
         EXPECT_EQ(*seen, cents) << "a read right after the write saw an older price";
     }
-    // Given a moment, the replica has replayed this process's writes and takes the reads
-    // (other tests write to the same server meanwhile, so it need not be idle).
-    EXPECT_EQ(reads.Stats().replica_reads, 0);
+    // (A read in the loop may have gone to the replica, when it had already replayed the
+    // write: what matters is that each saw the new price.) Given a moment, the replica has
+    // replayed this process's writes and takes the reads (other tests write to the same
+    // server meanwhile, so it need not be idle).
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (reads.Stats().replica_reads == 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
