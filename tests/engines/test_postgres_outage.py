@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,45 +25,16 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
-from harness import HOST, PASSWORD, Server, product_body, psql_output, repo_root, uniq, unique_email  # noqa: E402
+from harness import HOST, PASSWORD, Server, product_body, uniq, unique_email  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from engine_servers import PgServer  # noqa: E402
 
 # Unpaid orders hold their stock: enough that the load never runs out of it, whatever the
 # machine's speed (running out would stop acknowledgements for a reason other than the outage).
 INITIAL_STOCK = 20_000
 BUYERS = 8
 OUTAGE_SECONDS = 3.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PgServer:
-    """One PostgreSQL server of this test's own, started by the project's script."""
-
-    def __init__(self, root, name):
-        self.dir = os.path.join(root, name)
-        self.port = free_port()
-        self.script = os.path.join(repo_root(), "scripts", "pg-server")
-
-    def start(self):
-        subprocess.run(["bash", self.script, "start", self.dir, str(self.port)], check=True, timeout=120)
-        if not self._has_database():
-            self._psql("CREATE DATABASE emporium")
-
-    def stop(self):
-        subprocess.run(["bash", self.script, "stop", self.dir], check=True, timeout=120)
-
-    def conninfo(self):
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname=emporium"
-
-    def _psql(self, sql):
-        return psql_output(f"host={self.dir}/socket port={self.port} user=postgres dbname=postgres", sql).strip()
-
-    def _has_database(self):
-        return self._psql("SELECT count(*) FROM pg_database WHERE datname = 'emporium'") == "1"
 
 
 class PostgresOutageTest(unittest.TestCase):

@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,50 +28,17 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
-from harness import (HOST, PASSWORD, Server, on_postgres, product_body, repo_root, shop_database,  # noqa: E402
+from harness import (HOST, PASSWORD, Server, on_postgres, product_body, shop_database,  # noqa: E402
                      uniq, unique_email)
 from test_payments import GOOD, SECRET, Paygw  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from engine_servers import Broker  # noqa: E402
 
 INITIAL_STOCK = 5000
 BUYERS = 4
 OUTAGE_SECONDS = 10.0
 SETTLE_SECONDS = 60.0
-
-
-def free_port_pair():
-    """A port whose neighbour (the broker's epmd) and +20000 (its Erlang distribution) are free too."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 20001 > 65535:
-            continue
-        try:
-            for candidate in (port, port + 1, port + 20000):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", candidate))
-        except OSError:
-            continue
-        return port
-    raise AssertionError("no free ports for the broker")
-
-
-class Broker:
-    """One RabbitMQ broker of this test's own, started by the project's script."""
-
-    def __init__(self, root):
-        self.dir = os.path.join(root, "rabbitmq")
-        self.port = free_port_pair()
-        self.script = os.path.join(repo_root(), "scripts", "rabbitmq-server")
-
-    def start(self):
-        subprocess.run(["bash", self.script, "start", self.dir, str(self.port)], check=True, timeout=90)
-
-    def stop(self):
-        subprocess.run(["bash", self.script, "stop", self.dir, str(self.port)], check=True, timeout=90)
-
-    def url(self):
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
 
 @unittest.skipUnless(on_postgres(), "needs the tests' PostgreSQL server (EMPORIUM_API_POSTGRES; run with ctest)")

@@ -14,8 +14,6 @@ restart of the shop.
 """
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,31 +21,10 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
 import harness  # noqa: E402
-from harness import PASSWORD, Server, on_postgres, repo_root, unique_email  # noqa: E402
+from harness import PASSWORD, Server, on_postgres, unique_email  # noqa: E402
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A Redis server of this test's own, started by the project's script (durable)."""
-
-    def __init__(self, root):
-        self.dir = os.path.join(root, "redis")
-        self.port = free_port()
-        self.script = os.path.join(repo_root(), "scripts", "redis-server")
-
-    def start(self):
-        subprocess.run(["bash", self.script, "start", self.dir, str(self.port)], check=True, timeout=60)
-
-    def stop(self):
-        subprocess.run(["bash", self.script, "stop", self.dir], check=True, timeout=60)
-
-    def address(self):
-        return f"127.0.0.1:{self.port}"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from engine_servers import RedisServer  # noqa: E402
 
 
 @unittest.skipUnless(on_postgres(), "needs the tests' PostgreSQL server (ctest's engines fixture)")
