@@ -9,6 +9,7 @@
 #include "core/random.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
+#include "resilience/backoff.hpp"
 #include "runtime/thread_name.hpp"
 
 namespace emporium::bus {
@@ -38,6 +39,8 @@ constexpr const char* kFailedAtHeader = "x-emporium-failed-at";
 // The longest the bus's own reads and writes of a source may take before it gives up on
 // them until its next try.
 constexpr std::chrono::seconds kStoreDeadline{30};
+// The first wait after a broker failure (then doubling up to max_backoff).
+constexpr std::chrono::milliseconds kFirstBackoff{100};
 
 // The dead-letter recorder's prefetch: letters are rare, each is one write.
 constexpr uint16_t kRecorderPrefetch = 10;
@@ -182,10 +185,7 @@ bool RabbitMqEventBus::Sleep(std::chrono::milliseconds duration, bool wakeable) 
 
 std::chrono::milliseconds RabbitMqEventBus::RetryDelay(int attempt) const {
     // first_retry × 3^(attempt-1), capped. No jitter: a retry queue has one TTL for all.
-    double delay = static_cast<double>(settings_.first_retry.count());
-    for (int i = 1; i < attempt && delay < static_cast<double>(settings_.max_retry.count()); ++i) delay *= 3;
-    return std::chrono::milliseconds(
-        static_cast<int64_t>(std::min(delay, static_cast<double>(settings_.max_retry.count()))));
+    return resilience::GrowingDelay(settings_.first_retry, 3, attempt, settings_.max_retry);
 }
 
 std::string RabbitMqEventBus::RetryQueue(const Subscription& subscription, int attempt) const {
@@ -236,8 +236,7 @@ Result<void> RabbitMqEventBus::DeclareTopology(Connection& connection) {
 void RabbitMqEventBus::RelayLoop() {
     Client client(ConnectionOptions("relay"));
     uint64_t declared_generation = 0;
-    std::chrono::milliseconds backoff = std::min(std::chrono::milliseconds(100), settings_.max_backoff);
-    bool failing = false;
+    resilience::Backoff backoff(kFirstBackoff, settings_.max_backoff);
     while (true) {
         {
             std::lock_guard lock(mutex_);
@@ -253,19 +252,16 @@ void RabbitMqEventBus::RelayLoop() {
         wakeup_.notify_all();
         if (!pass.ok()) {
             counters_.relay_failures.fetch_add(1);
-            if (!failing)
+            if (backoff.at_start())
                 observability::LogWarn("bus_relay_failed",
                                        [&](core::JsonWriter& json) { json.Field("error", pass.error().message); });
-            failing = true;
             // While the broker (or a database) is down the outboxes hold the events: back
             // off, however often producers wake the relay.
-            if (!Sleep(backoff, false)) break;
-            backoff = std::min(backoff * 2, settings_.max_backoff);
+            if (!Sleep(backoff.Next(), false)) break;
             continue;
         }
-        if (failing) observability::LogInfo("bus_relay_resumed");
-        failing = false;
-        backoff = std::min(std::chrono::milliseconds(100), settings_.max_backoff);
+        if (!backoff.at_start()) observability::LogInfo("bus_relay_resumed");
+        backoff.Reset();
         if (*pass == RelayPass::kPublished) continue;  // more may be waiting
         if (*pass == RelayPass::kStandby) {
             if (!Sleep(settings_.standby_interval, false)) break;
@@ -353,15 +349,12 @@ void RabbitMqEventBus::ConsumeLoop(Subscription& subscription) {
     Client consuming(ConnectionOptions(subscription.consumer.name));
     Client publishing(ConnectionOptions(subscription.consumer.name + " retries"));
     uint64_t consuming_generation = 0;
-    const std::chrono::milliseconds first_backoff = std::min(std::chrono::milliseconds(100), settings_.max_backoff);
-    std::chrono::milliseconds backoff = first_backoff;
+    resilience::Backoff backoff(kFirstBackoff, settings_.max_backoff);
     const std::string& name = subscription.consumer.name;
     auto fail = [&](std::string_view what, const Error& error) {
-        if (backoff == first_backoff) LogBrokerTrouble(what, name, error);
+        if (backoff.at_start()) LogBrokerTrouble(what, name, error);
         consuming.Close();  // what it holds unacked goes back to the queue
-        bool go_on = Sleep(backoff, false);
-        backoff = std::min(backoff * 2, settings_.max_backoff);
-        return go_on;
+        return Sleep(backoff.Next(), false);
     };
     while (true) {
         {
@@ -406,7 +399,7 @@ void RabbitMqEventBus::ConsumeLoop(Subscription& subscription) {
             if (!fail("bus_consumer_failed", handled.error())) break;
             continue;
         }
-        backoff = first_backoff;
+        backoff.Reset();
     }
     consuming.Close();
 }
@@ -537,15 +530,12 @@ Result<void> RabbitMqEventBus::HandleDeliveries(Subscription& subscription, Conn
 void RabbitMqEventBus::RecordLoop() {
     Client consuming(ConnectionOptions("dead letters"));
     uint64_t consuming_generation = 0;
-    const std::chrono::milliseconds first_backoff = std::min(std::chrono::milliseconds(100), settings_.max_backoff);
-    std::chrono::milliseconds backoff = first_backoff;
+    resilience::Backoff backoff(kFirstBackoff, settings_.max_backoff);
     OutboxStore& store = *sources_.front().second;
     auto fail = [&](const Error& error) {
-        if (backoff == first_backoff) LogBrokerTrouble("bus_dead_letter_recorder_failed", "", error);
+        if (backoff.at_start()) LogBrokerTrouble("bus_dead_letter_recorder_failed", "", error);
         consuming.Close();
-        bool go_on = Sleep(backoff, false);
-        backoff = std::min(backoff * 2, settings_.max_backoff);
-        return go_on;
+        return Sleep(backoff.Next(), false);
     };
     while (true) {
         {
@@ -604,7 +594,7 @@ void RabbitMqEventBus::RecordLoop() {
             continue;
         }
         counters_.recorded.fetch_add(1);
-        backoff = first_backoff;
+        backoff.Reset();
     }
     consuming.Close();
 }

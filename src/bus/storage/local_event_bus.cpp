@@ -7,6 +7,7 @@
 #include "core/deadline.hpp"
 #include "core/random.hpp"
 #include "observability/log.hpp"
+#include "resilience/backoff.hpp"
 #include "resilience/jitter.hpp"
 #include "runtime/thread_name.hpp"
 
@@ -98,10 +99,7 @@ int64_t LocalEventBus::NowMs() const { return core::UnixMillisNow(); }
 
 std::chrono::milliseconds LocalEventBus::RetryDelay(int attempts) const {
     // first_retry × 3^(attempts-1), capped, with ±25 % jitter so retries of many consumers spread out.
-    double delay = static_cast<double>(settings_.first_retry.count());
-    for (int i = 1; i < attempts && delay < static_cast<double>(settings_.max_retry.count()); ++i) delay *= 3;
-    delay = std::min(delay, static_cast<double>(settings_.max_retry.count()));
-    return resilience::Jittered(std::chrono::milliseconds(static_cast<int64_t>(delay)));
+    return resilience::Jittered(resilience::GrowingDelay(settings_.first_retry, 3, attempts, settings_.max_retry));
 }
 
 void LocalEventBus::Loop() {
