@@ -1,5 +1,6 @@
 #include "cache/redis_cache.hpp"
 
+#include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "observability/log.hpp"
@@ -110,11 +111,6 @@ core::RequestContext RedisCache::Budgeted(const core::RequestContext& ctx) const
     return bounded;
 }
 
-int64_t RedisCache::NowMs() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 CacheLookup RedisCache::Peek(std::string_view key) { return first_level_->Peek(key); }
 
 Result<CacheLookup> RedisCache::Get(const core::RequestContext& ctx, std::string_view key) {
@@ -133,7 +129,7 @@ Result<CacheLookup> RedisCache::Get(const core::RequestContext& ctx, std::string
             int64_t stored_at_ms = 0;
             if (Decode(remote->text, *item, stored_at_ms)) {
                 remote_hits_.fetch_add(1, std::memory_order_relaxed);
-                bool fresh = NowMs() - stored_at_ms < settings_.ttl.count();
+                bool fresh = core::UnixMillisNow() - stored_at_ms < settings_.ttl.count();
                 if (fresh) {
                     hits_.fetch_add(1, std::memory_order_relaxed);
                     (void)first_level_->Put(ctx, std::string(key), item);
@@ -151,7 +147,7 @@ Result<CacheLookup> RedisCache::Get(const core::RequestContext& ctx, std::string
 
 Result<void> RedisCache::Put(const core::RequestContext& ctx, std::string key, std::shared_ptr<const CachedItem> item) {
     std::string remote_key = RemoteKey(key);
-    std::string value = Encode(*item, NowMs());
+    std::string value = Encode(*item, core::UnixMillisNow());
     EMPORIUM_TRY(first_level_->Put(ctx, std::move(key), std::move(item)));
     if (!in_sync() || !first_level_->enabled()) return core::Ok();  // a cache sized 0 is off at both levels
     auto keep = settings_.ttl + settings_.stale_for;
@@ -216,7 +212,7 @@ void RedisCache::OnSubscribed(bool first) {
 
 void RedisCache::MaybeCatchUp() {
     if (in_sync_.load(std::memory_order_acquire) || !subscriber_->subscribed()) return;
-    int64_t now = NowMs();
+    int64_t now = core::UnixMillisNow();
     if (now < next_catch_up_ms_.load(std::memory_order_relaxed)) return;
     std::unique_lock lock(catch_up_mutex_, std::try_to_lock);
     if (!lock.owns_lock() || in_sync_.load(std::memory_order_acquire)) return;

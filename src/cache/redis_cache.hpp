@@ -95,7 +95,6 @@ class RedisCache final : public Cache {
     void OnMessage(std::string_view message);
     std::string RemoteKey(std::string_view key) const { return settings_.prefix + "cache:" + std::string(key); }
     std::string VersionKey(std::string_view ns) const { return settings_.prefix + "cache-ns:" + std::string(ns); }
-    int64_t NowMs() const;
 
     RedisCacheSettings settings_;
     std::unique_ptr<MemoryCache> first_level_;
