@@ -14,6 +14,7 @@ restart of the shop.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -41,6 +42,7 @@ class RedisOutageTest(unittest.TestCase):
             self.redis.stop()
         except Exception:  # noqa: BLE001 - the outage may have left it down already
             pass
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def eventually(self, what, check, timeout=15.0):
         give_up = time.monotonic() + timeout
