@@ -87,11 +87,30 @@ core::Result<void> BuildUsers(Application& app) {
     int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     hash_settings.max_concurrent =
         settings.security.max_concurrent_hashes > 0 ? settings.security.max_concurrent_hashes : 2 * cores;
+    hash_settings.max_waiting = 4 * hash_settings.max_concurrent;
     users::PasswordHasher hasher(hash_settings);
     if (hasher.DummyHash().empty()) return core::Error::Internal("argon2id is not usable with these settings");
     users::UsersSettings users_settings;
     users_settings.session_ttl_seconds = static_cast<int64_t>(settings.security.session_ttl_hours) * 3600;
-    app.users = std::make_unique<users::UsersServiceImpl>(*app.users_repository, hasher, app.clock, users_settings);
+    app.login_guard = std::make_unique<users::LoginGuard>(
+        *app.rate_limits,
+        users::LoginGuardSettings{.failures_per_account = settings.security.login_failures_per_account,
+                                  .failures_per_address = settings.security.login_failures_per_address});
+    auto users_impl = std::make_unique<users::UsersServiceImpl>(*app.users_repository, hasher, app.clock,
+                                                                users_settings, app.login_guard.get());
+    app.metrics.Add([impl = users_impl.get()](std::string& out) {
+        observability::AppendFamilyHeader(out, "emporium_password_hashes_rejected_total", "counter",
+                                          "Sign-ins and sign-ups refused 503 because password hashing was full.");
+        observability::AppendSample(out, "emporium_password_hashes_rejected_total", "",
+                                    static_cast<int64_t>(impl->hasher().rejected()));
+    });
+    app.users_uncached = std::move(users_impl);
+    users::SessionCacheSettings cache_settings;
+    cache_settings.ttl = std::chrono::milliseconds(settings.security.session_cache_ttl_ms);
+    cache_settings.max_bytes =
+        cache_settings.ttl.count() > 0 ? static_cast<std::size_t>(settings.security.session_cache_bytes) : 0;
+    app.users = std::make_unique<users::UsersServiceWithSessionCache>(*app.users_uncached, cache_settings, app.clock);
+    app.metrics.Add([&app](std::string& out) { app.users->RenderMetrics(out); });
     return core::Ok();
 }
 
@@ -524,6 +543,39 @@ void Every(Application& app, std::chrono::milliseconds interval, std::string nam
 }
 
 }  // namespace
+
+core::Result<void> BuildGateway(Application& app) {
+    const auto& settings = app.settings.gateway;
+    gateway::GatewaySettings gateway_settings;
+    gateway_settings.rate_limits = settings.rate_limits;
+    auto trusted = http::IpNetworks::Parse(settings.trusted_proxies);
+    if (!trusted.ok()) return core::Error::Invalid("gateway.trusted_proxies", trusted.error().fields.at(0).message);
+    auto exempt = http::IpNetworks::Parse(settings.exempt_networks);
+    if (!exempt.ok()) return core::Error::Invalid("gateway.exempt_networks", exempt.error().fields.at(0).message);
+    gateway_settings.trusted_proxies = std::move(trusted).value();
+    gateway_settings.exempt_networks = std::move(exempt).value();
+    gateway_settings.local_store = app.redis == nullptr;
+    auto set_class = [&](gateway::RouteClass route_class, const config::RouteClassLimits& limits) {
+        auto& policy = gateway_settings.classes[static_cast<std::size_t>(route_class)];
+        policy.rate = {.per_second = limits.rate_per_minute / 60.0, .burst = limits.burst};
+        policy.deadline = std::chrono::milliseconds(limits.deadline_ms);
+    };
+    set_class(gateway::RouteClass::kCheckout, settings.checkout);
+    set_class(gateway::RouteClass::kOrders, settings.orders);
+    set_class(gateway::RouteClass::kLogin, settings.login);
+    set_class(gateway::RouteClass::kBrowse, settings.browse);
+    set_class(gateway::RouteClass::kRecommendations, settings.recommendations);
+    // kSystem keeps the server's own request timeout.
+    gateway_settings.classes[static_cast<std::size_t>(gateway::RouteClass::kSystem)].deadline =
+        std::chrono::milliseconds(app.settings.server.request_timeout_ms);
+    gateway_settings.load_shedding = settings.load_shedding;
+    gateway_settings.shedder.initial_limit = settings.shedding_initial_limit;
+    gateway_settings.shedder.min_limit = settings.shedding_min_limit;
+    gateway_settings.shedder.max_limit = settings.shedding_max_limit;
+    app.gateway = std::make_unique<gateway::Gateway>(std::move(gateway_settings), app.router, *app.rate_limits);
+    app.metrics.Add([&app](std::string& out) { app.gateway->RenderMetrics(out); });
+    return core::Ok();
+}
 
 void StartBackgroundWork(Application& app) {
     using std::chrono::hours;

@@ -13,6 +13,7 @@
 #include "config/settings.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "gateway/gateway.hpp"
 #include "http/router.hpp"
 #include "infra/redis/client.hpp"
 #include "infra/sqlite/database.hpp"
@@ -43,6 +44,8 @@
 #include "services/search/xapian/xapian_search_index.hpp"
 #include "services/shipping/shipping_repository.hpp"
 #include "services/shipping/shipping_service.hpp"
+#include "services/users/login_guard.hpp"
+#include "services/users/session_cache.hpp"
 #include "services/users/users_repository.hpp"
 #include "services/users/users_service.hpp"
 
@@ -76,13 +79,16 @@ struct Application {
     std::unique_ptr<cart::CartStore> cart_store;
     cart::MemoryCartStore* memory_carts = nullptr;  // = cart_store when in memory: it sweeps
     std::unique_ptr<resilience::RateLimitStore> rate_limits;
+    std::unique_ptr<gateway::Gateway> gateway;  // built by BuildGateway, once the routes are in
     std::unique_ptr<orders::OrdersRepository> orders_repository;
     std::unique_ptr<payments::PaymentsRepository> payments_repository;
     std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
     std::unique_ptr<shipping::ShippingRepository> shipping_repository;
     std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<notifications::NotificationsRepository> notifications_repository;
-    std::unique_ptr<users::UsersService> users;
+    std::unique_ptr<users::LoginGuard> login_guard;
+    std::unique_ptr<users::UsersService> users_uncached;
+    std::unique_ptr<users::UsersServiceWithSessionCache> users;  // what every caller uses
     std::unique_ptr<catalog::CatalogService> catalog;
     catalog::CatalogServiceImpl* catalog_impl = nullptr;  // = catalog: its variant cache's metrics
     std::unique_ptr<inventory::InventoryService> inventory;
@@ -133,6 +139,10 @@ core::Result<int64_t> RebuildSearchIndex(Application& app);
 // Registers every HTTP route: health, metrics, OpenAPI, users, catalog, inventory, cart,
 // orders, payments, shipping, dead letters, and search when it is open.
 void RegisterRoutes(Application& app);
+
+// The gateway's admission policy (rate limits, load shedding, deadlines) over the routes
+// registered so far. Call after RegisterRoutes.
+core::Result<void> BuildGateway(Application& app);
 
 // Starts what a serving process runs beside requests: the event bus dispatcher, the
 // reservation-expiry and cart-expiry sweepers.

@@ -112,6 +112,7 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
         }
     }
     RegisterRoutes(**app);
+    if (auto built = BuildGateway(**app); !built.ok()) return Fail(built.error());
     Application& application = **app;
     StartBackgroundWork(application);
     http::Server server(
@@ -119,7 +120,7 @@ int Serve(const config::Settings& settings, const std::string& port_file) {
         [&application](const core::RequestContext& ctx, std::string_view token) {
             return application.users->Authenticate(ctx, token);
         },
-        application.metrics);
+        application.metrics, application.gateway.get());
     auto port = server.Listen();
     if (!port.ok()) return Fail(port.error());
     if (!port_file.empty()) {

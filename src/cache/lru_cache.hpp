@@ -83,6 +83,16 @@ class LruCache {
         }
     }
 
+    // Drops one entry. Like Clear, it fails the Put of any load begun before it, so a load
+    // that read the old value cannot bring the entry back.
+    void Erase(std::string_view key) {
+        generation_.fetch_add(1, std::memory_order_acq_rel);
+        if (!enabled()) return;
+        Shard& shard = ShardFor(key);
+        std::lock_guard lock(shard.mutex);
+        if (auto found = shard.index.find(key); found != shard.index.end()) Erase(shard, found->second);
+    }
+
     void Clear() {
         generation_.fetch_add(1, std::memory_order_acq_rel);
         for (auto& shard : shards_) {

@@ -70,6 +70,14 @@ struct SecuritySettings {
     int argon2_ops_limit = 2;          // libsodium crypto_pwhash OPSLIMIT_INTERACTIVE
     int argon2_memory_kib = 64 << 10;  // MEMLIMIT_INTERACTIVE (64 MiB)
     int max_concurrent_hashes = 0;     // 0: two per core
+    // A resolved session is trusted this long without reading the users database: the bound
+    // on how late a logout or revocation made by another process takes effect. 0: no cache.
+    int session_cache_ttl_ms = 5'000;
+    int64_t session_cache_bytes = 16LL << 20;
+    // Failed logins: past these counts an account (by email, whether or not it exists) or a
+    // client address is refused for a while; the lock-out grows with the count (docs/API.md).
+    int login_failures_per_account = 5;
+    int login_failures_per_address = 30;
 };
 
 struct CatalogSettings {
@@ -115,6 +123,30 @@ struct NotificationsSettings {
     std::string mail_from = "Emporium <orders@emporium.dev>";
 };
 
+// One route class's limits at the gateway (route classes: docs/API.md "Rate limits").
+struct RouteClassLimits {
+    int rate_per_minute = 0;  // token-bucket refill, per user (signed in) or client address
+    int burst = 0;            // bucket size
+    int deadline_ms = 0;      // the request's time budget
+};
+
+struct GatewaySettings {
+    bool rate_limits = true;
+    // Proxies (e.g. HAProxy) whose X-Forwarded-For names the client; CIDRs, comma-separated.
+    std::string trusted_proxies;
+    // Clients that skip the rate-limit buckets (never the failed-login limits).
+    std::string exempt_networks = "127.0.0.0/8,::1/128";
+    RouteClassLimits checkout{600, 60, 10'000};
+    RouteClassLimits orders{1'200, 120, 5'000};
+    RouteClassLimits login{60, 20, 5'000};
+    RouteClassLimits browse{3'000, 300, 3'000};
+    RouteClassLimits recommendations{1'200, 100, 1'000};
+    bool load_shedding = true;
+    int shedding_initial_limit = 64;  // requests in blocking work at once, before latency is measured
+    int shedding_min_limit = 8;
+    int shedding_max_limit = 1024;
+};
+
 struct LogSettings {
     std::string level = "info";  // debug, info, warn, error
 };
@@ -134,6 +166,7 @@ struct Settings {
     PaymentsSettings payments;
     EventsSettings events;
     NotificationsSettings notifications;
+    GatewaySettings gateway;
     LogSettings log;
 };
 

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,7 +15,8 @@ enum class Role { kCustomer, kAdmin };
 struct Principal {
     std::string user_id;
     Role role = Role::kCustomer;
-    std::string token_hash;  // the session this request authenticated with (for logout)
+    std::string token_hash;          // the session this request authenticated with (for logout)
+    int64_t session_expires_at = 0;  // Unix seconds; a cached principal is not used past it
 };
 
 // Travels with every request into every service and port call.
@@ -21,8 +25,18 @@ struct RequestContext {
     std::string request_id;
     std::string trace_id;  // from W3C traceparent, when the client sent one
     std::optional<Principal> principal;
+    // The caller's IP address: the peer's, or the one a trusted proxy forwarded
+    // (X-Forwarded-For). Empty for work no client asked for.
+    std::string client_address;
 
-    bool Expired() const { return std::chrono::steady_clock::now() >= deadline; }
+    // Set by the server while the client is still there to read the answer; true once it has
+    // gone (closed or reset its connection), so work for nobody stops at its next wait.
+    std::shared_ptr<const std::atomic<bool>> client_gone;
+
+    bool Expired() const {
+        return std::chrono::steady_clock::now() >= deadline ||
+               (client_gone && client_gone->load(std::memory_order_relaxed));
+    }
 
     // The same request with a fresh deadline `budget` from now, for work that must run even
     // though the request's own time is up: undoing a step half done (the stock reserved for
@@ -30,6 +44,7 @@ struct RequestContext {
     RequestContext Detached(std::chrono::milliseconds budget = std::chrono::seconds(10)) const {
         RequestContext detached = *this;
         detached.deadline = std::chrono::steady_clock::now() + budget;
+        detached.client_gone = nullptr;
         return detached;
     }
 };

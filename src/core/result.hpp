@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <variant>
@@ -20,8 +21,9 @@ enum class ErrorCode {
     kHeadersTooLarge,
     kUnsupportedMediaType,
     kMethodNotAllowed,
-    kUnavailable,  // temporarily unable (pool full, shutting down, database busy); retry later
-    kInternal,     // a bug or an unexpected failure of a dependency
+    kUnavailable,      // temporarily unable (pool full, shutting down, database busy); retry later
+    kTooManyRequests,  // this caller is over a rate limit; retry after `retry_after`
+    kInternal,         // a bug or an unexpected failure of a dependency
 };
 
 struct FieldError {
@@ -33,6 +35,8 @@ struct Error {
     ErrorCode code = ErrorCode::kInternal;
     std::string message;
     std::vector<FieldError> fields;
+    // kUnavailable, kTooManyRequests: when trying again may succeed (0: the default second).
+    std::chrono::seconds retry_after{0};
 
     static Error Malformed(std::string message) { return {ErrorCode::kMalformed, std::move(message), {}}; }
     static Error Invalid(std::vector<FieldError> fields) {
@@ -48,6 +52,9 @@ struct Error {
         return {ErrorCode::kPermissionDenied, std::move(message), {}};
     }
     static Error Unavailable(std::string message) { return {ErrorCode::kUnavailable, std::move(message), {}}; }
+    static Error TooManyRequests(std::string message, std::chrono::seconds retry_after) {
+        return {ErrorCode::kTooManyRequests, std::move(message), {}, retry_after};
+    }
     static Error Internal(std::string message) { return {ErrorCode::kInternal, std::move(message), {}}; }
 };
 

@@ -27,6 +27,9 @@ struct Request {
     std::string remote_address;
     core::RequestContext context;
     std::vector<std::pair<std::string_view, std::string>> path_params;  // filled by the router
+    // Fields the gateway adds to whatever response this request gets (RateLimit).
+    std::vector<std::pair<std::string, std::string>> response_headers;
+    bool rate_check_pending = false;  // the gateway's rate limit is still to be decided
 
     // Empty when absent.
     std::string_view Header(std::string_view lower_case_name) const;
@@ -46,6 +49,9 @@ struct Response {
     std::string body;
     // Never sent: why a 5xx happened, logged with the request id by the server.
     std::string internal_error;
+    // Never sent: the server had no capacity for the request (a full blocking pool, a
+    // deadline that passed in its queue) — the load shedder's strongest signal.
+    bool capacity_refusal = false;
 
     void SetHeader(std::string name, std::string value);
     std::string_view Header(std::string_view name) const;

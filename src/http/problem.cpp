@@ -1,5 +1,7 @@
 #include "http/problem.hpp"
 
+#include <algorithm>
+
 #include "core/json_writer.hpp"
 
 namespace emporium::http {
@@ -30,6 +32,8 @@ int StatusFor(ErrorCode code) {
             return 415;
         case ErrorCode::kUnavailable:
             return 503;
+        case ErrorCode::kTooManyRequests:
+            return 429;
         case ErrorCode::kInternal:
             return 500;
     }
@@ -90,6 +94,8 @@ std::string_view TypeSlug(int status) {
             return "unsupported-media-type";
         case 422:
             return "validation-failed";
+        case 429:
+            return "too-many-requests";
         case 431:
             return "headers-too-large";
         case 503:
@@ -119,7 +125,8 @@ Response ProblemResponse(const core::Error& error, std::string_view instance) {
     json.EndObject();
     if (response.status == 500) response.internal_error = error.message;
     if (response.status == 401) response.SetHeader("WWW-Authenticate", "Bearer");
-    if (response.status == 503) response.SetHeader("Retry-After", "1");
+    if (response.status == 503 || response.status == 429)
+        response.SetHeader("Retry-After", std::to_string(std::max<int64_t>(1, error.retry_after.count())));
     return response;
 }
 

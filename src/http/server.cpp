@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <cerrno>
 #include <list>
 #include <optional>
 #include <thread>
@@ -129,6 +130,7 @@ struct Server::Impl {
     ServerOptions options;
     const Router& router;
     Authenticator authenticator;
+    RequestPolicy* policy;
     // Declared before the workers: sessions still open when the workers' io_contexts are
     // destroyed update these as their frames go.
     std::atomic<bool> draining{false};
@@ -141,10 +143,11 @@ struct Server::Impl {
     std::vector<std::unique_ptr<Worker>> workers;
     runtime::BlockingPool pool;
 
-    Impl(ServerOptions opts, const Router& r, Authenticator auth)
+    Impl(ServerOptions opts, const Router& r, Authenticator auth, RequestPolicy* p)
         : options(std::move(opts)),
           router(r),
           authenticator(std::move(auth)),
+          policy(p),
           workers(),
           pool(options.blocking_threads, options.blocking_queue_limit) {
         for (int i = 0; i < std::max(1, options.io_threads); ++i) workers.push_back(std::make_unique<Worker>());
@@ -154,9 +157,12 @@ struct Server::Impl {
 
     Response Invoke(const Route& route, Request& request) {
         try {
-            if (request.context.Expired())
-                return Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.",
-                               request.path);
+            if (request.context.Expired()) {
+                Response response =
+                    Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.", request.path);
+                response.capacity_refusal = true;
+                return response;
+            }
             bool optional = route.access == Access::kOptionalUser;
             if (route.access != Access::kPublic && !(optional && request.Header("authorization").empty())) {
                 std::string_view authorization = request.Header("authorization");
@@ -171,6 +177,9 @@ struct Server::Impl {
                     return Problem(core::ErrorCode::kPermissionDenied, "This operation needs the admin role.",
                                    request.path);
                 request.context.principal = std::move(principal).value();
+            }
+            if (policy) {
+                if (auto refused = policy->OnAuthenticated(route, request)) return std::move(*refused);
             }
             return route.handler(request);
         } catch (const std::exception& e) {
@@ -188,9 +197,14 @@ struct Server::Impl {
                 auto accepted = std::make_shared<bool>(true);
                 runtime::UniqueFunction job(
                     [handler = std::move(handler), work = std::move(work), executor, accepted, instance]() mutable {
-                        Response response = *accepted ? work()
-                                                      : Problem(core::ErrorCode::kUnavailable,
-                                                                "The server is busy; retry shortly.", instance);
+                        Response response;
+                        if (*accepted) {
+                            response = work();
+                        } else {
+                            response =
+                                Problem(core::ErrorCode::kUnavailable, "The server is busy; retry shortly.", instance);
+                            response.capacity_refusal = true;
+                        }
                         asio::post(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
                             std::move(handler)(std::move(response));
                         });
@@ -203,7 +217,31 @@ struct Server::Impl {
             asio::use_awaitable, std::move(work), std::move(instance));
     }
 
-    asio::awaitable<Response> Handle(Request& request, const Route*& matched) {
+    // While a request is being served, watches its connection for the client going away
+    // (EOF or reset) and then marks the request's context, so blocking work still queued
+    // or waiting on a dependency is dropped instead of finished for nobody. Bytes of a
+    // pipelined next request end the watch without being read. The watch touches the socket
+    // only while `active` (set false, on this thread, before the session goes on), since a
+    // completion may be queued after the session has moved on.
+    struct HangUpWatch {
+        bool active = true;
+        std::shared_ptr<std::atomic<bool>> gone = std::make_shared<std::atomic<bool>>(false);
+    };
+    static std::shared_ptr<HangUpWatch> WatchForHangUp(beast::tcp_stream& stream, Request& request) {
+        auto watch = std::make_shared<HangUpWatch>();
+        request.context.client_gone = watch->gone;
+        auto& socket = stream.socket();
+        socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
+            if (ec || !watch->active) return;
+            char byte;
+            ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                watch->gone->store(true, std::memory_order_relaxed);
+        });
+        return watch;
+    }
+
+    asio::awaitable<Response> Handle(Request& request, const Route*& matched, beast::tcp_stream& stream) {
         // HEAD is GET without the body (RFC 9110 §9.3.2); Write drops the bytes.
         Method lookup = request.method == Method::kHead ? Method::kGet : request.method;
         auto match = router.Find(lookup, request.path, request);
@@ -226,12 +264,40 @@ struct Server::Impl {
         if (!request.body.empty() && !IsJsonMediaType(request.Header("content-type")))
             co_return Problem(core::ErrorCode::kUnsupportedMediaType, "Request bodies must be application/json.",
                               request.path);
+        if (policy) {
+            if (auto refused = policy->OnArrival(route, request)) co_return std::move(*refused);
+        }
         // Fast paths run before authentication, so only public routes may have one.
         if (route.fast_path && route.access == Access::kPublic) {
+            if (policy && policy->NeedsBlockingCheck(request)) {
+                // Status 0: the check let the request through.
+                Response checked = co_await RunOnPool(request.path, [this, &route, &request] {
+                    auto refused = policy->OnAuthenticated(route, request);
+                    return refused ? std::move(*refused) : Response{.status = 0};
+                });
+                if (checked.status != 0) co_return checked;
+            }
             if (auto fast = route.fast_path(request)) co_return std::move(*fast);
         }
         if (route.execution == Execution::kInline) co_return Invoke(route, request);
-        co_return co_await RunOnPool(request.path, [this, &route, &request] { return Invoke(route, request); });
+        if (policy && !policy->Admit(route, request)) co_return policy->Shed(route, request);
+        auto admitted_at = Clock::now();
+        Clock::duration queue_delay{0};
+        auto watch = WatchForHangUp(stream, request);
+        Response response = co_await RunOnPool(request.path, [this, &route, &request, admitted_at, &queue_delay] {
+            queue_delay = Clock::now() - admitted_at;
+            return Invoke(route, request);
+        });
+        watch->active = false;
+        beast::error_code cancel_error;
+        stream.socket().cancel(cancel_error);
+        if (policy) {
+            auto total = Clock::now() - admitted_at;
+            // A refusal by a full pool never reached a worker: its wait was all it had.
+            if (response.capacity_refusal && queue_delay == Clock::duration::zero()) queue_delay = total;
+            policy->Finish(route, request, queue_delay, total - queue_delay, response.capacity_refusal);
+        }
+        co_return response;
     }
 
     // --- connections ------------------------------------------------------------------
@@ -440,7 +506,8 @@ struct Server::Impl {
             const Route* route = nullptr;
             Response response;
             try {
-                response = co_await Handle(request, route);
+                response = co_await Handle(request, route, stream);
+                for (auto& [name, value] : request.response_headers) response.SetHeader(name, std::move(value));
                 ApplyConditionalGet(request, response);
             } catch (const std::exception& e) {
                 response = Problem(core::ErrorCode::kInternal, "", request.path);
@@ -557,8 +624,8 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, const Router& router, Authenticator authenticator,
-               observability::MetricsRegistry& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(authenticator))) {
+               observability::MetricsRegistry& metrics, RequestPolicy* policy)
+    : impl_(std::make_unique<Impl>(std::move(options), router, std::move(authenticator), policy)) {
     metrics.Add([impl = impl_.get()](std::string& out) { impl->RenderMetrics(out); });
 }
 

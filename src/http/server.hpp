@@ -8,6 +8,7 @@
 
 #include "core/request_context.hpp"
 #include "core/result.hpp"
+#include "http/request_policy.hpp"
 #include "http/router.hpp"
 #include "observability/metrics.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -37,14 +38,17 @@ using Authenticator = std::function<core::Result<core::Principal>(const core::Re
 // One io_context per I/O thread, each with its own SO_REUSEPORT acceptor, so a
 // connection lives on one thread for its whole life. A request runs: request id and
 // trace context → size limits and timeouts → routing (404/405) → media type (415) →
-// the route's fast path on the I/O thread, else authentication and the handler on the
-// bounded blocking pool (full → 503) → access log and metrics. Any error becomes an
+// the policy's arrival check (client address, deadline, rate limit: 429) → the route's
+// fast path on the I/O thread, else the policy's admission (shed: 503), authentication,
+// the policy's check of the signed-in caller and the handler on the bounded blocking pool
+// (full → 503) → access log and metrics. Any error becomes an
 // RFC 9457 problem. SIGTERM/SIGINT stop accepting, close idle connections, let in-flight
 // requests finish (answering with Connection: close) within shutdown_grace, then stop.
 class Server {
   public:
+    // `policy` (may be null) admits requests: rate limits, load shedding, deadlines.
     Server(ServerOptions options, const Router& router, Authenticator authenticator,
-           observability::MetricsRegistry& metrics);
+           observability::MetricsRegistry& metrics, RequestPolicy* policy = nullptr);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

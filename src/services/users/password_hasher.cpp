@@ -10,8 +10,18 @@ namespace emporium::users {
 
 core::Result<void> PasswordHasher::Acquire() const {
     std::unique_lock lock(mutex_);
-    if (!slot_free_.wait_for(lock, settings_.max_wait, [&] { return running_ < settings_.max_concurrent; }))
-        return core::Error::Unavailable("Too many sign-ins in progress; retry shortly.");
+    const auto busy = core::Error::Unavailable("Too many sign-ins in progress; retry shortly.");
+    if (running_ >= settings_.max_concurrent && waiting_ >= settings_.max_waiting) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        return busy;
+    }
+    ++waiting_;
+    bool got = slot_free_.wait_for(lock, settings_.max_wait, [&] { return running_ < settings_.max_concurrent; });
+    --waiting_;
+    if (!got) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        return busy;
+    }
     ++running_;
     return core::Ok();
 }

@@ -139,15 +139,20 @@ Result<Session> UsersServiceImpl::Login(const core::RequestContext& ctx, std::st
                                         std::string_view password) {
     const Error bad_credentials = Error::Unauthenticated("The email or password is incorrect.");
     std::string normalized = core::ToLowerAscii(core::Trim(email));
+    if (guard_) EMPORIUM_TRY(guard_->Check(ctx, normalized));
     auto record = repository_.FindUserByEmail(ctx, normalized);
     if (!record.ok()) {
         if (record.error().code != core::ErrorCode::kNotFound) return record.error();
         // Same cost as a real check: response time does not reveal which emails exist.
         EMPORIUM_TRY(hasher_.Verify(hasher_.DummyHash(), password));
+        if (guard_) guard_->RecordFailure(ctx, normalized);
         return bad_credentials;
     }
     EMPORIUM_ASSIGN_OR_RETURN(bool matches, hasher_.Verify(record->password_hash, password));
-    if (!matches) return bad_credentials;
+    if (!matches) {
+        if (guard_) guard_->RecordFailure(ctx, normalized);
+        return bad_credentials;
+    }
     Session session;
     session.token = core::RandomToken(32);
     int64_t now = clock_.NowSeconds();
@@ -156,6 +161,7 @@ Result<Session> UsersServiceImpl::Login(const core::RequestContext& ctx, std::st
     SessionRecord stored{
         core::Sha256Hex(session.token), record->user.id, now, session.expires_at, std::nullopt, record->user.role};
     EMPORIUM_TRY(repository_.InsertSession(ctx, stored));
+    if (guard_) guard_->RecordSuccess(ctx, normalized);
     return session;
 }
 
@@ -168,7 +174,7 @@ Result<core::Principal> UsersServiceImpl::Authenticate(const core::RequestContex
     auto session = repository_.FindSession(ctx, token_hash);
     if (!session.ok()) return session.error().code == core::ErrorCode::kNotFound ? invalid : session.error();
     if (session->revoked_at || session->expires_at <= clock_.NowSeconds()) return invalid;
-    return core::Principal{session->user_id, session->role, std::move(token_hash)};
+    return core::Principal{session->user_id, session->role, std::move(token_hash), session->expires_at};
 }
 
 Result<void> UsersServiceImpl::Logout(const core::RequestContext& ctx) {

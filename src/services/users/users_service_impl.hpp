@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.hpp"
+#include "services/users/login_guard.hpp"
 #include "services/users/password_hasher.hpp"
 #include "services/users/users_repository.hpp"
 #include "services/users/users_service.hpp"
@@ -19,9 +20,12 @@ std::string CheckPassword(std::string_view password, std::string_view normalized
 
 class UsersServiceImpl final : public UsersService {
   public:
+    // `guard` (may be null): failed-login limits.
     UsersServiceImpl(UsersRepository& repository, PasswordHasher hasher, const core::Clock& clock,
-                     UsersSettings settings)
-        : repository_(repository), hasher_(std::move(hasher)), clock_(clock), settings_(settings) {}
+                     UsersSettings settings, LoginGuard* guard = nullptr)
+        : repository_(repository), hasher_(std::move(hasher)), clock_(clock), settings_(settings), guard_(guard) {}
+
+    const PasswordHasher& hasher() const { return hasher_; }
 
     core::Result<User> Signup(const core::RequestContext& ctx, const SignupRequest& request) override;
     core::Result<User> CreateAdmin(const core::RequestContext& ctx, const SignupRequest& request) override;
@@ -48,6 +52,7 @@ class UsersServiceImpl final : public UsersService {
     PasswordHasher hasher_;
     const core::Clock& clock_;
     UsersSettings settings_;
+    LoginGuard* guard_;
 };
 
 }  // namespace emporium::users

@@ -4,6 +4,8 @@
 
 #include "core/random.hpp"
 #include "infra/sqlite/database.hpp"
+#include "resilience/storage/memory_rate_limit_store.hpp"
+#include "services/users/session_cache.hpp"
 #include "services/users/storage/sqlite_users_repository.hpp"
 #include "services/users/users_service_impl.hpp"
 #include "temp_dir.hpp"
@@ -132,6 +134,58 @@ TEST_F(UsersServiceTest, AddressesBelongToTheirOwner) {
     auto rejected = service_->UpdateAddress(one, address->id, bad);
     ASSERT_FALSE(rejected.ok());
     EXPECT_EQ(rejected.error().fields.size(), 2u);
+}
+
+TEST_F(UsersServiceTest, CachedSessionsAreForgottenAtLogoutAndNeverOutliveTheirExpiry) {
+    UsersServiceWithSessionCache cached(*service_, SessionCacheSettings{std::chrono::minutes(1), 1 << 20}, clock_);
+    core::RequestContext anonymous;
+    ASSERT_TRUE(cached.Signup(anonymous, {"cache@example.com", "a long passphrase", ""}).ok());
+    auto session = cached.Login(anonymous, "cache@example.com", "a long passphrase");
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(cached.Authenticate(anonymous, session->token).ok());
+
+    // Revoked behind the cache's back (as another process would): still trusted, within the ttl.
+    core::RequestContext as_user = As(*session);
+    ASSERT_TRUE(service_->Logout(as_user).ok());
+    EXPECT_TRUE(cached.Authenticate(anonymous, session->token).ok());
+
+    // Through the cache: at once.
+    auto second = cached.Login(anonymous, "cache@example.com", "a long passphrase");
+    ASSERT_TRUE(second.ok());
+    auto principal = cached.Authenticate(anonymous, second->token);
+    ASSERT_TRUE(principal.ok());
+    core::RequestContext second_ctx;
+    second_ctx.principal = *principal;
+    ASSERT_TRUE(cached.Logout(second_ctx).ok());
+    EXPECT_EQ(cached.Authenticate(anonymous, second->token).error().code, core::ErrorCode::kUnauthenticated);
+
+    // A cached session is not used past its own expiry (3600 s here).
+    auto third = cached.Login(anonymous, "cache@example.com", "a long passphrase");
+    ASSERT_TRUE(third.ok());
+    ASSERT_TRUE(cached.Authenticate(anonymous, third->token).ok());
+    clock_.now += 3601;
+    EXPECT_EQ(cached.Authenticate(anonymous, third->token).error().code, core::ErrorCode::kUnauthenticated);
+}
+
+TEST_F(UsersServiceTest, FailedLoginsLockTheAccountWhetherOrNotItExists) {
+    resilience::MemoryRateLimitStore store;
+    LoginGuard guard(store, LoginGuardSettings{.failures_per_account = 3, .failures_per_address = 100});
+    UsersServiceImpl guarded(*repository_, PasswordHasher({1, 8192}), clock_, UsersSettings{3600}, &guard);
+    core::RequestContext ctx;
+    ctx.client_address = "203.0.113.9";
+    ASSERT_TRUE(guarded.Signup(ctx, {"lock@example.com", "a long passphrase", ""}).ok());
+    for (const char* email : {"lock@example.com", "ghost@example.com"}) {
+        for (int i = 0; i < 3; ++i)
+            EXPECT_EQ(guarded.Login(ctx, email, "wrong passphrase").error().code, core::ErrorCode::kUnauthenticated);
+        auto locked = guarded.Login(ctx, email, "a long passphrase");
+        ASSERT_FALSE(locked.ok());
+        EXPECT_EQ(locked.error().code, core::ErrorCode::kTooManyRequests) << email;
+        EXPECT_GE(locked.error().retry_after.count(), 1);
+        EXPECT_LE(locked.error().retry_after.count(), 300);
+    }
+    // The address is not locked: 6 failures of 100.
+    ASSERT_TRUE(guarded.Signup(ctx, {"other@example.com", "a long passphrase", ""}).ok());
+    EXPECT_TRUE(guarded.Login(ctx, "other@example.com", "a long passphrase").ok());
 }
 
 }  // namespace

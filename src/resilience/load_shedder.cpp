@@ -1,0 +1,82 @@
+#include "resilience/load_shedder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace emporium::resilience {
+
+LoadShedder::LoadShedder(LoadShedderSettings settings)
+    : settings_(std::move(settings)),
+      limit_(std::clamp(settings_.initial_limit, settings_.min_limit, settings_.max_limit)),
+      admitted_(settings_.shares.size()),
+      shed_(settings_.shares.size()),
+      window_start_(std::chrono::steady_clock::now()) {}
+
+bool LoadShedder::Admit(std::size_t priority) {
+    priority = std::min(priority, settings_.shares.size() - 1);
+    int allowed = std::max(1, static_cast<int>(limit_.load(std::memory_order_relaxed) * settings_.shares[priority]));
+    int current = in_flight_.load(std::memory_order_relaxed);
+    while (current < allowed) {
+        if (in_flight_.compare_exchange_weak(current, current + 1, std::memory_order_acq_rel)) {
+            admitted_[priority].fetch_add(1, std::memory_order_relaxed);
+            int peak = window_peak_in_flight_.load(std::memory_order_relaxed);
+            while (peak < current + 1 &&
+                   !window_peak_in_flight_.compare_exchange_weak(peak, current + 1, std::memory_order_relaxed)) {
+            }
+            return true;
+        }
+    }
+    shed_[priority].fetch_add(1, std::memory_order_relaxed);
+    return false;
+}
+
+void LoadShedder::Finish(std::size_t, std::chrono::nanoseconds queue_delay, std::chrono::nanoseconds service_time,
+                         bool overloaded) {
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    ++window_samples_;
+    window_min_delay_ = std::min(window_min_delay_, queue_delay);
+    window_service_sum_ += service_time;
+    window_overloaded_ = window_overloaded_ || overloaded;
+    if (now - window_start_ >= settings_.window &&
+        (window_samples_ >= settings_.min_window_samples || window_overloaded_))
+        Adjust(now);
+}
+
+// Called with mutex_ held, once per window.
+void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
+    int limit = limit_.load(std::memory_order_relaxed);
+    auto mean_service = window_service_sum_ / std::max(1, window_samples_);
+    auto threshold = std::max<std::chrono::nanoseconds>(settings_.target_queue_delay, mean_service);
+    if (window_overloaded_ || window_min_delay_ > threshold) {
+        limit = static_cast<int>(limit * settings_.decrease_factor);
+    } else if (window_peak_in_flight_.load(std::memory_order_relaxed) * 2 >= limit) {
+        limit += std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit))));
+    }
+    limit_.store(std::clamp(limit, settings_.min_limit, settings_.max_limit), std::memory_order_relaxed);
+    last_min_delay_ = window_min_delay_;
+    window_start_ = now;
+    window_samples_ = 0;
+    window_min_delay_ = std::chrono::nanoseconds::max();
+    window_service_sum_ = std::chrono::nanoseconds(0);
+    window_peak_in_flight_.store(in_flight_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    window_overloaded_ = false;
+}
+
+LoadShedder::Stats LoadShedder::stats() const {
+    Stats stats;
+    stats.limit = limit_.load(std::memory_order_relaxed);
+    stats.in_flight = in_flight_.load(std::memory_order_relaxed);
+    {
+        std::lock_guard lock(mutex_);
+        stats.last_min_queue_delay_ms = static_cast<double>(last_min_delay_.count()) / 1e6;
+    }
+    for (std::size_t i = 0; i < admitted_.size(); ++i) {
+        stats.admitted.push_back(admitted_[i].load(std::memory_order_relaxed));
+        stats.shed.push_back(shed_[i].load(std::memory_order_relaxed));
+    }
+    return stats;
+}
+
+}  // namespace emporium::resilience

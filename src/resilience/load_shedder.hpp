@@ -1,0 +1,79 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace emporium::resilience {
+
+struct LoadShedderSettings {
+    int initial_limit = 64;  // requests in service at once, before anything is measured
+    int min_limit = 8;
+    int max_limit = 1024;
+    // A window whose *shortest* queueing delay exceeded the larger of this and the window's
+    // mean service time had a standing queue: every request in it waited longer than a
+    // request takes, so more work is admitted than the workers take. The limit is then cut
+    // by `decrease_factor`; otherwise, while at least half of it was in use, it grows by
+    // about √limit. (Allowing a queue of about one service time keeps every worker busy:
+    // the limit settles near twice the workers, not at them.)
+    std::chrono::microseconds target_queue_delay{5'000};
+    double decrease_factor = 0.9;
+    std::chrono::milliseconds window{100};
+    int min_window_samples = 8;
+    // Share of the limit each priority (0 = most important) may fill. A request of
+    // priority p is admitted while fewer than limit × share[p] requests are in service, so
+    // the least important work is the first turned away and the most important keeps
+    // headroom that nothing else may take.
+    std::vector<double> shares = {1.0, 0.9, 0.75, 0.6, 0.4};
+};
+
+// An adaptive concurrency limit with priority admission: AIMD, as in Netflix's
+// concurrency-limits, steered by measured queueing delay, as CoDel steers a packet queue
+// (the minimum over a window, so a burst that drains is no signal but a standing queue
+// is), combined with criticality-based shedding. The limit settles where the workers are
+// just kept busy: beyond it, admitting more only adds waiting, so that work is refused at
+// once (503 + Retry-After) rather than accepted to time out. Queueing delay rather than
+// total latency, because requests differ in cost — a product list costs ten cart
+// additions — and only the wait says whether there are too many. Thread-safe; Admit is
+// one atomic step, Finish takes a mutex briefly.
+class LoadShedder {
+  public:
+    explicit LoadShedder(LoadShedderSettings settings);
+
+    // True: the caller is admitted and must call Finish once done.
+    bool Admit(std::size_t priority);
+    // `queue_delay`: admission to the start of the work; `service_time`: the work itself.
+    // `overloaded`: the work could not be done for lack of capacity (a full queue, a
+    // deadline passed while waiting) — always a reason to cut.
+    void Finish(std::size_t priority, std::chrono::nanoseconds queue_delay, std::chrono::nanoseconds service_time,
+                bool overloaded = false);
+
+    struct Stats {
+        int limit = 0;
+        int in_flight = 0;
+        double last_min_queue_delay_ms = 0;    // of the last window that closed
+        std::vector<uint64_t> admitted, shed;  // per priority
+    };
+    Stats stats() const;
+
+  private:
+    void Adjust(std::chrono::steady_clock::time_point now);
+
+    LoadShedderSettings settings_;
+    std::atomic<int> limit_;
+    std::atomic<int> in_flight_{0};
+    std::vector<std::atomic<uint64_t>> admitted_, shed_;
+    std::atomic<int> window_peak_in_flight_{0};  // most in service at once this window
+
+    mutable std::mutex mutex_;  // the measuring window
+    std::chrono::steady_clock::time_point window_start_;
+    int window_samples_ = 0;
+    std::chrono::nanoseconds window_min_delay_ = std::chrono::nanoseconds::max();
+    std::chrono::nanoseconds window_service_sum_{0};
+    bool window_overloaded_ = false;
+    std::chrono::nanoseconds last_min_delay_{0};
+};
+
+}  // namespace emporium::resilience

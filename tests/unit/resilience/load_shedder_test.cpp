@@ -1,0 +1,108 @@
+#include "resilience/load_shedder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace emporium::resilience {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+LoadShedderSettings Small() {
+    LoadShedderSettings settings;
+    settings.initial_limit = 10;
+    settings.min_limit = 2;
+    settings.max_limit = 100;
+    settings.window = milliseconds(1);
+    settings.min_window_samples = 1;
+    settings.shares = {1.0, 0.5};
+    return settings;
+}
+
+TEST(LoadShedder, TheLessImportantClassIsShedFirstAndTheImportantOneKeepsItsHeadroom) {
+    LoadShedder shedder(Small());
+    int browse = 0;
+    while (shedder.Admit(1)) ++browse;
+    EXPECT_EQ(browse, 5);  // half the limit
+    int checkout = 0;
+    while (shedder.Admit(0)) ++checkout;
+    EXPECT_EQ(checkout, 5);  // the rest is checkout's alone
+    auto stats = shedder.stats();
+    EXPECT_EQ(stats.in_flight, 10);
+    EXPECT_EQ(stats.admitted, (std::vector<uint64_t>{5, 5}));
+    EXPECT_EQ(stats.shed, (std::vector<uint64_t>{1, 1}));
+    // Browsing counts what is in service of every class: it is back once the total is under its share.
+    shedder.Finish(1, microseconds(100), microseconds(100));
+    EXPECT_FALSE(shedder.Admit(1));
+    for (int i = 0; i < 5; ++i) shedder.Finish(0, microseconds(100), microseconds(100));
+    EXPECT_TRUE(shedder.Admit(1));
+}
+
+// Runs `rounds` windows in which `concurrency` requests are admitted, wait `latency` and take 1 ms.
+void Drive(LoadShedder& shedder, int rounds, int concurrency, microseconds latency, bool overloaded = false) {
+    for (int round = 0; round < rounds; ++round) {
+        int admitted = 0;
+        for (int i = 0; i < concurrency; ++i) admitted += shedder.Admit(0) ? 1 : 0;
+        std::this_thread::sleep_for(milliseconds(2));  // let the window close
+        for (int i = 0; i < admitted; ++i) shedder.Finish(0, latency, microseconds(1'000), overloaded);
+    }
+}
+
+TEST(LoadShedder, TheLimitFallsWhileEveryRequestQueuesAndRisesWhenTheQueueDrains) {
+    LoadShedder shedder(Small());
+    Drive(shedder, 5, 10, microseconds(100));  // no standing queue, the limit in use: it grows
+    int grown = shedder.stats().limit;
+    EXPECT_GT(grown, 10);
+    Drive(shedder, 10, 100, microseconds(20'000));  // every request waited 20 ms: a standing queue
+    int cut = shedder.stats().limit;
+    EXPECT_LT(cut, grown);
+    EXPECT_NEAR(shedder.stats().last_min_queue_delay_ms, 20.0, 0.01);
+    Drive(shedder, 10, 100, microseconds(100));
+    EXPECT_GT(shedder.stats().limit, cut);
+}
+
+TEST(LoadShedder, OneQuickRequestInAWindowMeansTheQueueDrained) {
+    LoadShedder shedder(Small());
+    int before = shedder.stats().limit;
+    for (int round = 0; round < 5; ++round) {
+        for (int i = 0; i < 10; ++i) ASSERT_TRUE(shedder.Admit(0));
+        std::this_thread::sleep_for(milliseconds(2));
+        shedder.Finish(0, microseconds(10), microseconds(1'000));  // the queue drained once...
+        for (int i = 0; i < 9; ++i) shedder.Finish(0, microseconds(30'000), microseconds(1'000));  // ...a burst waited
+    }
+    EXPECT_GE(shedder.stats().limit, before);
+}
+
+TEST(LoadShedder, AWaitShorterThanTheWorkItselfIsNoOverload) {
+    LoadShedder shedder(Small());
+    int before = shedder.stats().limit;
+    for (int round = 0; round < 5; ++round) {
+        for (int i = 0; i < 10; ++i) ASSERT_TRUE(shedder.Admit(0));
+        std::this_thread::sleep_for(milliseconds(2));
+        for (int i = 0; i < 10; ++i) shedder.Finish(0, microseconds(8'000), microseconds(10'000));
+    }
+    int grown = shedder.stats().limit;
+    EXPECT_GE(grown, before);
+    for (int round = 0; round < 5; ++round) {
+        int admitted = 0;
+        while (shedder.Admit(0)) ++admitted;
+        std::this_thread::sleep_for(milliseconds(2));
+        for (int i = 0; i < admitted; ++i) shedder.Finish(0, microseconds(25'000), microseconds(10'000));
+    }
+    EXPECT_LT(shedder.stats().limit, grown);
+}
+
+TEST(LoadShedder, ACapacityRefusalCutsTheLimitWhateverTheLatency) {
+    LoadShedder shedder(Small());
+    Drive(shedder, 1, 10, microseconds(100));
+    int before = shedder.stats().limit;
+    Drive(shedder, 3, 10, microseconds(100), /*overloaded=*/true);
+    EXPECT_LT(shedder.stats().limit, before);
+    Drive(shedder, 100, 100, microseconds(20'000), true);
+    EXPECT_EQ(shedder.stats().limit, 2);  // never below the floor
+}
+
+}  // namespace
+}  // namespace emporium::resilience
