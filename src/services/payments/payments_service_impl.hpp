@@ -66,6 +66,8 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<void> OnOrderStatusChanged(const core::RequestContext& ctx, const bus::Event& event);
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
+    // The breaker around the provider, for the resilience view (its state and counters).
+    resilience::CircuitBreaker& breaker() { return breaker_; }
 
   private:
     // One call to the provider through the breaker.
