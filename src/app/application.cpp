@@ -208,15 +208,15 @@ core::Result<void> BuildOrdersAndPayments(Application& app) {
         const std::chrono::milliseconds timeout(settings.payments.provider_timeout_ms);
         app.payment_provider = std::make_unique<GuardedPaymentProvider>(
             std::make_unique<payments::PaygwProvider>(std::move(client), timeout),
-            PortGuard{.bulkhead = app.payment_provider_bulkhead.get(),
-                      .fault = app.faults.Find("payment_provider"),
-                      .call_timeout = timeout});
+            // The bulkhead is the payments service's (below): it must know a call turned away.
+            PortGuard{.fault = app.faults.Find("payment_provider"), .call_timeout = timeout});
     }
     auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
         *app.payments_repository, app.payment_provider.get(), *app.orders, app.clock,
         payments::PaymentsSettings{
             .give_up_after_seconds = settings.payments.give_up_after_seconds,
-            .provider_timeout = std::chrono::milliseconds(settings.payments.provider_timeout_ms)});
+            .provider_timeout = std::chrono::milliseconds(settings.payments.provider_timeout_ms)},
+        app.payment_provider_bulkhead.get());
     orders_impl->SetRefunds(payments_service.get());
     payments_service->Subscribe(*app.bus);
     app.payments_impl = payments_service.get();

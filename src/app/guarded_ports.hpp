@@ -46,7 +46,9 @@ struct PortGuard {
 
 // The payment provider behind its guard. Only the charging API (Charge, Refund) is
 // guarded: tokenising a card stays up when charging fails, as the simulator and real
-// providers' browser-side vaults do, and it is quick.
+// providers' browser-side vaults do, and it is quick. (src/app gives it the fault switch
+// only: the payments service takes the provider's bulkhead itself, since it must know a
+// call was turned away to leave the payment to the background retry instead of retrying.)
 class GuardedPaymentProvider final : public payments::PaymentProvider {
   public:
     GuardedPaymentProvider(std::unique_ptr<payments::PaymentProvider> inner, PortGuard guard)
