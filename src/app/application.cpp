@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "app/data_dir_layout.hpp"
+#include "app/guarded_ports.hpp"
 #include "bus/http_handlers.hpp"
 #include "bus/storage/event_retention.hpp"
 #include "bus/storage/postgres_outbox_store.hpp"
@@ -15,6 +16,7 @@
 #include "infra/postgres/database_metrics.hpp"
 #include "infra/sqlite/database_metrics.hpp"
 #include "observability/log.hpp"
+#include "resilience/http_handlers.hpp"
 #include "resilience/storage/memory_rate_limit_store.hpp"
 #include "resilience/storage/redis_rate_limit_store.hpp"
 #include "services/cart/cart_service_impl.hpp"
@@ -70,6 +72,45 @@ template <typename Port, typename SqliteAdapter, typename PostgresAdapter>
 std::unique_ptr<Port> Repository(Application& app) {
     if (app.postgres) return std::make_unique<PostgresAdapter>(*app.postgres->primary);
     return std::make_unique<SqliteAdapter>(*app.db);
+}
+
+// The fault switches (one per dependency fault injection can reach), the bulkheads around
+// the dependencies, and the registry that shows them; before anything that uses them.
+void BuildResilience(Application& app) {
+    const auto& settings = app.settings.bulkheads;
+    app.faults.Add("payment_provider", "The payment provider's charging API (charges and refunds).");
+    app.faults.Add("cache", "The page cache (product, list, search and home pages).");
+    app.faults.Add("search", "Full-text search and suggestions.");
+    app.faults.Add("recommendations", "Recommendations (bought together, trending).");
+    app.faults.Add("database", "Every database call, of requests and background work alike (latency only).",
+                   /*latency_only=*/true);
+    const std::chrono::milliseconds max_wait(settings.max_wait_ms);
+    app.payment_provider_bulkhead = std::make_unique<resilience::Bulkhead>(
+        "payment_provider", resilience::BulkheadSettings{.max_concurrent = settings.payment_provider_concurrency,
+                                                         .max_queued = settings.payment_provider_queue,
+                                                         .max_wait = max_wait});
+    app.search_bulkhead = std::make_unique<resilience::Bulkhead>(
+        "search",
+        resilience::BulkheadSettings{
+            .max_concurrent = settings.search_concurrency, .max_queued = settings.search_queue, .max_wait = max_wait});
+    app.recommendations_bulkhead = std::make_unique<resilience::Bulkhead>(
+        "recommendations", resilience::BulkheadSettings{.max_concurrent = settings.recommendations_concurrency,
+                                                        .max_queued = settings.recommendations_queue,
+                                                        .max_wait = max_wait});
+    app.resilience = std::make_unique<resilience::Registry>(&app.faults, app.settings.admin.fault_injection);
+    app.resilience->AddBulkhead(*app.payment_provider_bulkhead);
+    app.resilience->AddBulkhead(*app.search_bulkhead);
+    app.resilience->AddBulkhead(*app.recommendations_bulkhead);
+}
+
+// Fault injection's database latency, on every database of the deployment. Only "slow" can
+// be set on this switch (an outage of the database is the engines' outage tests' business).
+void AddDatabaseLatencyFault(Application& app) {
+    resilience::FaultSwitch* fault = app.faults.Find("database");
+    if (app.db) app.db->SetBeforeWork([fault] { return fault->Apply(core::RequestContext{}); });
+    if (app.postgres)
+        for (auto* server : app.postgres->All())
+            server->SetBeforeWork([fault](const core::RequestContext& ctx) { return fault->Apply(ctx); });
 }
 
 // One builder per service: each makes the service's adapters from the settings, the
@@ -183,16 +224,22 @@ core::Result<void> BuildOrdersAndPayments(Application& app) {
                                          payments::PostgresPaymentsRepository>(app);
     if (!settings.payments.provider_url.empty()) {
         EMPORIUM_ASSIGN_OR_RETURN(auto client, http::HttpClient::Create(settings.payments.provider_url));
-        app.payment_provider = std::make_unique<payments::PaygwProvider>(
-            std::move(client), std::chrono::milliseconds(settings.payments.provider_timeout_ms));
+        const std::chrono::milliseconds timeout(settings.payments.provider_timeout_ms);
+        app.payment_provider = std::make_unique<GuardedPaymentProvider>(
+            std::make_unique<payments::PaygwProvider>(std::move(client), timeout),
+            // The bulkhead is the payments service's (below): it must know a call turned away.
+            PortGuard{.fault = app.faults.Find("payment_provider"), .call_timeout = timeout});
     }
     auto payments_service = std::make_unique<payments::PaymentsServiceImpl>(
         *app.payments_repository, app.payment_provider.get(), *app.orders, app.clock,
         payments::PaymentsSettings{
             .give_up_after_seconds = settings.payments.give_up_after_seconds,
-            .provider_timeout = std::chrono::milliseconds(settings.payments.provider_timeout_ms)});
+            .provider_timeout = std::chrono::milliseconds(settings.payments.provider_timeout_ms)},
+        app.payment_provider_bulkhead.get());
     orders_impl->SetRefunds(payments_service.get());
     payments_service->Subscribe(*app.bus);
+    app.payments_impl = payments_service.get();
+    app.resilience->AddCircuitBreaker("payment_provider", app.payments_impl->breaker());
     app.payments = std::move(payments_service);
     return core::Ok();
 }
@@ -230,7 +277,9 @@ void BuildRecommendations(Application& app) {
         recommendations::RecommendationsSettings{app.settings.recommendations.enabled,
                                                  app.settings.recommendations.trending_window_hours});
     recommendations_impl->Subscribe(*app.bus);
-    app.recommendations = std::move(recommendations_impl);
+    app.recommendations = std::make_unique<GuardedRecommendationsService>(
+        std::move(recommendations_impl),
+        PortGuard{.bulkhead = app.recommendations_bulkhead.get(), .fault = app.faults.Find("recommendations")});
 }
 
 // The gateway's page cache: ready-to-send public pages, dropped on product events.
@@ -257,7 +306,8 @@ void BuildPageCache(Application& app) {
     } else {
         app.page_cache = std::move(in_memory);
     }
-    app.pages = std::make_unique<cache::CacheAside>(*app.page_cache);
+    app.faulty_page_cache = std::make_unique<FaultyCache>(*app.page_cache, *app.faults.Find("cache"));
+    app.pages = std::make_unique<cache::CacheAside>(*app.faulty_page_cache);
     // A shared cache publishes each invalidation to every process: one process of the group
     // acting on the event is enough (N would raise the versions N times and empty every
     // process's cache N times a change).
@@ -370,6 +420,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     std::filesystem::create_directories(settings.storage.data_dir, ec);
     if (ec)
         return core::Error::Internal("cannot create data directory " + settings.storage.data_dir + ": " + ec.message());
+    BuildResilience(*app);
     BuildBus(*app);
     OpenRedis(*app);
     if (settings.postgres.primary.empty()) {
@@ -377,6 +428,7 @@ Result<std::unique_ptr<Application>> OpenApplication(const config::Settings& set
     } else {
         EMPORIUM_TRY(OpenPostgresStores(*app));
     }
+    AddDatabaseLatencyFault(*app);
 
     EMPORIUM_TRY(BuildUsers(*app));
     BuildCatalog(*app);
@@ -401,7 +453,9 @@ core::Result<void> OpenSearch(Application& app) {
                                                      (void)cache->InvalidateNamespace(ctx, search::kSearchPages);
                                                  });
     app.search_indexer->Subscribe(*app.bus);
-    app.search = std::make_unique<search::SearchServiceImpl>(*app.search_index, *app.catalog);
+    app.search = std::make_unique<GuardedSearchService>(
+        std::make_unique<search::SearchServiceImpl>(*app.search_index, *app.catalog),
+        PortGuard{.bulkhead = app.search_bulkhead.get(), .fault = app.faults.Find("search")});
     app.home = std::make_unique<home::HomeServiceImpl>(*app.catalog, *app.search, *app.recommendations);
     return core::Ok();
 }
@@ -495,6 +549,8 @@ void RegisterRoutes(Application& app) {
     payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
     shipping::RegisterShippingRoutes(app.router, *app.shipping);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
+    resilience::RegisterResilienceRoutes(app.router, *app.resilience, app.faults, app.settings.admin.fault_injection);
+    app.metrics.Add([&app](std::string& out) { app.resilience->RenderMetrics(out); });
     recommendations::RegisterRecommendationsRoutes(app.router, *app.recommendations);
     if (app.search) {
         search::SearchHttpSettings search_settings;
@@ -574,6 +630,7 @@ core::Result<void> BuildGateway(Application& app) {
     gateway_settings.shedder.max_limit = settings.shedding_max_limit;
     app.gateway = std::make_unique<gateway::Gateway>(std::move(gateway_settings), app.router, *app.rate_limits);
     app.metrics.Add([&app](std::string& out) { app.gateway->RenderMetrics(out); });
+    app.resilience->Add(app.gateway->AsComponent());
     return core::Ok();
 }
 

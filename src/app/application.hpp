@@ -19,7 +19,10 @@
 #include "infra/sqlite/database.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "resilience/bulkhead.hpp"
+#include "resilience/fault_switches.hpp"
 #include "resilience/rate_limit_store.hpp"
+#include "resilience/registry.hpp"
 #include "runtime/periodic_task.hpp"
 #include "services/cart/cart_service.hpp"
 #include "services/cart/storage/memory_cart_store.hpp"
@@ -36,6 +39,7 @@
 #include "services/orders/orders_service.hpp"
 #include "services/payments/payments_repository.hpp"
 #include "services/payments/payments_service.hpp"
+#include "services/payments/payments_service_impl.hpp"
 #include "services/payments/psp/payment_provider.hpp"
 #include "services/recommendations/recommendations_repository.hpp"
 #include "services/recommendations/recommendations_service.hpp"
@@ -63,6 +67,16 @@ struct Application {
     core::SystemClock clock;
     observability::MetricsRegistry metrics;
     observability::HealthChecks health;  // GET /health/ready
+    // Fault injection's switches, one per dependency (all off; settable at run time only when
+    // [admin] fault_injection is on), and the bulkheads around the dependencies. Before the
+    // services, whose guarded ports use them, so they outlive those.
+    resilience::FaultSwitches faults;
+    std::unique_ptr<resilience::Bulkhead> payment_provider_bulkhead;
+    std::unique_ptr<resilience::Bulkhead> search_bulkhead;
+    std::unique_ptr<resilience::Bulkhead> recommendations_bulkhead;
+    // What GET /api/v1/admin/resilience shows and /metrics exposes: the bulkheads, the
+    // payment provider's circuit breaker, the fault switches; the gateway adds its own.
+    std::unique_ptr<resilience::Registry> resilience;
 
     // Embedded: data_dir/emporium.db, every service's schema and the event bus's tables;
     // the order shard map points every logical shard at it. Null when on PostgreSQL.
@@ -82,7 +96,8 @@ struct Application {
     std::unique_ptr<gateway::Gateway> gateway;  // built by BuildGateway, once the routes are in
     std::unique_ptr<orders::OrdersRepository> orders_repository;
     std::unique_ptr<payments::PaymentsRepository> payments_repository;
-    std::unique_ptr<payments::PaymentProvider> payment_provider;  // null when not configured
+    // Null when not configured; else the paygw adapter behind its bulkhead and fault switch.
+    std::unique_ptr<payments::PaymentProvider> payment_provider;
     std::unique_ptr<shipping::ShippingRepository> shipping_repository;
     std::unique_ptr<notifications::Mailer> mailer;
     std::unique_ptr<notifications::NotificationsRepository> notifications_repository;
@@ -95,18 +110,21 @@ struct Application {
     std::unique_ptr<cart::CartService> cart;
     std::unique_ptr<orders::OrdersService> orders;
     std::unique_ptr<payments::PaymentsService> payments;
+    payments::PaymentsServiceImpl* payments_impl = nullptr;  // = payments: its circuit breaker
     std::unique_ptr<shipping::ShippingService> shipping;
     std::unique_ptr<notifications::OrderNotifications> notifications;
     std::unique_ptr<recommendations::RecommendationsRepository> recommendations_repository;
+    // Behind its bulkhead and fault switch (the service itself inside).
     std::unique_ptr<recommendations::RecommendationsService> recommendations;
     // Ready-to-send public pages (product, list, search, home), shared by their routes.
     std::unique_ptr<cache::Cache> page_cache;
-    cache::RedisCache* shared_page_cache = nullptr;  // = page_cache when on Redis
+    cache::RedisCache* shared_page_cache = nullptr;   // = page_cache when on Redis
+    std::unique_ptr<cache::Cache> faulty_page_cache;  // page_cache with its fault switch: what `pages` reads
     std::unique_ptr<cache::CacheAside> pages;
     // Opened by OpenSearch (not every command may hold the index's write lock).
     std::unique_ptr<search::XapianSearchIndex> search_index;
     std::unique_ptr<search::ProductIndexer> search_indexer;
-    std::unique_ptr<search::SearchService> search;
+    std::unique_ptr<search::SearchService> search;  // behind its bulkhead and fault switch
     std::unique_ptr<home::HomeService> home;
     // The outboxes the bus delivers from: the one file's, or each PostgreSQL server's.
     std::vector<std::unique_ptr<bus::OutboxStore>> outbox_stores;

@@ -329,6 +329,40 @@ const std::vector<KeySpec>& Keys() {
                 "cancelled (sooner when its stock reservation expires).",
                 [](Settings & s) -> auto& { return s.payments.give_up_after_seconds; }),
             MakeIntKey<int>(
+                "bulkheads", "payment_provider_concurrency",
+                "Calls to the payment provider (charges, refunds) at once; a hung provider holds at most this many "
+                "blocking-pool threads, plus those queued.",
+                [](Settings & s) -> auto& { return s.bulkheads.payment_provider_concurrency; }),
+            MakeIntKey<int>(
+                "bulkheads", "payment_provider_queue",
+                "Payment provider calls that may wait for a place; beyond them a call fails at once (the payment is "
+                "retried in the background and answered 202).",
+                [](Settings & s) -> auto& { return s.bulkheads.payment_provider_queue; }),
+            MakeIntKey<int>(
+                "bulkheads", "search_concurrency", "Searches and suggestions run at once.",
+                [](Settings & s) -> auto& { return s.bulkheads.search_concurrency; }),
+            MakeIntKey<int>(
+                "bulkheads", "search_queue",
+                "Searches that may wait for a place; beyond them a search is answered 503.",
+                [](Settings & s) -> auto& { return s.bulkheads.search_queue; }),
+            MakeIntKey<int>(
+                "bulkheads", "recommendations_concurrency", "Recommendation reads run at once.",
+                [](Settings & s) -> auto& { return s.bulkheads.recommendations_concurrency; }),
+            MakeIntKey<int>(
+                "bulkheads", "recommendations_queue",
+                "Recommendation reads that may wait for a place; beyond them the answer is empty and marked "
+                "unavailable.",
+                [](Settings & s) -> auto& { return s.bulkheads.recommendations_queue; }),
+            MakeIntKey<int>(
+                "bulkheads", "max_wait_ms",
+                "Longest a call waits for a place in a bulkhead (never past its request's deadline).",
+                [](Settings & s) -> auto& { return s.bulkheads.max_wait_ms; }),
+            MakeBoolKey(
+                "admin", "fault_injection",
+                "Allow operators to make dependencies slow, failing or down at run time (PUT "
+                "/api/v1/admin/faults/{target}); false: those routes answer 404. Never on a shop taking real orders.",
+                [](Settings & s) -> auto& { return s.admin.fault_injection; }),
+            MakeIntKey<int>(
                 "events", "handler_threads",
                 "Threads that deliver events to different consumers at once on the event bus (their writes share "
                 "commits; a slow consumer holds up only itself).",
@@ -498,6 +532,17 @@ Result<void> Validate(const Settings& s) {
     check(s.payments.provider_timeout_ms >= 1 && s.payments.provider_timeout_ms <= 10'000,
           "payments.provider_timeout_ms", "must be 1..10000");
     check(s.payments.give_up_after_seconds >= 1, "payments.give_up_after_seconds", "must be at least 1");
+    for (auto [value, key] :
+         {std::pair{s.bulkheads.payment_provider_concurrency, "bulkheads.payment_provider_concurrency"},
+          std::pair{s.bulkheads.search_concurrency, "bulkheads.search_concurrency"},
+          std::pair{s.bulkheads.recommendations_concurrency, "bulkheads.recommendations_concurrency"}})
+        check(value >= 1 && value <= 1024, key, "must be 1..1024");
+    for (auto [value, key] : {std::pair{s.bulkheads.payment_provider_queue, "bulkheads.payment_provider_queue"},
+                              std::pair{s.bulkheads.search_queue, "bulkheads.search_queue"},
+                              std::pair{s.bulkheads.recommendations_queue, "bulkheads.recommendations_queue"}})
+        check(value >= 0 && value <= 4096, key, "must be 0..4096");
+    check(s.bulkheads.max_wait_ms >= 0 && s.bulkheads.max_wait_ms <= 60'000, "bulkheads.max_wait_ms",
+          "must be 0..60000");
     check(s.events.handler_threads >= 0 && s.events.handler_threads <= 256, "events.handler_threads", "must be 0..256");
     check(s.events.max_attempts >= 1 && s.events.max_attempts <= 100, "events.max_attempts", "must be 1..100");
     check(s.log.level == "debug" || s.log.level == "info" || s.log.level == "warn" || s.log.level == "error",

@@ -113,6 +113,27 @@ struct PaymentsSettings {
     int give_up_after_seconds = 30 * 60;
 };
 
+// Bulkheads: the most calls to one dependency at once, and the most callers waiting for a
+// place (each at most max_wait_ms, never past its request's deadline); whoever gets no place
+// is answered 503 at once. They keep a hung dependency from taking the blocking pool's
+// threads (storage.blocking_threads), which also serve browsing.
+struct BulkheadsSettings {
+    int payment_provider_concurrency = 16;
+    int payment_provider_queue = 16;
+    int search_concurrency = 16;
+    int search_queue = 32;
+    int recommendations_concurrency = 8;
+    int recommendations_queue = 8;
+    int max_wait_ms = 500;
+};
+
+// Operators' switches.
+struct AdminSettings {
+    // Allows PUT/DELETE /api/v1/admin/faults/{target} (docs/OPERATIONS.md); off, those
+    // routes answer 404. For demonstrations and tests, never for a shop taking orders.
+    bool fault_injection = false;
+};
+
 struct EventsSettings {
     int handler_threads = 16;  // consumers delivered to at once (their writes share commits)
     int max_attempts = 8;      // then the event is dead-lettered (not when a dependency is down)
@@ -164,6 +185,8 @@ struct Settings {
     InventorySettings inventory;
     OrdersSettings orders;
     PaymentsSettings payments;
+    BulkheadsSettings bulkheads;
+    AdminSettings admin;
     EventsSettings events;
     NotificationsSettings notifications;
     GatewaySettings gateway;

@@ -151,15 +151,16 @@ void Gateway::RenderMetrics(std::string& out) const {
     AppendSample(out, "emporium_gateway_in_flight", "", static_cast<int64_t>(stats.in_flight));
 }
 
+// Writes into the object the resilience registry has opened.
 void Gateway::WriteState(core::JsonWriter& json) const {
     auto stats = shedder_.stats();
-    json.BeginObject();
+    json.Field("rate_limits", settings_.rate_limits);
     json.Key("load_shedder").BeginObject();
     json.Field("enabled", settings_.load_shedding)
         .Field("limit", stats.limit)
         .Field("in_flight", stats.in_flight)
         .Key("min_queue_delay_ms")
-        .Raw(std::to_string(stats.last_min_queue_delay_ms));
+        .Raw(resilience::JsonNumber(stats.last_min_queue_delay_ms));
     json.EndObject();
     json.Key("classes").BeginArray();
     for (RouteClass route_class : kRouteClasses) {
@@ -170,7 +171,7 @@ void Gateway::WriteState(core::JsonWriter& json) const {
             .Field("class", RouteClassName(route_class))
             .Field("priority", static_cast<int64_t>(i))
             .Key("rate_per_second")
-            .Raw(std::to_string(policy.rate.per_second))
+            .Raw(resilience::JsonNumber(policy.rate.per_second))
             .Field("burst", policy.rate.burst)
             .Field("deadline_ms", static_cast<int64_t>(policy.deadline.count()))
             .Field("admitted", static_cast<int64_t>(stats.admitted[i]))
@@ -179,8 +180,21 @@ void Gateway::WriteState(core::JsonWriter& json) const {
             .EndObject();
     }
     json.EndArray();
-    json.Field("rate_limits", settings_.rate_limits);
-    json.EndObject();
 }
+
+class Gateway::Component final : public resilience::Component {
+  public:
+    explicit Component(const Gateway& gateway) : gateway_(gateway) {}
+    std::string_view kind() const override { return "gateway"; }
+    std::string_view name() const override { return "gateway"; }
+    void WriteState(core::JsonWriter& json) const override { gateway_.WriteState(json); }
+    // The gateway's own families (emporium_gateway_*) are in /metrics already.
+    void AppendSamples(std::vector<resilience::MetricSample>&) const override {}
+
+  private:
+    const Gateway& gateway_;
+};
+
+std::unique_ptr<resilience::Component> Gateway::AsComponent() const { return std::make_unique<Component>(*this); }
 
 }  // namespace emporium::gateway

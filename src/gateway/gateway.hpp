@@ -13,6 +13,7 @@
 #include "observability/metrics.hpp"
 #include "resilience/load_shedder.hpp"
 #include "resilience/rate_limit_store.hpp"
+#include "resilience/registry.hpp"
 
 namespace emporium::gateway {
 
@@ -56,10 +57,13 @@ class Gateway final : public http::RequestPolicy {
 
     RouteClass ClassOf(const http::Route& route) const;
     void RenderMetrics(std::string& out) const;
-    // State for GET /api/v1/admin/resilience.
-    void WriteState(core::JsonWriter& json) const;
+    // The gateway as one component of the resilience view (GET /api/v1/admin/resilience):
+    // the load shedder's limit and the classes' limits and counters. Must not outlive it.
+    std::unique_ptr<resilience::Component> AsComponent() const;
 
   private:
+    class Component;
+    void WriteState(core::JsonWriter& json) const;
     std::optional<http::Response> TakeToken(RouteClass route_class, http::Request& request, std::string key);
 
     GatewaySettings settings_;

@@ -15,19 +15,20 @@ bool CircuitBreaker::Allow() {
         probe_in_flight_ = true;
         return true;
     }
+    ++stats_.short_circuited;
     return false;
 }
 
 void CircuitBreaker::Record(bool success) {
     std::lock_guard lock(mutex_);
+    ++(success ? stats_.successes : stats_.failures);
     if (state_ == State::kHalfOpen) {
         probe_in_flight_ = false;
         if (success) {
             state_ = State::kClosed;
             outcomes_.clear();
         } else {
-            state_ = State::kOpen;
-            opened_at_ = Clock::now();
+            Open();
         }
         return;
     }
@@ -37,9 +38,31 @@ void CircuitBreaker::Record(bool success) {
     auto failures = std::count(outcomes_.begin(), outcomes_.end(), false);
     if (static_cast<int>(outcomes_.size()) == settings_.window &&
         static_cast<double>(failures) >= settings_.failure_ratio * settings_.window) {
-        state_ = State::kOpen;
-        opened_at_ = Clock::now();
+        Open();
     }
+}
+
+void CircuitBreaker::Open() {
+    state_ = State::kOpen;
+    opened_at_ = Clock::now();
+    ++stats_.opened;
+}
+
+CircuitBreakerStats CircuitBreaker::Stats() {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+const char* StateName(CircuitBreaker::State state) {
+    switch (state) {
+        case CircuitBreaker::State::kClosed:
+            return "closed";
+        case CircuitBreaker::State::kOpen:
+            return "open";
+        case CircuitBreaker::State::kHalfOpen:
+            return "half_open";
+    }
+    return "closed";
 }
 
 CircuitBreaker::State CircuitBreaker::state() {

@@ -150,6 +150,10 @@ Result<void> Database::Run(const core::RequestContext& ctx, Mode mode,
     }
     if (mode == Mode::kWrite && options_.read_only)
         return Error::Internal("postgres " + options_.name + ": a write sent to a read-only replica");
+    if (before_work_) {
+        EMPORIUM_TRY(before_work_(ctx));
+        now = std::chrono::steady_clock::now();
+    }
     Deadline deadline = std::min(ctx.deadline, now + options_.max_wait);
     constexpr int kAttempts = 3;
     for (int attempt = 1;; ++attempt) {

@@ -85,6 +85,12 @@ class Database {
     const std::string& name() const { return options_.name; }
     const DatabaseOptions& options() const { return options_; }
 
+    // Runs before every Read, Snapshot and Write (and Ping), before a connection is taken:
+    // fault injection's added database latency (src/app). An error is returned as the
+    // call's. Set it before the database is shared between threads.
+    using BeforeWork = std::function<core::Result<void>(const core::RequestContext&)>;
+    void SetBeforeWork(BeforeWork hook) { before_work_ = std::move(hook); }
+
   private:
     enum class Mode { kRead, kSnapshot, kWrite };
     explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
@@ -95,6 +101,7 @@ class Database {
     void Release(std::unique_ptr<Connection> connection);
 
     DatabaseOptions options_;
+    BeforeWork before_work_;
     mutable std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;

@@ -179,6 +179,7 @@ void Database::ReleaseReader(std::unique_ptr<Connection> connection) {
 }
 
 Result<void> Database::ReadErased(const std::function<Result<void>(Connection&)>& work) {
+    if (before_work_) EMPORIUM_TRY(before_work_());
     // Returns the connection, with its read transaction ended, however `work` exits: a
     // leaked reader would pin the WAL and, once all are gone, stall every read.
     struct Lease {
@@ -231,6 +232,7 @@ bool ThisThreadLeads(const Database* database) {
 Result<void> Database::WriteErased(std::function<Result<void>(Connection&)> work) {
     if (ThisThreadLeads(this))
         return Error::Internal("a write job of database " + options_.name + " wrote to the same database");
+    if (before_work_) EMPORIUM_TRY(before_work_());
     PendingWrite self;
     self.work = std::move(work);
     std::unique_lock lock(write_mutex_);

@@ -83,6 +83,12 @@ class Database {
     DatabaseStats Stats() const;
     const std::string& name() const { return options_.name; }
 
+    // Runs before every Read and Write (and Ping), outside any lock or connection: fault
+    // injection's added database latency (src/app). An error is returned as the call's.
+    // Set it before the database is shared between threads.
+    using BeforeWork = std::function<core::Result<void>()>;
+    void SetBeforeWork(BeforeWork hook) { before_work_ = std::move(hook); }
+
   private:
     // One caller's write, on its stack while it waits in the queue.
     struct PendingWrite {
@@ -101,6 +107,7 @@ class Database {
     void ReleaseReader(std::unique_ptr<Connection> connection);
 
     DatabaseOptions options_;
+    BeforeWork before_work_;
 
     mutable std::mutex readers_mutex_;
     std::condition_variable readers_available_;

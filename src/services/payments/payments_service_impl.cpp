@@ -48,12 +48,32 @@ void RecordProviderCall(resilience::CircuitBreaker& breaker, const core::Result<
 }
 }  // namespace
 
-Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const core::RequestContext& ctx, const Payment& payment) {
+Result<resilience::Bulkhead::Permit> PaymentsServiceImpl::ProviderPlace(const core::RequestContext& ctx) {
+    if (!bulkhead_) return resilience::Bulkhead::Permit();
+    return bulkhead_->Acquire(ctx);
+}
+
+Result<ProviderCharge> PaymentsServiceImpl::ChargeOnce(const core::RequestContext& ctx, const Payment& payment,
+                                                       bool* turned_away) {
+    // The place first: a half-open breaker's probe must not be given to a call that then
+    // finds no place (nobody would report its outcome). A busy bulkhead says nothing about
+    // the provider's health, so it is not the breaker's business.
+    auto place = ProviderPlace(ctx);
+    if (!place.ok()) {
+        if (turned_away) *turned_away = true;
+        return std::move(place).error();
+    }
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; calls are paused");
     auto charge =
         provider_->Charge(ctx, payment.id, payment.amount, payment.currency, payment.card_token, payment.order_id);
     RecordProviderCall(breaker_, charge, ctx);
     return charge;
+}
+
+Result<void> PaymentsServiceImpl::CallRefund(const core::RequestContext& ctx, const std::string& idempotency_key,
+                                             std::string_view charge_id) {
+    EMPORIUM_ASSIGN_OR_RETURN(auto place, ProviderPlace(ctx));
+    return provider_->Refund(ctx, idempotency_key, charge_id);
 }
 
 Result<Payment> PaymentsServiceImpl::Outcome(const core::RequestContext& ctx, std::string_view order_id) {
@@ -129,7 +149,7 @@ Result<void> PaymentsServiceImpl::RefundLateCharge(const core::RequestContext& c
         if (!charge->succeeded) return core::Ok();
         id = charge->id;
     }
-    auto refunded = provider_->Refund(ctx, "refund-" + payment.id, id);
+    auto refunded = CallRefund(ctx, "refund-" + payment.id, id);
     if (!refunded.ok()) return refunded.error();
     payment.provider_charge_id = id;
     payment.status = PaymentStatus::kRefunded;
@@ -142,7 +162,7 @@ Result<void> PaymentsServiceImpl::RefundLateCharge(const core::RequestContext& c
 }
 
 Result<void> PaymentsServiceImpl::RefundUnpaidOrder(const core::RequestContext& ctx, const Payment& payment) {
-    auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
+    auto refunded = CallRefund(ctx, "refund-" + payment.id, payment.provider_charge_id);
     if (!refunded.ok()) {
         observability::LogError("refund_needed", [&](core::JsonWriter& json) {
             json.Field("payment_id", payment.id)
@@ -265,7 +285,8 @@ Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Pa
             std::this_thread::sleep_for(delay);
         }
         payment.attempts += 1;
-        auto charge = ChargeOnce(ctx, payment);
+        bool turned_away = false;
+        auto charge = ChargeOnce(ctx, payment, &turned_away);
         if (charge.ok()) return Settle(ctx, std::move(payment), *charge);
         if (charge.error().code == core::ErrorCode::kInvalidArgument) {
             ProviderCharge refused{"", false,
@@ -273,6 +294,9 @@ Result<Payment> PaymentsServiceImpl::Attempt(const core::RequestContext& ctx, Pa
             return Settle(ctx, std::move(payment), refused);
         }
         last_error = charge.error().message;
+        // Every place at the provider is taken (it may hang): waiting here for another try
+        // would hold this request's thread, which is what the bulkhead protects.
+        if (turned_away) break;
         if (breaker_.state() == resilience::CircuitBreaker::State::kOpen) break;  // no point waiting now
     }
     observability::LogWarn("payment_postponed", [&](core::JsonWriter& json) {
@@ -341,6 +365,7 @@ Result<void> PaymentsServiceImpl::RefundOrder(const core::RequestContext& ctx, s
     EMPORIUM_ASSIGN_OR_RETURN(Payment payment, repository_.FindByOrder(ctx, order_id));
     if (payment.status == PaymentStatus::kRefunded) return core::Ok();
     if (payment.status != PaymentStatus::kSucceeded) return Error::Conflict("This order has no completed payment.");
+    EMPORIUM_ASSIGN_OR_RETURN(auto place, ProviderPlace(ctx));
     if (!breaker_.Allow()) return Error::Unavailable("the payment provider is failing; retry the cancellation later");
     auto refunded = provider_->Refund(ctx, "refund-" + payment.id, payment.provider_charge_id);
     RecordProviderCall(breaker_, refunded, ctx);

@@ -5,6 +5,7 @@
 
 #include "bus/event_bus.hpp"
 #include "core/clock.hpp"
+#include "resilience/bulkhead.hpp"
 #include "resilience/circuit_breaker.hpp"
 #include "services/orders/orders_service.hpp"
 #include "services/payments/payments_repository.hpp"
@@ -30,14 +31,20 @@ struct PaymentsSettings {
 class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds {
   public:
     // `provider` may be null: payments are then answered kUnavailable ("not configured").
+    // `provider_bulkhead`, when given, bounds the provider calls in flight (charges and
+    // refunds): a call it turns away is not retried inline — the payment is left to the
+    // background retry (202) — so a hung provider holds no more request threads than the
+    // bulkhead's places and queue. It must outlive the service.
     PaymentsServiceImpl(PaymentsRepository& repository, PaymentProvider* provider, orders::OrdersService& orders,
-                        const core::Clock& clock, PaymentsSettings settings)
+                        const core::Clock& clock, PaymentsSettings settings,
+                        resilience::Bulkhead* provider_bulkhead = nullptr)
         : repository_(repository),
           provider_(provider),
           orders_(orders),
           clock_(clock),
           settings_(std::move(settings)),
-          breaker_(settings_.breaker) {}
+          breaker_(settings_.breaker),
+          bulkhead_(provider_bulkhead) {}
 
     core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                    const PaymentMethod& method) override;
@@ -66,10 +73,19 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<void> OnOrderStatusChanged(const core::RequestContext& ctx, const bus::Event& event);
 
     resilience::CircuitBreaker::State breaker_state() { return breaker_.state(); }
+    // The breaker around the provider, for the resilience view (its state and counters).
+    resilience::CircuitBreaker& breaker() { return breaker_; }
 
   private:
-    // One call to the provider through the breaker.
-    core::Result<ProviderCharge> ChargeOnce(const core::RequestContext& ctx, const Payment& payment);
+    // One call to the provider through the bulkhead and the breaker. `turned_away`, when
+    // given, is set when the bulkhead had no place (the provider was not called).
+    core::Result<ProviderCharge> ChargeOnce(const core::RequestContext& ctx, const Payment& payment,
+                                            bool* turned_away = nullptr);
+    // A refund call to the provider through the bulkhead (the breaker is the caller's choice).
+    core::Result<void> CallRefund(const core::RequestContext& ctx, const std::string& idempotency_key,
+                                  std::string_view charge_id);
+    // A place in the provider bulkhead, or an empty permit when there is none.
+    core::Result<resilience::Bulkhead::Permit> ProviderPlace(const core::RequestContext& ctx);
     // Attempts the charge (`attempts` times, waiting retry_delays between) and applies the
     // outcome to the payment and the order.
     core::Result<Payment> Attempt(const core::RequestContext& ctx, Payment payment, int attempts);
@@ -90,6 +106,7 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     const core::Clock& clock_;
     PaymentsSettings settings_;
     resilience::CircuitBreaker breaker_;
+    resilience::Bulkhead* bulkhead_;
 };
 
 }  // namespace emporium::payments

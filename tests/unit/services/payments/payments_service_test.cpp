@@ -212,6 +212,36 @@ TEST_F(PaymentsServiceTest, AProviderThatIsDownLeavesThePaymentProcessingUntilAR
     EXPECT_EQ(provider_.SucceededCharges(), 1);
 }
 
+TEST_F(PaymentsServiceTest, ACallTheProviderBulkheadTurnsAwayIsLeftToTheBackgroundRetryAtOnce) {
+    resilience::Bulkhead bulkhead("payment_provider", {.max_concurrent = 1, .max_queued = 0, .max_wait = 0ms});
+    PaymentsSettings settings = Settings();
+    settings.retry_delays = {200ms, 200ms, 200ms};  // an inline retry would show in the time taken
+    PaymentsServiceImpl payments(payments_repository_, &provider_, orders_, clock_, settings, &bulkhead);
+    PaymentMethod token;
+    token.card_token = "tok_browser";
+    {
+        auto held = bulkhead.Acquire(ctx_);  // another call has the only place (the provider hangs)
+        ASSERT_TRUE(held.ok());
+        auto started = std::chrono::steady_clock::now();
+        auto pending = payments.PayOrder(ctx_, order_id_, token);
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 150ms);  // no inline retry waited
+        ASSERT_TRUE(pending.ok()) << pending.error().message;
+        EXPECT_EQ(pending->status, PaymentStatus::kProcessing);  // answered 202
+        EXPECT_EQ(pending->attempts, 1);
+        EXPECT_EQ(provider_.charge_calls, 0);
+        EXPECT_EQ(OrderStatusNow(), OrderStatus::kPaymentPending);
+        // A busy bulkhead is not a failing provider: the breaker stays closed for the others.
+        EXPECT_EQ(payments.breaker_state(), resilience::CircuitBreaker::State::kClosed);
+        EXPECT_EQ(payments.breaker().Stats().failures, 0u);
+        EXPECT_EQ(bulkhead.Stats().rejected, 1u);
+    }
+    clock_.Advance(*Stored().next_retry_at - clock_.NowSeconds());
+    ASSERT_EQ(*payments.RetryDue(ctx_, 10), 1);
+    EXPECT_EQ(Stored().status, PaymentStatus::kSucceeded);
+    EXPECT_EQ(provider_.charge_calls, 1);
+    EXPECT_EQ(bulkhead.Stats().in_use, 0);
+}
+
 TEST_F(PaymentsServiceTest, AProviderDownUntilTheReservationEndsGivesUpAndCancelsTheOrder) {
     provider_.mode = Mode::kDown;
     ASSERT_TRUE(PayWithToken().ok());
