@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/text.hpp"
+#include "http/ip_networks.hpp"
 
 namespace emporium::config {
 namespace {
@@ -91,7 +92,7 @@ const std::vector<KeySpec>& Keys() {
             [](Settings & s) -> auto& { return s.server.read_timeout_ms; }),
         MakeIntKey<int>(
             "server", "idle_timeout_ms",
-            "A keep-alive connection without a new request header for this long is closed.",
+            "A connection waiting this long for the first byte of its next request is closed.",
             [](Settings & s) -> auto& { return s.server.idle_timeout_ms; }),
         MakeIntKey<int>(
             "server", "request_timeout_ms",
@@ -100,9 +101,27 @@ const std::vector<KeySpec>& Keys() {
         MakeIntKey<int>(
             "server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
             [](Settings & s) -> auto& { return s.server.shutdown_grace_ms; }),
+        MakeIntKey<int>(
+            "server", "header_timeout_ms",
+            "Time allowed for a request's header once its first byte arrived (waiting for that byte is the idle "
+            "timeout); past it the connection is closed.",
+            [](Settings & s) -> auto& { return s.server.header_timeout_ms; }),
         MakeBoolKey(
             "server", "access_log", "Write one JSON line per request to stdout.",
             [](Settings & s) -> auto& { return s.server.access_log; }),
+        MakeIntKey<int64_t>(
+            "server", "max_connections",
+            "Open client connections at most; a connection past it is closed as soon as it is accepted.",
+            [](Settings & s) -> auto& { return s.server.max_connections; }),
+        MakeIntKey<int64_t>(
+            "server", "max_connections_per_address",
+            "Open connections at most from one client address; one past it is closed as soon as it is accepted.",
+            [](Settings & s) -> auto& { return s.server.max_connections_per_address; }),
+        MakeStringKey(
+            "server", "operator_networks",
+            "Client networks (comma-separated CIDRs or addresses) that may read /metrics and /health/ready; "
+            "others get 404. /health/live is open to all.",
+            [](Settings & s) -> auto& { return s.server.operator_networks; }),
         MakeStringKey(
             "storage", "data_dir",
             "Directory of the database (emporium.db), search index and mail spool (created if missing).",
@@ -230,6 +249,11 @@ const std::vector<KeySpec>& Keys() {
             "Logical order shards (every order id names its shard; embedded, all in the one database file); "
             "fixed once orders exist.",
             [](Settings & s) -> auto& { return s.orders.shards; }),
+        MakeIntKey<int>(
+            "orders", "max_unpaid_orders_per_user",
+            "Unpaid orders (holding stock) one account may have at once; placing one more is refused with 409 "
+            "until one is paid, cancelled or expires.",
+            [](Settings & s) -> auto& { return s.orders.max_unpaid_orders_per_user; }),
         MakeStringKey(
             "payments", "provider_url",
             "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",
@@ -356,6 +380,11 @@ Result<void> Validate(const Settings& s) {
     check(s.server.idle_timeout_ms > 0, "server.idle_timeout_ms", "must be positive");
     check(s.server.request_timeout_ms > 0, "server.request_timeout_ms", "must be positive");
     check(s.server.shutdown_grace_ms >= 0, "server.shutdown_grace_ms", "must not be negative");
+    check(s.server.header_timeout_ms > 0, "server.header_timeout_ms", "must be positive");
+    check(s.server.max_connections >= 1, "server.max_connections", "must be at least 1");
+    check(s.server.max_connections_per_address >= 1, "server.max_connections_per_address", "must be at least 1");
+    if (auto networks = http::IpNetworks::Parse(s.server.operator_networks); !networks.ok())
+        errors.push_back({"server.operator_networks", networks.error().message});
     check(!s.storage.data_dir.empty(), "storage.data_dir", "must not be empty");
     check(s.storage.blocking_threads >= 1 && s.storage.blocking_threads <= 1024, "storage.blocking_threads",
           "must be 1..1024");
@@ -382,6 +411,7 @@ Result<void> Validate(const Settings& s) {
           "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
+    check(s.orders.max_unpaid_orders_per_user >= 1, "orders.max_unpaid_orders_per_user", "must be at least 1");
     check(!s.rabbitmq.prefix.empty(), "rabbitmq.prefix", "must not be empty");
     check(s.postgres.connections >= 1 && s.postgres.connections <= 256, "postgres.connections", "must be 1..256");
     check(s.redis.connections >= 1 && s.redis.connections <= 256, "redis.connections", "must be 1..256");
