@@ -68,7 +68,7 @@ fuzz: fuzz-build
 	  if $(FUZZ_DIR)/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	       -artifact_prefix=$(FUZZ_DIR)/$$target- -print_final_stats=1 \
 	       $(FUZZ_DIR)/corpus/$$target fuzz/corpus/$$target > $(FUZZ_DIR)/$$target.log 2>&1; then \
-	    echo "fuzz: $$target: $$(grep -E '^#[0-9]+ +DONE' $(FUZZ_DIR)/$$target.log)"; \
+	    echo "fuzz: $$target: $$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$$target.log)"; \
 	  else \
 	    tail -n 60 $(FUZZ_DIR)/$$target.log; echo "fuzz: $$target FAILED (log: $(FUZZ_DIR)/$$target.log)"; exit 1; \
 	  fi; \

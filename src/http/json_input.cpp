@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <optional>
 #include <unordered_set>
 
@@ -71,7 +72,12 @@ class AmbiguityCheck {
     bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
     bool on_int64(int64_t, std::string_view, boost::system::error_code& ec) { return EndValue(ec); }
     bool on_uint64(uint64_t, std::string_view, boost::system::error_code& ec) { return EndValue(ec); }
-    bool on_double(double, std::string_view, boost::system::error_code& ec) { return EndValue(ec); }
+    // A decimal past the range of a double reads as infinity, which no JSON text can write
+    // back (the body's canonical form would not be JSON): refused.
+    bool on_double(double value, std::string_view, boost::system::error_code& ec) {
+        if (!std::isfinite(value)) return Fail(ec, "A number in the body is out of range.", "is a number out of range");
+        return EndValue(ec);
+    }
     bool on_bool(bool, boost::system::error_code& ec) { return EndValue(ec); }
     bool on_null(boost::system::error_code& ec) { return EndValue(ec); }
     bool on_comment_part(std::string_view, boost::system::error_code&) { return true; }

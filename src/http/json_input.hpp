@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxJsonObjectMembers = 1000;  // in any one object
 // including text two readers could take differently or that no person typed: a key given
 // twice in one object (parsers disagree on which one wins), a control character
 // (U+0000–U+001F but tab, line feed and carriage return, and U+007F) in a key or a string,
-// and bodies past the limits above. Such errors name the field ("items[2].sku").
+// a number past the range of a double, and bodies past the limits above. Such errors name the field ("items[2].sku").
 core::Result<boost::json::object> ParseJsonObject(std::string_view body);
 
 // The value written without spaces and with every object's keys in order: two bodies that

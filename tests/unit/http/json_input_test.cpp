@@ -50,6 +50,16 @@ TEST(ParseJsonObject, RefusesControlCharactersInStringsAndKeys) {
     EXPECT_TRUE(ParseJsonObject(R"({"description":"one\n\ttwo\r\n"})").ok());
 }
 
+// Found by fuzz/json_input_fuzzer (fuzz/corpus/json_input/number_past_double_range): 1e380
+// read as infinity, and the body's canonical form ("1e99999") was no longer JSON we accept.
+TEST(ParseJsonObject, RefusesANumberPastTheRangeOfADouble) {
+    EXPECT_EQ(Refusal(R"({"price":1e380})"), "price: is a number out of range");
+    EXPECT_EQ(Refusal(R"({"a":[1,-1e999]})"), "a[1]: is a number out of range");
+    auto fine = ParseJsonObject(R"({"a":1e308,"b":-2.5})");
+    ASSERT_TRUE(fine.ok());
+    EXPECT_TRUE(ParseJsonObject(CanonicalJson(*fine)).ok());
+}
+
 TEST(ParseJsonObject, LimitsArraysObjectsAndDepth) {
     auto array_of = [](std::size_t n) {
         std::string body = R"({"list":[)";
