@@ -5,12 +5,16 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 ASAN_DIR := build/asan
+FUZZ_DIR := build/fuzz
+FUZZ_TARGETS := http_request json_input cursor
+# Seconds each fuzz target runs in `make fuzz` (and so in `make test`); `make fuzz FUZZ_SECONDS=600` for a long run.
+FUZZ_SECONDS ?= 8
 DATA_DIR ?= ./data
 DEMO_PRODUCTS ?= 10000
 DEMO_STOCK ?= 100
 PAYGW_PORT ?= 9100
 
-.PHONY: bootstrap release asan run test unit-test api-test smoke bench format clean
+.PHONY: bootstrap release asan run test unit-test api-test smoke bench format clean fuzz fuzz-build
 
 bootstrap:
 	@bash scripts/bootstrap
@@ -43,10 +47,32 @@ run: release
 	  $(RELEASE_DIR)/emporium serve --data-dir "$(DATA_DIR)"; status=$$?; \
 	  kill $$(cat "$(DATA_DIR)/paygw.pid") 2>/dev/null; exit $$status
 
-# Every test (unit + API) against the one sanitizer build, in parallel.
+# Every test (unit + API) against the one sanitizer build, in parallel; then a short run of each fuzz target.
 test: asan
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
+	$(MAKE) fuzz
+
+# libFuzzer targets (fuzz/README.md), built with clang apart from everything else: only the few sources they test.
+$(FUZZ_DIR)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DEMPORIUM_FUZZ=ON
+
+fuzz-build: bootstrap $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+# Each target for FUZZ_SECONDS, from the checked-in corpus (fuzz/corpus/<target>, read only) into
+# build/fuzz/corpus/<target> (what it finds on the way); a crash fails the run and leaves its input in build/fuzz/.
+fuzz: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$target; \
+	  if $(FUZZ_DIR)/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	       -artifact_prefix=$(FUZZ_DIR)/$$target- -print_final_stats=1 \
+	       $(FUZZ_DIR)/corpus/$$target fuzz/corpus/$$target > $(FUZZ_DIR)/$$target.log 2>&1; then \
+	    echo "fuzz: $$target: $$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$$target.log)"; \
+	  else \
+	    tail -n 60 $(FUZZ_DIR)/$$target.log; echo "fuzz: $$target FAILED (log: $(FUZZ_DIR)/$$target.log)"; exit 1; \
+	  fi; \
+	done
 
 unit-test: asan
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L unit

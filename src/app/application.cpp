@@ -12,6 +12,7 @@
 #include "bus/storage/sqlite_outbox_store.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
+#include "http/operator_only.hpp"
 #include "http/problem.hpp"
 #include "infra/postgres/database_metrics.hpp"
 #include "infra/sqlite/database_metrics.hpp"
@@ -214,6 +215,7 @@ core::Result<void> BuildOrdersAndPayments(Application& app) {
     }
     orders::OrdersSettings orders_settings;
     orders_settings.reservation_ttl_seconds = settings.inventory.reservation_ttl_seconds;
+    orders_settings.max_unpaid_orders_per_user = settings.orders.max_unpaid_orders_per_user;
     auto orders_service = std::make_unique<orders::OrdersServiceImpl>(
         *app.orders_repository, *app.cart, *app.catalog, *app.inventory, *app.users, app.clock, orders_settings);
     orders::OrdersServiceImpl* orders_impl = orders_service.get();
@@ -491,7 +493,7 @@ void RegisterRoutes(Application& app) {
             return response;
         },
         Execution::kInline);
-    app.router.Add(Method::kGet, "/health/ready", Access::kPublic, [&app](Request& request) {
+    http::Route& ready_route = app.router.Add(Method::kGet, "/health/ready", Access::kPublic, [&app](Request& request) {
         std::string checks;
         core::JsonWriter json(checks);
         json.BeginObject();
@@ -510,7 +512,7 @@ void RegisterRoutes(Application& app) {
         response.SetHeader("Cache-Control", "no-store");
         return response;
     });
-    app.router.Add(
+    http::Route& metrics_route = app.router.Add(
         Method::kGet, "/metrics", Access::kPublic,
         [&app](Request&) {
             Response response = Response::Json(200, app.metrics.Render());
@@ -519,6 +521,13 @@ void RegisterRoutes(Application& app) {
             return response;
         },
         Execution::kInline);
+    // Operator endpoints: only server.operator_networks may read them; others get the 404 of
+    // an unknown path. The list was validated when the settings were loaded.
+    auto operator_networks = http::IpNetworks::Parse(app.settings.server.operator_networks);
+    auto operators =
+        std::make_shared<const http::IpNetworks>(operator_networks.ok() ? *operator_networks : http::IpNetworks());
+    for (http::Route* route : {&ready_route, &metrics_route})
+        route->handler = http::OperatorOnly(operators, std::move(route->handler));
     app.router.Add(
         Method::kGet, "/api/openapi.json", Access::kPublic,
         [](Request&) {

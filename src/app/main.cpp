@@ -83,6 +83,9 @@ http::ServerOptions ServerOptionsFrom(const config::Settings& s) {
     options.max_header_bytes = static_cast<std::size_t>(s.server.max_header_bytes);
     options.read_timeout = std::chrono::milliseconds(s.server.read_timeout_ms);
     options.idle_timeout = std::chrono::milliseconds(s.server.idle_timeout_ms);
+    options.header_timeout = std::chrono::milliseconds(s.server.header_timeout_ms);
+    options.max_connections = s.server.max_connections;
+    options.max_connections_per_address = s.server.max_connections_per_address;
     options.request_timeout = std::chrono::milliseconds(s.server.request_timeout_ms);
     options.shutdown_grace = std::chrono::milliseconds(s.server.shutdown_grace_ms);
     options.access_log = s.server.access_log;

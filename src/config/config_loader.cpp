@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/text.hpp"
+#include "http/ip_networks.hpp"
 
 namespace emporium::config {
 namespace {
@@ -151,7 +152,7 @@ const std::vector<KeySpec>& Keys() {
                 [](Settings & s) -> auto& { return s.server.read_timeout_ms; }),
             MakeIntKey<int>(
                 "server", "idle_timeout_ms",
-                "A keep-alive connection without a new request header for this long is closed.",
+                "A connection waiting this long for the first byte of its next request is closed.",
                 [](Settings & s) -> auto& { return s.server.idle_timeout_ms; }),
             MakeIntKey<int>(
                 "server", "request_timeout_ms",
@@ -161,6 +162,24 @@ const std::vector<KeySpec>& Keys() {
             MakeIntKey<int>(
                 "server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
                 [](Settings & s) -> auto& { return s.server.shutdown_grace_ms; }),
+                MakeIntKey<int>(
+                    "server", "header_timeout_ms",
+                    "Time allowed for a request's header once its first byte arrived (waiting for that byte is the idle "
+                    "timeout); past it the connection is closed.",
+                    [](Settings & s) -> auto& { return s.server.header_timeout_ms; }),
+                MakeIntKey<int64_t>(
+                    "server", "max_connections",
+                    "Open client connections at most; a connection past it is closed as soon as it is accepted.",
+                    [](Settings & s) -> auto& { return s.server.max_connections; }),
+                MakeIntKey<int64_t>(
+                    "server", "max_connections_per_address",
+                    "Open connections at most from one client address; one past it is closed as soon as it is accepted.",
+                    [](Settings & s) -> auto& { return s.server.max_connections_per_address; }),
+                MakeStringKey(
+                    "server", "operator_networks",
+                    "Client networks (comma-separated CIDRs or addresses) that may read /metrics and /health/ready; "
+                    "others get 404. /health/live is open to all.",
+                    [](Settings & s) -> auto& { return s.server.operator_networks; }),
             MakeBoolKey(
                 "server", "access_log", "Write one JSON line per request to stdout.",
                 [](Settings & s) -> auto& { return s.server.access_log; }),
@@ -313,6 +332,11 @@ const std::vector<KeySpec>& Keys() {
                 "Logical order shards (every order id names its shard; embedded, all in the one database file); "
                 "fixed once orders exist.",
                 [](Settings & s) -> auto& { return s.orders.shards; }),
+                MakeIntKey<int>(
+                    "orders", "max_unpaid_orders_per_user",
+                    "Unpaid orders (holding stock) one account may have at once; placing one more is refused with 409 "
+                    "until one is paid, cancelled or expires.",
+                    [](Settings & s) -> auto& { return s.orders.max_unpaid_orders_per_user; }),
             MakeStringKey(
                 "payments", "provider_url",
                 "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",
@@ -468,6 +492,11 @@ Result<void> Validate(const Settings& s) {
         if (!ok) errors.push_back({key, message});
     };
     check(s.server.port >= 0 && s.server.port <= 65535, "server.port", "must be 0..65535");
+    check(s.server.header_timeout_ms > 0, "server.header_timeout_ms", "must be positive");
+    check(s.server.max_connections >= 1, "server.max_connections", "must be at least 1");
+    check(s.server.max_connections_per_address >= 1, "server.max_connections_per_address", "must be at least 1");
+    if (auto networks = http::IpNetworks::Parse(s.server.operator_networks); !networks.ok())
+        errors.push_back({"server.operator_networks", networks.error().message});
     check(s.server.io_threads >= 0 && s.server.io_threads <= 256, "server.io_threads", "must be 0..256");
     check(s.server.max_body_bytes >= 1024 && s.server.max_body_bytes <= (1LL << 30), "server.max_body_bytes",
           "must be 1 KiB..1 GiB");
@@ -519,6 +548,7 @@ Result<void> Validate(const Settings& s) {
           "recommendations.trending_window_hours", "must be 1..8760");
     check(s.inventory.reservation_ttl_seconds >= 1, "inventory.reservation_ttl_seconds", "must be at least 1");
     check(s.orders.shards >= 1 && s.orders.shards <= 64, "orders.shards", "must be 1..64");
+    check(s.orders.max_unpaid_orders_per_user >= 1, "orders.max_unpaid_orders_per_user", "must be at least 1");
     check(!s.rabbitmq.prefix.empty(), "rabbitmq.prefix", "must not be empty");
     check(s.postgres.connections >= 1 && s.postgres.connections <= 256, "postgres.connections", "must be 1..256");
     check(s.redis.connections >= 1 && s.redis.connections <= 256, "redis.connections", "must be 1..256");

@@ -17,10 +17,15 @@ struct ServerSettings {
     int64_t max_body_bytes = 1 << 20;
     int64_t max_header_bytes = 16 << 10;
     int read_timeout_ms = 10'000;     // a request's body must arrive within this
-    int idle_timeout_ms = 60'000;     // keep-alive connection with no request header is closed
+    int idle_timeout_ms = 60'000;     // a connection waiting for a request's first byte is closed
+    int header_timeout_ms = 10'000;   // a request's header must arrive within this of its first byte
     int request_timeout_ms = 10'000;  // deadline given to services for one request
     int shutdown_grace_ms = 10'000;   // in-flight requests get this long after SIGTERM
     bool access_log = true;
+    int64_t max_connections = 10'000;           // open client connections; more are closed at once
+    int64_t max_connections_per_address = 256;  // ... from one client address
+    // Client networks that may read /metrics and /health/ready (others get 404).
+    std::string operator_networks = "127.0.0.0/8,::1/128";
 };
 
 struct StorageSettings {
@@ -101,7 +106,8 @@ struct InventorySettings {
 };
 
 struct OrdersSettings {
-    int shards = 4;  // order databases; a user's orders live in shard hash(user id) mod shards
+    int shards = 4;                      // order databases; a user's orders live in shard hash(user id) mod shards
+    int max_unpaid_orders_per_user = 5;  // unpaid orders holding stock at once; one more gets 409
 };
 
 struct PaymentsSettings {

@@ -30,7 +30,9 @@ core::Result<IpNetworks> IpNetworks::Parse(std::string_view list) {
                 continue;
             }
         }
-        return core::Error::Invalid("networks", "not an IP network: " + item);
+        core::Error error = core::Error::Invalid("networks", "not an IP network: " + item);
+        error.message = "not an IP network: " + item;
+        return error;
     }
     return networks;
 }

@@ -13,8 +13,16 @@
 
 namespace emporium::http {
 
-// Parses a request body that must be one JSON object (depth ≤ 32). Anything else is
-// kMalformed (→ 400).
+// Limits on a JSON request body beyond the server's body size (docs/API.md "Request bodies").
+inline constexpr int kMaxJsonDepth = 32;                    // nested arrays and objects
+inline constexpr std::size_t kMaxJsonArrayElements = 1000;  // in any one array
+inline constexpr std::size_t kMaxJsonObjectMembers = 1000;  // in any one object
+
+// Parses a request body that must be one JSON object. Anything else is kMalformed (→ 400),
+// including text two readers could take differently or that no person typed: a key given
+// twice in one object (parsers disagree on which one wins), a control character
+// (U+0000–U+001F but tab, line feed and carriage return, and U+007F) in a key or a string,
+// a number past the range of a double, and bodies past the limits above. Such errors name the field ("items[2].sku").
 core::Result<boost::json::object> ParseJsonObject(std::string_view body);
 
 // The value written without spaces and with every object's keys in order: two bodies that

@@ -17,8 +17,11 @@
 
 #include "core/random.hpp"
 #include "core/text.hpp"
+#include "http/connection_limits.hpp"
 #include "http/deadline_header.hpp"
 #include "http/problem.hpp"
+#include "http/request_framing.hpp"
+#include "http/security_headers.hpp"
 #include "observability/log.hpp"
 #include "runtime/thread_name.hpp"
 
@@ -137,7 +140,9 @@ struct Server::Impl {
     std::atomic<int64_t> in_flight{0};
     RouteMetrics unmatched_metrics;
     observability::Counter connections_accepted;
+    observability::Counter connections_refused;  // over a connection cap
     observability::Gauge connections_open;
+    ConnectionLimits connection_limits;
     // Declared before the pool so the pool is destroyed first: its last jobs post their
     // results to the workers' io_contexts, which must still exist.
     std::vector<std::unique_ptr<Worker>> workers;
@@ -148,6 +153,7 @@ struct Server::Impl {
           router(r),
           authenticator(std::move(auth)),
           policy(p),
+          connection_limits(options.max_connections, options.max_connections_per_address),
           workers(),
           pool(options.blocking_threads, options.blocking_queue_limit) {
         for (int i = 0; i < std::max(1, options.io_threads); ++i) workers.push_back(std::make_unique<Worker>());
@@ -302,24 +308,9 @@ struct Server::Impl {
 
     // --- connections ------------------------------------------------------------------
 
-    static Request ToRequest(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
-        Request request;
-        request.method = ParseMethod(in.method_string());
-        std::string_view target = in.target();
-        auto question = target.find('?');
-        request.path = std::string(target.substr(0, question));
-        if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-        request.headers.reserve(8);
-        for (const auto& field : in) {
-            request.headers.emplace_back(core::ToLowerAscii(field.name_string()), std::string(field.value()));
-        }
-        request.body = std::move(in.body());
-        request.remote_address = remote;
-        return request;
-    }
-
     asio::awaitable<bool> Write(beast::tcp_stream& stream, Response& response, const std::string& request_id,
                                 unsigned version, bool keep_alive, bool head = false) {
+        AddSecurityHeaders(response);
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
         bool has_body = response.status != 204 && response.status != 304;
         if (!response.content_type.empty() && has_body) out.set(bhttp::field::content_type, response.content_type);
@@ -366,42 +357,23 @@ struct Server::Impl {
         });
     }
 
-    // Why a request whose framing or identity two readers could take differently is refused
-    // ("" when it is not). RFC 9112 §6: a Transfer-Encoding whose final coding is not
-    // chunked, or one beside Content-Length, leaves the body's end to interpretation — its
-    // bytes would be read as a second request here while a proxy in front forwarded them
-    // as a body (request smuggling). An HTTP/1.1 request needs exactly one Host, and two
-    // Authorization fields would leave the caller's identity to whichever we read.
-    static std::string AmbiguousFraming(const bhttp::request<bhttp::string_body>& request) {
-        std::string codings;
-        auto [first, last_field] = request.base().equal_range(bhttp::field::transfer_encoding);
-        for (auto field = first; field != last_field; ++field) {
-            if (!codings.empty()) codings += ',';
-            codings += std::string(field->value());
-        }
-        if (request.base().count(bhttp::field::transfer_encoding) > 0) {
-            if (request.base().count(bhttp::field::content_length) > 0)
-                return "Transfer-Encoding and Content-Length together are refused.";
-            std::string_view last = codings;
-            if (auto comma = last.rfind(','); comma != std::string_view::npos) last.remove_prefix(comma + 1);
-            if (!beast::iequals(core::Trim(last), "chunked"))
-                return "A Transfer-Encoding whose final coding is not chunked is refused.";
-        }
-        if (request.version() >= 11 && request.base().count(bhttp::field::host) != 1)
-            return "An HTTP/1.1 request needs exactly one Host header.";
-        if (request.base().count(bhttp::field::authorization) > 1) return "Two Authorization headers are refused.";
-        return "";
-    }
-
-    // Answers an unreadable request (limits exceeded, syntax error), then closes. What the
-    // parser read of the request line and headers gives the problem's `instance` and the
-    // echoed X-Request-Id, as on any other error.
+    // Answers an unreadable request (limits exceeded, syntax error, an ambiguous or
+    // undecodable one), logs it as any other, then closes. What the parser read of the request
+    // line and headers gives the problem's `instance` (escaped: the target may hold any byte)
+    // and the echoed X-Request-Id, as on any other error.
     asio::awaitable<void> Reject(beast::tcp_stream& stream, core::ErrorCode code, std::string message,
-                                 const bhttp::request<bhttp::string_body>& partial) {
-        std::string_view target = partial.target();
-        Response response = Problem(code, std::move(message), std::string(target.substr(0, target.find('?'))));
-        std::string request_id = RequestIdFrom(partial["X-Request-Id"]);
-        co_await Write(stream, response, request_id, 11, false);
+                                 const bhttp::request<bhttp::string_body>& partial, const std::string& remote,
+                                 Clock::time_point start) {
+        Request request;
+        request.method = ParseMethod(partial.method_string());
+        request.path = InstanceFor(partial.target());
+        request.remote_address = remote;
+        request.context.request_id = RequestIdFrom(partial["X-Request-Id"]);
+        Response response = Problem(code, std::move(message), request.path);
+        int status = response.status;
+        std::size_t bytes = response.body.size();
+        co_await Write(stream, response, request.context.request_id, 11, false);
+        Record(nullptr, request, status, bytes, start, "");
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         // Drain what the client is still sending so that closing does not reset the
@@ -443,10 +415,9 @@ struct Server::Impl {
         }
     };
 
-    asio::awaitable<void> Session(tcp::socket socket, Worker& worker) {
-        beast::error_code endpoint_error;
-        auto endpoint = socket.remote_endpoint(endpoint_error);
-        std::string remote = endpoint_error ? std::string() : endpoint.address().to_string();
+    // `slot` holds the connection's place under the connection caps until the session ends.
+    asio::awaitable<void> Session(tcp::socket socket, Worker& worker, std::string remote,
+                                  [[maybe_unused]] ConnectionLimits::Slot slot) {
         beast::tcp_stream stream(std::move(socket));
         SessionRegistration registration(*this, worker, stream);
         beast::flat_buffer buffer;
@@ -456,24 +427,40 @@ struct Server::Impl {
             bhttp::request_parser<bhttp::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
             parser.body_limit(options.max_body_bytes);
-            stream.expires_after(options.idle_timeout);
+            // Waiting for a request is the idle timeout; once its first byte is here, the
+            // whole header must follow within the (shorter) header timeout, so a client that
+            // trickles a header cannot hold the connection for the idle time.
+            if (buffer.size() == 0) {
+                stream.expires_after(options.idle_timeout);
+                auto [wait_error, first_bytes] =
+                    co_await stream.async_read_some(buffer.prepare(options.first_read_bytes), kTuple);
+                if (wait_error) break;
+                buffer.commit(first_bytes);
+            }
+            auto header_start = Clock::now();
+            stream.expires_after(options.header_timeout);
             auto [header_error, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+            auto reject = [&](core::ErrorCode code, std::string message) {
+                return Reject(stream, code, std::move(message), parser.get(), remote, header_start);
+            };
             if (header_error) {
                 if (header_error == bhttp::error::body_limit) {
-                    co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large, parser.get());
+                    co_await reject(core::ErrorCode::kPayloadTooLarge, too_large);
                 } else if (header_error == bhttp::error::header_limit) {
-                    co_await Reject(stream, core::ErrorCode::kHeadersTooLarge, "The request headers are too large.",
-                                    parser.get());
+                    co_await reject(core::ErrorCode::kHeadersTooLarge, "The request headers are too large.");
                 } else if (header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                            header_error != bhttp::error::end_of_stream &&
                            header_error != bhttp::error::partial_message) {
-                    co_await Reject(stream, core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.",
-                                    parser.get());
+                    co_await reject(core::ErrorCode::kMalformed, "The request is not valid HTTP/1.1.");
                 }
                 break;
             }
             if (auto ambiguity = AmbiguousFraming(parser.get()); !ambiguity.empty()) {
-                co_await Reject(stream, core::ErrorCode::kMalformed, std::move(ambiguity), parser.get());
+                co_await reject(core::ErrorCode::kMalformed, std::move(ambiguity));
+                break;
+            }
+            if (auto problem = TargetProblem(parser.get().target()); !problem.empty()) {
+                co_await reject(core::ErrorCode::kMalformed, std::move(problem));
                 break;
             }
             registration.BeginRequest();
@@ -489,7 +476,7 @@ struct Server::Impl {
                 auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
                 if (body_error) {
                     if (body_error == bhttp::error::body_limit)
-                        co_await Reject(stream, core::ErrorCode::kPayloadTooLarge, too_large, parser.get());
+                        co_await reject(core::ErrorCode::kPayloadTooLarge, too_large);
                     break;
                 }
             }
@@ -537,9 +524,19 @@ struct Server::Impl {
                 continue;  // e.g. EMFILE: keep serving the connections we have
             }
             beast::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
             connections_accepted.Add();
-            asio::co_spawn(worker.io, Session(std::move(socket), worker), LogUnexpectedException("session"));
+            auto endpoint = socket.remote_endpoint(ignored);
+            std::string remote = ignored ? std::string() : endpoint.address().to_string();
+            auto slot = connection_limits.TryAcquire(remote);
+            if (!slot) {
+                // Over a cap: closed at once, before reading anything (docs/API.md).
+                connections_refused.Add();
+                socket.close(ignored);
+                continue;
+            }
+            socket.set_option(tcp::no_delay(true), ignored);
+            asio::co_spawn(worker.io, Session(std::move(socket), worker, std::move(remote), std::move(slot)),
+                           LogUnexpectedException("session"));
         }
     }
 
@@ -608,6 +605,10 @@ struct Server::Impl {
         AppendFamilyHeader(out, "emporium_http_connections_accepted_total", "counter", "Client connections accepted.");
         AppendSample(out, "emporium_http_connections_accepted_total", "",
                      static_cast<int64_t>(connections_accepted.Value()));
+        AppendFamilyHeader(out, "emporium_http_connections_refused_total", "counter",
+                           "Client connections closed at once because they would pass a connection cap.");
+        AppendSample(out, "emporium_http_connections_refused_total", "",
+                     static_cast<int64_t>(connections_refused.Value()));
         auto stats = pool.Stats();
         AppendFamilyHeader(out, "emporium_blocking_pool_threads", "gauge",
                            "Threads of the blocking pool (database work, hashing).");

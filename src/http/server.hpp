@@ -21,8 +21,12 @@ struct ServerOptions {
     int io_threads = 1;
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 16 << 10;
-    std::chrono::milliseconds read_timeout{10'000};
-    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds read_timeout{10'000};    // a request body, and writing a response
+    std::chrono::milliseconds idle_timeout{60'000};    // waiting for a request's first byte
+    std::chrono::milliseconds header_timeout{10'000};  // the rest of its header, from the first byte
+    std::size_t first_read_bytes = 4096;               // read while waiting for a request
+    int64_t max_connections = 10'000;                  // open client connections in all
+    int64_t max_connections_per_address = 256;         // ... from one client address
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds shutdown_grace{10'000};
     bool access_log = true;

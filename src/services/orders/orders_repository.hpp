@@ -41,6 +41,10 @@ class OrdersRepository {
                                                                            std::string_view user_id,
                                                                            std::string_view key) = 0;
     virtual core::Result<Order> FindOrder(const core::RequestContext& ctx, int shard, std::string_view order_id) = 0;
+    // How many of the user's orders are unpaid and still hold stock: PENDING_PAYMENT or
+    // PAYMENT_PENDING with a reservation that has not expired at `now` (Unix seconds).
+    virtual core::Result<int64_t> CountUnpaidOrders(const core::RequestContext& ctx, int shard,
+                                                    std::string_view user_id, int64_t now) = 0;
     // Several orders of one shard in one read: one outcome per id, in order (kNotFound for
     // a missing one); an error of the read fails the call.
     virtual core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx, int shard,

@@ -128,6 +128,13 @@ Result<PlacedOrder> OrdersServiceImpl::PlaceOrder(const core::RequestContext& ct
         }
         return Error::Invalid("items", "the cart is empty");
     }
+    // Checked before anything is reserved. Two placements of one user racing each other may
+    // both pass it (the count is not taken in the order's transaction): the cap can be
+    // passed by the user's concurrent requests, never by their sequence.
+    EMPORIUM_ASSIGN_OR_RETURN(int64_t unpaid, repository_.CountUnpaidOrders(ctx, shard, user_id, clock_.NowSeconds()));
+    if (unpaid >= settings_.max_unpaid_orders_per_user)
+        return Error::Conflict("You have " + std::to_string(unpaid) +
+                               " unpaid orders holding stock, the most allowed at once; pay or cancel one first.");
     Order order;
     order.user_id = user_id;
     order.id = "ord_" + std::to_string(shard) + "_" + core::TimeOrderedToken();

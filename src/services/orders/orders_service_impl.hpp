@@ -12,6 +12,9 @@ namespace emporium::orders {
 
 struct OrdersSettings {
     int64_t reservation_ttl_seconds = 15 * 60;
+    // Unpaid orders holding stock that one user may have at once; PlaceOrder refuses one
+    // more (kConflict), so one account cannot hoard a product's stock with unpaid orders.
+    int64_t max_unpaid_orders_per_user = 5;
 };
 
 // The shard that holds a user's orders, and the shard named in an order id (-1 if none).

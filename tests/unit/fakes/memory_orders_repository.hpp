@@ -82,6 +82,20 @@ class MemoryOrdersRepository final : public OrdersRepository {
         return Load(*store, order_id);
     }
 
+    core::Result<int64_t> CountUnpaidOrders(const core::RequestContext& ctx, int shard, std::string_view user_id,
+                                            int64_t now) override {
+        std::lock_guard lock(mutex_);
+        EMPORIUM_ASSIGN_OR_RETURN(Store * store, Find(ctx, shard));
+        int64_t unpaid = 0;
+        for (const auto& [id, stored] : store->orders) {
+            const Order& order = stored.order;
+            if (order.user_id == user_id && order.reservation_expires_at > now &&
+                (order.status == OrderStatus::kPendingPayment || order.status == OrderStatus::kPaymentPending))
+                ++unpaid;
+        }
+        return unpaid;
+    }
+
     core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx, int shard,
                                                               const std::vector<std::string>& order_ids) override {
         std::lock_guard lock(mutex_);

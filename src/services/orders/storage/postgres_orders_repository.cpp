@@ -36,6 +36,9 @@ constexpr std::string_view kSelectUserOrders =
     "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
     "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
     "updated_at FROM orders WHERE user_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3";
+constexpr std::string_view kCountUnpaid =
+    "SELECT count(*) FROM orders WHERE user_id = $1 AND status IN ('PENDING_PAYMENT', 'PAYMENT_PENDING') "
+    "AND reservation_expires_at > $2";
 constexpr std::string_view kInsertOrder =
     "INSERT INTO orders (id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, "
     "ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, "
@@ -232,6 +235,16 @@ Result<std::vector<Result<Order>>> PostgresOrdersRepository::FindOrders(const co
                 outcomes.emplace_back(found->second);
         }
         return outcomes;
+    });
+}
+
+Result<int64_t> PostgresOrdersRepository::CountUnpaidOrders(const core::RequestContext& ctx, int shard,
+                                                            std::string_view user_id, int64_t now) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<int64_t>(ctx, [&](Connection& c) -> Result<int64_t> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kCountUnpaid, Params(user_id, now)));
+        return rows.size() > 0 ? rows[0].Int(0) : int64_t{0};
     });
 }
 

@@ -22,6 +22,9 @@ constexpr std::string_view kSelectUserOrders =
     "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
     "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
     "updated_at FROM orders WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+constexpr std::string_view kCountUnpaid =
+    "SELECT count(*) FROM orders WHERE user_id = ?1 AND status IN ('PENDING_PAYMENT', 'PAYMENT_PENDING') "
+    "AND reservation_expires_at > ?2";
 constexpr std::string_view kInsertOrder =
     "INSERT INTO orders (id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, "
     "ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, "
@@ -181,6 +184,18 @@ Result<std::vector<Result<Order>>> SqliteOrdersRepository::FindOrders(const core
             outcomes.push_back(std::move(order));
         }
         return outcomes;
+    });
+}
+
+Result<int64_t> SqliteOrdersRepository::CountUnpaidOrders(const core::RequestContext& ctx, int shard,
+                                                          std::string_view user_id, int64_t now) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
+    return db->Read<int64_t>([&](Connection& c) -> Result<int64_t> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kCountUnpaid));
+        stmt.Bind(1, user_id).Bind(2, now);
+        EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        return row ? stmt.Int(0) : int64_t{0};
     });
 }
 

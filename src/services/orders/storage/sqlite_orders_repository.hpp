@@ -16,6 +16,8 @@ class SqliteOrdersRepository final : public OrdersRepository {
     core::Result<void> CreateOrder(const core::RequestContext& ctx, int shard, const Order& order,
                                    const std::optional<IdempotencyRecord>& idempotency) override;
     core::Result<int64_t> PruneIdempotency(const core::RequestContext& ctx, int shard, int64_t before) override;
+    core::Result<int64_t> CountUnpaidOrders(const core::RequestContext& ctx, int shard, std::string_view user_id,
+                                            int64_t now) override;
     core::Result<std::optional<IdempotencyRecord>> FindIdempotency(const core::RequestContext& ctx, int shard,
                                                                    std::string_view user_id,
                                                                    std::string_view key) override;

@@ -325,6 +325,27 @@ TEST_P(OrdersRepositoryContract, TransitionFollowsTheStateMachineAndRecordsEachM
     EXPECT_EQ(missing.error().code, core::ErrorCode::kNotFound);
 }
 
+TEST_P(OrdersRepositoryContract, UnpaidOrdersCountOnlyTheUsersOrdersAwaitingPaymentWhoseStockIsHeld) {
+    auto unpaid = [&](const std::string& user_id, int64_t now) {
+        auto count = repository_->CountUnpaidOrders(ctx_, kShard, user_id, now);
+        EXPECT_TRUE(count.ok()) << count.error().message;
+        return count.ok() ? *count : -1;
+    };
+    EXPECT_EQ(unpaid("usr_1", 100), 0);
+    Create("ord_1_a");                    // reservation until 1000
+    Create("ord_1_b", "usr_1", 200);      // until 1100
+    Create("ord_1_c", "usr_1", 300);      // until 1200
+    Create("ord_1_other", "usr_2", 100);  // another user's
+    EXPECT_EQ(unpaid("usr_1", 400), 3);
+    ASSERT_TRUE(repository_->Transition(ctx_, kShard, "ord_1_b", OrderStatus::kPaymentPending, "paying", 400).ok());
+    EXPECT_EQ(unpaid("usr_1", 400), 3);  // a payment under way still holds the stock
+    ASSERT_TRUE(repository_->Transition(ctx_, kShard, "ord_1_b", OrderStatus::kPaid, "paid", 410).ok());
+    ASSERT_TRUE(repository_->Transition(ctx_, kShard, "ord_1_c", OrderStatus::kCancelled, "cancel", 420).ok());
+    EXPECT_EQ(unpaid("usr_1", 430), 1);
+    EXPECT_EQ(unpaid("usr_1", 1000), 0);  // ord_1_a's reservation has run out
+    EXPECT_EQ(unpaid("usr_2", 430), 1);
+}
+
 TEST_P(OrdersRepositoryContract, FindOrdersAndTransitionEachAnswerPerIdInOrder) {
     Create("ord_1_a");
     Create("ord_1_b");

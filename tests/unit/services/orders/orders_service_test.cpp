@@ -274,6 +274,40 @@ TEST_F(OrdersServiceTest, PayingSellsTheStockOnceAndAnExpiredReservationCancelsT
     EXPECT_EQ(inventory_.Of("SKU-1").sold, 2);
 }
 
+TEST_F(OrdersServiceTest, UnpaidOrdersPastTheCapAreRefusedUntilOneIsPaidCancelledOrExpired) {
+    OrdersSettings settings;
+    settings.max_unpaid_orders_per_user = 2;
+    OrdersServiceImpl capped{*repository_, cart_, catalog_, inventory_, users_, clock_, settings};
+    auto place = [&] {
+        Choose({{"SKU-1", 1}});
+        PlaceOrderRequest request;
+        request.request_fingerprint = "body";
+        return capped.PlaceOrder(ctx_, request);
+    };
+    auto first = place();
+    auto second = place();
+    ASSERT_TRUE(first.ok() && second.ok());
+    auto third = place();
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().code, core::ErrorCode::kConflict);
+    EXPECT_NE(third.error().message.find("unpaid orders"), std::string::npos) << third.error().message;
+    EXPECT_EQ(inventory_.reservations.size(), 2u);  // the refused one held nothing
+    EXPECT_EQ(inventory_.Of("SKU-1").reserved, 2);
+
+    ASSERT_TRUE(capped.CancelOrder(ctx_, first->order.id).ok());
+    auto after_cancel = place();
+    ASSERT_TRUE(after_cancel.ok()) << after_cancel.error().message;
+    EXPECT_FALSE(place().ok());
+
+    ASSERT_TRUE(capped.Transition(ctx_, second->order.id, OrderStatus::kPaid, "payment succeeded").ok());
+    auto after_payment = place();
+    ASSERT_TRUE(after_payment.ok()) << after_payment.error().message;
+    EXPECT_FALSE(place().ok());
+
+    clock_.Advance(settings.reservation_ttl_seconds + 1);  // both reservations run out
+    EXPECT_TRUE(place().ok());
+}
+
 TEST_F(OrdersServiceTest, AShopperSeesAndCancelsOnlyTheirOwnOrders) {
     std::string id = PlaceOne();
     core::RequestContext other;
