@@ -169,7 +169,7 @@ struct GatewaySettings {
     RouteClassLimits browse{3'000, 300, 3'000};
     RouteClassLimits recommendations{1'200, 100, 1'000};
     bool load_shedding = true;
-    int shedding_initial_limit = 64;  // requests in blocking work at once, before latency is measured
+    int shedding_initial_limit = 1024;  // requests in blocking work at once, before queueing is measured
     int shedding_min_limit = 8;
     int shedding_max_limit = 1024;
 };

@@ -14,15 +14,16 @@ LoadShedder::LoadShedder(LoadShedderSettings settings)
 
 bool LoadShedder::Admit(std::size_t priority) {
     priority = std::min(priority, settings_.shares.size() - 1);
+    if (settings_.shares[priority] <= 0) {
+        in_flight_.fetch_add(1, std::memory_order_acq_rel);
+        admitted_[priority].fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
     int allowed = std::max(1, static_cast<int>(limit_.load(std::memory_order_relaxed) * settings_.shares[priority]));
     int current = in_flight_.load(std::memory_order_relaxed);
     while (current < allowed) {
         if (in_flight_.compare_exchange_weak(current, current + 1, std::memory_order_acq_rel)) {
             admitted_[priority].fetch_add(1, std::memory_order_relaxed);
-            int peak = window_peak_in_flight_.load(std::memory_order_relaxed);
-            while (peak < current + 1 &&
-                   !window_peak_in_flight_.compare_exchange_weak(peak, current + 1, std::memory_order_relaxed)) {
-            }
             return true;
         }
     }
@@ -39,8 +40,9 @@ void LoadShedder::Finish(std::size_t, std::chrono::nanoseconds queue_delay, std:
     window_min_delay_ = std::min(window_min_delay_, queue_delay);
     window_service_sum_ += service_time;
     window_overloaded_ = window_overloaded_ || overloaded;
-    if (now - window_start_ >= settings_.window &&
-        (window_samples_ >= settings_.min_window_samples || window_overloaded_))
+    auto elapsed = now - window_start_;
+    if (elapsed >= settings_.window &&
+        (window_samples_ >= settings_.min_window_samples || window_overloaded_ || elapsed >= 10 * settings_.window))
         Adjust(now);
 }
 
@@ -51,7 +53,7 @@ void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
     auto threshold = std::max<std::chrono::nanoseconds>(settings_.target_queue_delay, mean_service);
     if (window_overloaded_ || window_min_delay_ > threshold) {
         limit = static_cast<int>(limit * settings_.decrease_factor);
-    } else if (window_peak_in_flight_.load(std::memory_order_relaxed) * 2 >= limit) {
+    } else {
         limit += std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit))));
     }
     limit_.store(std::clamp(limit, settings_.min_limit, settings_.max_limit), std::memory_order_relaxed);
@@ -60,7 +62,6 @@ void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
     window_samples_ = 0;
     window_min_delay_ = std::chrono::nanoseconds::max();
     window_service_sum_ = std::chrono::nanoseconds(0);
-    window_peak_in_flight_.store(in_flight_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     window_overloaded_ = false;
 }
 

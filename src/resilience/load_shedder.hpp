@@ -9,24 +9,28 @@
 namespace emporium::resilience {
 
 struct LoadShedderSettings {
-    int initial_limit = 64;  // requests in service at once, before anything is measured
+    // Requests in service at once, before anything is measured. At the maximum by default:
+    // the limit comes down only on evidence of overload (a standing queue), so a burst
+    // into an idle server — a flash sale's buyers all at once — is queued, not shed.
+    int initial_limit = 1024;
     int min_limit = 8;
     int max_limit = 1024;
     // A window whose *shortest* queueing delay exceeded the larger of this and the window's
     // mean service time had a standing queue: every request in it waited longer than a
     // request takes, so more work is admitted than the workers take. The limit is then cut
-    // by `decrease_factor`; otherwise, while at least half of it was in use, it grows by
-    // about √limit. (Allowing a queue of about one service time keeps every worker busy:
+    // by `decrease_factor`; otherwise it grows by about √limit (so after an overload it is
+    // back at the maximum within seconds). (Allowing a queue of about one service time keeps every worker busy:
     // the limit settles near twice the workers, not at them.)
     std::chrono::microseconds target_queue_delay{5'000};
     double decrease_factor = 0.9;
     std::chrono::milliseconds window{100};
-    int min_window_samples = 8;
+    int min_window_samples = 8;  // a window closes with fewer only after 10 × `window`
     // Share of the limit each priority (0 = most important) may fill. A request of
     // priority p is admitted while fewer than limit × share[p] requests are in service, so
     // the least important work is the first turned away and the most important keeps
-    // headroom that nothing else may take.
-    std::vector<double> shares = {1.0, 0.9, 0.75, 0.6, 0.4};
+    // headroom that nothing else may take. A share of 0 means never shed (the blocking
+    // pool's own bound still holds): checkout is what the shedding is for.
+    std::vector<double> shares = {0, 0.9, 0.75, 0.6, 0.4};
 };
 
 // An adaptive concurrency limit with priority admission: AIMD, as in Netflix's
@@ -65,7 +69,6 @@ class LoadShedder {
     std::atomic<int> limit_;
     std::atomic<int> in_flight_{0};
     std::vector<std::atomic<uint64_t>> admitted_, shed_;
-    std::atomic<int> window_peak_in_flight_{0};  // most in service at once this window
 
     mutable std::mutex mutex_;  // the measuring window
     std::chrono::steady_clock::time_point window_start_;

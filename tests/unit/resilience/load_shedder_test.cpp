@@ -50,6 +50,15 @@ void Drive(LoadShedder& shedder, int rounds, int concurrency, microseconds laten
     }
 }
 
+TEST(LoadShedder, APriorityWithShareZeroIsNeverShedButCounts) {
+    LoadShedderSettings settings = Small();
+    settings.shares = {0, 0.5};
+    LoadShedder shedder(settings);
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(shedder.Admit(0));
+    EXPECT_EQ(shedder.stats().in_flight, 50);
+    EXPECT_FALSE(shedder.Admit(1));  // what it holds counts against the others
+}
+
 TEST(LoadShedder, TheLimitFallsWhileEveryRequestQueuesAndRisesWhenTheQueueDrains) {
     LoadShedder shedder(Small());
     Drive(shedder, 5, 10, microseconds(100));  // no standing queue, the limit in use: it grows
