@@ -23,7 +23,7 @@ struct ServerSettings {
     int shutdown_grace_ms = 10'000;   // in-flight requests get this long after SIGTERM
     bool access_log = true;
     int64_t max_connections = 10'000;           // open client connections; more are closed at once
-    int64_t max_connections_per_address = 256;  // ... from one client address
+    int64_t max_connections_per_address = 1024;  // ... from one client address (a load test's 1000 buyers fit)
     // Client networks that may read /metrics and /health/ready (others get 404).
     std::string operator_networks = "127.0.0.0/8,::1/128";
 };
