@@ -164,9 +164,13 @@ struct Server::Impl {
     Response Invoke(const Route& route, Request& request) {
         try {
             if (request.context.Expired()) {
-                Response response =
-                    Problem(core::ErrorCode::kUnavailable, "The request waited too long for a worker.", request.path);
-                response.capacity_refusal = true;
+                // A client that hung up is no sign of overload; a deadline passed in the queue is.
+                bool client_gone = request.context.client_gone && request.context.client_gone->load();
+                Response response = Problem(
+                    core::ErrorCode::kUnavailable,
+                    client_gone ? "The client closed its connection." : "The request waited too long for a worker.",
+                    request.path);
+                response.capacity_refusal = !client_gone;
                 return response;
             }
             bool optional = route.access == Access::kOptionalUser;
@@ -231,18 +235,19 @@ struct Server::Impl {
     // completion may be queued after the session has moved on.
     struct HangUpWatch {
         bool active = true;
-        std::shared_ptr<std::atomic<bool>> gone = std::make_shared<std::atomic<bool>>(false);
+        std::atomic<bool> gone{false};
     };
     static std::shared_ptr<HangUpWatch> WatchForHangUp(beast::tcp_stream& stream, Request& request) {
         auto watch = std::make_shared<HangUpWatch>();
-        request.context.client_gone = watch->gone;
+        // One allocation: the context shares the watch's ownership and points at its flag.
+        request.context.client_gone = std::shared_ptr<const std::atomic<bool>>(watch, &watch->gone);
         auto& socket = stream.socket();
         socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
             if (ec || !watch->active) return;
             char byte;
             ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-                watch->gone->store(true, std::memory_order_relaxed);
+                watch->gone.store(true, std::memory_order_relaxed);
         });
         return watch;
     }
