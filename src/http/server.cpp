@@ -392,6 +392,9 @@ struct Server::Impl {
                 .Key("duration_ms")
                 .Raw(std::to_string(static_cast<double>(elapsed) / 1e6))
                 .Field("remote", request.remote_address);
+            // The client a trusted proxy named (X-Forwarded-For), when it is not the peer itself.
+            if (!request.context.client_address.empty() && request.context.client_address != request.remote_address)
+                json.Field("client", request.context.client_address);
         });
     }
 

@@ -90,6 +90,13 @@ class RateLimitTest(ServerTestCase):
         self.assertEqual(self.server.request("GET", CART, token=token,
                                              headers={"X-Forwarded-For": address})[0], 200)
 
+    def test_the_access_log_names_the_client_a_trusted_proxy_forwarded(self):
+        address = fresh_address()
+        status, h, _ = self.browse(address)
+        record = self.server.access_record(h["x-request-id"])
+        self.assertEqual(record.get("client"), address, record)
+        self.assertEqual(record.get("remote"), "127.0.0.1", record)
+
     def test_health_and_metrics_are_never_limited(self):
         address = fresh_address()
         for _ in range(20):
@@ -117,6 +124,11 @@ class UntrustedForwardingTest(ServerTestCase):
         statuses = [self.server.request("GET", PRODUCTS, headers={"X-Forwarded-For": fresh_address()})[0]
                     for _ in range(5)]
         self.assertEqual(statuses, [200, 200, 200, 429, 429])
+
+    def test_the_access_log_ignores_a_forged_forwarded_for(self):
+        status, h, _ = self.server.request("GET", "/health/live", headers={"X-Forwarded-For": fresh_address()})
+        record = self.server.access_record(h["x-request-id"])
+        self.assertNotIn("client", record)
 
 
 class ExemptNetworkTest(ServerTestCase):
