@@ -238,7 +238,12 @@ class ConnectionCapTest(ServerTestCase):
         self.assertTrue(self.served())
         held = [socket.create_connection((HOST, self.server.port), timeout=5) for _ in range(self.PER_ADDRESS)]
         try:
-            time.sleep(0.2)
+            # Each held connection is answered once, so the server has surely accepted it: its
+            # event loops accept on sockets of their own, and under load one of them could
+            # otherwise accept the next connection before another has taken a held one.
+            for sock in held:
+                sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(sock.recv(1024).startswith(b"HTTP/1.1 200 "))
             self.assert_closed_at_once()
         finally:
             held.pop().close()
