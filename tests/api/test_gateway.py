@@ -3,6 +3,7 @@ load shedding, and sessions resolved without a database read (issue 16)."""
 
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -291,6 +292,47 @@ class LoadSheddingTest(ServerTestCase):
         shed_browse = re.search(rb'emporium_gateway_shed_total\{class="browse"\} (\d+)', metrics)
         self.assertIsNotNone(shed_browse)
         self.assertGreaterEqual(int(shed_browse.group(1)), shed)
+
+
+
+class ClientHangUpTest(ServerTestCase):
+    # One blocking thread and a slow database: a request queued behind another waits, and
+    # its client hangs up meanwhile.
+    SERVER_ENV = {"EMPORIUM_ADMIN_FAULT_INJECTION": "true",
+                  "EMPORIUM_STORAGE_BLOCKING_THREADS": "1",
+                  "EMPORIUM_CACHE_MAX_BYTES": "0",
+                  "EMPORIUM_GATEWAY_LOAD_SHEDDING": "false"}
+
+    def test_work_whose_client_hung_up_is_dropped_not_done(self):
+        admin = self.server.make_admin()
+        products = []
+        for _ in range(2):
+            status, _, product = self.server.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+            self.assertEqual(status, 201, product)
+            products.append(product)
+        status, _, fault = self.server.json("PUT", "/api/v1/admin/faults/database",
+                                            {"mode": "slow", "latency_ms": 800}, token=admin)
+        self.assertEqual(status, 200, fault)
+        try:
+            first = threading.Thread(target=self.server.request,
+                                     args=("GET", f"/api/v1/products/{products[0]['id']}"))
+            first.start()
+            time.sleep(0.2)  # the first read holds the only worker
+            request_id = "hangup-" + fresh_address().replace(".", "-")
+            sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+            sock.sendall((f"GET /api/v1/products/{products[1]['id']} HTTP/1.1\r\nHost: x\r\n"
+                          f"X-Request-Id: {request_id}\r\n\r\n").encode())
+            time.sleep(0.1)
+            sock.close()  # gone before a worker took the read
+            first.join()
+            # Dropped when a worker took it: 503 (the client is not there to read it), long
+            # before the read's 3 s deadline and with the queue far from full, so for no
+            # other reason; had it been done, it would be a 200 after another slow read.
+            record = self.server.access_record(request_id, timeout=10)
+            self.assertEqual(record["status"], 503, record)
+            self.assertLess(record["duration_ms"], 2500, record)
+        finally:
+            self.server.request("DELETE", "/api/v1/admin/faults/database", token=admin)
 
 
 if __name__ == "__main__":
