@@ -73,17 +73,14 @@ Result<OrderListQuery> ReadOrderListQuery(const Request& request) {
     return out;
 }
 
-// The user with exactly this email, if any: the users service searches by substring, so the
-// exact match is picked from its answer (an email is unique, and the page holds them all but
-// for a pathological number of longer emails containing it).
+// The id of the account with exactly this email, if any (emails are unique).
 Result<std::optional<std::string>> UserIdByEmail(users::UsersService& users, const core::RequestContext& ctx,
                                                  const std::string& email) {
     users::UserFilter filter;
-    filter.email_contains = email;
-    EMPORIUM_ASSIGN_OR_RETURN(auto page, users.ListUsers(ctx, filter, 100, ""));
-    for (const auto& user : page.items)
-        if (user.email == email) return std::optional<std::string>(user.id);
-    return std::optional<std::string>();
+    filter.email = email;
+    EMPORIUM_ASSIGN_OR_RETURN(auto page, users.ListUsers(ctx, filter, 1, ""));
+    if (page.items.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(page.items.front().id);
 }
 
 Response ListOrders(const ConsoleServices& s, Request& request) {

@@ -55,6 +55,7 @@ inline constexpr int kMaxAddressesPerUser = 20;
 // What an operator's list of accounts is narrowed to; an absent field does not narrow.
 struct UserFilter {
     std::string email_contains;  // lower-case; empty: any
+    std::string email;           // exactly this (lower-case) email; empty: any
     std::optional<core::Role> role;
 };
 

@@ -200,6 +200,7 @@ Result<UserPage> UsersServiceImpl::ListUsers(const core::RequestContext& ctx, co
     EMPORIUM_ASSIGN_OR_RETURN(auto after, core::DecodeTimeIdCursor("users", cursor));
     UserFilter normalized = filter;
     normalized.email_contains = core::ToLowerAscii(core::Trim(filter.email_contains));  // emails are stored so
+    normalized.email = core::ToLowerAscii(core::Trim(filter.email));
     EMPORIUM_ASSIGN_OR_RETURN(auto users, repository_.ListUsers(ctx, normalized, after, limit + 1));
     UserPage page;
     if (static_cast<int>(users.size()) > limit) {

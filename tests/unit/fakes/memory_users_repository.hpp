@@ -78,7 +78,7 @@ class MemoryUsersRepository final : public UsersRepository {
         for (const auto& [id, record] : users_) {
             const User& u = record.user;
             if ((!filter.email_contains.empty() && u.email.find(filter.email_contains) == std::string::npos) ||
-                (filter.role && u.role != *filter.role) ||
+                (!filter.email.empty() && u.email != filter.email) || (filter.role && u.role != *filter.role) ||
                 (after && (u.created_at > after->time || (u.created_at == after->time && u.id >= after->id))))
                 continue;
             users.push_back(u);

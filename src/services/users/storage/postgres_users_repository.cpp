@@ -29,7 +29,8 @@ constexpr std::string_view kInsertRoleChange =
 // The hash column is answered empty: an operator's list never carries one out of the database.
 constexpr std::string_view kSelectUsers =
     "SELECT id, email, name, role, created_at, '' FROM users WHERE ($1 = '' OR strpos(email, $1) > 0) "
-    "AND ($2 = '' OR role = $2) AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5";
+    "AND ($2 = '' OR role = $2) AND ($6 = '' OR email = $6) AND (created_at, id) < ($3, $4) "
+    "ORDER BY created_at DESC, id DESC LIMIT $5";
 // Serializes the writers of one user's address book. NO KEY UPDATE (what an UPDATE of the
 // row takes) rather than UPDATE: inserting a session checks its foreign key with a key-share
 // lock on the same row, and a login has no reason to wait for an address book.
@@ -147,7 +148,7 @@ Result<std::vector<User>> PostgresUsersRepository::ListUsers(const core::Request
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     return db_.Read<std::vector<User>>(ctx, [&](Connection& c) -> Result<std::vector<User>> {
         Params params(filter.email_contains, filter.role ? RoleName(*filter.role) : "", after ? after->time : INT64_MAX,
-                      after ? after->id : std::string("~"), limit);
+                      after ? after->id : std::string("~"), limit, filter.email);
         EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectUsers, std::move(params)));
         std::vector<User> users;
         users.reserve(static_cast<std::size_t>(rows.size()));

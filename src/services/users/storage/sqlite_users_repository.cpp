@@ -29,7 +29,7 @@ constexpr std::string_view kInsertRoleChange =
 // The hash column is answered empty: an operator's list never carries one out of the database.
 constexpr std::string_view kSelectUsers =
     "SELECT id, email, name, role, created_at, '' FROM users WHERE (?1 = '' OR instr(email, ?1) > 0) "
-    "AND (?2 = '' OR role = ?2) AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) "
+    "AND (?2 = '' OR role = ?2) AND (?6 = '' OR email = ?6) AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) "
     "ORDER BY created_at DESC, id DESC LIMIT ?5";
 constexpr std::string_view kInsertSession =
     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)";
@@ -145,6 +145,7 @@ Result<std::vector<User>> SqliteUsersRepository::ListUsers(const core::RequestCo
         EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectUsers));
         stmt.Bind(1, filter.email_contains).Bind(2, filter.role ? RoleName(*filter.role) : "");
         stmt.Bind(3, after ? after->time : INT64_MAX).Bind(4, after ? after->id : std::string("~")).Bind(5, limit);
+        stmt.Bind(6, filter.email);
         std::vector<User> users;
         while (true) {
             EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());

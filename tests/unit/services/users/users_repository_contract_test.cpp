@@ -161,9 +161,11 @@ TEST_P(UsersRepositoryContract, ListUsersIsNewestFirstFilteredAndPagedWithoutPas
     };
     EXPECT_EQ(ids({}), (std::vector<std::string>{"usr_c", "usr_b", "usr_a"}));
     EXPECT_EQ(ids({}, core::TimeIdCursor{1000, "usr_b"}), std::vector<std::string>{"usr_a"});
-    EXPECT_EQ(ids({"example.com", std::nullopt}), (std::vector<std::string>{"usr_c", "usr_a"}));
-    EXPECT_EQ(ids({"", core::Role::kAdmin}), std::vector<std::string>{"usr_b"});
-    EXPECT_EQ(ids({"zzz", std::nullopt}), std::vector<std::string>{});
+    EXPECT_EQ(ids({"example.com", "", std::nullopt}), (std::vector<std::string>{"usr_c", "usr_a"}));
+    EXPECT_EQ(ids({"", "", core::Role::kAdmin}), std::vector<std::string>{"usr_b"});
+    EXPECT_EQ(ids({"zzz", "", std::nullopt}), std::vector<std::string>{});
+    EXPECT_EQ(ids({"", "ada@example.com", std::nullopt}), std::vector<std::string>{"usr_a"});
+    EXPECT_EQ(ids({"", "da@example.com", std::nullopt}), std::vector<std::string>{});  // exact, not contained
     auto limited = repo_->ListUsers(ctx_, {}, std::nullopt, 1);
     ASSERT_TRUE(limited.ok());
     ASSERT_EQ(limited->size(), 1u);
