@@ -144,6 +144,45 @@ TEST_P(UsersRepositoryContract, UpdatesChangeNameOrRoleAndPasswordOfThatUserOnly
     EXPECT_EQ(bob->password_hash, "hash-usr_2");
 }
 
+TEST_P(UsersRepositoryContract, ListUsersIsNewestFirstFilteredAndPagedWithoutPasswordHashes) {
+    UserRecord older = NewUser("usr_a", "ada@example.com");
+    UserRecord tie = NewUser("usr_b", "bob@shop.example", core::Role::kAdmin);
+    UserRecord newer = NewUser("usr_c", "cy@example.com");
+    tie.user.created_at = older.user.created_at;  // same second: the id breaks the tie
+    newer.user.created_at = older.user.created_at + 5;
+    for (const auto& user : {older, tie, newer}) Insert(user);
+    auto ids = [&](const UserFilter& filter, std::optional<core::TimeIdCursor> after = std::nullopt) {
+        auto users = repo_->ListUsers(ctx_, filter, after, 50);
+        EXPECT_TRUE(users.ok()) << users.error().message;
+        std::vector<std::string> out;
+        if (users.ok())
+            for (const auto& user : *users) out.push_back(user.id);
+        return out;
+    };
+    EXPECT_EQ(ids({}), (std::vector<std::string>{"usr_c", "usr_b", "usr_a"}));
+    EXPECT_EQ(ids({}, core::TimeIdCursor{1000, "usr_b"}), std::vector<std::string>{"usr_a"});
+    EXPECT_EQ(ids({"example.com", "", std::nullopt}), (std::vector<std::string>{"usr_c", "usr_a"}));
+    EXPECT_EQ(ids({"", "", core::Role::kAdmin}), std::vector<std::string>{"usr_b"});
+    EXPECT_EQ(ids({"zzz", "", std::nullopt}), std::vector<std::string>{});
+    EXPECT_EQ(ids({"", "ada@example.com", std::nullopt}), std::vector<std::string>{"usr_a"});
+    EXPECT_EQ(ids({"", "da@example.com", std::nullopt}), std::vector<std::string>{});  // exact, not contained
+    auto limited = repo_->ListUsers(ctx_, {}, std::nullopt, 1);
+    ASSERT_TRUE(limited.ok());
+    ASSERT_EQ(limited->size(), 1u);
+    EXPECT_EQ(limited->front().email, "cy@example.com");
+}
+
+TEST_P(UsersRepositoryContract, UpdateRoleChangesOnlyTheRoleOfThatUser) {
+    Insert(NewUser("usr_1", "ada@example.com"));
+    ASSERT_TRUE(repo_->UpdateRole(ctx_, "usr_1", core::Role::kAdmin, "usr_operator", 2000).ok());
+    auto ada = repo_->FindUserById(ctx_, "usr_1");
+    ASSERT_TRUE(ada.ok());
+    EXPECT_EQ(ada->user.role, core::Role::kAdmin);
+    EXPECT_EQ(ada->password_hash, "hash-usr_1");
+    EXPECT_EQ(CodeOf(repo_->UpdateRole(ctx_, "usr_none", core::Role::kAdmin, "usr_operator", 2000)),
+              core::ErrorCode::kNotFound);
+}
+
 TEST_P(UsersRepositoryContract, ASessionCarriesItsUsersRoleAndIsRevokedOnce) {
     Insert(NewUser("usr_1", "ada@example.com"));
     ASSERT_TRUE(repo_->InsertSession(ctx_, Session("tok_1", "usr_1", 200)).ok());
