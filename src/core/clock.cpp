@@ -24,7 +24,11 @@ std::optional<int64_t> ParseRfc3339(std::string_view text) {
         return std::nullopt;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    return static_cast<int64_t>(timegm(&tm));
+    auto seconds = static_cast<int64_t>(timegm(&tm));
+    // timegm rolls fields over (month 13 is next January; "+1" and " 1" scan as 1): only a
+    // text that is the canonical form of the time it names is that time.
+    if (FormatRfc3339(seconds) != text) return std::nullopt;
+    return seconds;
 }
 
 }  // namespace emporium::core

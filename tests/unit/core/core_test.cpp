@@ -90,6 +90,11 @@ TEST(Clock, Rfc3339RoundTrips) {
     EXPECT_EQ(FormatRfc3339(1795780800), "2026-11-27T12:00:00Z");
     EXPECT_EQ(ParseRfc3339("2026-11-27T12:00:00Z"), 1795780800);
     EXPECT_FALSE(ParseRfc3339("2026-11-27 12:00:00").has_value());
+    // Out of range fields are refused, not rolled over.
+    for (const char* text : {"2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-27T24:00:00Z",
+                             "2026-11-27T12:60:00Z", "2026-11-+7T12:00:00Z"})
+        EXPECT_FALSE(ParseRfc3339(text).has_value()) << text;
+    EXPECT_EQ(ParseRfc3339("2024-02-29T23:59:59Z"), 1709251199);
 }
 
 TEST(Text, EtagIsQuotedAndStable) {
