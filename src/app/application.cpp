@@ -541,11 +541,14 @@ void RegisterRoutes(Application& app) {
     app.static_files = std::make_unique<gateway::StaticFiles>(core::EmbeddedFiles());
     gateway::RegisterStaticRoutes(app.router, *app.static_files);
 
-    users::RegisterUsersRoutes(app.router, *app.users, [&app](const Request& request, const users::Session& session) {
-        // A guest who logs in keeps what was in the guest cart.
-        if (auto token = request.Header("x-cart-token"); !token.empty())
-            (void)app.cart->MergeGuestCart(request.context, token, session.user.id);
-    });
+    users::RegisterUsersRoutes(
+        app.router, *app.users,
+        [&app](const Request& request, const users::Session& session) {
+            // A guest who logs in keeps what was in the guest cart.
+            if (auto token = request.Header("x-cart-token"); !token.empty())
+                (void)app.cart->MergeGuestCart(request.context, token, session.user.id);
+        },
+        http::CookieOptions{.secure = app.settings.security.session_cookie_secure});
 
     catalog::CatalogHttpSettings catalog_settings;
     catalog_settings.cache_max_age_seconds = app.settings.catalog.cache_max_age_seconds;

@@ -91,6 +91,7 @@ http::ServerOptions ServerOptionsFrom(const config::Settings& s) {
     options.access_log = s.server.access_log;
     options.blocking_threads = s.storage.blocking_threads;
     options.blocking_queue_limit = s.storage.blocking_queue_limit;
+    options.session_cookies.secure = s.security.session_cookie_secure;
     return options;
 }
 

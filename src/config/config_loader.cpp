@@ -162,24 +162,24 @@ const std::vector<KeySpec>& Keys() {
             MakeIntKey<int>(
                 "server", "shutdown_grace_ms", "After SIGTERM/SIGINT, in-flight requests get this long to finish.",
                 [](Settings & s) -> auto& { return s.server.shutdown_grace_ms; }),
-                MakeIntKey<int>(
-                    "server", "header_timeout_ms",
-                    "Time allowed for a request's header once its first byte arrived (waiting for that byte is the idle "
-                    "timeout); past it the connection is closed.",
-                    [](Settings & s) -> auto& { return s.server.header_timeout_ms; }),
-                MakeIntKey<int64_t>(
-                    "server", "max_connections",
-                    "Open client connections at most; a connection past it is closed as soon as it is accepted.",
-                    [](Settings & s) -> auto& { return s.server.max_connections; }),
-                MakeIntKey<int64_t>(
-                    "server", "max_connections_per_address",
-                    "Open connections at most from one client address; one past it is closed as soon as it is accepted.",
-                    [](Settings & s) -> auto& { return s.server.max_connections_per_address; }),
-                MakeStringKey(
-                    "server", "operator_networks",
-                    "Client networks (comma-separated CIDRs or addresses) that may read /metrics and /health/ready; "
-                    "others get 404. /health/live is open to all.",
-                    [](Settings & s) -> auto& { return s.server.operator_networks; }),
+            MakeIntKey<int>(
+                "server", "header_timeout_ms",
+                "Time allowed for a request's header once its first byte arrived (waiting for that byte is the idle "
+                "timeout); past it the connection is closed.",
+                [](Settings & s) -> auto& { return s.server.header_timeout_ms; }),
+            MakeIntKey<int64_t>(
+                "server", "max_connections",
+                "Open client connections at most; a connection past it is closed as soon as it is accepted.",
+                [](Settings & s) -> auto& { return s.server.max_connections; }),
+            MakeIntKey<int64_t>(
+                "server", "max_connections_per_address",
+                "Open connections at most from one client address; one past it is closed as soon as it is accepted.",
+                [](Settings & s) -> auto& { return s.server.max_connections_per_address; }),
+            MakeStringKey(
+                "server", "operator_networks",
+                "Client networks (comma-separated CIDRs or addresses) that may read /metrics and /health/ready; "
+                "others get 404. /health/live is open to all.",
+                [](Settings & s) -> auto& { return s.server.operator_networks; }),
             MakeBoolKey(
                 "server", "access_log", "Write one JSON line per request to stdout.",
                 [](Settings & s) -> auto& { return s.server.access_log; }),
@@ -246,6 +246,10 @@ const std::vector<KeySpec>& Keys() {
                 "security", "login_failures_per_address",
                 "Failed logins from one client address before it is locked out for a while; the lock-out grows.",
                 [](Settings & s) -> auto& { return s.security.login_failures_per_address; }),
+            MakeBoolKey(
+                "security", "session_cookie_secure",
+                "Mark the storefront's session cookies Secure (the shop is served over HTTPS).",
+                [](Settings & s) -> auto& { return s.security.session_cookie_secure; }),
             MakeIntKey<int>(
                 "catalog", "cache_max_age_seconds", "Cache-Control max-age on public catalog and search reads.",
                 [](Settings & s) -> auto& { return s.catalog.cache_max_age_seconds; }),
@@ -332,11 +336,11 @@ const std::vector<KeySpec>& Keys() {
                 "Logical order shards (every order id names its shard; embedded, all in the one database file); "
                 "fixed once orders exist.",
                 [](Settings & s) -> auto& { return s.orders.shards; }),
-                MakeIntKey<int>(
-                    "orders", "max_unpaid_orders_per_user",
-                    "Unpaid orders (holding stock) one account may have at once; placing one more is refused with 409 "
-                    "until one is paid, cancelled or expires.",
-                    [](Settings & s) -> auto& { return s.orders.max_unpaid_orders_per_user; }),
+            MakeIntKey<int>(
+                "orders", "max_unpaid_orders_per_user",
+                "Unpaid orders (holding stock) one account may have at once; placing one more is refused with 409 "
+                "until one is paid, cancelled or expires.",
+                [](Settings & s) -> auto& { return s.orders.max_unpaid_orders_per_user; }),
             MakeStringKey(
                 "payments", "provider_url",
                 "Base URL of the card payment provider (paygw protocol); empty turns payments off (503).",

@@ -22,7 +22,7 @@ struct ServerSettings {
     int request_timeout_ms = 10'000;  // deadline given to services for one request
     int shutdown_grace_ms = 10'000;   // in-flight requests get this long after SIGTERM
     bool access_log = true;
-    int64_t max_connections = 10'000;           // open client connections; more are closed at once
+    int64_t max_connections = 10'000;            // open client connections; more are closed at once
     int64_t max_connections_per_address = 1024;  // ... from one client address (a load test's 1000 buyers fit)
     // Client networks that may read /metrics and /health/ready (others get 404).
     std::string operator_networks = "127.0.0.0/8,::1/128";
@@ -83,6 +83,8 @@ struct SecuritySettings {
     // client address is refused for a while; the lock-out grows with the count (docs/API.md).
     int login_failures_per_account = 5;
     int login_failures_per_address = 30;
+    // The pages' session cookies carry `Secure` (set it when the shop is served over HTTPS).
+    bool session_cookie_secure = false;
 };
 
 struct CatalogSettings {

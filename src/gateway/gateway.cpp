@@ -6,6 +6,7 @@
 #include "core/json_writer.hpp"
 #include "core/text.hpp"
 #include "http/problem.hpp"
+#include "http/session_cookie.hpp"
 #include "observability/log.hpp"
 
 namespace emporium::gateway {
@@ -59,7 +60,8 @@ std::optional<http::Response> Gateway::OnArrival(const http::Route& route, http:
         return std::nullopt;
     // A signed-in caller's bucket is the user's, known only after authentication; a public
     // route ignores any token, so its bucket is the address's.
-    bool by_user = route.access != http::Access::kPublic && !request.Header("authorization").empty();
+    bool by_user = route.access != http::Access::kPublic && (!request.Header("authorization").empty() ||
+                                                             !http::CookieValue(request, http::kSessionCookie).empty());
     if (by_user || !settings_.local_store) {
         request.rate_check_pending = true;
         return std::nullopt;
@@ -73,6 +75,19 @@ std::optional<http::Response> Gateway::OnAuthenticated(const http::Route& route,
     const auto& principal = request.context.principal;
     return TakeToken(ClassOf(route), request,
                      principal ? "user:" + principal->user_id : "ip:" + request.context.client_address);
+}
+
+// A signed-in route whose token fails was owed a user's bucket; it takes the address's
+// instead (the bucket of its class that anonymous calls share), so a script trying tokens
+// is limited like any anonymous caller and gets 429 once the bucket is empty. The refusal
+// is charged after the token's look-up: tokens are unguessable, so what this bounds is
+// the rate of calls, not the odds of a guess.
+http::Response Gateway::OnAuthenticationFailed(const http::Route& route, http::Request& request,
+                                               http::Response refusal) {
+    if (!request.rate_check_pending) return refusal;
+    request.rate_check_pending = false;
+    auto limited = TakeToken(ClassOf(route), request, "ip:" + request.context.client_address);
+    return limited ? std::move(*limited) : std::move(refusal);
 }
 
 std::optional<http::Response> Gateway::TakeToken(RouteClass route_class, http::Request& request, std::string key) {
@@ -160,7 +175,9 @@ void Gateway::WriteState(core::JsonWriter& json) const {
         .Field("limit", stats.limit)
         .Field("in_flight", stats.in_flight)
         .Key("min_queue_delay_ms")
-        .Raw(resilience::JsonNumber(stats.last_min_queue_delay_ms));
+        .Raw(resilience::JsonNumber(stats.last_min_queue_delay_ms))
+        .Key("slowdown")
+        .Raw(resilience::JsonNumber(stats.last_slowdown));
     json.EndObject();
     json.Key("classes").BeginArray();
     for (RouteClass route_class : kRouteClasses) {

@@ -50,6 +50,8 @@ class Gateway final : public http::RequestPolicy {
     std::optional<http::Response> OnArrival(const http::Route& route, http::Request& request) override;
     bool NeedsBlockingCheck(const http::Request& request) const override { return request.rate_check_pending; }
     std::optional<http::Response> OnAuthenticated(const http::Route& route, http::Request& request) override;
+    http::Response OnAuthenticationFailed(const http::Route& route, http::Request& request,
+                                          http::Response refusal) override;
     bool Admit(const http::Route& route, http::Request& request) override;
     http::Response Shed(const http::Route& route, const http::Request& request) override;
     void Finish(const http::Route& route, const http::Request& request, std::chrono::nanoseconds queue_delay,

@@ -113,6 +113,10 @@ void Response::SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
 }
 
+void Response::AddHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+}
+
 std::string_view Response::Header(std::string_view name) const {
     for (const auto& [key, value] : headers)
         if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) return value;

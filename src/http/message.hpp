@@ -54,6 +54,8 @@ struct Response {
     bool capacity_refusal = false;
 
     void SetHeader(std::string name, std::string value);
+    // Adds a field that may repeat (Set-Cookie), keeping any of the same name.
+    void AddHeader(std::string name, std::string value);
     std::string_view Header(std::string_view name) const;
 
     static Response Json(int status, std::string body);

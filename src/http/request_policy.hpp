@@ -26,6 +26,10 @@ class RequestPolicy {
     // On the blocking pool, after authentication (request.context.principal is set when
     // the caller signed in). May block briefly (a counter store round trip).
     virtual std::optional<Response> OnAuthenticated(const Route& route, Request& request) = 0;
+    // On the blocking pool, when a request that sent credentials failed authentication
+    // (`refusal` is its 401): the answer to send, which may be a 429 instead, so that
+    // guessing tokens is limited like any other anonymous calling.
+    virtual Response OnAuthenticationFailed(const Route& route, Request& request, Response refusal) = 0;
     // On the event loop, before blocking-pool work is queued: false sheds the request.
     virtual bool Admit(const Route& route, Request& request) = 0;
     // The answer to a request refused by Admit.

@@ -173,20 +173,8 @@ struct Server::Impl {
                 response.capacity_refusal = !client_gone;
                 return response;
             }
-            bool optional = route.access == Access::kOptionalUser;
-            if (route.access != Access::kPublic && !(optional && request.Header("authorization").empty())) {
-                std::string_view authorization = request.Header("authorization");
-                constexpr std::string_view kBearer = "Bearer ";
-                if (authorization.size() <= kBearer.size() ||
-                    !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
-                                [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-                    return Problem(core::ErrorCode::kUnauthenticated, "A bearer token is required.", request.path);
-                auto principal = authenticator(request.context, authorization.substr(kBearer.size()));
-                if (!principal.ok()) return ProblemResponse(principal.error(), request.path);
-                if (route.access == Access::kAdmin && principal->role != core::Role::kAdmin)
-                    return Problem(core::ErrorCode::kPermissionDenied, "This operation needs the admin role.",
-                                   request.path);
-                request.context.principal = std::move(principal).value();
+            if (route.access != Access::kPublic) {
+                if (auto refused = Authenticate(route, request)) return std::move(*refused);
             }
             if (policy) {
                 if (auto refused = policy->OnAuthenticated(route, request)) return std::move(*refused);
@@ -197,6 +185,51 @@ struct Server::Impl {
             response.internal_error = std::string("handler threw: ") + e.what();
             return response;
         }
+    }
+
+    // Sets the caller's principal from a bearer token, else from the session cookie of our
+    // pages (then a request that changes state must carry the CSRF proof); a route open to
+    // guests goes on without either. Returns the refusal when the caller may not go on.
+    std::optional<Response> Authenticate(const Route& route, Request& request) {
+        std::string_view authorization = request.Header("authorization");
+        std::string_view cookie = authorization.empty() ? CookieValue(request, kSessionCookie) : std::string_view();
+        if (authorization.empty() && cookie.empty()) {
+            if (route.access == Access::kOptionalUser) return std::nullopt;
+            return Problem(core::ErrorCode::kUnauthenticated, "A bearer token is required.", request.path);
+        }
+        std::string_view token = cookie;
+        if (cookie.empty()) {
+            constexpr std::string_view kBearer = "Bearer ";
+            if (authorization.size() <= kBearer.size() ||
+                !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
+                            [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+                return RefuseAuthentication(
+                    route, request,
+                    Problem(core::ErrorCode::kUnauthenticated, "A bearer token is required.", request.path));
+            token = authorization.substr(kBearer.size());
+        } else if (NeedsCsrfProof(request.method) && !HasCsrfProof(request)) {
+            return Problem(core::ErrorCode::kPermissionDenied,
+                           "A request signed in by the session cookie must repeat the emporium_csrf cookie in "
+                           "the X-CSRF-Token header.",
+                           request.path);
+        }
+        auto principal = authenticator(request.context, token);
+        if (!principal.ok()) {
+            Response refusal = RefuseAuthentication(route, request, ProblemResponse(principal.error(), request.path));
+            // A cookie that no longer signs in (expired, revoked) is dropped, so the page is a guest's again.
+            if (!cookie.empty() && refusal.status == 401) ClearSessionCookies(refusal, options.session_cookies);
+            return refusal;
+        }
+        if (route.access == Access::kAdmin && principal->role != core::Role::kAdmin)
+            return Problem(core::ErrorCode::kPermissionDenied, "This operation needs the admin role.", request.path);
+        request.context.principal = std::move(principal).value();
+        return std::nullopt;
+    }
+
+    Response RefuseAuthentication(const Route& route, Request& request, Response refusal) {
+        // Only a refused credential is counted: a store or database failure is not the caller's.
+        if (!policy || refusal.status != 401) return refusal;
+        return policy->OnAuthenticationFailed(route, request, std::move(refusal));
     }
 
     template <typename Work>
@@ -319,7 +352,7 @@ struct Server::Impl {
         bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
         bool has_body = response.status != 204 && response.status != 304;
         if (!response.content_type.empty() && has_body) out.set(bhttp::field::content_type, response.content_type);
-        for (auto& [name, value] : response.headers) out.set(name, value);
+        for (auto& [name, value] : response.headers) out.insert(name, value);
         if (!request_id.empty()) out.set("X-Request-Id", request_id);
         out.keep_alive(keep_alive);
         if (head && has_body) {

@@ -10,6 +10,7 @@
 #include "core/result.hpp"
 #include "http/request_policy.hpp"
 #include "http/router.hpp"
+#include "http/session_cookie.hpp"
 #include "observability/metrics.hpp"
 #include "runtime/blocking_pool.hpp"
 
@@ -32,6 +33,7 @@ struct ServerOptions {
     bool access_log = true;
     int blocking_threads = 64;
     int blocking_queue_limit = 1024;
+    CookieOptions session_cookies;  // pages' sessions (http/session_cookie.hpp)
 };
 
 // Checks a bearer token; runs on the blocking pool.

@@ -23,6 +23,16 @@ struct LoadShedderSettings {
     // the limit settles near twice the workers, not at them.)
     std::chrono::microseconds target_queue_delay{5'000};
     double decrease_factor = 0.9;
+    // The second signal, for work that contends for cores rather than waiting for a worker:
+    // with more pool threads than cores, overload shows as work getting slower, not as a
+    // queue. A window whose service times, class by class, average more than `max_slowdown`
+    // times their baseline (each class's fastest window, forgotten by `baseline_drift` a
+    // window, so a lasting change of the work is learnt within minutes) while at least
+    // `contention_in_flight` requests were in service cuts the limit too. Few in service:
+    // slower work is the work's own doing (a cold cache, a slow disk), not too much of it.
+    double max_slowdown = 4.0;
+    int contention_in_flight = 16;
+    double baseline_drift = 1.002;
     std::chrono::milliseconds window{100};
     int min_window_samples = 8;  // a window closes with fewer only after 10 × `window`
     // Share of the limit each priority (0 = most important) may fill. A request of
@@ -40,8 +50,11 @@ struct LoadShedderSettings {
 // just kept busy: beyond it, admitting more only adds waiting, so that work is refused at
 // once (503 + Retry-After) rather than accepted to time out. Queueing delay rather than
 // total latency, because requests differ in cost — a product list costs ten cart
-// additions — and only the wait says whether there are too many. Thread-safe; Admit is
-// one atomic step, Finish takes a mutex briefly.
+// additions — and only the wait says whether there are too many; but a pool with more
+// threads than cores has no queue while the cores are overrun, so service times compared
+// class by class with their own baselines (a gradient, as Netflix's Gradient2 compares
+// latency with its long-term value) are the second signal. Thread-safe; Admit is one
+// atomic step, Finish takes a mutex briefly.
 class LoadShedder {
   public:
     explicit LoadShedder(LoadShedderSettings settings);
@@ -58,6 +71,7 @@ class LoadShedder {
         int limit = 0;
         int in_flight = 0;
         double last_min_queue_delay_ms = 0;    // of the last window that closed
+        double last_slowdown = 0;              // its service times against their baselines (0: too few in service)
         std::vector<uint64_t> admitted, shed;  // per priority
     };
     Stats stats() const;
@@ -77,6 +91,14 @@ class LoadShedder {
     std::chrono::nanoseconds window_service_sum_{0};
     bool window_overloaded_ = false;
     std::chrono::nanoseconds last_min_delay_{0};
+    int window_peak_in_flight_ = 0;
+    struct ClassWindow {
+        std::chrono::nanoseconds service_sum{0};
+        int samples = 0;
+        double baseline_ns = 0;  // 0: not measured yet
+    };
+    std::vector<ClassWindow> classes_;
+    double last_slowdown_ = 0;
 };
 
 }  // namespace emporium::resilience

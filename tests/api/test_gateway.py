@@ -77,6 +77,19 @@ class RateLimitTest(ServerTestCase):
         self.assertEqual(statuses[:4], [200] * 4, statuses)
         self.assertEqual(statuses[4:], [429, 429], statuses)
 
+    def test_invalid_tokens_are_limited_by_address(self):
+        # Tokens that fail authentication draw on the address's bucket: a script trying
+        # tokens gets 429 after the burst instead of an endless stream of 401s.
+        address = fresh_address()
+        statuses = [self.server.request("GET", CART, token="not-a-token-%d" % i,
+                                        headers={"X-Forwarded-For": address})[0] for i in range(6)]
+        self.assertEqual(statuses[:4], [401] * 4, statuses)
+        self.assertEqual(statuses[4:], [429, 429], statuses)
+        # Another address is not affected, and a valid token still gets its own bucket.
+        _, token = self.server.new_customer()
+        self.assertEqual(self.server.request("GET", CART, token=token,
+                                             headers={"X-Forwarded-For": address})[0], 200)
+
     def test_health_and_metrics_are_never_limited(self):
         address = fresh_address()
         for _ in range(20):

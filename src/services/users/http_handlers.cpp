@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "core/json_writer.hpp"
+#include "core/random.hpp"
 #include "http/json_input.hpp"
 #include "http/problem.hpp"
 #include "http/render.hpp"
@@ -85,12 +86,14 @@ Response Signup(UsersService& service, Request& request) {
     return response;
 }
 
-Response Login(UsersService& service, Request& request, const LoginObserver& on_login) {
+Response Login(UsersService& service, Request& request, const LoginObserver& on_login,
+               const http::CookieOptions& cookies) {
     auto body = http::ParseJsonObject(request.body);
     if (!body.ok()) return http::ProblemResponse(body.error(), request.path);
     http::ObjectReader reader(*body);
     auto email = reader.String("email");
     auto password = reader.String("password");
+    bool session_cookie = reader.Bool("session_cookie").value_or(false);
     if (auto shape = reader.Finish(); !shape.ok()) return http::ProblemResponse(shape.error(), request.path);
     std::vector<core::FieldError> missing;
     if (!email) missing.push_back({"email", "is required"});
@@ -98,7 +101,7 @@ Response Login(UsersService& service, Request& request, const LoginObserver& on_
     if (!missing.empty()) return http::ProblemResponse(core::Error::Invalid(std::move(missing)), request.path);
     auto session = service.Login(request.context, *email, *password);
     if (session.ok() && on_login) on_login(request, *session);
-    return Render(
+    Response response = Render(
         session, request, 201,
         [](core::JsonWriter& json, const Session& session) {
             json.BeginObject()
@@ -110,6 +113,13 @@ Response Login(UsersService& service, Request& request, const LoginObserver& on_
             json.EndObject();
         },
         "no-store");
+    // Only pages ask for cookies: an API client with a cookie jar would otherwise find its
+    // later requests signed in without the token it meant to leave out.
+    if (session.ok() && session_cookie) {
+        auto lifetime = std::chrono::seconds(std::max<int64_t>(0, session->expires_at - core::UnixMillisNow() / 1000));
+        http::SetSessionCookies(response, session->token, core::RandomToken(32), lifetime, cookies);
+    }
+    return response;
 }
 
 Response UpdateMe(UsersService& service, Request& request) {
@@ -157,13 +167,17 @@ Response NoContentOr(const core::Result<void>& result, const Request& request) {
 
 }  // namespace
 
-void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login) {
+void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login,
+                         http::CookieOptions cookies) {
     UsersService* s = &service;
     router.Add(Method::kPost, "/api/v1/users", Access::kPublic, [s](Request& r) { return Signup(*s, r); });
     router.Add(Method::kPost, "/api/v1/sessions", Access::kPublic,
-               [s, on_login](Request& r) { return Login(*s, r, on_login); });
-    router.Add(Method::kDelete, "/api/v1/sessions/current", Access::kUser,
-               [s](Request& r) { return NoContentOr(s->Logout(r.context), r); });
+               [s, on_login, cookies](Request& r) { return Login(*s, r, on_login, cookies); });
+    router.Add(Method::kDelete, "/api/v1/sessions/current", Access::kUser, [s, cookies](Request& r) {
+        Response response = NoContentOr(s->Logout(r.context), r);
+        if (response.status == 204) http::ClearSessionCookies(response, cookies);
+        return response;
+    });
     router.Add(Method::kGet, "/api/v1/users/me", Access::kUser,
                [s](Request& r) { return Render(s->GetMe(r.context), r, 200, WriteUser); });
     router.Add(Method::kPatch, "/api/v1/users/me", Access::kUser, [s](Request& r) { return UpdateMe(*s, r); });

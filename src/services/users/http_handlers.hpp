@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "http/router.hpp"
+#include "http/session_cookie.hpp"
 #include "services/users/users_service.hpp"
 
 namespace emporium::users {
@@ -12,7 +13,9 @@ namespace emporium::users {
 using LoginObserver = std::function<void(const http::Request&, const Session&)>;
 
 // Registers /api/v1/users, /api/v1/sessions and the address book on `router`.
-// Handlers only translate JSON <-> DTOs; rules live in the service.
-void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login = {});
+// Handlers only translate JSON <-> DTOs; rules live in the service. A login also sets the
+// pages' session cookies (http/session_cookie.hpp) and a logout expires them.
+void RegisterUsersRoutes(http::Router& router, UsersService& service, LoginObserver on_login = {},
+                         http::CookieOptions cookies = {});
 
 }  // namespace emporium::users

@@ -103,6 +103,63 @@ TEST(LoadShedder, AWaitShorterThanTheWorkItselfIsNoOverload) {
     EXPECT_LT(shedder.stats().limit, grown);
 }
 
+// `concurrency` requests of priority 0 at once, each serving `service` without waiting.
+void DriveService(LoadShedder& shedder, int rounds, int concurrency, microseconds service) {
+    for (int round = 0; round < rounds; ++round) {
+        int admitted = 0;
+        for (int i = 0; i < concurrency; ++i) admitted += shedder.Admit(0) ? 1 : 0;
+        std::this_thread::sleep_for(milliseconds(2));
+        for (int i = 0; i < admitted; ++i) shedder.Finish(0, microseconds(10), service);
+    }
+}
+
+TEST(LoadShedder, WorkSlowingDownWithManyInServiceCutsTheLimit) {
+    LoadShedderSettings settings = Small();
+    settings.max_limit = 1000;
+    settings.initial_limit = 1000;
+    settings.shares = {1.0};
+    LoadShedder shedder(settings);
+    DriveService(shedder, 3, 50, microseconds(200));  // the baseline: 0.2 ms
+    int before = shedder.stats().limit;
+    // Fifty in service, each ten times slower, and no queue: the cores are overrun.
+    DriveService(shedder, 5, 50, microseconds(2'000));
+    EXPECT_LT(shedder.stats().limit, before);
+    EXPECT_NEAR(shedder.stats().last_slowdown, 10.0, 0.5);
+}
+
+TEST(LoadShedder, SlowWorkWithFewInServiceIsNoOverload) {
+    LoadShedderSettings settings = Small();
+    settings.shares = {1.0};
+    LoadShedder shedder(settings);
+    DriveService(shedder, 3, 4, microseconds(200));
+    int before = shedder.stats().limit;
+    DriveService(shedder, 5, 4, microseconds(2'000));  // a slow disk, say: four in service
+    EXPECT_GE(shedder.stats().limit, before);
+    EXPECT_EQ(shedder.stats().last_slowdown, 0);
+}
+
+TEST(LoadShedder, AMixMovingToCostlierWorkIsNoSlowdown) {
+    LoadShedderSettings settings = Small();
+    settings.max_limit = 1000;
+    settings.initial_limit = 1000;
+    settings.shares = {1.0, 1.0};
+    LoadShedder shedder(settings);
+    auto drive = [&](int cheap, int costly) {
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 0; i < cheap; ++i) ASSERT_TRUE(shedder.Admit(0));
+            for (int i = 0; i < costly; ++i) ASSERT_TRUE(shedder.Admit(1));
+            std::this_thread::sleep_for(milliseconds(2));
+            for (int i = 0; i < cheap; ++i) shedder.Finish(0, microseconds(10), microseconds(100));
+            for (int i = 0; i < costly; ++i) shedder.Finish(1, microseconds(10), microseconds(5'000));
+        }
+    };
+    drive(45, 5);
+    int before = shedder.stats().limit;
+    drive(5, 45);  // the mean service time grew ten-fold; each class's did not
+    EXPECT_GE(shedder.stats().limit, before);
+    EXPECT_NEAR(shedder.stats().last_slowdown, 1.0, 0.2);
+}
+
 TEST(LoadShedder, ACapacityRefusalCutsTheLimitWhateverTheLatency) {
     LoadShedder shedder(Small());
     Drive(shedder, 1, 10, microseconds(100));
