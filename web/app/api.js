@@ -94,7 +94,8 @@ export async function loadSession() {
 // Signs in; a guest cart goes along once so the server merges it into the user's cart.
 export async function signIn(email, password) {
   const headers = guestCart.token ? {"X-Cart-Token": guestCart.token} : {};
-  await request("POST", "/api/v1/sessions", {body: {email, password}, headers});
+  // session_cookie: the server answers with the HttpOnly session cookie and the CSRF cookie.
+  await request("POST", "/api/v1/sessions", {body: {email, password, session_cookie: true}, headers});
   guestCart.token = "";
   return loadSession();
 }
