@@ -4,7 +4,7 @@
 import {spawn, spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join, resolve} from "node:path";
+import {basename, join, resolve} from "node:path";
 import {setTimeout as sleep} from "node:timers/promises";
 import {chromium} from "playwright-core";
 
@@ -21,6 +21,10 @@ export function emporiumBin() {
 // Screenshots and figures: build/<dir>/e2e-artifacts (ctest sets E2E_ARTIFACTS).
 export const artifacts = resolve(process.env.E2E_ARTIFACTS || join(tmpdir(), "emporium-e2e-artifacts"));
 mkdirSync(artifacts, {recursive: true});
+// Each test file's screenshots in a folder of its own (e2e-artifacts/storefront/), emptied
+// first so that a run never mixes with the last one's.
+const screenshots = join(artifacts, basename(process.argv[1] || "e2e").replace(/\.test\.mjs$/, ""));
+rmSync(screenshots, {recursive: true, force: true});
 
 // The server's environment: the caller's without EMPORIUM_* overrides, plus fast hashing (as harness.py).
 function serverEnv(extra = {}) {
@@ -111,6 +115,13 @@ export class Shop {
     return {status: response.status, headers: response.headers, body: parsed};
   }
 
+  // The payment provider simulator's knobs (error_rate, hang_rate, latency_ms).
+  async paygwSettings(values) {
+    const response = await fetch(`http://127.0.0.1:${this.paygwPort}/admin/settings`,
+      {method: "PUT", headers: {"Content-Type": "application/json"}, body: JSON.stringify(values)});
+    if (!response.ok) throw new Error(`paygw settings: ${response.status}`);
+  }
+
   adminApi(method, path, body) {
     return this.api(method, path, body, this.admin);
   }
@@ -171,7 +182,8 @@ export async function newPage(browser, options = {}) {
 let shot = 0;
 export async function screenshot(page, name) {
   shot += 1;
-  await page.screenshot({path: join(artifacts, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true});
+  mkdirSync(screenshots, {recursive: true});
+  await page.screenshot({path: join(screenshots, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true});
 }
 
 // Waits until the app drew its first page (the performance mark it sets then).

@@ -212,6 +212,11 @@ describe("storefront", () => {
     assert.equal(await page.evaluate(() => localStorage.getItem("emporium.cart_token")), null);
     assert.doesNotMatch(await page.evaluate(() => document.cookie), /emporium_session/);
     await screenshot(page, "guest-cart-merged");
+    // Signing out ends the session for the server too, and both cookies go.
+    await page.getByRole("button", {name: "Sign out"}).click();
+    await page.getByRole("link", {name: "Sign in"}).waitFor();
+    assert.equal(await page.evaluate(async () => (await fetch("/api/v1/users/me")).status), 401);
+    assert.doesNotMatch(await page.evaluate(() => document.cookie), /emporium_csrf/);
     assertNoProblems(page);
     await context.close();
   });
@@ -282,6 +287,16 @@ describe("storefront", () => {
     await page.getByRole("heading", {level: 1, name: "Welcome to Emporium"}).waitFor();
     await page.goBack();
     await page.getByRole("heading", {level: 1, name: "Page not found"}).waitFor();
+    // The search box's suggestions work from the keyboard alone.
+    const seeded = (await shop.api("GET", "/api/v1/products?limit=1")).body.items[0];
+    const box = page.getByRole("combobox", {name: "Search products"});
+    await box.fill(seeded.name.split(/\s+/).slice(0, 2).join(" "));
+    await page.getByRole("option").first().waitFor();
+    await box.press("ArrowDown");
+    assert.equal(await box.getAttribute("aria-activedescendant"), "suggestion-0");
+    await box.press("Enter");
+    await page.waitForURL(/\/products\//);
+    await page.getByRole("button", {name: "Add to cart"}).waitFor();
     await page.goto(`${shop.url}/admin`);
     await page.getByRole("heading", {level: 1, name: "Admin console"}).waitFor();
     await page.goto(`${shop.url}/account/orders`);  // signed out: asked to sign in, then sent back
@@ -315,6 +330,28 @@ describe("storefront", () => {
     await page.getByRole("link", {name: "Check out"}).click();
     await page.getByLabel("Card number").waitFor();
     await check("checkout");
+    assertNoProblems(page);
+    await context.close();
+  });
+
+  test("a payment the provider cannot take yet says it is processing, and the page follows it", async () => {
+    const {context, page} = await newPage(browser);
+    await signUpInBrowser(page, uniqueEmail("processing"));
+    const {product} = await newProduct("Patient Teapot");
+    await addToCartFromProductPage(page, product);
+    await shop.paygwSettings({error_rate: 1});
+    try {
+      await checkOut(page, GOOD_CARD);
+      await page.getByText(/Payment processing/).waitFor({timeout: 20000});
+      assert.equal(await orderStatus(page), "PAYMENT_PENDING");
+      await screenshot(page, "payment-processing");
+    } finally {
+      await shop.paygwSettings({error_rate: 0});
+    }
+    // The provider answers again: the background retry takes the payment, and the open page shows it.
+    await waitFor(async () => ["PAID", "FULFILLING"].includes(await orderStatus(page)),
+      {what: "the retried payment on the open page", timeoutMs: 45000});
+    await screenshot(page, "payment-retried-paid");
     assertNoProblems(page);
     await context.close();
   });
