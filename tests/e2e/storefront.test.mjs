@@ -170,6 +170,42 @@ describe("storefront", () => {
     await context.close();
   });
 
+  test("a category page sorts, filters by price and pages, each in its URL", async () => {
+    const {context, page} = await newPage(browser);
+    await page.goto(shop.url);
+    await appReady(page);
+    await page.locator(".chips a").first().click();
+    await page.waitForURL(/\/categories\//);
+    await page.locator(".grid .card").first().waitFor();
+    await page.getByLabel("Sort by").selectOption("price_asc");
+    await page.waitForURL(/sort=price_asc/);
+    await page.locator(".grid .card").first().waitFor();
+    const prices = async () => page.locator(".grid .price").evaluateAll((nodes) =>
+      nodes.map((n) => Number(n.textContent.replace(/[^0-9.]/g, ""))));
+    const ascending = await prices();
+    assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), "cheapest first");
+    // The first category has the most products (more than a page of 24): page through it.
+    const first = await page.locator(".grid .card-name").first().textContent();
+    await page.getByRole("link", {name: "Next page"}).click();
+    await page.waitForURL(/cursor=/);
+    await page.getByRole("link", {name: "First page"}).waitFor();
+    assert.notEqual(await page.locator(".grid .card-name").first().textContent(), first);
+    await page.reload();  // the page, its order and its cursor survive a reload
+    await appReady(page);
+    await page.getByRole("link", {name: "First page"}).waitFor();
+    assert.equal(await page.getByLabel("Sort by").inputValue(), "price_asc");
+    await page.getByLabel("Min price").fill("20");
+    await page.getByLabel("Max price").fill("200");
+    await page.getByRole("button", {name: "Apply"}).click();
+    await page.waitForURL(/price_min=2000&price_max=20000/);
+    assert.doesNotMatch(page.url(), /cursor=/, "new filters start at the first page");
+    await page.locator(".grid .card").first().waitFor();
+    for (const price of await prices()) assert.ok(price >= 20 && price <= 200, `${price} within the range`);
+    await screenshot(page, "category-filtered");
+    assertNoProblems(page);
+    await context.close();
+  });
+
   test("a declined card gets a clear message, the stock comes back and the items stay in the cart", async () => {
     const {context, page} = await newPage(browser);
     await signUpInBrowser(page, uniqueEmail("declined"));
