@@ -99,6 +99,12 @@ async function checkOut(page, card, {newAddress = true} = {}) {
   await page.getByRole("button", {name: /^Pay /}).click();
 }
 
+// After a navigation inside the app: waits until the new page is drawn (the router marks
+// <main> busy while a page loads), so no assertion reads the previous page's content.
+async function settled(page) {
+  await page.waitForFunction(() => !document.getElementById("main").hasAttribute("aria-busy"));
+}
+
 async function orderStatus(page) {
   return page.locator("#order-status").getAttribute("data-status");
 }
@@ -129,9 +135,11 @@ describe("storefront", () => {
     await page.getByLabel("In stock only").check();
     await page.getByRole("button", {name: "Apply"}).click();
     await page.waitForURL(/in_stock=true/);
+    await settled(page);
     const facet = page.locator(".facets section").first().getByRole("link").first();
     await facet.click();
     await page.waitForURL(/category=/);
+    await settled(page);
     await page.locator(".hits .hit").first().waitFor();
     await screenshot(page, "search-filtered");
     await page.reload();  // the filtered list has its own URL
@@ -176,9 +184,11 @@ describe("storefront", () => {
     await appReady(page);
     await page.locator(".chips a").first().click();
     await page.waitForURL(/\/categories\//);
+    await settled(page);
     await page.locator(".grid .card").first().waitFor();
     await page.getByLabel("Sort by").selectOption("price_asc");
     await page.waitForURL(/sort=price_asc/);
+    await settled(page);
     await page.locator(".grid .card").first().waitFor();
     const prices = async () => page.locator(".grid .price").evaluateAll((nodes) =>
       nodes.map((n) => Number(n.textContent.replace(/[^0-9.]/g, ""))));
@@ -188,6 +198,7 @@ describe("storefront", () => {
     const first = await page.locator(".grid .card-name").first().textContent();
     await page.getByRole("link", {name: "Next page"}).click();
     await page.waitForURL(/cursor=/);
+    await settled(page);
     await page.getByRole("link", {name: "First page"}).waitFor();
     assert.notEqual(await page.locator(".grid .card-name").first().textContent(), first);
     await page.reload();  // the page, its order and its cursor survive a reload
@@ -198,6 +209,7 @@ describe("storefront", () => {
     await page.getByLabel("Max price").fill("200");
     await page.getByRole("button", {name: "Apply"}).click();
     await page.waitForURL(/price_min=2000&price_max=20000/);
+    await settled(page);
     assert.doesNotMatch(page.url(), /cursor=/, "new filters start at the first page");
     await page.locator(".grid .card").first().waitFor();
     for (const price of await prices()) assert.ok(price >= 20 && price <= 200, `${price} within the range`);

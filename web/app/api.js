@@ -108,6 +108,9 @@ export async function signUp(name, email, password) {
 export async function signOut() {
   try {
     await request("DELETE", "/api/v1/sessions/current");
+  } catch (error) {
+    // 401: the session had already ended (expired, or signed out elsewhere); the server expired the cookies.
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
   } finally {
     session.user = null;
   }
