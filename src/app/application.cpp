@@ -539,6 +539,9 @@ void RegisterRoutes(Application& app) {
         },
         Execution::kInline);
 
+    app.static_files = std::make_unique<gateway::StaticFiles>(core::EmbeddedFiles());
+    gateway::RegisterStaticRoutes(app.router, *app.static_files);
+
     users::RegisterUsersRoutes(
         app.router, *app.users,
         [&app](const Request& request, const users::Session& session) {

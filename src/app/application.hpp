@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/static_files.hpp"
 #include "http/router.hpp"
 #include "infra/redis/client.hpp"
 #include "infra/sqlite/database.hpp"
@@ -138,6 +139,8 @@ struct Application {
     bus::LocalEventBus* local_bus = nullptr;
     bus::RabbitMqEventBus* rabbitmq_bus = nullptr;
 
+    // The storefront compiled into the binary; the router's page and asset routes point at it.
+    std::unique_ptr<gateway::StaticFiles> static_files;
     http::Router router;
 
     // Background sweepers, last so they stop first.

@@ -33,8 +33,9 @@ Route& Router::Add(Method method, std::string pattern, Access access, Handler ha
 }
 
 bool Router::MatchSegments(const Route& route, const std::vector<std::string_view>& parts, Request* request) {
-    if (route.segments.size() != parts.size()) return false;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::size_t count = route.segments.size();
+    if (route.last_parameter_takes_rest ? parts.size() < count : parts.size() != count) return false;
+    for (std::size_t i = 0; i < count; ++i) {
         const std::string& segment = route.segments[i];
         if (IsParameter(segment)) {
             if (parts[i].empty()) return false;
@@ -44,11 +45,16 @@ bool Router::MatchSegments(const Route& route, const std::vector<std::string_vie
     }
     if (request) {
         request->path_params.clear();
-        for (std::size_t i = 0; i < parts.size(); ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             const std::string& segment = route.segments[i];
             if (!IsParameter(segment)) continue;
+            std::string_view raw = parts[i];
+            if (route.last_parameter_takes_rest && i + 1 == count) {
+                // The parts are views into one path: the rest runs from this part to the end.
+                raw = std::string_view(parts[i].data(), parts.back().data() + parts.back().size() - parts[i].data());
+            }
             std::string decoded;
-            if (!PercentDecode(parts[i], decoded, false)) decoded = std::string(parts[i]);
+            if (!PercentDecode(raw, decoded, false)) decoded = std::string(raw);
             request->path_params.emplace_back(std::string_view(segment).substr(1, segment.size() - 2),
                                               std::move(decoded));
         }
@@ -64,7 +70,7 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
     const Route* best = nullptr;
     int best_literals = -1;
     for (const auto& route : routes_) {
-        if (!MatchSegments(*route, parts, nullptr)) continue;
+        if (route->last_resort || !MatchSegments(*route, parts, nullptr)) continue;
         if (route->method != method) {
             match.allowed.push_back(route->method);
             continue;
@@ -80,6 +86,17 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
         MatchSegments(*best, parts, &request);
         match.route = best;
         match.allowed.clear();
+        return match;
+    }
+    if (!match.allowed.empty()) return match;
+    for (const auto& route : routes_) {
+        if (!route->last_resort || route->method != method || !MatchSegments(*route, parts, nullptr)) continue;
+        bool excluded = false;
+        for (const auto& prefix : route->last_resort_excludes) excluded = excluded || parts.front() == prefix;
+        if (excluded) continue;
+        MatchSegments(*route, parts, &request);
+        match.route = route.get();
+        return match;
     }
     return match;
 }

@@ -40,6 +40,14 @@ struct Route {
     FastPath fast_path;
     RouteMetrics metrics;
     std::vector<std::string> segments;  // pattern split on '/'; "{name}" marks a parameter
+    // The last parameter takes the rest of the path, slashes included: "/assets/{hash}/{path}"
+    // answers "/assets/ab12/app/main.js" with path = "app/main.js".
+    bool last_parameter_takes_rest = false;
+    // Tried only when no other route knows the path under any method, so it never turns an
+    // API path's 404 or 405 into a page; and never for a path whose first segment is one of
+    // `last_resort_excludes` ("api": an unknown API path keeps its JSON 404).
+    bool last_resort = false;
+    std::vector<std::string> last_resort_excludes;
 };
 
 // Matches method + path to a route with path parameters. Registration happens before the

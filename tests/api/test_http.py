@@ -91,7 +91,8 @@ class HttpTest(ServerTestCase):
     # ---- routing ---------------------------------------------------------------------
 
     def test_unknown_route_404_problem(self):
-        for method, path in (("GET", "/api/v1/no-such-thing"), ("GET", "/nope"),
+        # (A GET of another unknown path is the storefront's page shell: test_storefront.)
+        for method, path in (("GET", "/api/v1/no-such-thing"), ("GET", "/api/nope"), ("GET", "/health/nope"),
                              ("POST", "/api/v1/no-such-thing"), ("GET", "/api/v2/products")):
             with self.subTest(method=method, path=path):
                 body = {} if method == "POST" else None
@@ -174,7 +175,7 @@ class HttpTest(ServerTestCase):
         try:
             conn.connect()
             sock = conn.sock
-            for method, path, body in (("GET", "/nope", None), ("POST", USERS, {"bad": 1}),
+            for method, path, body in (("GET", "/api/nope", None), ("POST", USERS, {"bad": 1}),
                                        ("GET", "/api/v1/users/me", None), ("GET", "/health/live", None)):
                 status, h, _ = self.server.request(method, path, body, conn=conn)
                 self.assertLess(status, 500)

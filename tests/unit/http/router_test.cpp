@@ -38,6 +38,41 @@ TEST(Router, ReportsAllowedMethodsForKnownPath) {
     EXPECT_EQ(router.Find(Method::kGet, "/items/", request).route, nullptr);  // no empty parameter or extra segment
 }
 
+TEST(Router, LastParameterMayTakeTheRestOfThePath) {
+    Router router;
+    auto& assets = router.Add(Method::kGet, "/assets/{hash}/{path}", Access::kPublic, Ok);
+    assets.last_parameter_takes_rest = true;
+    Request request;
+    EXPECT_EQ(router.Find(Method::kGet, "/assets/ab12/app/main.js", request).route, &assets);
+    EXPECT_EQ(request.PathParam("hash"), "ab12");
+    EXPECT_EQ(request.PathParam("path"), "app/main.js");
+    EXPECT_EQ(router.Find(Method::kGet, "/assets/ab12/app.css", request).route, &assets);
+    EXPECT_EQ(request.PathParam("path"), "app.css");
+    EXPECT_EQ(router.Find(Method::kGet, "/assets/ab12", request).route, nullptr);
+}
+
+// The storefront's pages answer any path, but must not take an API path's 404 or 405.
+TEST(Router, LastResortRouteAnswersOnlyPathsNoOtherRouteKnows) {
+    Router router;
+    router.Add(Method::kPost, "/api/v1/sessions", Access::kPublic, Ok);
+    router.Add(Method::kGet, "/cart/{id}", Access::kPublic, Ok);
+    auto& pages = router.Add(Method::kGet, "/{page}", Access::kPublic, Ok);
+    pages.last_parameter_takes_rest = true;
+    pages.last_resort = true;
+    pages.last_resort_excludes = {"api", "health"};
+    Request request;
+    EXPECT_EQ(router.Find(Method::kGet, "/products/blue-shirt", request).route, &pages);
+    EXPECT_EQ(request.PathParam("page"), "products/blue-shirt");
+    EXPECT_EQ(router.Find(Method::kGet, "/signin", request).route, &pages);
+    EXPECT_NE(router.Find(Method::kGet, "/cart/7", request).route, &pages);
+    auto wrong_method = router.Find(Method::kGet, "/api/v1/sessions", request);
+    EXPECT_EQ(wrong_method.route, nullptr);
+    EXPECT_EQ(wrong_method.allowed.size(), 1u);
+    EXPECT_EQ(router.Find(Method::kGet, "/api/v1/nothing-here", request).route, nullptr);
+    EXPECT_EQ(router.Find(Method::kGet, "/health", request).route, nullptr);
+    EXPECT_EQ(router.Find(Method::kPost, "/signin", request).route, nullptr);
+}
+
 TEST(Request, QueryParametersAreDecoded) {
     Request request;
     request.query = "q=blue+shirt&limit=5&cursor=a%2Db&empty=";
