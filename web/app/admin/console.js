@@ -50,7 +50,8 @@ export async function renderConsole(ctx) {
   const body = h("div", {class: "admin-page"});
   const section = found ? found[2] : "";
   replace(ctx.main, h("div", {class: "admin"}, nav(section), body));
-  const page = {...ctx, main: body, params: found ? found[0].slice(1).map((p) => decodeURIComponent(p)) : []};
+  // main.js decoded the path already.
+  const page = {...ctx, main: body, params: found ? found[0].slice(1) : []};
   if (!found) {
     title("Not found — Admin");
     replace(body, h("h1", {}, "Admin page not found"), h("p", {}, h("a", {href: "/admin"}, "Go to the system view")));
