@@ -133,13 +133,15 @@ function metrics(c) {
 
 function breakerTable({system, resilience}) {
   const detailed = breakers(resilience);
+  // failure_ratio is the breaker's threshold (the share of its window that opens it), not a measurement.
   const rows = detailed.length ? detailed.map((b) => [b.name, h("span", {class: `breaker-${b.state}`}, label(b.state)),
-    `${number(b.failure_ratio * 100)} %`, number(b.failures, 0), number(b.short_circuited, 0), number(b.opened, 0)])
-    : (system?.circuit_breakers || []).map((b) => [b.name, label(b.state), "—", "—", "—", "—"]);
+    number(b.successes, 0), number(b.failures, 0), number(b.short_circuited, 0), number(b.opened, 0),
+    `${percent(b.failure_ratio)} of ${number(b.window, 0)} calls`])
+    : (system?.circuit_breakers || []).map((b) => [b.name, label(b.state), "—", "—", "—", "—", "—"]);
   return h("section", {"aria-labelledby": "breakers-heading"},
     h("h2", {id: "breakers-heading"}, "Circuit breakers"),
-    rows.length ? table("Circuit breakers", ["Breaker", "State", "Failure ratio", "Failures", "Short-circuited",
-      "Opened"], rows, {id: "breakers"}) : h("p", {}, "No circuit breakers."));
+    rows.length ? table("Circuit breakers", ["Breaker", "State", "Successes", "Failures", "Short-circuited",
+      "Times opened", "Opens at"], rows, {id: "breakers"}) : h("p", {}, "No circuit breakers."));
 }
 
 function queueTable(resilience) {
