@@ -10,6 +10,7 @@
 #include "bus/storage/event_retention.hpp"
 #include "bus/storage/postgres_outbox_store.hpp"
 #include "bus/storage/sqlite_outbox_store.hpp"
+#include "console/http_handlers.hpp"
 #include "core/embedded_files.hpp"
 #include "core/json_writer.hpp"
 #include "http/operator_only.hpp"
@@ -563,6 +564,10 @@ void RegisterRoutes(Application& app) {
     orders::RegisterOrdersRoutes(app.router, *app.orders);
     payments::RegisterPaymentsRoutes(app.router, *app.payments, app.settings.payments.webhook_secret, app.clock);
     shipping::RegisterShippingRoutes(app.router, *app.shipping);
+    console::RegisterConsoleRoutes(app.router, {*app.orders, *app.users, *app.payments, *app.shipping});
+    app.system_summary = std::make_unique<console::SystemSummary>(
+        console::SystemSources{app.metrics, app.health, *app.resilience, app.faults, app.clock});
+    console::RegisterSystemRoute(app.router, *app.system_summary);
     bus::RegisterDeadLetterRoutes(app.router, *app.bus);
     resilience::RegisterResilienceRoutes(app.router, *app.resilience, app.faults, app.settings.admin.fault_injection);
     app.metrics.Add([&app](std::string& out) { app.resilience->RenderMetrics(out); });
@@ -662,6 +667,10 @@ void StartBackgroundWork(Application& app) {
     Every(app, milliseconds(500), "payments_retried", [&app](const core::RequestContext& ctx) -> Result<int64_t> {
         EMPORIUM_ASSIGN_OR_RETURN(int retried, app.payments->RetryDue(ctx, 50));
         return retried;
+    });
+    Every(app, seconds(1), "system_sampled", [&app](const core::RequestContext&) -> Result<int64_t> {
+        if (app.system_summary) app.system_summary->Sample();
+        return 0;
     });
     if (app.shared_page_cache) app.shared_page_cache->Start();
     if (app.memory_carts) {

@@ -11,6 +11,7 @@
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
 #include "config/settings.hpp"
+#include "console/system_summary.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "gateway/gateway.hpp"
@@ -78,6 +79,8 @@ struct Application {
     // What GET /api/v1/admin/resilience shows and /metrics exposes: the bulkheads, the
     // payment provider's circuit breaker, the fault switches; the gateway adds its own.
     std::unique_ptr<resilience::Registry> resilience;
+    // The admin console's live system view (GET /api/v1/admin/system), sampled every second.
+    std::unique_ptr<console::SystemSummary> system_summary;
 
     // Embedded: data_dir/emporium.db, every service's schema and the event bus's tables;
     // the order shard map points every logical shard at it. Null when on PostgreSQL.

@@ -61,6 +61,30 @@ Result<std::optional<OffsetCursor>> DecodeOffsetCursor(std::string_view list, st
     return std::optional<OffsetCursor>(OffsetCursor{(*numbers)[0], (*numbers)[1]});
 }
 
+std::string EncodeTimeIdCursor(std::string_view list, const TimeIdCursor& cursor) {
+    return Base64UrlEncode(std::string(list) + "|" + std::to_string(cursor.time) + "|" + cursor.id);
+}
+
+Result<std::optional<TimeIdCursor>> DecodeTimeIdCursor(std::string_view list, std::string_view cursor) {
+    if (cursor.empty()) return std::optional<TimeIdCursor>();
+    std::string raw;
+    std::string prefix = std::string(list) + "|";
+    if (cursor.size() > 256 || !Base64UrlDecode(cursor, raw) || !raw.starts_with(prefix)) return NotACursor();
+    std::string_view rest = std::string_view(raw).substr(prefix.size());
+    std::size_t bar = rest.find('|');
+    if (bar == std::string_view::npos) return NotACursor();
+    TimeIdCursor out;
+    auto [next, error] = std::from_chars(rest.data(), rest.data() + bar, out.time);
+    if (error != std::errc() || next != rest.data() + bar) return NotACursor();
+    std::string_view id = rest.substr(bar + 1);
+    if (id.empty() || id.size() > 64) return NotACursor();
+    for (char c : id)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return NotACursor();
+    out.id = std::string(id);
+    return std::optional<TimeIdCursor>(std::move(out));
+}
+
 Result<void> CheckPageLimit(int limit) {
     if (limit < 1 || limit > 100)
         return Error{ErrorCode::kMalformed, "Invalid query parameters.", {{"limit", "must be between 1 and 100"}}};

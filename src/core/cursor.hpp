@@ -26,6 +26,17 @@ std::string EncodeOffsetCursor(std::string_view list, OffsetCursor cursor);
 // nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable,
 // negative, or with a snapshot past 2^32 - 1 (a document number).
 Result<std::optional<OffsetCursor>> DecodeOffsetCursor(std::string_view list, std::string_view cursor);
+// Cursors of lists ordered by (time, id), newest first, merged from several stores that
+// share no sequence (orders of every shard, accounts): the base64url of
+// "<list>|<time>|<id>" of the last row shown; the next page is what sorts strictly after it.
+struct TimeIdCursor {
+    int64_t time = 0;
+    std::string id;
+};
+std::string EncodeTimeIdCursor(std::string_view list, const TimeIdCursor& cursor);
+// nullopt for an empty cursor (the first page); kMalformed (field "cursor") if unreadable or
+// its id is not 1-64 characters of [A-Za-z0-9_-].
+Result<std::optional<TimeIdCursor>> DecodeTimeIdCursor(std::string_view list, std::string_view cursor);
 // kMalformed (field "limit") unless 1 <= limit <= 100.
 Result<void> CheckPageLimit(int limit);
 

@@ -11,14 +11,11 @@
 
 namespace emporium::orders {
 
+using catalog::WriteMoney;
 using http::Access;
 using http::Method;
 using http::Request;
 using http::Response;
-
-namespace {
-
-using catalog::WriteMoney;
 
 void WriteOrder(core::JsonWriter& json, const Order& o) {
     json.BeginObject().Field("id", o.id).Field("status", StatusName(o.status)).Key("items").BeginArray();
@@ -60,6 +57,8 @@ void WriteOrder(core::JsonWriter& json, const Order& o) {
         .Field("updated_at", core::FormatRfc3339(o.updated_at))
         .EndObject();
 }
+
+namespace {
 
 core::Result<PlaceOrderRequest> ReadPlaceOrder(const Request& request) {
     PlaceOrderRequest out;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cursor.hpp"
 #include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/orders/orders_service.hpp"
@@ -54,10 +55,17 @@ class OrdersRepository {
                                                                             std::string_view user_id,
                                                                             std::optional<int64_t> before_seq,
                                                                             int limit) = 0;
+    // Every shard's orders matching `filter`, newest first by (created_at, id), strictly after
+    // `after` in that order when given; at most `limit`. Unlike the rest, not one shard: it
+    // reads each physical store once (logical shards may share one) and merges.
+    virtual core::Result<std::vector<Order>> ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter,
+                                                           const std::optional<core::TimeIdCursor>& after,
+                                                           int limit) = 0;
     virtual core::Result<std::vector<StatusChange>> History(const core::RequestContext& ctx, int shard,
                                                             std::string_view order_id) = 0;
     // Moves the order to `to` if CanTransition allows it (checked inside the transaction),
-    // records the history entry and an OrderStatusChanged event. Already in `to`: no-op.
+    // records the history entry (its actor: ctx.principal's user, if any) and an
+    // OrderStatusChanged event. Already in `to`: no-op.
     // kConflict for an illegal transition.
     virtual core::Result<Order> Transition(const core::RequestContext& ctx, int shard, std::string_view order_id,
                                            OrderStatus to, std::string_view reason, int64_t now) = 0;

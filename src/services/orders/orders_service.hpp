@@ -60,6 +60,18 @@ struct StatusChange {
     OrderStatus status = OrderStatus::kPendingPayment;
     int64_t at = 0;
     std::string reason;
+    // The user whose request made the change (the shopper, or the operator who cancelled or
+    // refunded); empty for the system's own work (payment events, expiry, carrier scans).
+    std::string actor;
+};
+
+// What an operator's list of every order is narrowed to; an absent field does not narrow.
+struct OrderFilter {
+    std::optional<OrderStatus> status;
+    std::optional<std::string> user_id;
+    std::optional<std::string> order_id;
+    std::optional<int64_t> created_after;   // Unix seconds, inclusive
+    std::optional<int64_t> created_before;  // Unix seconds, exclusive
 };
 
 struct PlaceOrderRequest {
@@ -112,6 +124,22 @@ class OrdersService {
     // outcome per id, in order (kNotFound for an unknown one); an error of a read fails the call.
     virtual core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx,
                                                                       const std::vector<std::string>& order_ids) = 0;
+    // Operator reads (the router admits admins only), no ownership check: every shard's
+    // orders matching `filter`, newest first (created_at, then id), in cursor pages.
+    virtual core::Result<OrderPage> ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter, int limit,
+                                                  std::string_view cursor) = 0;
+    // Any order's history, oldest first.
+    virtual core::Result<std::vector<StatusChange>> FindHistory(const core::RequestContext& ctx,
+                                                                std::string_view order_id) = 0;
+    // An operator (ctx.principal) cancels any order as its owner could (CancelOrder): the
+    // history entry names the operator as its actor and carries `reason` when not empty.
+    // Idempotent; kConflict once shipped.
+    virtual core::Result<Order> OperatorCancel(const core::RequestContext& ctx, std::string_view order_id,
+                                               std::string_view reason) = 0;
+    // An operator refunds a PAID or FULFILLING order (REFUNDED, payment returned), audited as
+    // OperatorCancel. A REFUNDED order is answered as it is; any other state is kConflict.
+    virtual core::Result<Order> OperatorRefund(const core::RequestContext& ctx, std::string_view order_id,
+                                               std::string_view reason) = 0;
     // System transition (payments, shipping, expiry): no ownership check.
     virtual core::Result<Order> Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,
                                            std::string_view reason) = 0;

@@ -239,24 +239,81 @@ Result<OrderPage> OrdersServiceImpl::ListOrders(const core::RequestContext& ctx,
 
 Result<Order> OrdersServiceImpl::CancelOrder(const core::RequestContext& ctx, std::string_view order_id) {
     EMPORIUM_ASSIGN_OR_RETURN(Order order, OwnOrder(ctx, order_id));
+    return Cancel(ctx, order, "cancelled by the customer");
+}
+
+Result<Order> OrdersServiceImpl::Cancel(const core::RequestContext& ctx, const Order& order, std::string_view why) {
     if (order.status == OrderStatus::kCancelled || order.status == OrderStatus::kRefunded) return order;
     if (order.status == OrderStatus::kPendingPayment || order.status == OrderStatus::kPaymentPending)
-        return Transition(ctx, order_id, OrderStatus::kCancelled, "cancelled by the customer");
-    if ((order.status == OrderStatus::kPaid || order.status == OrderStatus::kFulfilling) && refunds_) {
-        // The order first: once it is REFUNDED the parcel can no longer ship (shipping
-        // refuses the carrier's scans), and a scan that won the race makes this a 409 with
-        // no money moved. Then the money: if the provider fails now, the payments service
-        // refunds from this transition's OrderStatusChanged event, retried until it works.
-        EMPORIUM_ASSIGN_OR_RETURN(Order refunded, Transition(ctx, order_id, OrderStatus::kRefunded,
-                                                             "cancelled by the customer; payment refunded"));
-        auto money = refunds_->RefundOrder(ctx, order_id);
-        if (!money.ok())
-            observability::LogWarn("refund_deferred", [&](core::JsonWriter& json) {
-                json.Field("order_id", order_id).Field("error", money.error().message);
-            });
-        return refunded;
-    }
+        return Transition(ctx, order.id, OrderStatus::kCancelled, why);
+    if ((order.status == OrderStatus::kPaid || order.status == OrderStatus::kFulfilling) && refunds_)
+        return Refund(ctx, order.id, std::string(why) + "; payment refunded");
     return Error::Conflict("An order in state " + std::string(StatusName(order.status)) + " cannot be cancelled.");
+}
+
+Result<Order> OrdersServiceImpl::Refund(const core::RequestContext& ctx, std::string_view order_id,
+                                        std::string_view why) {
+    // The order first: once it is REFUNDED the parcel can no longer ship (shipping
+    // refuses the carrier's scans), and a scan that won the race makes this a 409 with
+    // no money moved. Then the money: if the provider fails now, the payments service
+    // refunds from this transition's OrderStatusChanged event, retried until it works.
+    EMPORIUM_ASSIGN_OR_RETURN(Order refunded, Transition(ctx, order_id, OrderStatus::kRefunded, why));
+    auto money = refunds_->RefundOrder(ctx, order_id);
+    if (!money.ok())
+        observability::LogWarn("refund_deferred", [&](core::JsonWriter& json) {
+            json.Field("order_id", order_id).Field("error", money.error().message);
+        });
+    return refunded;
+}
+
+namespace {
+
+// The history entry's reason of an operator's action: what was done, and why if they said.
+std::string OperatorReason(std::string_view done, std::string_view reason) {
+    std::string out(done);
+    if (!reason.empty()) out.append(": ").append(reason);
+    return out;
+}
+
+}  // namespace
+
+Result<Order> OrdersServiceImpl::OperatorCancel(const core::RequestContext& ctx, std::string_view order_id,
+                                                std::string_view reason) {
+    EMPORIUM_TRY(CallerId(ctx));  // the audit names the operator: never anonymous
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, FindOrder(ctx, order_id));
+    return Cancel(ctx, order, OperatorReason("cancelled by an operator", reason));
+}
+
+Result<Order> OrdersServiceImpl::OperatorRefund(const core::RequestContext& ctx, std::string_view order_id,
+                                                std::string_view reason) {
+    EMPORIUM_TRY(CallerId(ctx));
+    EMPORIUM_ASSIGN_OR_RETURN(Order order, FindOrder(ctx, order_id));
+    if (order.status == OrderStatus::kRefunded) return order;
+    if (order.status != OrderStatus::kPaid && order.status != OrderStatus::kFulfilling)
+        return Error::Conflict("An order in state " + std::string(StatusName(order.status)) +
+                               " cannot be refunded: only PAID and FULFILLING orders can.");
+    if (!refunds_) return Error::Unavailable("Refunds are not configured.");
+    return Refund(ctx, order_id, OperatorReason("refunded by an operator", reason));
+}
+
+Result<OrderPage> OrdersServiceImpl::ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter,
+                                                   int limit, std::string_view cursor) {
+    EMPORIUM_TRY(core::CheckPageLimit(limit));
+    EMPORIUM_ASSIGN_OR_RETURN(auto after, core::DecodeTimeIdCursor("all_orders", cursor));
+    EMPORIUM_ASSIGN_OR_RETURN(auto orders, repository_.ListAllOrders(ctx, filter, after, limit + 1));
+    OrderPage page;
+    if (static_cast<int>(orders.size()) > limit) {
+        orders.resize(static_cast<std::size_t>(limit));
+        page.next_cursor = core::EncodeTimeIdCursor("all_orders", {orders.back().created_at, orders.back().id});
+    }
+    page.items = std::move(orders);
+    return page;
+}
+
+Result<std::vector<StatusChange>> OrdersServiceImpl::FindHistory(const core::RequestContext& ctx,
+                                                                 std::string_view order_id) {
+    EMPORIUM_TRY(FindOrder(ctx, order_id));
+    return repository_.History(ctx, ShardOfOrder(order_id), order_id);
 }
 
 Result<Order> OrdersServiceImpl::Transition(const core::RequestContext& ctx, std::string_view order_id, OrderStatus to,

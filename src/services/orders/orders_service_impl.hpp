@@ -49,12 +49,24 @@ class OrdersServiceImpl final : public OrdersService {
                                                                   const std::vector<std::string>& order_ids,
                                                                   OrderStatus to, std::string_view reason) override;
     core::Result<Order> FindOrder(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<OrderPage> ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter, int limit,
+                                          std::string_view cursor) override;
+    core::Result<std::vector<StatusChange>> FindHistory(const core::RequestContext& ctx,
+                                                        std::string_view order_id) override;
+    core::Result<Order> OperatorCancel(const core::RequestContext& ctx, std::string_view order_id,
+                                       std::string_view reason) override;
+    core::Result<Order> OperatorRefund(const core::RequestContext& ctx, std::string_view order_id,
+                                       std::string_view reason) override;
     core::Result<std::vector<core::Result<Order>>> FindOrders(const core::RequestContext& ctx,
                                                               const std::vector<std::string>& order_ids) override;
 
   private:
     // The caller's order, or kNotFound (also for other users' orders).
     core::Result<Order> OwnOrder(const core::RequestContext& ctx, std::string_view order_id);
+    // The owner's or an operator's cancel of `order`, `why` going into its history.
+    core::Result<Order> Cancel(const core::RequestContext& ctx, const Order& order, std::string_view why);
+    // PAID or FULFILLING → REFUNDED, then the payment back to the card (deferred on failure).
+    core::Result<Order> Refund(const core::RequestContext& ctx, std::string_view order_id, std::string_view why);
     core::Result<std::optional<ShippingAddress>> ResolveAddress(const core::RequestContext& ctx,
                                                                 const PlaceOrderRequest& request);
     core::Result<PlacedOrder> Replay(const core::RequestContext& ctx, int shard, const IdempotencyRecord& record,

@@ -17,10 +17,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-namespace {
-
-constexpr int64_t kSignatureTolerance = 300;
-
 void WritePayment(core::JsonWriter& json, const Payment& p) {
     json.BeginObject()
         .Field("id", p.id)
@@ -46,6 +42,10 @@ void WritePayment(core::JsonWriter& json, const Payment& p) {
         .Field("updated_at", core::FormatRfc3339(p.updated_at))
         .EndObject();
 }
+
+namespace {
+
+constexpr int64_t kSignatureTolerance = 300;
 
 core::Result<PaymentMethod> ReadMethod(const Request& request) {
     EMPORIUM_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(request.body));

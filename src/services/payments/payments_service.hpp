@@ -68,6 +68,9 @@ class PaymentsService {
     virtual core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                            const PaymentMethod& method) = 0;
     virtual core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) = 0;
+    // Operator read (the router admits admins only): any order's payment, no ownership
+    // check; kNotFound if the order has none.
+    virtual core::Result<Payment> FindPayment(const core::RequestContext& ctx, std::string_view order_id) = 0;
     // Claims `key` for the caller's request before it runs: the claim (status 0; run the
     // request, then FinishKeyedRequest with the claim's claimed_at), or the earlier request's
     // answer to send again (status != 0); kInvalidArgument (field "Idempotency-Key") if the

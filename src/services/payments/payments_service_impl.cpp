@@ -382,6 +382,10 @@ Result<Payment> PaymentsServiceImpl::GetPayment(const core::RequestContext& ctx,
     return repository_.FindByOrder(ctx, order_id);
 }
 
+Result<Payment> PaymentsServiceImpl::FindPayment(const core::RequestContext& ctx, std::string_view order_id) {
+    return repository_.FindByOrder(ctx, order_id);
+}
+
 Result<KeyedRequest> PaymentsServiceImpl::ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
                                                             std::string_view fingerprint) {
     if (!ctx.principal) return Error::Unauthenticated("A bearer token is required.");

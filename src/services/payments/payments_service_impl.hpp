@@ -49,6 +49,7 @@ class PaymentsServiceImpl final : public PaymentsService, public orders::Refunds
     core::Result<Payment> PayOrder(const core::RequestContext& ctx, std::string_view order_id,
                                    const PaymentMethod& method) override;
     core::Result<Payment> GetPayment(const core::RequestContext& ctx, std::string_view order_id) override;
+    core::Result<Payment> FindPayment(const core::RequestContext& ctx, std::string_view order_id) override;
     core::Result<KeyedRequest> ClaimKeyedRequest(const core::RequestContext& ctx, std::string_view key,
                                                  std::string_view fingerprint) override;
     core::Result<void> FinishKeyedRequest(const core::RequestContext& ctx, const KeyedRequest& answer) override;

@@ -13,8 +13,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-namespace {
-
 void WriteTracking(core::JsonWriter& json, const Shipment& s) {
     json.BeginObject()
         .Field("order_id", s.order_id)
@@ -31,6 +29,8 @@ void WriteTracking(core::JsonWriter& json, const Shipment& s) {
             .EndObject();
     json.EndArray().EndObject();
 }
+
+namespace {
 
 Response AddEvent(ShippingService& service, Request& request) {
     auto body = http::ParseJsonObject(request.body);

@@ -36,6 +36,15 @@ core::Result<User> UsersServiceWithSessionCache::CreateAdmin(const core::Request
     return user;
 }
 
+core::Result<User> UsersServiceWithSessionCache::SetRole(const core::RequestContext& ctx, std::string_view user_id,
+                                                         core::Role role) {
+    // Which tokens are the user's is not indexed here, and this is rare: every cached session
+    // goes, as for CreateAdmin. Other processes see the role within their cache's ttl.
+    auto user = inner_.SetRole(ctx, user_id, role);
+    if (user.ok()) sessions_.Clear();
+    return user;
+}
+
 void UsersServiceWithSessionCache::RenderMetrics(std::string& out) const {
     auto stats = sessions_.Stats();
     observability::AppendFamilyHeader(out, "emporium_session_cache_lookups_total", "counter",

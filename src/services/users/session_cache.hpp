@@ -31,6 +31,12 @@ class UsersServiceWithSessionCache final : public UsersService {
     // These end sessions: the cache forgets them before answering.
     core::Result<void> Logout(const core::RequestContext& ctx) override;
     core::Result<User> CreateAdmin(const core::RequestContext& ctx, const SignupRequest& request) override;
+    // A cached principal carries its role: the new role must not wait for the cache's ttl here.
+    core::Result<User> SetRole(const core::RequestContext& ctx, std::string_view user_id, core::Role role) override;
+    core::Result<UserPage> ListUsers(const core::RequestContext& ctx, const UserFilter& filter, int limit,
+                                     std::string_view cursor) override {
+        return inner_.ListUsers(ctx, filter, limit, cursor);
+    }
 
     core::Result<User> Signup(const core::RequestContext& ctx, const SignupRequest& request) override {
         return inner_.Signup(ctx, request);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cursor.hpp"
 #include "core/request_context.hpp"
 #include "core/result.hpp"
 #include "services/users/users_service.hpp"
@@ -42,6 +43,13 @@ class UsersRepository {
     // Sets role and password of an existing user (admin promotion).
     virtual core::Result<void> UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id,
                                                      core::Role role, std::string_view password_hash, int64_t now) = 0;
+    // Sets the role and records the change (who, when) in one transaction. kNotFound if no user.
+    virtual core::Result<void> UpdateRole(const core::RequestContext& ctx, std::string_view id, core::Role role,
+                                          std::string_view changed_by, int64_t now) = 0;
+    // Accounts matching `filter`, newest first by (created_at, id), strictly after `after` in
+    // that order when given; at most `limit`.
+    virtual core::Result<std::vector<User>> ListUsers(const core::RequestContext& ctx, const UserFilter& filter,
+                                                      const std::optional<core::TimeIdCursor>& after, int limit) = 0;
 
     virtual core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) = 0;
     virtual core::Result<SessionRecord> FindSession(const core::RequestContext& ctx, std::string_view token_hash) = 0;

@@ -52,6 +52,17 @@ struct Address {
 
 inline constexpr int kMaxAddressesPerUser = 20;
 
+// What an operator's list of accounts is narrowed to; an absent field does not narrow.
+struct UserFilter {
+    std::string email_contains;  // lower-case; empty: any
+    std::optional<core::Role> role;
+};
+
+struct UserPage {
+    std::vector<User> items;
+    std::optional<std::string> next_cursor;
+};
+
 // The users service: accounts, argon2id credentials, sessions and address books.
 // Every method is blocking (database, hashing): call it from the blocking pool.
 // Thread-safe. Errors: kInvalidArgument with field errors for bad values, kConflict for a
@@ -79,6 +90,16 @@ class UsersService {
     // System read (notifications): any user by id.
     virtual core::Result<User> GetUser(const core::RequestContext& ctx, std::string_view user_id) = 0;
     virtual core::Result<User> UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) = 0;
+
+    // Operator reads (the router admits admins only): accounts newest first (created_at,
+    // then id) in cursor pages. Never password hashes or tokens.
+    virtual core::Result<UserPage> ListUsers(const core::RequestContext& ctx, const UserFilter& filter, int limit,
+                                             std::string_view cursor) = 0;
+    // An operator (ctx.principal) grants or withdraws the admin role; the change is recorded
+    // with who made it and when. It applies to the user's open sessions (not ended). A repeat
+    // changes nothing. kConflict when operators would withdraw their own admin role (so the
+    // shop never loses its last admin by accident); kNotFound for an unknown user.
+    virtual core::Result<User> SetRole(const core::RequestContext& ctx, std::string_view user_id, core::Role role) = 0;
 
     // Address book of the authenticated user (ctx.principal); at most kMaxAddressesPerUser.
     virtual core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx) = 0;

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/cursor.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "services/users/postal_address.hpp"
@@ -190,6 +191,33 @@ Result<User> UsersServiceImpl::GetMe(const core::RequestContext& ctx) {
 
 Result<User> UsersServiceImpl::GetUser(const core::RequestContext& ctx, std::string_view user_id) {
     EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(ctx, user_id));
+    return record.user;
+}
+
+Result<UserPage> UsersServiceImpl::ListUsers(const core::RequestContext& ctx, const UserFilter& filter, int limit,
+                                             std::string_view cursor) {
+    EMPORIUM_TRY(core::CheckPageLimit(limit));
+    EMPORIUM_ASSIGN_OR_RETURN(auto after, core::DecodeTimeIdCursor("users", cursor));
+    UserFilter normalized = filter;
+    normalized.email_contains = core::ToLowerAscii(core::Trim(filter.email_contains));  // emails are stored so
+    EMPORIUM_ASSIGN_OR_RETURN(auto users, repository_.ListUsers(ctx, normalized, after, limit + 1));
+    UserPage page;
+    if (static_cast<int>(users.size()) > limit) {
+        users.resize(static_cast<std::size_t>(limit));
+        page.next_cursor = core::EncodeTimeIdCursor("users", {users.back().created_at, users.back().id});
+    }
+    page.items = std::move(users);
+    return page;
+}
+
+Result<User> UsersServiceImpl::SetRole(const core::RequestContext& ctx, std::string_view user_id, core::Role role) {
+    EMPORIUM_ASSIGN_OR_RETURN(std::string operator_id, UserId(ctx));
+    if (operator_id == user_id && role != core::Role::kAdmin)
+        return Error::Conflict("You cannot withdraw your own admin role; another admin can.");
+    EMPORIUM_ASSIGN_OR_RETURN(UserRecord record, repository_.FindUserById(ctx, user_id));
+    if (record.user.role == role) return record.user;
+    EMPORIUM_TRY(repository_.UpdateRole(ctx, user_id, role, operator_id, clock_.NowSeconds()));
+    record.user.role = role;
     return record.user;
 }
 

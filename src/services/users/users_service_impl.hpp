@@ -36,6 +36,9 @@ class UsersServiceImpl final : public UsersService {
     core::Result<User> GetMe(const core::RequestContext& ctx) override;
     core::Result<User> GetUser(const core::RequestContext& ctx, std::string_view user_id) override;
     core::Result<User> UpdateMe(const core::RequestContext& ctx, std::optional<std::string> name) override;
+    core::Result<UserPage> ListUsers(const core::RequestContext& ctx, const UserFilter& filter, int limit,
+                                     std::string_view cursor) override;
+    core::Result<User> SetRole(const core::RequestContext& ctx, std::string_view user_id, core::Role role) override;
     core::Result<std::vector<Address>> ListAddresses(const core::RequestContext& ctx) override;
     core::Result<Address> CreateAddress(const core::RequestContext& ctx, const AddressInput& input) override;
     core::Result<Address> GetAddress(const core::RequestContext& ctx, std::string_view address_id) override;

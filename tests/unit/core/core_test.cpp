@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/cursor.hpp"
@@ -125,6 +127,22 @@ TEST(Cursor, OffsetCursorsRoundTripAndRefuseOthers) {
     // The one-number cursors of the other lists still read their own.
     EXPECT_EQ(DecodeSequenceCursor("orders", EncodeSequenceCursor("orders", 7))->value(), 7);
     EXPECT_FALSE(DecodeSequenceCursor("orders", Base64UrlEncode("orders|7|8")).ok());
+}
+
+TEST(Cursor, TimeIdCursorsRoundTripAndRefuseOthers) {
+    auto decoded = DecodeTimeIdCursor("all_orders", EncodeTimeIdCursor("all_orders", {1700000000, "ord_3_Ab-c"}));
+    ASSERT_TRUE(decoded.ok());
+    ASSERT_TRUE(decoded->has_value());
+    EXPECT_EQ((*decoded)->time, 1700000000);
+    EXPECT_EQ((*decoded)->id, "ord_3_Ab-c");
+    EXPECT_FALSE(DecodeTimeIdCursor("all_orders", "")->has_value());  // the first page
+    for (std::string raw :
+         std::vector<std::string>{"all_orders|5", "all_orders|5|", "all_orders|x|ord", "users|5|usr_1",
+                                  "all_orders|5|ord 1", "all_orders|5|ord'1", "all_orders|5|" + std::string(65, 'a')}) {
+        auto refused = DecodeTimeIdCursor("all_orders", Base64UrlEncode(raw));
+        ASSERT_FALSE(refused.ok()) << raw;
+        EXPECT_EQ(refused.error().fields.at(0).field, "cursor");
+    }
 }
 
 }  // namespace

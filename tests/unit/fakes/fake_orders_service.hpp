@@ -72,6 +72,22 @@ class FakeOrdersService final : public orders::OrdersService {
     }
     core::Result<orders::Order> CancelOrder(const core::RequestContext&, std::string_view) override { return Unused(); }
     core::Result<orders::Order> FindOrder(const core::RequestContext&, std::string_view) override { return Unused(); }
+    core::Result<orders::OrderPage> ListAllOrders(const core::RequestContext&, const orders::OrderFilter&, int,
+                                                  std::string_view) override {
+        return Unused();
+    }
+    core::Result<std::vector<orders::StatusChange>> FindHistory(const core::RequestContext&,
+                                                                std::string_view) override {
+        return Unused();
+    }
+    core::Result<orders::Order> OperatorCancel(const core::RequestContext&, std::string_view,
+                                               std::string_view) override {
+        return Unused();
+    }
+    core::Result<orders::Order> OperatorRefund(const core::RequestContext&, std::string_view,
+                                               std::string_view) override {
+        return Unused();
+    }
     core::Result<orders::Order> Transition(const core::RequestContext&, std::string_view, orders::OrderStatus,
                                            std::string_view) override {
         return Unused();

@@ -266,6 +266,13 @@ class FakeUsersService final : public users::UsersService {
     core::Result<users::User> UpdateMe(const core::RequestContext&, std::optional<std::string>) override {
         return NotUsed();
     }
+    core::Result<users::UserPage> ListUsers(const core::RequestContext&, const users::UserFilter&, int,
+                                            std::string_view) override {
+        return NotUsed();
+    }
+    core::Result<users::User> SetRole(const core::RequestContext&, std::string_view, core::Role) override {
+        return NotUsed();
+    }
     core::Result<users::Address> CreateAddress(const core::RequestContext&, const users::AddressInput&) override {
         return NotUsed();
     }

@@ -55,7 +55,8 @@ class MemoryOrdersRepository final : public OrdersRepository {
         stored.order = order;
         stored.order.updated_at = order.created_at;  // as the SQLite adapter stores it
         stored.seq = store->next_seq++;
-        stored.history.push_back(StatusChange{order.status, order.created_at, "order placed"});
+        stored.history.push_back(StatusChange{order.status, order.created_at, "order placed",
+                                              ctx.principal ? ctx.principal->user_id : std::string()});
         return core::Ok();
     }
 
@@ -121,6 +122,29 @@ class MemoryOrdersRepository final : public OrdersRepository {
         return rows;
     }
 
+    core::Result<std::vector<Order>> ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter,
+                                                   const std::optional<core::TimeIdCursor>& after, int limit) override {
+        std::lock_guard lock(mutex_);
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
+        std::vector<Order> orders;
+        for (const auto& store : stores_)
+            for (const auto& [id, stored] : store.orders) {
+                const Order& o = stored.order;
+                if ((filter.status && o.status != *filter.status) || (filter.user_id && o.user_id != *filter.user_id) ||
+                    (filter.order_id && o.id != *filter.order_id) ||
+                    (filter.created_after && o.created_at < *filter.created_after) ||
+                    (filter.created_before && o.created_at >= *filter.created_before) ||
+                    (after && (o.created_at > after->time || (o.created_at == after->time && o.id >= after->id))))
+                    continue;
+                orders.push_back(o);
+            }
+        std::sort(orders.begin(), orders.end(), [](const Order& a, const Order& b) {
+            return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+        });
+        if (orders.size() > static_cast<std::size_t>(limit)) orders.resize(static_cast<std::size_t>(limit));
+        return orders;
+    }
+
     core::Result<std::vector<StatusChange>> History(const core::RequestContext& ctx, int shard,
                                                     std::string_view order_id) override {
         std::lock_guard lock(mutex_);
@@ -134,7 +158,7 @@ class MemoryOrdersRepository final : public OrdersRepository {
                                    OrderStatus to, std::string_view reason, int64_t now) override {
         std::lock_guard lock(mutex_);
         EMPORIUM_ASSIGN_OR_RETURN(Store * store, Find(ctx, shard));
-        return Move(*store, order_id, to, reason, now);
+        return Move(*store, order_id, to, reason, now, ctx);
     }
 
     core::Result<std::vector<core::Result<Order>>> TransitionEach(const core::RequestContext& ctx, int shard,
@@ -144,7 +168,7 @@ class MemoryOrdersRepository final : public OrdersRepository {
         std::lock_guard lock(mutex_);
         EMPORIUM_ASSIGN_OR_RETURN(Store * store, Find(ctx, shard));
         std::vector<core::Result<Order>> outcomes;
-        for (const auto& id : order_ids) outcomes.push_back(Move(*store, id, to, reason, now));
+        for (const auto& id : order_ids) outcomes.push_back(Move(*store, id, to, reason, now, ctx));
         return outcomes;
     }
 
@@ -178,7 +202,7 @@ class MemoryOrdersRepository final : public OrdersRepository {
     }
 
     static core::Result<Order> Move(Store& store, std::string_view order_id, OrderStatus to, std::string_view reason,
-                                    int64_t now) {
+                                    int64_t now, const core::RequestContext& ctx) {
         auto it = store.orders.find(order_id);
         if (it == store.orders.end()) return core::Error::NotFound("No such order.");
         Order& order = it->second.order;
@@ -188,7 +212,8 @@ class MemoryOrdersRepository final : public OrdersRepository {
                                          " cannot become " + std::string(StatusName(to)) + ".");
         order.status = to;
         order.updated_at = now;
-        it->second.history.push_back(StatusChange{to, now, std::string(reason)});
+        it->second.history.push_back(
+            StatusChange{to, now, std::string(reason), ctx.principal ? ctx.principal->user_id : std::string()});
         return order;
     }
 

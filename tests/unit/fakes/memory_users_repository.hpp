@@ -59,6 +59,45 @@ class MemoryUsersRepository final : public UsersRepository {
         return core::Ok();
     }
 
+    core::Result<void> UpdateRole(const core::RequestContext& ctx, std::string_view id, core::Role role,
+                                  std::string_view changed_by, int64_t now) override {
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
+        std::lock_guard lock(mutex_);
+        auto it = users_.find(id);
+        if (it == users_.end()) return core::Error::NotFound("No such user.");
+        it->second.user.role = role;
+        role_changes_.push_back({std::string(id), role, std::string(changed_by), now});
+        return core::Ok();
+    }
+
+    core::Result<std::vector<User>> ListUsers(const core::RequestContext& ctx, const UserFilter& filter,
+                                              const std::optional<core::TimeIdCursor>& after, int limit) override {
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
+        std::lock_guard lock(mutex_);
+        std::vector<User> users;
+        for (const auto& [id, record] : users_) {
+            const User& u = record.user;
+            if ((!filter.email_contains.empty() && u.email.find(filter.email_contains) == std::string::npos) ||
+                (filter.role && u.role != *filter.role) ||
+                (after && (u.created_at > after->time || (u.created_at == after->time && u.id >= after->id))))
+                continue;
+            users.push_back(u);
+        }
+        std::sort(users.begin(), users.end(), [](const User& a, const User& b) {
+            return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+        });
+        if (users.size() > static_cast<std::size_t>(limit)) users.resize(static_cast<std::size_t>(limit));
+        return users;
+    }
+
+    struct RoleChange {
+        std::string user_id;
+        core::Role role = core::Role::kCustomer;
+        std::string changed_by;
+        int64_t at = 0;
+    };
+    std::vector<RoleChange> role_changes_;  // what UpdateRole recorded, for tests to read
+
     core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) override {
         EMPORIUM_TRY(core::CheckDeadline(ctx));
         std::lock_guard lock(mutex_);

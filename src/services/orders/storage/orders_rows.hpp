@@ -6,9 +6,12 @@
 // Decoders are templates over the row type: infra::sqlite::Statement and
 // infra::postgres::Row read columns alike.
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "services/orders/orders_repository.hpp"
@@ -53,7 +56,8 @@ OrderLine ReadOrderLine(const Row& row, int first, const std::string& currency) 
 // Columns: status, at, reason.
 template <typename Row>
 StatusChange ReadStatusChange(const Row& row) {
-    return StatusChange{ParseStatus(row.Text(0)).value_or(OrderStatus::kPendingPayment), row.Int(1), row.String(2)};
+    return StatusChange{ParseStatus(row.Text(0)).value_or(OrderStatus::kPendingPayment), row.Int(1), row.String(2),
+                        row.String(3)};
 }
 
 // Columns: request_hash, order_id; the user and key are what it was looked up by.
@@ -65,6 +69,52 @@ IdempotencyRecord ReadIdempotency(const Row& row, std::string_view user_id, std:
 // The answer to an order placed again under an idempotency key another request took.
 inline core::Error IdempotencyKeyTaken() {
     return core::Error{core::ErrorCode::kConflict, "idempotency key taken", {{"idempotency_key", "exists"}}};
+}
+
+// The actor recorded with a status change: the user whose request made it, '' if none (never a
+// null view: the SQLite adapter would bind it as NULL).
+inline std::string_view ActorOf(const core::RequestContext& ctx) {
+    return ctx.principal ? std::string_view(ctx.principal->user_id) : std::string_view("");
+}
+
+// The parameters of the list of every order, bound alike by both adapters: '' means "no
+// filter" for the text ones, and the bounds are open ends when absent. `before_id` sorts after
+// every order id when there is no cursor ('~' follows letters, digits and '_').
+struct AllOrdersQuery {
+    std::string status, user_id, order_id;
+    int64_t created_from = std::numeric_limits<int64_t>::min();
+    int64_t created_before = std::numeric_limits<int64_t>::max();
+    int64_t before_time = std::numeric_limits<int64_t>::max();
+    std::string before_id = "~";
+
+    AllOrdersQuery(const OrderFilter& filter, const std::optional<core::TimeIdCursor>& after) {
+        if (filter.status) status = std::string(StatusName(*filter.status));
+        user_id = filter.user_id.value_or("");
+        order_id = filter.order_id.value_or("");
+        if (filter.created_after) created_from = *filter.created_after;
+        if (filter.created_before) created_before = *filter.created_before;
+        if (after) {
+            before_time = after->time;
+            before_id = after->id;
+        }
+    }
+};
+
+// Each store's newest `limit` orders, merged: the newest `limit` of them all.
+inline void KeepNewest(std::vector<Order>& orders, int limit) {
+    std::sort(orders.begin(), orders.end(), [](const Order& a, const Order& b) {
+        return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+    });
+    if (static_cast<int>(orders.size()) > limit) orders.resize(static_cast<std::size_t>(limit));
+}
+
+// The distinct stores behind the logical shards, each once, in shard order.
+template <typename Store>
+std::vector<Store*> DistinctStores(const std::vector<Store*>& shards) {
+    std::vector<Store*> stores;
+    for (Store* store : shards)
+        if (std::find(stores.begin(), stores.end(), store) == stores.end()) stores.push_back(store);
+    return stores;
 }
 
 // The answer to a move CanTransition refuses.

@@ -36,6 +36,13 @@ constexpr std::string_view kSelectUserOrders =
     "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
     "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
     "updated_at FROM orders WHERE user_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3";
+// The index on (created_at, id) serves it: (created_at, id) < ($6, $7) is a range on it.
+constexpr std::string_view kSelectAllOrders =
+    "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
+    "updated_at FROM orders WHERE ($1 = '' OR status = $1) AND ($2 = '' OR user_id = $2) AND ($3 = '' OR id = $3) "
+    "AND created_at >= $4 AND created_at < $5 AND (created_at, id) < ($6, $7) "
+    "ORDER BY created_at DESC, id DESC LIMIT $8";
 constexpr std::string_view kCountUnpaid =
     "SELECT count(*) FROM orders WHERE user_id = $1 AND status IN ('PENDING_PAYMENT', 'PAYMENT_PENDING') "
     "AND reservation_expires_at > $2";
@@ -52,9 +59,9 @@ constexpr std::string_view kInsertItem =
     "INSERT INTO order_items (order_id, position, sku, product_id, product_name, variant_name, quantity, unit_price, "
     "line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 constexpr std::string_view kInsertHistory =
-    "INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO order_status_history (order_id, status, reason, at, actor) VALUES ($1, $2, $3, $4, $5)";
 constexpr std::string_view kSelectHistory =
-    "SELECT status, at, reason FROM order_status_history WHERE order_id = $1 ORDER BY seq";
+    "SELECT status, at, reason, actor FROM order_status_history WHERE order_id = $1 ORDER BY seq";
 constexpr std::string_view kSelectIdempotency =
     "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2";
 // Answers a row only when this request took the key. A concurrent request holding the same
@@ -120,7 +127,7 @@ Result<std::unordered_map<std::string, Order>> LoadOrders(Connection& c, const s
 // and updates `orders` to match. Already in `to`: no change. Queues nothing when it answers
 // kNotFound or kConflict.
 Result<Order> TransitionIn(Connection& c, std::unordered_map<std::string, Order>& orders, const std::string& order_id,
-                           OrderStatus to, std::string_view reason, int64_t now) {
+                           OrderStatus to, std::string_view reason, int64_t now, std::string_view actor) {
     auto found = orders.find(order_id);
     if (found == orders.end()) return Error::NotFound("No such order.");
     Order& order = found->second;
@@ -128,7 +135,7 @@ Result<Order> TransitionIn(Connection& c, std::unordered_map<std::string, Order>
     if (!CanTransition(order.status, to)) return TransitionRefused(order.status, to);
     OrderStatus from = order.status;
     c.Queue(kUpdateStatus, Params(order_id, StatusName(to), now));
-    c.Queue(kInsertHistory, Params(order_id, StatusName(to), reason, now));
+    c.Queue(kInsertHistory, Params(order_id, StatusName(to), reason, now, actor));
     order.status = to;
     order.updated_at = now;
     infra::postgres::AppendToOutbox(c, NewOrderStatusChangedEvent(order, from, to, reason, now));
@@ -174,7 +181,7 @@ Result<void> PostgresOrdersRepository::CreateOrder(const core::RequestContext& c
                     Params(o.id, static_cast<int64_t>(i), line.sku, line.product_id, line.product_name,
                            line.variant_name, line.quantity, line.unit_price.amount, line.line_total.amount));
         }
-        c.Queue(kInsertHistory, Params(o.id, StatusName(o.status), "order placed", o.created_at));
+        c.Queue(kInsertHistory, Params(o.id, StatusName(o.status), "order placed", o.created_at, ActorOf(ctx)));
         infra::postgres::AppendToOutbox(c, NewOrderPlacedEvent(o));
         return core::Ok();
     });
@@ -262,6 +269,27 @@ Result<std::vector<std::pair<Order, int64_t>>> PostgresOrdersRepository::ListOrd
     });
 }
 
+Result<std::vector<Order>> PostgresOrdersRepository::ListAllOrders(const core::RequestContext& ctx,
+                                                                   const OrderFilter& filter,
+                                                                   const std::optional<core::TimeIdCursor>& after,
+                                                                   int limit) {
+    using Listed = std::vector<std::pair<Order, int64_t>>;
+    AllOrdersQuery query(filter, after);
+    std::vector<Order> orders;
+    for (auto* db : DistinctStores(shards_)) {
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
+        EMPORIUM_ASSIGN_OR_RETURN(auto listed, db->Read<Listed>(ctx, [&](Connection& c) -> Result<Listed> {
+            Params params(query.status, query.user_id, query.order_id, query.created_from, query.created_before,
+                          query.before_time, query.before_id, limit);
+            EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectAllOrders, std::move(params)));
+            return ReadOrders(c, rows);
+        }));
+        for (auto& [order, seq] : listed) orders.push_back(std::move(order));
+    }
+    KeepNewest(orders, limit);
+    return orders;
+}
+
 Result<std::vector<StatusChange>> PostgresOrdersRepository::History(const core::RequestContext& ctx, int shard,
                                                                     std::string_view order_id) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
@@ -283,7 +311,7 @@ Result<Order> PostgresOrdersRepository::Transition(const core::RequestContext& c
     std::string id(order_id);
     return db->Write<Order>(ctx, [&](Connection& c) -> Result<Order> {
         EMPORIUM_ASSIGN_OR_RETURN(auto orders, LoadOrders(c, {id}, true));
-        return TransitionIn(c, orders, id, to, reason, now);
+        return TransitionIn(c, orders, id, to, reason, now, ActorOf(ctx));
     });
 }
 
@@ -300,7 +328,8 @@ Result<std::vector<Result<Order>>> PostgresOrdersRepository::TransitionEach(cons
         EMPORIUM_ASSIGN_OR_RETURN(auto orders, LoadOrders(c, order_ids, true));
         Outcomes outcomes;
         outcomes.reserve(order_ids.size());
-        for (const auto& order_id : order_ids) outcomes.push_back(TransitionIn(c, orders, order_id, to, reason, now));
+        for (const auto& order_id : order_ids)
+            outcomes.push_back(TransitionIn(c, orders, order_id, to, reason, now, ActorOf(ctx)));
         return outcomes;
     });
 }

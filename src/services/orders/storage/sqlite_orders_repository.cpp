@@ -22,6 +22,13 @@ constexpr std::string_view kSelectUserOrders =
     "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
     "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
     "updated_at FROM orders WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+// The index on (created_at, id) serves it: the bound on created_at is a range on the index.
+constexpr std::string_view kSelectAllOrders =
+    "SELECT seq, id, user_id, status, currency, subtotal, total, item_count, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_region, ship_postal_code, ship_country, ship_phone, reservation_expires_at, created_at, "
+    "updated_at FROM orders WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR user_id = ?2) AND (?3 = '' OR id = ?3) "
+    "AND created_at >= ?4 AND created_at < ?5 AND created_at <= ?6 AND (created_at < ?6 OR id < ?7) "
+    "ORDER BY created_at DESC, id DESC LIMIT ?8";
 constexpr std::string_view kCountUnpaid =
     "SELECT count(*) FROM orders WHERE user_id = ?1 AND status IN ('PENDING_PAYMENT', 'PAYMENT_PENDING') "
     "AND reservation_expires_at > ?2";
@@ -36,9 +43,9 @@ constexpr std::string_view kInsertItem =
     "INSERT INTO order_items (order_id, position, sku, product_id, product_name, variant_name, quantity, unit_price, "
     "line_total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 constexpr std::string_view kInsertHistory =
-    "INSERT INTO order_status_history (order_id, status, reason, at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO order_status_history (order_id, status, reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kSelectHistory =
-    "SELECT status, at, reason FROM order_status_history WHERE order_id = ?1 ORDER BY seq";
+    "SELECT status, at, reason, actor FROM order_status_history WHERE order_id = ?1 ORDER BY seq";
 constexpr std::string_view kSelectIdempotency =
     "SELECT request_hash, order_id FROM idempotency_keys WHERE user_id = ?1 AND key = ?2";
 constexpr std::string_view kInsertIdempotency =
@@ -69,9 +76,9 @@ Result<Order> LoadOrder(Connection& c, std::string_view order_id) {
 }
 
 Result<void> AddHistory(Connection& c, std::string_view order_id, OrderStatus status, std::string_view reason,
-                        int64_t at) {
+                        int64_t at, std::string_view actor) {
     EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kInsertHistory));
-    stmt.Bind(1, order_id).Bind(2, StatusName(status)).Bind(3, reason).Bind(4, at);
+    stmt.Bind(1, order_id).Bind(2, StatusName(status)).Bind(3, reason).Bind(4, at).Bind(5, actor);
     return stmt.Run();
 }
 
@@ -79,7 +86,7 @@ Result<void> AddHistory(Connection& c, std::string_view order_id, OrderStatus st
 // entry and OrderStatusChanged event. Already in `to`: no change. Changes nothing when it
 // answers kNotFound or kConflict.
 Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus to, std::string_view reason,
-                           int64_t now) {
+                           int64_t now, std::string_view actor) {
     EMPORIUM_ASSIGN_OR_RETURN(Order order, LoadOrder(c, order_id));
     if (order.status == to) return order;
     if (!CanTransition(order.status, to)) return TransitionRefused(order.status, to);
@@ -87,7 +94,7 @@ Result<Order> TransitionIn(Connection& c, std::string_view order_id, OrderStatus
     EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateStatus));
     update.Bind(1, order_id).Bind(2, StatusName(to)).Bind(3, now);
     EMPORIUM_TRY(update.Run());
-    EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now));
+    EMPORIUM_TRY(AddHistory(c, order_id, to, reason, now, actor));
     order.status = to;
     order.updated_at = now;
     EMPORIUM_TRY(infra::sqlite::AppendToOutbox(c, NewOrderStatusChangedEvent(order, from, to, reason, now)));
@@ -136,7 +143,7 @@ Result<void> SqliteOrdersRepository::CreateOrder(const core::RequestContext& ctx
             item.Bind(8, line.unit_price.amount).Bind(9, line.line_total.amount);
             EMPORIUM_TRY(item.Run());
         }
-        EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at));
+        EMPORIUM_TRY(AddHistory(c, o.id, o.status, "order placed", o.created_at, ActorOf(ctx)));
         return infra::sqlite::AppendToOutbox(c, NewOrderPlacedEvent(o));
     });
 }
@@ -221,6 +228,32 @@ Result<std::vector<std::pair<Order, int64_t>>> SqliteOrdersRepository::ListOrder
     });
 }
 
+Result<std::vector<Order>> SqliteOrdersRepository::ListAllOrders(const core::RequestContext& ctx,
+                                                                 const OrderFilter& filter,
+                                                                 const std::optional<core::TimeIdCursor>& after,
+                                                                 int limit) {
+    AllOrdersQuery query(filter, after);
+    std::vector<Order> orders;
+    for (auto* db : DistinctStores(shards_)) {
+        EMPORIUM_TRY(core::CheckDeadline(ctx));
+        EMPORIUM_TRY(db->Read<void>([&](Connection& c) -> Result<void> {
+            EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectAllOrders));
+            stmt.Bind(1, query.status).Bind(2, query.user_id).Bind(3, query.order_id).Bind(4, query.created_from);
+            stmt.Bind(5, query.created_before).Bind(6, query.before_time).Bind(7, query.before_id).Bind(8, limit);
+            while (true) {
+                EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+                if (!row) break;
+                Order order;
+                EMPORIUM_TRY(ReadOrder(c, stmt, order));
+                orders.push_back(std::move(order));
+            }
+            return core::Ok();
+        }));
+    }
+    KeepNewest(orders, limit);
+    return orders;
+}
+
 Result<std::vector<StatusChange>> SqliteOrdersRepository::History(const core::RequestContext& ctx, int shard,
                                                                   std::string_view order_id) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
@@ -242,7 +275,7 @@ Result<Order> SqliteOrdersRepository::Transition(const core::RequestContext& ctx
                                                  OrderStatus to, std::string_view reason, int64_t now) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     EMPORIUM_ASSIGN_OR_RETURN(auto* db, Shard(shard));
-    return db->Write<Order>([&](Connection& c) { return TransitionIn(c, order_id, to, reason, now); });
+    return db->Write<Order>([&](Connection& c) { return TransitionIn(c, order_id, to, reason, now, ActorOf(ctx)); });
 }
 
 Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(const core::RequestContext& ctx, int shard,
@@ -258,7 +291,7 @@ Result<std::vector<Result<Order>>> SqliteOrdersRepository::TransitionEach(const 
         for (const auto& order_id : order_ids) {
             // Each order in its own savepoint: one that fails leaves nothing half-written.
             EMPORIUM_TRY(c.Run("SAVEPOINT one_order"));
-            auto moved = TransitionIn(c, order_id, to, reason, now);
+            auto moved = TransitionIn(c, order_id, to, reason, now, ActorOf(ctx));
             // A failed rollback means SQLite ended the whole transaction itself: its cause
             // is the error to report.
             if (!moved.ok() && !c.Run("ROLLBACK TO one_order").ok()) return moved.error();

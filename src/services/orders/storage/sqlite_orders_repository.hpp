@@ -28,6 +28,8 @@ class SqliteOrdersRepository final : public OrdersRepository {
                                                                     std::string_view user_id,
                                                                     std::optional<int64_t> before_seq,
                                                                     int limit) override;
+    core::Result<std::vector<Order>> ListAllOrders(const core::RequestContext& ctx, const OrderFilter& filter,
+                                                   const std::optional<core::TimeIdCursor>& after, int limit) override;
     core::Result<std::vector<StatusChange>> History(const core::RequestContext& ctx, int shard,
                                                     std::string_view order_id) override;
     core::Result<Order> Transition(const core::RequestContext& ctx, int shard, std::string_view order_id,

@@ -23,6 +23,13 @@ constexpr std::string_view kSelectUserById =
 constexpr std::string_view kUpdateUserName = "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1";
 constexpr std::string_view kUpdateRoleAndPassword =
     "UPDATE users SET role = $2, password_hash = $3, updated_at = $4 WHERE id = $1";
+constexpr std::string_view kUpdateRole = "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1";
+constexpr std::string_view kInsertRoleChange =
+    "INSERT INTO role_changes (user_id, role, changed_by, at) VALUES ($1, $2, $3, $4)";
+// The hash column is answered empty: an operator's list never carries one out of the database.
+constexpr std::string_view kSelectUsers =
+    "SELECT id, email, name, role, created_at, '' FROM users WHERE ($1 = '' OR strpos(email, $1) > 0) "
+    "AND ($2 = '' OR role = $2) AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5";
 // Serializes the writers of one user's address book. NO KEY UPDATE (what an UPDATE of the
 // row takes) rather than UPDATE: inserting a session checks its foreign key with a key-share
 // lock on the same row, and a login has no reason to wait for an address book.
@@ -121,6 +128,32 @@ Result<void> PostgresUsersRepository::UpdateRoleAndPassword(const core::RequestC
                                                             int64_t now) {
     EMPORIUM_TRY(core::CheckDeadline(ctx));
     return WriteOne(ctx, db_, kUpdateRoleAndPassword, Params(id, RoleName(role), password_hash, now), "No such user.");
+}
+
+Result<void> PostgresUsersRepository::UpdateRole(const core::RequestContext& ctx, std::string_view id, core::Role role,
+                                                 std::string_view changed_by, int64_t now) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Write<void>(ctx, [&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(int64_t changed, c.Exec(kUpdateRole, Params(id, RoleName(role), now)));
+        if (changed == 0) return Error::NotFound("No such user.");
+        c.Queue(kInsertRoleChange, Params(id, RoleName(role), changed_by, now));
+        return core::Ok();
+    });
+}
+
+Result<std::vector<User>> PostgresUsersRepository::ListUsers(const core::RequestContext& ctx, const UserFilter& filter,
+                                                             const std::optional<core::TimeIdCursor>& after,
+                                                             int limit) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Read<std::vector<User>>(ctx, [&](Connection& c) -> Result<std::vector<User>> {
+        Params params(filter.email_contains, filter.role ? RoleName(*filter.role) : "", after ? after->time : INT64_MAX,
+                      after ? after->id : std::string("~"), limit);
+        EMPORIUM_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectUsers, std::move(params)));
+        std::vector<User> users;
+        users.reserve(static_cast<std::size_t>(rows.size()));
+        for (int i = 0; i < rows.size(); ++i) users.push_back(ReadUser(rows[i]).user);
+        return users;
+    });
 }
 
 Result<void> PostgresUsersRepository::InsertSession(const core::RequestContext& ctx, const SessionRecord& r) {

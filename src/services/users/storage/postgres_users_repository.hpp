@@ -19,6 +19,10 @@ class PostgresUsersRepository final : public UsersRepository {
                                       int64_t now) override;
     core::Result<void> UpdateRoleAndPassword(const core::RequestContext& ctx, std::string_view id, core::Role role,
                                              std::string_view password_hash, int64_t now) override;
+    core::Result<void> UpdateRole(const core::RequestContext& ctx, std::string_view id, core::Role role,
+                                  std::string_view changed_by, int64_t now) override;
+    core::Result<std::vector<User>> ListUsers(const core::RequestContext& ctx, const UserFilter& filter,
+                                              const std::optional<core::TimeIdCursor>& after, int limit) override;
     core::Result<void> InsertSession(const core::RequestContext& ctx, const SessionRecord& record) override;
     core::Result<SessionRecord> FindSession(const core::RequestContext& ctx, std::string_view token_hash) override;
     core::Result<void> RevokeSession(const core::RequestContext& ctx, std::string_view token_hash,

@@ -23,6 +23,14 @@ constexpr std::string_view kSelectUserById =
 constexpr std::string_view kUpdateUserName = "UPDATE users SET name = ?2, updated_at = ?3 WHERE id = ?1";
 constexpr std::string_view kUpdateRoleAndPassword =
     "UPDATE users SET role = ?2, password_hash = ?3, updated_at = ?4 WHERE id = ?1";
+constexpr std::string_view kUpdateRole = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1";
+constexpr std::string_view kInsertRoleChange =
+    "INSERT INTO role_changes (user_id, role, changed_by, at) VALUES (?1, ?2, ?3, ?4)";
+// The hash column is answered empty: an operator's list never carries one out of the database.
+constexpr std::string_view kSelectUsers =
+    "SELECT id, email, name, role, created_at, '' FROM users WHERE (?1 = '' OR instr(email, ?1) > 0) "
+    "AND (?2 = '' OR role = ?2) AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) "
+    "ORDER BY created_at DESC, id DESC LIMIT ?5";
 constexpr std::string_view kInsertSession =
     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr std::string_view kSelectSession =
@@ -114,6 +122,37 @@ Result<void> SqliteUsersRepository::UpdateRoleAndPassword(const core::RequestCon
         db_, kUpdateRoleAndPassword,
         [&](Statement& s) { s.Bind(1, id).Bind(2, RoleName(role)).Bind(3, password_hash).Bind(4, now); },
         "No such user.");
+}
+
+Result<void> SqliteUsersRepository::UpdateRole(const core::RequestContext& ctx, std::string_view id, core::Role role,
+                                               std::string_view changed_by, int64_t now) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Write<void>([&](Connection& c) -> Result<void> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto update, c.Prepare(kUpdateRole));
+        update.Bind(1, id).Bind(2, RoleName(role)).Bind(3, now);
+        EMPORIUM_TRY(update.Run());
+        if (c.ChangedRows() == 0) return Error::NotFound("No such user.");
+        EMPORIUM_ASSIGN_OR_RETURN(auto audit, c.Prepare(kInsertRoleChange));
+        audit.Bind(1, id).Bind(2, RoleName(role)).Bind(3, changed_by).Bind(4, now);
+        return audit.Run();
+    });
+}
+
+Result<std::vector<User>> SqliteUsersRepository::ListUsers(const core::RequestContext& ctx, const UserFilter& filter,
+                                                           const std::optional<core::TimeIdCursor>& after, int limit) {
+    EMPORIUM_TRY(core::CheckDeadline(ctx));
+    return db_.Read<std::vector<User>>([&](Connection& c) -> Result<std::vector<User>> {
+        EMPORIUM_ASSIGN_OR_RETURN(auto stmt, c.Prepare(kSelectUsers));
+        stmt.Bind(1, filter.email_contains).Bind(2, filter.role ? RoleName(*filter.role) : "");
+        stmt.Bind(3, after ? after->time : INT64_MAX).Bind(4, after ? after->id : std::string("~")).Bind(5, limit);
+        std::vector<User> users;
+        while (true) {
+            EMPORIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+            if (!row) break;
+            users.push_back(ReadUser(stmt).user);
+        }
+        return users;
+    });
 }
 
 Result<void> SqliteUsersRepository::InsertSession(const core::RequestContext& ctx, const SessionRecord& r) {

@@ -52,6 +52,13 @@ class FakeUsers final : public users::UsersService {
     core::Result<users::User> UpdateMe(const core::RequestContext&, std::optional<std::string>) override {
         return Unused();
     }
+    core::Result<users::UserPage> ListUsers(const core::RequestContext&, const users::UserFilter&, int,
+                                            std::string_view) override {
+        return Unused();
+    }
+    core::Result<users::User> SetRole(const core::RequestContext&, std::string_view, core::Role) override {
+        return Unused();
+    }
     core::Result<std::vector<users::Address>> ListAddresses(const core::RequestContext&) override { return Unused(); }
     core::Result<users::Address> CreateAddress(const core::RequestContext&, const users::AddressInput&) override {
         return Unused();

@@ -258,6 +258,63 @@ TEST_P(OrdersRepositoryContract, ListOrdersIsNewestFirstWithoutDuplicatesAndPage
     EXPECT_TRUE(ListIds("usr_nobody").empty());
 }
 
+TEST_P(OrdersRepositoryContract, ListAllOrdersMergesEveryShardNewestFirstOnceAndPagesAfterACursor) {
+    Create("ord_0_a", "usr_a", 100, 0);
+    Create("ord_1_b", "usr_b", 100, 1);  // same second as ord_0_a: the id breaks the tie
+    Create("ord_0_c", "usr_a", 200, 0);
+    Create("ord_1_d", "usr_b", 300, 1);
+    auto ids = [&](const OrderFilter& filter, std::optional<core::TimeIdCursor> after = std::nullopt, int limit = 50) {
+        auto orders = repository_->ListAllOrders(ctx_, filter, after, limit);
+        EXPECT_TRUE(orders.ok()) << orders.error().message;
+        std::vector<std::string> out;
+        if (orders.ok())
+            for (const auto& order : *orders) out.push_back(order.id);
+        return out;
+    };
+    // Whether the shards share a store or not, each order comes once, items included.
+    EXPECT_EQ(ids({}), (std::vector<std::string>{"ord_1_d", "ord_0_c", "ord_1_b", "ord_0_a"}));
+    auto first = repository_->ListAllOrders(ctx_, {}, std::nullopt, 2);
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->size(), 2u);
+    EXPECT_EQ(first->back().items.size(), 2u);
+    EXPECT_EQ(ids({}, core::TimeIdCursor{first->back().created_at, first->back().id}),
+              (std::vector<std::string>{"ord_1_b", "ord_0_a"}));
+    EXPECT_EQ(ids({}, core::TimeIdCursor{100, "ord_1_b"}), std::vector<std::string>{"ord_0_a"});
+
+    OrderFilter by_user;
+    by_user.user_id = "usr_a";
+    EXPECT_EQ(ids(by_user), (std::vector<std::string>{"ord_0_c", "ord_0_a"}));
+    ASSERT_TRUE(repository_->Transition(ctx_, 1, "ord_1_d", OrderStatus::kCancelled, "x", 400).ok());
+    OrderFilter by_status;
+    by_status.status = OrderStatus::kCancelled;
+    EXPECT_EQ(ids(by_status), std::vector<std::string>{"ord_1_d"});
+    OrderFilter by_time;
+    by_time.created_after = 200;
+    by_time.created_before = 300;
+    EXPECT_EQ(ids(by_time), std::vector<std::string>{"ord_0_c"});
+    OrderFilter by_id;
+    by_id.order_id = "ord_1_b";
+    EXPECT_EQ(ids(by_id), std::vector<std::string>{"ord_1_b"});
+}
+
+TEST_P(OrdersRepositoryContract, AStatusChangeRecordsTheUserWhoseRequestMadeIt) {
+    core::RequestContext as_operator;
+    as_operator.principal = core::Principal{"usr_operator", core::Role::kAdmin, "", 0};
+    ASSERT_TRUE(repository_->CreateOrder(as_operator, kShard, NewOrder("ord_1_a"), std::nullopt).ok());
+    ASSERT_TRUE(repository_->Transition(as_operator, kShard, "ord_1_a", OrderStatus::kCancelled, "why", 200).ok());
+    Create("ord_1_b");
+    ASSERT_TRUE(repository_->Transition(ctx_, kShard, "ord_1_b", OrderStatus::kCancelled, "expired", 200).ok());
+    auto history = repository_->History(ctx_, kShard, "ord_1_a");
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->size(), 2u);
+    EXPECT_EQ((*history)[0].actor, "usr_operator");
+    EXPECT_EQ((*history)[1].actor, "usr_operator");
+    EXPECT_EQ((*history)[1].reason, "why");
+    auto system = repository_->History(ctx_, kShard, "ord_1_b");
+    ASSERT_TRUE(system.ok());
+    EXPECT_EQ(system->back().actor, "");  // the system's own work names nobody
+}
+
 TEST_P(OrdersRepositoryContract, AnIdempotencyKeyIsStoredWithItsOrderAndASecondUseIsAConflictStoringNothing) {
     IdempotencyRecord record{"usr_1", "key-1", "hash-a", "ord_1_a"};
     ASSERT_TRUE(repository_->CreateOrder(ctx_, kShard, NewOrder("ord_1_a"), record).ok());
