@@ -204,6 +204,33 @@ describe("admin console", () => {
     await context.close();
   });
 
+  test("an operator finds a customer by email and makes them an operator; dead letters are listed", async (t) => {
+    if (await routeMissing("GET", "/api/v1/admin/customers")) {
+      t.skip("GET /api/v1/admin/customers is not on this branch yet");
+      return;
+    }
+    const email = uniqueEmail("promoted");
+    await shop.signUp(email, "Pat Promoted");
+    const {context, page} = await operator(`/admin/customers?q=${encodeURIComponent(email)}`);
+    await page.getByRole("heading", {level: 1, name: "Customers"}).waitFor();
+    await page.locator("#customers").getByRole("cell", {name: email, exact: true}).waitFor();
+    await checkAxe(page, "customers");
+    await page.getByRole("button", {name: `Make ${email} an operator`}).click();
+    await page.getByText(`${email} is now an operator.`).waitFor();
+    await page.getByRole("button", {name: `Withdraw ${email}'s operator role`}).waitFor();
+    await screenshot(page, "admin-customer-promoted");
+    // The new operator may enter the console.
+    const promoted = await newPage(browser);
+    await signIn(promoted.page, email, "/admin/dead-letters");
+    await promoted.page.getByRole("heading", {level: 1, name: "Dead letters"}).waitFor();
+    await promoted.page.getByText("No dead letters.").waitFor();
+    await screenshot(promoted.page, "admin-dead-letters");
+    assertNoProblems(page);
+    assertNoProblems(promoted.page);
+    await promoted.context.close();
+    await context.close();
+  });
+
   test("the system view shows the payment provider red while it is down, green again after", async () => {
     const {context, page} = await operator("/admin");
     await page.getByRole("heading", {level: 1, name: "System"}).waitFor();
