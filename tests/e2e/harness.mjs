@@ -60,9 +60,11 @@ function stopChild(child, timeoutMs = 20000) {
 }
 
 export class Shop {
-  constructor({products = 200, stock = 50} = {}) {
+  // `env`: more server settings, e.g. {EMPORIUM_ADMIN_FAULT_INJECTION: "true"}.
+  constructor({products = 200, stock = 50, env = {}} = {}) {
     this.products = products;
     this.stock = stock;
+    this.env = env;
     this.dir = mkdtempSync(join(tmpdir(), "emporium-e2e-"));
     this.dataDir = join(this.dir, "data");
     mkdirSync(this.dataDir);
@@ -91,6 +93,7 @@ export class Shop {
       env: serverEnv({
         EMPORIUM_PAYMENTS_PROVIDER_URL: `http://127.0.0.1:${this.paygwPort}`,
         EMPORIUM_PAYMENTS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        ...this.env,
       }),
       stdio: ["ignore", out, out],
     });
@@ -98,6 +101,7 @@ export class Shop {
     this.url = `http://127.0.0.1:${this.port}`;
     const email = `admin-${Date.now()}@example.com`;
     this.cli("admin", "create", "--email", email, "--password", PASSWORD);
+    this.adminEmail = email;
     this.admin = (await this.api("POST", "/api/v1/sessions", {email, password: PASSWORD})).body.token;
     return this;
   }

@@ -1,8 +1,7 @@
-import {h, replace} from "./dom.js";
-import {title} from "./components.js";
+// The operators' console: /admin and its pages, each its own module in admin/. Only the
+// dispatch lives here; admin/console.js draws the console's frame and guards its door.
+import {renderConsole} from "./admin/console.js";
 
-// The operators' console is a later change; its URL already answers.
-export function render({main}) {
-  title("Admin console");
-  replace(main, h("h1", {}, "Admin console"), h("p", {}, "The admin console is not built yet."));
+export function render(ctx) {
+  return renderConsole(ctx);
 }
