@@ -93,12 +93,36 @@ http::Response StaticFiles::Shell() const {
     return response;
 }
 
+bool IsPagePath(std::string_view path) {
+    auto one_segment_under = [&path](std::string_view prefix) {
+        return path.size() > prefix.size() && path.starts_with(prefix) &&
+               path.find('/', prefix.size()) == std::string_view::npos;
+    };
+    return path == "/" || path == "/search" || path == "/cart" || path == "/checkout" || path == "/account/orders" ||
+           path == "/signin" || path == "/signup" || path == "/admin" || path.starts_with("/admin/") ||
+           one_segment_under("/categories/") || one_segment_under("/products/") || one_segment_under("/orders/");
+}
+
+bool AcceptsHtml(const http::Request& request) {
+    return request.Header("accept").find("text/html") != std::string_view::npos;
+}
+
 void RegisterStaticRoutes(http::Router& router, const StaticFiles& files) {
     using http::Access;
     using http::Execution;
     using http::Method;
     using http::Request;
-    auto shell = [&files](Request&) { return files.Shell(); };
+    // A page of the storefront gets the shell; any other path is unknown: a browser gets the
+    // shell with 404 (it draws the "not found" page with links onwards), any other client
+    // the same problem document as an unknown API path.
+    auto shell = [&files](Request& request) {
+        if (IsPagePath(request.path)) return files.Shell();
+        if (!AcceptsHtml(request))
+            return http::ProblemResponse(core::Error::NotFound("No resource at this path."), request.path);
+        http::Response response = files.Shell();
+        response.status = 404;
+        return response;
+    };
     router.Add(Method::kGet, "/", Access::kPublic, shell, Execution::kInline);
     auto& pages = router.Add(Method::kGet, "/{page}", Access::kPublic, shell, Execution::kInline);
     pages.last_parameter_takes_rest = true;

@@ -48,6 +48,10 @@ class StaticFiles {
     std::string shell_etag_;
 };
 
+// Whether `path` is one of the storefront's pages (web/app/main.js's routes): those answer
+// the shell with 200, other paths 404.
+bool IsPagePath(std::string_view path);
+
 // The media type for a file name's extension (application/octet-stream when unknown).
 std::string_view ContentTypeFor(std::string_view path);
 

@@ -25,7 +25,7 @@ class StorefrontTest(ServerTestCase):
     def test_every_page_url_answers_the_shell_with_a_strict_policy(self):
         _, home = self.shell("/")
         for path in ("/", "/products/blue-shirt", "/categories/shoes", "/search?q=lamp", "/orders/ord_1_x", "/cart",
-                     "/checkout", "/account/orders", "/signin", "/signup", "/admin", "/no/such/page"):
+                     "/checkout", "/account/orders", "/signin", "/signup", "/admin", "/admin/orders/ord_1"):
             headers, body = self.shell(path)
             self.assertEqual(body, home, path)
             self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
@@ -37,6 +37,16 @@ class StorefrontTest(ServerTestCase):
         self.assertNotIn("style=", home)
         self.assertNotRegex(home, r"\son[a-z]+=")
         self.assertNotIn("<style", home)
+
+    def test_an_unknown_path_is_404_a_page_for_browsers_and_a_problem_for_others(self):
+        _, home = self.shell("/")
+        for path in ("/no/such/page", "/products/a/b", "/nope"):
+            status, headers, body = self.server.request("GET", path, headers={"Accept": "text/html,*/*;q=0.8"})
+            self.assertEqual(status, 404, path)
+            self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+            self.assertEqual(body.decode(), home, path)  # its script draws the "not found" page
+            status, headers, body = self.server.request("GET", path)
+            assert_problem(self, status, headers, body, 404)
 
     def test_the_shell_revalidates_with_its_etag(self):
         headers, _ = self.shell("/cart")
