@@ -9,6 +9,7 @@
 #include "services/orders/http_handlers.hpp"
 #include "services/payments/http_handlers.hpp"
 #include "services/shipping/http_handlers.hpp"
+#include "services/users/http_handlers.hpp"
 
 namespace emporium::console {
 
@@ -192,16 +193,6 @@ Response OperatorAction(Request& request, Act act) {
     return http::RenderJson(act(request.PathParam("order_id"), *reason), request, 200, orders::WriteOrder, "no-store");
 }
 
-void WriteCustomer(core::JsonWriter& json, const users::User& user) {
-    json.BeginObject()
-        .Field("id", user.id)
-        .Field("email", user.email)
-        .Field("name", user.name)
-        .Field("role", user.role == core::Role::kAdmin ? "admin" : "customer")
-        .Field("created_at", core::FormatRfc3339(user.created_at))
-        .EndObject();
-}
-
 std::optional<core::Role> ParseRole(std::string_view text) {
     if (text == "admin") return core::Role::kAdmin;
     if (text == "customer") return core::Role::kCustomer;
@@ -226,7 +217,7 @@ Response ListCustomers(const ConsoleServices& s, Request& request) {
     return http::RenderJson(
         s.users.ListUsers(request.context, filter, *limit, request.QueryParam("cursor").value_or("")), request, 200,
         [](core::JsonWriter& json, const users::UserPage& page) {
-            http::WriteList(json, page.items, page.next_cursor, WriteCustomer);
+            http::WriteList(json, page.items, page.next_cursor, users::WriteUser);
         },
         "no-store");
 }
@@ -240,7 +231,7 @@ Response SetRole(const ConsoleServices& s, Request& request) {
     auto role = ParseRole(role_text.value_or(""));
     if (!role) return http::ProblemResponse(Error::Invalid("role", "must be customer or admin"), request.path);
     return http::RenderJson(s.users.SetRole(request.context, request.PathParam("user_id"), *role), request, 200,
-                            WriteCustomer, "no-store");
+                            users::WriteUser, "no-store");
 }
 
 }  // namespace

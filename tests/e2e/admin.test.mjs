@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import {after, before, describe, test} from "node:test";
 import {readFileSync} from "node:fs";
 import {createRequire} from "node:module";
-import {PASSWORD, Shop, appReady, launchBrowser, newPage, screenshot, uniqueEmail, waitFor} from "./harness.mjs";
+import {PASSWORD, Shop, appReady, assertNoProblems, launchBrowser, newPage, screenshot, uniqueEmail, waitFor} from
+  "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -27,10 +28,6 @@ after(async () => {
     assert.equal(code, 0, "the server exits 0 on SIGTERM");
   }
 });
-
-function assertNoProblems(page) {
-  assert.deepEqual(page.problems, [], "no script errors, CSP violations or dialogs");
-}
 
 async function signIn(page, email, next) {
   await page.goto(`${shop.url}/signin?next=${encodeURIComponent(next)}`);

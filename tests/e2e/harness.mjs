@@ -1,6 +1,7 @@
 // Starts what a browser test needs: the payment provider simulator, the real binary on a
 // free port with a seeded demo catalog and an admin, and Debian's chromium (headless,
 // loopback only) driven by playwright-core. Mirrors tests/api/harness.py.
+import assert from "node:assert/strict";
 import {spawn, spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -184,6 +185,11 @@ export async function newPage(browser, options = {}) {
 }
 
 let shot = 0;
+// The page logged no script error or CSP violation and opened no dialog (see newPage).
+export function assertNoProblems(page) {
+  assert.deepEqual(page.problems, [], "no script errors, CSP violations or dialogs");
+}
+
 export async function screenshot(page, name) {
   shot += 1;
   mkdirSync(screenshots, {recursive: true});

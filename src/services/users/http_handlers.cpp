@@ -14,8 +14,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-namespace {
-
 void WriteUser(core::JsonWriter& json, const User& user) {
     json.BeginObject()
         .Field("id", user.id)
@@ -25,6 +23,8 @@ void WriteUser(core::JsonWriter& json, const User& user) {
         .Field("created_at", core::FormatRfc3339(user.created_at))
         .EndObject();
 }
+
+namespace {
 
 void WriteAddress(core::JsonWriter& json, const Address& a) {
     json.BeginObject()
