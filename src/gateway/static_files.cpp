@@ -61,7 +61,9 @@ StaticFiles::StaticFiles(const std::vector<core::EmbeddedFile>& files, std::stri
     for (const auto& [path, content] : taken) {
         assets_.emplace(std::string(path), StoredAsset{std::string(ContentTypeFor(path)), content,
                                                        "\"" + core::Sha256Hex(content).substr(0, 16) + "\""});
-        if (path.ends_with(".js"))
+        // The console's modules are imported when /admin is opened: a shopper's page does not
+        // preload them.
+        if (path.ends_with(".js") && !path.starts_with("app/admin"))
             preloads += "<link rel=\"modulepreload\" href=\"/assets/" + version_ + "/" + std::string(path) + "\">\n";
     }
     if (auto shell = taken.find(shell_path); shell != taken.end()) {

@@ -23,8 +23,8 @@ class StaticFiles {
     // `files` are paths relative to the repository root; those under `root` ("web/") are
     // taken. `shell_path` (relative to root) is the HTML page every page URL answers with;
     // in it "{{assets}}" becomes "/assets/<version>" and "{{modulepreload}}" a preload
-    // link per JavaScript module, so the browser fetches them all at once, not one
-    // import at a time.
+    // link per JavaScript module (the console's, under app/admin, excepted: they load when
+    // /admin is opened), so the browser fetches them all at once, not one import at a time.
     StaticFiles(const std::vector<core::EmbeddedFile>& files, std::string_view root = "web/",
                 std::string_view shell_path = "index.html");
 

@@ -13,7 +13,6 @@ import * as checkout from "./checkout.js";
 import * as order from "./order.js";
 import * as orders from "./orders.js";
 import * as auth from "./auth.js";
-import * as admin from "./admin.js";
 import * as notFound from "./not-found.js";
 
 const routes = [
@@ -27,7 +26,8 @@ const routes = [
   [/^\/account\/orders$/, orders.render],
   [/^\/signin$/, auth.renderSignIn],
   [/^\/signup$/, auth.renderSignUp],
-  [/^\/admin(\/.*)?$/, admin.render],
+  // The console is loaded only by those who open it: shoppers never download its modules.
+  [/^\/admin(\/.*)?$/, (ctx) => import("./admin.js").then((admin) => admin.render(ctx))],
 ];
 
 const main = document.getElementById("main");

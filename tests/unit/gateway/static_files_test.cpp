@@ -12,6 +12,7 @@ std::vector<core::EmbeddedFile> Web(std::string_view main_js) {
          "<link href=\"{{assets}}/app.css\">{{modulepreload}}<script src=\"{{assets}}/app/main.js\">"},
         {"web/app.css", "body{}"},
         {"web/app/main.js", main_js},
+        {"web/app/admin/console.js", "export {};"},
     };
 }
 
@@ -41,6 +42,9 @@ TEST(StaticFiles, ShellNamesTheCurrentAssetsAndForbidsInlineScript) {
     std::string prefix = "/assets/" + files.version();
     EXPECT_NE(shell.body.find("href=\"" + prefix + "/app.css\""), std::string::npos) << shell.body;
     EXPECT_NE(shell.body.find("<link rel=\"modulepreload\" href=\"" + prefix + "/app/main.js\">"), std::string::npos);
+    // The console's modules load when /admin is opened, not with every shopper's page.
+    EXPECT_EQ(shell.body.find("/app/admin/"), std::string::npos);
+    EXPECT_TRUE(files.Asset(files.version(), "app/admin/console.js").has_value());
     EXPECT_EQ(shell.body.find("{{"), std::string::npos);
     EXPECT_EQ(shell.content_type, "text/html; charset=utf-8");
     EXPECT_EQ(shell.Header("Cache-Control"), "no-cache");
