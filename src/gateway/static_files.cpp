@@ -5,6 +5,7 @@
 
 #include "core/random.hpp"
 #include "core/result.hpp"
+#include "http/gzip.hpp"
 #include "http/problem.hpp"
 
 namespace emporium::gateway {
@@ -16,6 +17,8 @@ namespace {
 constexpr std::string_view kPagePolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+std::string ETagOf(std::string_view body) { return "\"" + core::Sha256Hex(body).substr(0, 16) + "\""; }
 
 std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
     for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
@@ -59,8 +62,9 @@ StaticFiles::StaticFiles(const std::vector<core::EmbeddedFile>& files, std::stri
     version_ = core::Sha256Hex(all).substr(0, 16);
     std::string preloads;
     for (const auto& [path, content] : taken) {
-        assets_.emplace(std::string(path), StoredAsset{std::string(ContentTypeFor(path)), content,
-                                                       "\"" + core::Sha256Hex(content).substr(0, 16) + "\""});
+        StoredAsset asset{std::string(ContentTypeFor(path)), {content, ETagOf(content)}};
+        asset.body.Compress(asset.content_type);
+        assets_.emplace(std::string(path), std::move(asset));
         // The console's modules are imported when /admin is opened: a shopper's page does not
         // preload them.
         if (path.ends_with(".js") && !path.starts_with("app/admin"))
@@ -70,27 +74,48 @@ StaticFiles::StaticFiles(const std::vector<core::EmbeddedFile>& files, std::stri
         shell_ = ReplaceAll(ReplaceAll(std::string(shell->second), "{{modulepreload}}", preloads), "{{assets}}",
                             "/assets/" + version_);
     }
-    shell_etag_ = "\"" + core::Sha256Hex(shell_).substr(0, 16) + "\"";
+    shell_body_ = Representations{shell_, ETagOf(shell_)};
+    shell_body_.Compress("text/html");
 }
 
-std::optional<http::Response> StaticFiles::Asset(std::string_view version, std::string_view path) const {
+void StaticFiles::Representations::Compress(std::string_view content_type) {
+    bool text = content_type.starts_with("text/") || content_type.starts_with("image/svg") ||
+                content_type.starts_with("application/json");
+    if (!text) return;  // images and fonts are compressed already
+    auto compressed = http::Gzip(body);
+    if (!compressed || compressed->size() >= body.size()) return;
+    gzipped = std::move(*compressed);
+    gzipped_etag = ETagOf(gzipped);
+}
+
+void StaticFiles::Representations::Fill(http::Response& response, bool gzip) const {
+    if (!gzipped.empty()) response.SetHeader("Vary", "Accept-Encoding");
+    if (gzip && !gzipped.empty()) {
+        response.body = gzipped;
+        response.SetHeader("Content-Encoding", "gzip");
+        response.SetHeader("ETag", gzipped_etag);
+    } else {
+        response.body = std::string(body);
+        response.SetHeader("ETag", etag);
+    }
+}
+
+std::optional<http::Response> StaticFiles::Asset(std::string_view version, std::string_view path, bool gzip) const {
     if (version != version_) return std::nullopt;
     auto found = assets_.find(path);
     if (found == assets_.end()) return std::nullopt;
     http::Response response;
     response.content_type = found->second.content_type;
-    response.body = std::string(found->second.body);
     response.SetHeader("Cache-Control", "public, max-age=31536000, immutable");
-    response.SetHeader("ETag", found->second.etag);
+    found->second.body.Fill(response, gzip);
     return response;
 }
 
-http::Response StaticFiles::Shell() const {
+http::Response StaticFiles::Shell(bool gzip) const {
     http::Response response;
     response.content_type = "text/html; charset=utf-8";
-    response.body = shell_;
     response.SetHeader("Cache-Control", "no-cache");
-    response.SetHeader("ETag", shell_etag_);
+    shell_body_.Fill(response, gzip);
     response.SetHeader("Content-Security-Policy", std::string(kPagePolicy));
     return response;
 }
@@ -118,10 +143,10 @@ void RegisterStaticRoutes(http::Router& router, const StaticFiles& files) {
     // shell with 404 (it draws the "not found" page with links onwards), any other client
     // the same problem document as an unknown API path.
     auto shell = [&files](Request& request) {
-        if (IsPagePath(request.path)) return files.Shell();
+        if (IsPagePath(request.path)) return files.Shell(http::AcceptsGzip(request));
         if (!AcceptsHtml(request))
             return http::ProblemResponse(core::Error::NotFound("No resource at this path."), request.path);
-        http::Response response = files.Shell();
+        http::Response response = files.Shell(http::AcceptsGzip(request));
         response.status = 404;
         return response;
     };
@@ -133,7 +158,7 @@ void RegisterStaticRoutes(http::Router& router, const StaticFiles& files) {
     auto& assets = router.Add(
         Method::kGet, "/assets/{hash}/{path}", Access::kPublic,
         [&files](Request& request) {
-            auto asset = files.Asset(request.PathParam("hash"), request.PathParam("path"));
+            auto asset = files.Asset(request.PathParam("hash"), request.PathParam("path"), http::AcceptsGzip(request));
             // An old version's URL is gone, not redirected: the shell that named it is stale too.
             if (!asset) return http::ProblemResponse(core::Error::NotFound("No asset at this path."), request.path);
             return std::move(*asset);

@@ -27,25 +27,38 @@ class StaticFiles {
     // /admin is opened), so the browser fetches them all at once, not one import at a time.
     StaticFiles(const std::vector<core::EmbeddedFile>& files, std::string_view root = "web/",
                 std::string_view shell_path = "index.html");
+    // The shell's representations point into the object itself.
+    StaticFiles(const StaticFiles&) = delete;
+    StaticFiles& operator=(const StaticFiles&) = delete;
 
     // 16 hex digits of the SHA-256 of every file (paths and contents).
     const std::string& version() const { return version_; }
     // The asset at `path` (relative to root) if `version` is the current one, else nullopt.
-    std::optional<http::Response> Asset(std::string_view version, std::string_view path) const;
+    // Text files come gzip-compressed (compressed once, here) when `gzip` (the client takes it).
+    std::optional<http::Response> Asset(std::string_view version, std::string_view path, bool gzip = false) const;
     // The HTML shell with its own strict Content-Security-Policy, revalidated on every use.
-    http::Response Shell() const;
+    http::Response Shell(bool gzip = false) const;
     bool empty() const { return assets_.empty(); }
 
   private:
-    struct StoredAsset {
-        std::string content_type;
+    // A body as it is and, when it compresses, gzip-compressed, each with its own ETag (two
+    // representations of one resource: RFC 9110 §8.8.3).
+    struct Representations {
         std::string_view body;
         std::string etag;
+        std::string gzipped;  // empty: sent as it is
+        std::string gzipped_etag;
+        void Compress(std::string_view content_type);
+        void Fill(http::Response& response, bool gzip) const;
+    };
+    struct StoredAsset {
+        std::string content_type;
+        Representations body;
     };
     std::map<std::string, StoredAsset, std::less<>> assets_;
     std::string version_;
     std::string shell_;
-    std::string shell_etag_;
+    Representations shell_body_;
 };
 
 // Whether `path` is one of the storefront's pages (web/app/main.js's routes): those answer

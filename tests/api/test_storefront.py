@@ -2,6 +2,7 @@
 Content-Security-Policy), content-hashed assets cached for a year, and the JSON API's own
 404 and 405 left as they were. (The pages themselves are tested in a browser: tests/e2e.)"""
 
+import gzip
 import os
 import re
 import sys
@@ -74,6 +75,28 @@ class StorefrontTest(ServerTestCase):
         for module in re.findall(rb'from "\./([a-z-]+\.js)"', body):
             status, _, _ = self.server.request("GET", f"/assets/{version}/app/{module.decode()}")
             self.assertEqual(status, 200, module)
+
+    def test_text_is_gzipped_for_clients_that_take_it(self):
+        _, home = self.shell("/")
+        url = next(url for url, _, path in ASSET_RE.findall(home) if path == "app/main.js")
+        status, plain_headers, plain = self.server.request("GET", url)
+        self.assertEqual(status, 200)
+        self.assertNotIn("content-encoding", plain_headers)
+        status, headers, body = self.server.request("GET", url, headers={"Accept-Encoding": "gzip, br"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-encoding"], "gzip")
+        self.assertEqual(headers["vary"], "Accept-Encoding")
+        self.assertEqual(gzip.decompress(body), plain)
+        self.assertLess(len(body), len(plain))
+        self.assertNotEqual(headers["etag"], plain_headers["etag"])
+        status, _, _ = self.server.request("GET", url, headers={"Accept-Encoding": "gzip",
+                                                                "If-None-Match": headers["etag"]})
+        self.assertEqual(status, 304)
+        status, headers, body = self.server.request("GET", "/cart", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual((status, headers["content-encoding"]), (200, "gzip"))
+        self.assertEqual(gzip.decompress(body).decode(), home)
+        status, headers, _ = self.server.request("GET", url, headers={"Accept-Encoding": "gzip;q=0"})
+        self.assertNotIn("content-encoding", headers)
 
     def test_an_unknown_version_or_file_is_not_found(self):
         _, home = self.shell("/")

@@ -31,6 +31,29 @@ TEST(StaticFiles, ServesAssetsUnderTheVersionOfAllFilesForAYear) {
     EXPECT_FALSE(files.Asset(files.version(), "../api/openapi.json").has_value());
 }
 
+TEST(StaticFiles, TextComesGzippedToClientsThatTakeIt) {
+    std::string module;
+    for (int i = 0; i < 100; ++i) module += "import {h} from './dom.js';\n";
+    StaticFiles files(Web(module));
+    auto plain = files.Asset(files.version(), "app/main.js");
+    auto gzipped = files.Asset(files.version(), "app/main.js", /*gzip=*/true);
+    ASSERT_TRUE(plain && gzipped);
+    EXPECT_EQ(plain->body, module);
+    EXPECT_EQ(plain->Header("Content-Encoding"), "");
+    EXPECT_EQ(gzipped->Header("Content-Encoding"), "gzip");
+    EXPECT_LT(gzipped->body.size(), module.size() / 10);
+    // Two representations: each its own ETag, and caches told that the choice depends on the request.
+    EXPECT_NE(plain->Header("ETag"), gzipped->Header("ETag"));
+    EXPECT_EQ(plain->Header("Vary"), "Accept-Encoding");
+    EXPECT_EQ(gzipped->Header("Vary"), "Accept-Encoding");
+    EXPECT_EQ(files.Shell(true).Header("Content-Encoding"), "gzip");
+    // A file too small to gain ("body{}") is sent as it is, whatever the client takes.
+    auto css = files.Asset(files.version(), "app.css", true);
+    EXPECT_EQ(css->Header("Content-Encoding"), "");
+    EXPECT_EQ(css->Header("Vary"), "");
+    EXPECT_EQ(css->body, "body{}");
+}
+
 TEST(StaticFiles, AnyChangedFileChangesTheVersion) {
     EXPECT_EQ(StaticFiles(Web("a")).version(), StaticFiles(Web("a")).version());
     EXPECT_NE(StaticFiles(Web("a")).version(), StaticFiles(Web("b")).version());
