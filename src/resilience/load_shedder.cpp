@@ -73,7 +73,8 @@ void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
     }
     bool contended = window_peak_in_flight_ >= settings_.contention_in_flight && expected > 0;
     last_slowdown_ = contended ? measured / expected : 0;
-    if (window_overloaded_ || window_min_delay_ > threshold || last_slowdown_ > settings_.max_slowdown) {
+    slow_windows_ = last_slowdown_ > settings_.max_slowdown ? slow_windows_ + 1 : 0;
+    if (window_overloaded_ || window_min_delay_ > threshold || slow_windows_ >= settings_.slowdown_windows) {
         limit = static_cast<int>(limit * settings_.decrease_factor);
     } else {
         limit += std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit))));

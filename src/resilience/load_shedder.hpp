@@ -28,10 +28,14 @@ struct LoadShedderSettings {
     // queue. A window whose service times, class by class, average more than `max_slowdown`
     // times their baseline (each class's fastest window, forgotten by `baseline_drift` a
     // window, so a lasting change of the work is learnt within minutes) while at least
-    // `contention_in_flight` requests were in service cuts the limit too. Few in service:
+    // `contention_in_flight` requests were in service, `slowdown_windows` times in a row,
+    // cuts the limit too. Few in service:
     // slower work is the work's own doing (a cold cache, a slow disk), not too much of it.
     double max_slowdown = 4.0;
     int contention_in_flight = 16;
+    // Consecutive windows that must show the slowdown before it cuts: a burst that the cores
+    // work off within a few hundred milliseconds (a flash sale's first second) is no overload.
+    int slowdown_windows = 3;
     double baseline_drift = 1.002;
     std::chrono::milliseconds window{100};
     int min_window_samples = 8;  // a window closes with fewer only after 10 × `window`
@@ -99,6 +103,7 @@ class LoadShedder {
     };
     std::vector<ClassWindow> classes_;
     double last_slowdown_ = 0;
+    int slow_windows_ = 0;  // consecutive windows past max_slowdown
 };
 
 }  // namespace emporium::resilience

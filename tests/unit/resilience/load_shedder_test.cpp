@@ -127,6 +127,21 @@ TEST(LoadShedder, WorkSlowingDownWithManyInServiceCutsTheLimit) {
     EXPECT_NEAR(shedder.stats().last_slowdown, 10.0, 0.5);
 }
 
+TEST(LoadShedder, ABurstWorkedOffWithinAFewWindowsIsNoOverload) {
+    LoadShedderSettings settings = Small();
+    settings.max_limit = 1000;
+    settings.initial_limit = 1000;
+    settings.shares = {1.0};
+    LoadShedder shedder(settings);
+    DriveService(shedder, 3, 50, microseconds(200));
+    int before = shedder.stats().limit;
+    // Slow for fewer windows in a row than it takes (the first window of the burst is
+    // mostly the quick round before it), then quick again.
+    DriveService(shedder, 2, 50, microseconds(2'000));
+    DriveService(shedder, 2, 50, microseconds(200));
+    EXPECT_GE(shedder.stats().limit, before);
+}
+
 TEST(LoadShedder, SlowWorkWithFewInServiceIsNoOverload) {
     LoadShedderSettings settings = Small();
     settings.shares = {1.0};
