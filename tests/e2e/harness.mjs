@@ -7,7 +7,10 @@ import {existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import {tmpdir} from "node:os";
 import {basename, join, resolve} from "node:path";
 import {setTimeout as sleep} from "node:timers/promises";
+import {createRequire} from "node:module";
 import {chromium} from "playwright-core";
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 export const PASSWORD = "correct-horse-battery";
 const WEBHOOK_SECRET = "e2e-webhook-secret";
@@ -131,6 +134,19 @@ export class Shop {
     return this.api(method, path, body, this.admin);
   }
 
+  // A product that nobody else's test touches: created by the operator with its own stock.
+  async newProduct(name, {price = 2599, stock = 10} = {}) {
+    const sku = `E2E-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    const created = await this.adminApi("POST", "/api/v1/admin/products",
+      {name, description: `${name}: a product of the browser tests.`, variants: [{sku, price: {amount: price, currency: "USD"}}]});
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    if (stock) {
+      const adjusted = await this.adminApi("POST", `/api/v1/admin/inventory/${sku}/adjustments`, {delta: stock, reason: "e2e"});
+      assert.equal(adjusted.status, 201, JSON.stringify(adjusted.body));
+    }
+    return {product: created.body, sku};
+  }
+
   async signUp(email, name = "Test Shopper") {
     const created = await this.api("POST", "/api/v1/users", {email, password: PASSWORD, name});
     if (created.status !== 201) throw new Error(`sign-up ${email}: ${created.status} ${JSON.stringify(created.body)}`);
@@ -185,6 +201,59 @@ export async function newPage(browser, options = {}) {
 }
 
 let shot = 0;
+// Signs `email` in through the sign-in page, which then goes on to `next`.
+export async function signInInBrowser(shop, page, email, next = "") {
+  await page.goto(`${shop.url}/signin${next ? `?next=${encodeURIComponent(next)}` : ""}`);
+  await appReady(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", {name: "Sign in"}).click();
+  await page.getByRole("button", {name: "Sign out"}).waitFor();
+}
+
+export const GOOD_CARD = {number: "4242424242424242", month: "12", year: "2030", cvc: "123"};
+export const DECLINED_CARD = {number: "4000000000000002", month: "12", year: "2030", cvc: "123"};
+
+export async function addToCartFromProductPage(shop, page, product) {
+  await page.goto(`${shop.url}/products/${product.slug}`);
+  await appReady(page);
+  await page.getByRole("heading", {level: 1, name: product.name}).waitFor();
+  await page.getByRole("button", {name: "Add to cart"}).click();
+  await page.getByText("Added to your cart.").waitFor();
+}
+
+// From the cart through the checkout form (a new address unless told otherwise) to "Pay".
+export async function checkOutInBrowser(shop, page, card, {newAddress = true, name = "Sam Shopper"} = {}) {
+  await page.goto(`${shop.url}/cart`);
+  await appReady(page);
+  await page.getByRole("link", {name: "Check out"}).click();
+  await page.getByRole("heading", {level: 1, name: "Checkout"}).waitFor();
+  if (newAddress) {
+    await page.getByLabel("A new address").check();
+    await page.getByLabel("Full name").fill(name);
+    await page.getByLabel("Address", {exact: true}).fill("1 Main Street");
+    await page.getByLabel("City").fill("Springfield");
+    await page.getByLabel("Postal code").fill("12345");
+    await page.getByLabel("Country code").fill("US");
+  }
+  await page.getByLabel("Card number").fill(card.number);
+  await page.getByLabel("Expiry month").fill(card.month);
+  await page.getByLabel("Expiry year").fill(card.year);
+  await page.getByLabel("Security code").fill(card.cvc);
+  await screenshot(page, "checkout-filled");
+  await page.getByRole("button", {name: /^Pay /}).click();
+}
+
+// axe-core finds no serious or critical violation on the page as it is. The page's CSP
+// forbids inline script; axe goes in through the DevTools protocol, not the page.
+export async function assertAccessible(page, name) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => window.axe.run(document, {resultTypes: ["violations"]}));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), [],
+    `axe on ${name}`);
+}
+
 // The page logged no script error or CSP violation and opened no dialog (see newPage).
 export function assertNoProblems(page) {
   assert.deepEqual(page.problems, [], "no script errors, CSP violations or dialogs");

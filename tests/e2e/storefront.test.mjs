@@ -3,15 +3,10 @@
 // refunds, text that looks like HTML, accessibility and a phone-sized screen.
 import assert from "node:assert/strict";
 import {after, before, describe, test} from "node:test";
-import {readFileSync} from "node:fs";
-import {createRequire} from "node:module";
-import {PASSWORD, Shop, appReady, assertNoProblems, launchBrowser, newPage, screenshot, uniqueEmail, waitFor} from
-  "./harness.mjs";
-
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const GOOD_CARD = {number: "4242424242424242", month: "12", year: "2030", cvc: "123"};
-const DECLINED_CARD = {number: "4000000000000002", month: "12", year: "2030", cvc: "123"};
+import {
+  DECLINED_CARD, GOOD_CARD, PASSWORD, Shop, addToCartFromProductPage, appReady, assertAccessible,
+  assertNoProblems, checkOutInBrowser, launchBrowser, newPage, screenshot, uniqueEmail, waitFor,
+} from "./harness.mjs";
 
 let shop;
 let browser;
@@ -39,61 +34,10 @@ async function signUpInBrowser(page, email) {
   await page.getByText("Signed in as Sam Shopper").waitFor();
 }
 
-async function signInInBrowser(page, email, next = "") {
-  await page.goto(`${shop.url}/signin${next ? `?next=${encodeURIComponent(next)}` : ""}`);
-  await appReady(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", {name: "Sign in"}).click();
-  await page.getByRole("button", {name: "Sign out"}).waitFor();
-}
-
-// A product that nobody else's test touches: created by the operator with its own stock.
-async function newProduct(name, {price = 2599, stock = 10} = {}) {
-  const sku = `E2E-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  const created = await shop.adminApi("POST", "/api/v1/admin/products",
-    {name, description: `${name}: a product of the browser tests.`, variants: [{sku, price: {amount: price, currency: "USD"}}]});
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  if (stock) {
-    const adjusted = await shop.adminApi("POST", `/api/v1/admin/inventory/${sku}/adjustments`, {delta: stock, reason: "e2e"});
-    assert.equal(adjusted.status, 201, JSON.stringify(adjusted.body));
-  }
-  return {product: created.body, sku};
-}
-
 async function available(sku) {
   const stock = await shop.adminApi("GET", `/api/v1/admin/inventory/${sku}`);
   assert.equal(stock.status, 200);
   return stock.body.available;
-}
-
-async function addToCartFromProductPage(page, product) {
-  await page.goto(`${shop.url}/products/${product.slug}`);
-  await appReady(page);
-  await page.getByRole("heading", {level: 1, name: product.name}).waitFor();
-  await page.getByRole("button", {name: "Add to cart"}).click();
-  await page.getByText("Added to your cart.").waitFor();
-}
-
-async function checkOut(page, card, {newAddress = true} = {}) {
-  await page.goto(`${shop.url}/cart`);
-  await appReady(page);
-  await page.getByRole("link", {name: "Check out"}).click();
-  await page.getByRole("heading", {level: 1, name: "Checkout"}).waitFor();
-  if (newAddress) {
-    await page.getByLabel("A new address").check();
-    await page.getByLabel("Full name").fill("Sam Shopper");
-    await page.getByLabel("Address", {exact: true}).fill("1 Main Street");
-    await page.getByLabel("City").fill("Springfield");
-    await page.getByLabel("Postal code").fill("12345");
-    await page.getByLabel("Country code").fill("US");
-  }
-  await page.getByLabel("Card number").fill(card.number);
-  await page.getByLabel("Expiry month").fill(card.month);
-  await page.getByLabel("Expiry year").fill(card.year);
-  await page.getByLabel("Security code").fill(card.cvc);
-  await screenshot(page, "checkout-filled");
-  await page.getByRole("button", {name: /^Pay /}).click();
 }
 
 // After a navigation inside the app: waits until the new page is drawn (the router marks
@@ -149,7 +93,7 @@ describe("storefront", () => {
     await page.getByRole("button", {name: "Add to cart"}).click();
     await page.getByText("Added to your cart.").waitFor();
     await screenshot(page, "product-added");
-    await checkOut(page, GOOD_CARD);
+    await checkOutInBrowser(shop, page, GOOD_CARD);
     await page.waitForURL(/\/orders\/ord_.*placed=1/);
     await page.getByText("Thank you! Your order is placed.").waitFor();
     await waitFor(async () => ["PAID", "FULFILLING"].includes(await orderStatus(page)), {what: "order paid"});
@@ -218,10 +162,10 @@ describe("storefront", () => {
   test("a declined card gets a clear message, the stock comes back and the items stay in the cart", async () => {
     const {context, page} = await newPage(browser);
     await signUpInBrowser(page, uniqueEmail("declined"));
-    const {product, sku} = await newProduct("Declined Lamp", {stock: 5});
-    await addToCartFromProductPage(page, product);
+    const {product, sku} = await shop.newProduct("Declined Lamp", {stock: 5});
+    await addToCartFromProductPage(shop, page, product);
     assert.equal(await available(sku), 5);
-    await checkOut(page, DECLINED_CARD);
+    await checkOutInBrowser(shop, page, DECLINED_CARD);
     const alert = page.getByRole("alert").filter({hasText: "Your card was declined"});
     await alert.waitFor();
     assert.match(await alert.textContent(), /Nothing was charged/);
@@ -243,8 +187,8 @@ describe("storefront", () => {
     const {context, page} = await newPage(browser);
     const email = uniqueEmail("guest");
     await shop.signUp(email);
-    const {product} = await newProduct("Guest Kettle");
-    await addToCartFromProductPage(page, product);
+    const {product} = await shop.newProduct("Guest Kettle");
+    await addToCartFromProductPage(shop, page, product);
     await waitFor(async () => (await page.locator("#cart-count").textContent()) === "(1)", {what: "cart count"});
     await page.goto(`${shop.url}/cart`);
     await page.getByRole("link", {name: "Sign in to check out"}).click();
@@ -268,7 +212,7 @@ describe("storefront", () => {
 
   test("an operator's price change shows in the storefront", async () => {
     const {context, page} = await newPage(browser);
-    const {product, sku} = await newProduct("Repriced Chair", {price: 4999});
+    const {product, sku} = await shop.newProduct("Repriced Chair", {price: 4999});
     await page.goto(`${shop.url}/products/${product.slug}`);
     await appReady(page);
     assert.equal(await page.locator("#product-price").textContent(), "$49.99");
@@ -285,22 +229,17 @@ describe("storefront", () => {
     await context.close();
   });
 
-  test("an operator's refund shows on the shopper's order page", async (t) => {
-    const probe = await shop.adminApi("POST", "/api/v1/admin/orders/ord_0_none/refund", {});
-    if (probe.status === 405 || (probe.status === 404 && /No resource at this path/.test(probe.body?.detail || ""))) {
-      t.skip("POST /api/v1/admin/orders/{id}/refund is not on this branch yet");
-      return;
-    }
+  test("an operator's refund shows on the shopper's order page", async () => {
     const {context, page} = await newPage(browser);
     await signUpInBrowser(page, uniqueEmail("refund"));
-    const {product} = await newProduct("Refunded Vase");
-    await addToCartFromProductPage(page, product);
-    await checkOut(page, GOOD_CARD);
+    const {product} = await shop.newProduct("Refunded Vase");
+    await addToCartFromProductPage(shop, page, product);
+    await checkOutInBrowser(shop, page, GOOD_CARD);
     await page.getByText("Thank you! Your order is placed.").waitFor();
     await waitFor(async () => ["PAID", "FULFILLING"].includes(await orderStatus(page)), {what: "order paid"});
     const orderId = page.url().match(/\/orders\/([^?]+)/)[1];
     const refunded = await shop.adminApi("POST", `/api/v1/admin/orders/${orderId}/refund`, {});
-    assert.ok([200, 201, 202].includes(refunded.status), JSON.stringify(refunded.body));
+    assert.equal(refunded.status, 200, JSON.stringify(refunded.body));
     await waitFor(async () => (await orderStatus(page)) === "REFUNDED", {what: "order refunded on the open page"});
     await screenshot(page, "order-refunded");
     await context.close();
@@ -309,12 +248,12 @@ describe("storefront", () => {
   test("a product named like HTML shows as text", async () => {
     const {context, page} = await newPage(browser);
     const name = "<img src=x onerror=alert(1)>";
-    const {product} = await newProduct(name);
+    const {product} = await shop.newProduct(name);
     await page.goto(`${shop.url}/products/${product.slug}`);
     await appReady(page);
     assert.equal(await page.locator("main h1").textContent(), name);
     assert.equal(await page.locator("main img").count(), 0);
-    await addToCartFromProductPage(page, product);
+    await addToCartFromProductPage(shop, page, product);
     await page.goto(`${shop.url}/cart`);
     await page.getByRole("link", {name}).waitFor();
     assert.equal(await page.locator("main img").count(), 0);
@@ -351,30 +290,22 @@ describe("storefront", () => {
   });
 
   test("axe finds no serious or critical violation on home, product, cart and checkout", async () => {
-    // The page's CSP forbids inline script; axe goes in through the DevTools protocol, not the page.
     const {context, page} = await newPage(browser);
-    const check = async (name) => {
-      await page.evaluate(AXE_SOURCE);
-      const result = await page.evaluate(() => window.axe.run(document, {resultTypes: ["violations"]}));
-      const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-      assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), [],
-        `axe on ${name}`);
-    };
     await page.goto(shop.url);
     await appReady(page);
-    await check("home");
-    const {product} = await newProduct("Accessible Mug");
+    await assertAccessible(page, "home");
+    const {product} = await shop.newProduct("Accessible Mug");
     await page.goto(`${shop.url}/products/${product.slug}`);
     await appReady(page);
-    await check("product");
+    await assertAccessible(page, "product");
     await signUpInBrowser(page, uniqueEmail("axe"));
-    await addToCartFromProductPage(page, product);
+    await addToCartFromProductPage(shop, page, product);
     await page.goto(`${shop.url}/cart`);
     await page.getByRole("link", {name: "Check out"}).waitFor();
-    await check("cart");
+    await assertAccessible(page, "cart");
     await page.getByRole("link", {name: "Check out"}).click();
     await page.getByLabel("Card number").waitFor();
-    await check("checkout");
+    await assertAccessible(page, "checkout");
     assertNoProblems(page);
     await context.close();
   });
@@ -382,11 +313,11 @@ describe("storefront", () => {
   test("a payment the provider cannot take yet says it is processing, and the page follows it", async () => {
     const {context, page} = await newPage(browser);
     await signUpInBrowser(page, uniqueEmail("processing"));
-    const {product} = await newProduct("Patient Teapot");
-    await addToCartFromProductPage(page, product);
+    const {product} = await shop.newProduct("Patient Teapot");
+    await addToCartFromProductPage(shop, page, product);
     await shop.paygwSettings({error_rate: 1});
     try {
-      await checkOut(page, GOOD_CARD);
+      await checkOutInBrowser(shop, page, GOOD_CARD);
       await page.getByText(/Payment processing/).waitFor({timeout: 20000});
       assert.equal(await orderStatus(page), "PAYMENT_PENDING");
       await screenshot(page, "payment-processing");
