@@ -526,12 +526,17 @@ class Server:
         self.cli(*args)
         return self.login(email, password)
 
-    def stocked_sku(self, admin, units, reason="x"):
-        """Creates a product (as `admin`) and puts `units` of its SKU in stock; returns the SKU."""
-        _, _, product = self.json("POST", "/api/v1/admin/products", product_body(), token=admin)
+    def stocked_sku(self, admin, units, reason="x", price=1000):
+        """Creates a product (as `admin`) at `price` and puts `units` of its SKU in stock;
+        returns the SKU. Asserts both calls succeed."""
+        status, _, product = self.json("POST", "/api/v1/admin/products", product_body(price=price), token=admin)
+        if status != 201:
+            raise AssertionError(f"create product -> {status}: {product}")
         sku = product["variants"][0]["sku"]
-        self.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments", {"delta": units, "reason": reason},
-                  token=admin)
+        status, _, doc = self.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments",
+                                   {"delta": units, "reason": reason}, token=admin)
+        if status != 201:
+            raise AssertionError(f"stock {sku} -> {status}: {doc}")
         return sku
 
 

@@ -11,7 +11,7 @@ import unittest
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, assert_problem, product_body, uniq  # noqa: E402
+from harness import Server, assert_problem, uniq  # noqa: E402
 from test_payments import GOOD, SECRET, Paygw  # noqa: E402
 
 ADMIN_ORDERS = "/api/v1/admin/orders"
@@ -59,14 +59,7 @@ class OperatorApiTest(unittest.TestCase):
     # ---- helpers ------------------------------------------------------------------------
 
     def sku(self, stock=10, price=1500):
-        status, _, product = self.server.json("POST", "/api/v1/admin/products", product_body(price=price),
-                                              token=self.admin)
-        self.assertEqual(status, 201, product)
-        sku = product["variants"][0]["sku"]
-        status, _, doc = self.server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments",
-                                          {"delta": stock, "reason": "test"}, token=self.admin)
-        self.assertEqual(status, 201, doc)
-        return sku
+        return self.server.stocked_sku(self.admin, stock, reason="test", price=price)
 
     def customer(self):
         email = f"op-{uniq()}@example.com"

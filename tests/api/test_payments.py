@@ -12,7 +12,7 @@ import urllib.request
 from email import message_from_string
 from email.utils import parsedate_to_datetime
 
-from harness import HOST, Server, assert_problem, base_env, emporium_bin, product_body, uniq
+from harness import HOST, Server, assert_problem, base_env, emporium_bin, uniq
 
 SECRET = "test-webhook-secret"
 PAID_OR_LATER = ("PAID", "FULFILLING")  # the shipping consumer moves a paid order on shortly after
@@ -74,14 +74,7 @@ class PaymentsTest(unittest.TestCase):
         self.paygw.settings(error_rate=0, hang_rate=0, latency_ms=0)
 
     def product(self, stock=10, price=1500):
-        status, _, product = self.server.json("POST", "/api/v1/admin/products", product_body(price=price),
-                                              token=self.admin)
-        self.assertEqual(status, 201, product)
-        sku = product["variants"][0]["sku"]
-        status, _, doc = self.server.json("POST", f"/api/v1/admin/inventory/{sku}/adjustments",
-                                          {"delta": stock, "reason": "test"}, token=self.admin)
-        self.assertEqual(status, 201, doc)
-        return sku
+        return self.server.stocked_sku(self.admin, stock, reason="test", price=price)
 
     def order(self, sku, quantity=1):
         _, token = self.server.new_customer()
