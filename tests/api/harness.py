@@ -199,6 +199,19 @@ def record_status(method, path, status):
             f.write(jsonlib.dumps([method, path.split("?")[0], status]) + "\n")
 
 
+def wait_for(predicate, seconds=10):
+    """Polls `predicate` every 0.1 s until it returns something true, and returns that; after
+    `seconds`, returns what one last call returns (for work the server finishes in the
+    background: events, retries)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
+
+
 def uniq(prefix="t"):
     """A short string unique within this process and very likely across processes."""
     with _uniq_lock:

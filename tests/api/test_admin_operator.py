@@ -11,7 +11,7 @@ import unittest
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, assert_problem, uniq  # noqa: E402
+from harness import Server, assert_problem, uniq, wait_for  # noqa: E402
 from test_payments import GOOD, SECRET, Paygw  # noqa: E402
 
 ADMIN_ORDERS = "/api/v1/admin/orders"
@@ -107,15 +107,6 @@ class OperatorApiTest(unittest.TestCase):
         self.assertEqual(status, 200, doc)
         self.assertEqual(h.get("cache-control"), "no-store")
         return doc
-
-    def wait_for(self, predicate, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.1)
-        return None
 
     def act(self, action, order_id, body=None, token=None):
         return self.server.json("POST", f"{ADMIN_ORDERS}/{order_id}/{action}", body, token=token or self.admin)
@@ -239,8 +230,8 @@ class OperatorApiTest(unittest.TestCase):
 
         paid = self.place(token, sku)
         self.pay(token, paid["id"])
-        doc = self.wait_for(lambda: (lambda d: d if d["shipment"] and d["order"]["status"] == "FULFILLING" else None)(
-            self.view(paid["id"], token=self.other_admin)))
+        doc = wait_for(lambda: (lambda d: d if d["shipment"] and d["order"]["status"] == "FULFILLING" else None)(
+            self.view(paid["id"], token=self.other_admin)), seconds=15)
         self.assertIsNotNone(doc, "no shipment after payment")
         self.assertEqual(doc["payment"]["status"], "succeeded")
         self.assertEqual(doc["payment"]["order_id"], paid["id"])
@@ -319,8 +310,8 @@ class OperatorApiTest(unittest.TestCase):
         self.assertEqual(refunded["status"], "REFUNDED")
         status, _, again = self.act("refund", paid["id"], {}, token=self.admin)
         self.assertEqual((status, again), (200, refunded))
-        doc = self.wait_for(lambda: (lambda d: d if d["payment"]["status"] == "refunded" else None)(
-            self.view(paid["id"])))
+        doc = wait_for(lambda: (lambda d: d if d["payment"]["status"] == "refunded" else None)(
+            self.view(paid["id"])), seconds=15)
         self.assertIsNotNone(doc, "the payment was not refunded")
         last = doc["history"][-1]
         self.assertEqual((last["status"], last["actor"]), ("REFUNDED", self.other_admin_id))
@@ -334,8 +325,8 @@ class OperatorApiTest(unittest.TestCase):
         _, token, _ = self.customer()
         order = self.place(token, sku)
         self.pay(token, order["id"])
-        doc = self.wait_for(lambda: (lambda d: d if d["shipment"] and d["order"]["status"] == "FULFILLING" else None)(
-            self.view(order["id"])))
+        doc = wait_for(lambda: (lambda d: d if d["shipment"] and d["order"]["status"] == "FULFILLING" else None)(
+            self.view(order["id"])), seconds=15)
         self.assertIsNotNone(doc, "no shipment after payment")
         number = doc["shipment"]["tracking_number"]
         status, _, tracking = self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",

@@ -12,7 +12,7 @@ import urllib.request
 from email import message_from_string
 from email.utils import parsedate_to_datetime
 
-from harness import HOST, Server, assert_problem, base_env, emporium_bin, uniq
+from harness import HOST, Server, assert_problem, base_env, emporium_bin, uniq, wait_for
 
 SECRET = "test-webhook-secret"
 PAID_OR_LATER = ("PAID", "FULFILLING")  # the shipping consumer moves a paid order on shortly after
@@ -201,15 +201,6 @@ class PaymentsTest(unittest.TestCase):
             _, _, state = server.json("GET", f"/api/v1/orders/{order['id']}/status", token=token)
             self.assertEqual(state["status"], "PAYMENT_PENDING")
 
-    def wait_for(self, predicate, seconds=10):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.1)
-        return predicate()
-
     def test_whole_journey_paid_shipped_delivered_with_mails(self):
         sku = self.product(stock=3)
         email = f"journey-{uniq()}@example.com"
@@ -221,12 +212,12 @@ class PaymentsTest(unittest.TestCase):
         self.assertEqual(self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[0], 404)
         self.assertEqual(self.pay(token, order["id"])[0], 200)
         # The shipment is created from the OrderStatusChanged event, asynchronously.
-        tracking = self.wait_for(lambda: (lambda r: r[2] if r[0] == 200 else None)(
+        tracking = wait_for(lambda: (lambda r: r[2] if r[0] == 200 else None)(
             self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)))
         self.assertIsNotNone(tracking, "no shipment after payment")
         self.assertEqual(tracking["status"], "label_created")
         self.assertRegex(tracking["tracking_number"], r"^EMP[0-9A-Z]{10,20}$")
-        self.assertEqual(self.wait_for(lambda: self.order_status(token, order["id"]) == "FULFILLING"), True)
+        self.assertEqual(wait_for(lambda: self.order_status(token, order["id"]) == "FULFILLING"), True)
         number = tracking["tracking_number"]
         _, customer = self.server.new_customer()
         self.assertEqual(self.server.json("POST", f"/api/v1/admin/shipments/{number}/events",
@@ -261,7 +252,7 @@ class PaymentsTest(unittest.TestCase):
                     found.append(text)
             return found
 
-        self.wait_for(lambda: len(mails()) >= 2)
+        wait_for(lambda: len(mails()) >= 2)
         time.sleep(0.5)  # a duplicate would show up by now
         texts = mails()
         self.assertEqual(len(texts), 2, texts)
@@ -375,7 +366,7 @@ class PaymentsTest(unittest.TestCase):
         status, _, cancelled = self.server.json("POST", f"/api/v1/orders/{order['id']}/cancel", token=token)
         self.assertEqual((status, cancelled["status"]), (200, "REFUNDED"))  # the order at once
         self.paygw.settings(error_rate=0)  # the money as soon as the provider answers again
-        refunded = self.wait_for(lambda: self.server.json(
+        refunded = wait_for(lambda: self.server.json(
             "GET", f"/api/v1/orders/{order['id']}/payment", token=token)[2]["status"] == "refunded")
         self.assertTrue(refunded, "the refund was not retried after the provider came back")
 
@@ -383,7 +374,7 @@ class PaymentsTest(unittest.TestCase):
         sku = self.product(stock=3)
         token, order = self.order(sku)
         self.assertEqual(self.pay(token, order["id"])[0], 200)
-        tracking = self.wait_for(
+        tracking = wait_for(
             lambda: self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[0] == 200)
         self.assertTrue(tracking, "no shipment was created for the paid order")
         number = self.server.json("GET", f"/api/v1/orders/{order['id']}/tracking", token=token)[2]["tracking_number"]
