@@ -43,7 +43,6 @@ void LoadShedder::Finish(std::size_t priority, std::chrono::nanoseconds queue_de
     window_peak_in_flight_ = std::max(window_peak_in_flight_, in_service);
     ++window_samples_;
     window_min_delay_ = std::min(window_min_delay_, queue_delay);
-    window_service_sum_ += service_time;
     window_overloaded_ = window_overloaded_ || overloaded;
     auto elapsed = now - window_start_;
     if (elapsed >= settings_.window &&
@@ -54,7 +53,9 @@ void LoadShedder::Finish(std::size_t priority, std::chrono::nanoseconds queue_de
 // Called with mutex_ held, once per window.
 void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
     int limit = limit_.load(std::memory_order_relaxed);
-    auto mean_service = window_service_sum_ / std::max(1, window_samples_);
+    std::chrono::nanoseconds service_sum{0};
+    for (const ClassWindow& window : classes_) service_sum += window.service_sum;
+    auto mean_service = service_sum / std::max(1, window_samples_);
     auto threshold = std::max<std::chrono::nanoseconds>(settings_.target_queue_delay, mean_service);
     // Each class against its own baseline, weighted by its share of the window: a mix that
     // moves towards costlier work (more product lists, fewer cart additions) is no slowdown.
@@ -84,7 +85,6 @@ void LoadShedder::Adjust(std::chrono::steady_clock::time_point now) {
     window_start_ = now;
     window_samples_ = 0;
     window_min_delay_ = std::chrono::nanoseconds::max();
-    window_service_sum_ = std::chrono::nanoseconds(0);
     window_overloaded_ = false;
     window_peak_in_flight_ = 0;
 }

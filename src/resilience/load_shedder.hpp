@@ -92,7 +92,6 @@ class LoadShedder {
     std::chrono::steady_clock::time_point window_start_;
     int window_samples_ = 0;
     std::chrono::nanoseconds window_min_delay_ = std::chrono::nanoseconds::max();
-    std::chrono::nanoseconds window_service_sum_{0};
     bool window_overloaded_ = false;
     std::chrono::nanoseconds last_min_delay_{0};
     int window_peak_in_flight_ = 0;
