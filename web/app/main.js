@@ -15,6 +15,8 @@ import * as orders from "./orders.js";
 import * as auth from "./auth.js";
 import * as notFound from "./not-found.js";
 
+// The server answers these URLs with the shell and 200 (gateway::IsPagePath lists them too:
+// a new page goes in both), any other with 404.
 const routes = [
   [/^\/$/, home.render],
   [/^\/categories\/([^/]+)$/, category.render],
